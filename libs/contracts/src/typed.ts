@@ -1,0 +1,13 @@
+import type { MessagePayloads, QueryReplies, QueryType } from './generated/messages';
+
+/** The payload of a message type: `PayloadOf<'media.recording.trimmed.v1'>` is `RecordingTrimmed`. */
+export type PayloadOf<T extends keyof MessagePayloads> = MessagePayloads[T];
+
+/** The reply payload of a query type. */
+export type ReplyOf<Q extends QueryType> = MessagePayloads[QueryReplies[Q]];
+
+/** A message type with its payload, for typed publish helpers: `publish<T extends MessageType>(type: T, data: PayloadOf<T>)`. */
+export interface TypedMessage<T extends keyof MessagePayloads = keyof MessagePayloads> {
+  type: T;
+  data: MessagePayloads[T];
+}

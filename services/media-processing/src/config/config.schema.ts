@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { baseConfigSchema, field } from '@leap/config';
+
+/** Media processing: ffprobe, silence detection and trimming, audio extraction, posters. */
+export const mediaProcessingConfigSchema = baseConfigSchema.extend({
+  PORT: field.port().default(3002),
+  FFMPEG_PATH: field.string().optional(),
+  FFPROBE_PATH: field.string().optional(),
+  TRIM_SILENCE_THRESHOLD_DB: field.number({ min: -120, max: 0 }).default(-40),
+  TRIM_MIN_SILENCE_SECONDS: field.number({ min: 0.1 }).default(2),
+  TRIM_PADDING_SECONDS: field.number({ min: 0 }).default(5),
+});
+
+export type MediaProcessingConfig = z.output<typeof mediaProcessingConfigSchema>;

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runService } from '@leap/platform';
+import { quotaService } from './service';
+
+runService(quotaService);

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runService } from '@leap/platform';
+import { storageService } from './service';
+
+runService(storageService);

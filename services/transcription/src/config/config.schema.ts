@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { baseConfigSchema, field } from '@leap/config';
+
+/** Speech recognisers the transcription service can use. */
+export const TRANSCRIPTION_PROVIDERS = ['offline', 'openai-compatible', 'assemblyai'] as const;
+export type TranscriptionProvider = (typeof TRANSCRIPTION_PROVIDERS)[number];
+
+/** Transcription: ASR, topics, subtitles. */
+export const transcriptionConfigSchema = baseConfigSchema.extend({
+  PORT: field.port().default(3003),
+  TRANSCRIPTION_PROVIDER: field.enum(TRANSCRIPTION_PROVIDERS).default('offline'),
+  POCKETSPHINX_PATH: field.string().optional(),
+});
+
+export type TranscriptionConfig = z.output<typeof transcriptionConfigSchema>;
