@@ -1,4 +1,5 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startProcess, type RunningProcess } from '@leap/testing';
@@ -8,12 +9,15 @@ import { getJson, ROOT, SERVICES } from './support';
  * `npm start`: the seven services in one process with a PostgreSQL from npm, data kept in a
  * folder across restarts, answering readiness on the gateway; Ctrl-C stops it cleanly.
  */
+const START: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
+
 describe('embedded mode', () => {
   let dataDir: string;
   let running: RunningProcess | undefined;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'leap-embedded-'));
+    await chmod(dataDir, 0o755); // as root, PostgreSQL runs as its own user and must reach the folder
   });
   afterAll(async () => {
     await running?.kill().catch(() => undefined);
@@ -23,8 +27,9 @@ describe('embedded mode', () => {
   async function start(port: number, pgPort: number): Promise<RunningProcess> {
     return startProcess({
       name: 'embedded',
-      command: 'npm',
-      args: ['start', '--silent'],
+      // Exactly what `npm start` runs, exec'd so that Ctrl-C (SIGINT) reaches the platform itself.
+      command: 'sh',
+      args: ['-c', `exec ${START}`],
       cwd: ROOT,
       env: { PORT: String(port), EMBEDDED_POSTGRES_PORT: String(pgPort), LEAP_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
       readyUrl: `http://127.0.0.1:${port}/health/ready`,

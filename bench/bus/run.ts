@@ -1,26 +1,35 @@
 /**
  * Message bus benchmark (`npm run bench:bus`), on the machine's real PostgreSQL and RabbitMQ.
+ * See docs/performance.md for what the figures mean.
  *
- *   Floor A  plain amqplib: confirm-channel publishes and acked consumption through a quorum
- *            queue, messages of the same size and properties as a bus event.
- *   Floor B  plain pg: per event one producer commit (outbox INSERT) and one consumer commit
- *            (inbox INSERT + effect row), the same rows the bus writes.
+ *   Floor A  plain amqplib: confirm-channel publishes (a window of unconfirmed messages in
+ *            flight) and acked consumption through a quorum queue, messages of the same size
+ *            and properties as a bus event.
+ *   Floor B  plain pg, the bus's database work without the bus: per event one producer commit
+ *            (outbox INSERT) and one consumer commit (inbox INSERT + effect row), on the same
+ *            connections as the bus (the producers, and the consumer's concurrent handler
+ *            transactions). Alternating rounds add the `pg_notify` the OutboxWriter puts in
+ *            every outbox transaction, to show its cost (a diagnostic, not a floor).
  *   Bus      producers commit each event in its own transaction through MessageBus.publish; the
  *            outbox relay publishes it; a consumer MessageBus handles it, recording it in its
  *            inbox and writing an effect row. Latency runs from just before the producer's
- *            commit to the commit of the handler's transaction. Measured at "max" load (a few
- *            producers committing as fast as they can) and at a "moderate" fixed rate, then at
- *            max load again with a second consumer process (consumer.ts) on the same queue.
+ *            commit to the commit of the handler's transaction. Runs: "max" load (a few
+ *            producers committing back to back), a "moderate" fixed rate, "idle pairs" (two
+ *            commits a millisecond apart, then a pause), and max load again with a second
+ *            consumer process (consumer.ts) competing on the same queue.
+ *   CPU      per measurement, CPU time per event of this process, the second consumer, the
+ *            PostgreSQL backends of the run's database and the broker, and how busy the
+ *            machine was (other work on the machine shows up there).
  *
  * Everything runs in a database and a vhost created for the run and removed at the end.
  * Environment (all optional):
- *   BENCH_EVENTS            events per max-load measurement and per floor (default 3000)
+ *   BENCH_EVENTS            events per max-load run and per floor (default 3000)
  *   BENCH_PRODUCERS         concurrent producers at max load (default 4)
  *   BENCH_RATE              moderate load, events/s (default 200)
- *   BENCH_MODERATE_SECONDS  duration of the moderate-load measurement (default 10)
+ *   BENCH_MODERATE_SECONDS  duration of the moderate-load run (default 10)
  *   BENCH_AGGREGATES        distinct aggregates (event subjects) the events rotate over (default 1000)
  *   BENCH_PREFETCH          consumer prefetch (default 16, the platform default)
- *   BENCH_POOL_SIZE         consumer database pool (default 10, the platform default)
+ *   BENCH_POOL_SIZE         database pool of each service (default 10, the platform default)
  *   BENCH_CONFIRM_WINDOW    unconfirmed publishes in flight in floor A (default 200, the relay batch)
  *   TEST_PG_URL, TEST_AMQP_URL  servers (default the local ones, as for the tests)
  */
@@ -48,6 +57,7 @@ import {
   type RunningConsumer,
   type Sample,
 } from './common';
+import { CpuMeter, type CpuUse } from './cpu';
 
 const config = {
   events: intEnv('BENCH_EVENTS', 3000),
@@ -66,6 +76,7 @@ const TARGET_P99_MS = 50;
 /** Pause between the pairs of the idle-pairs run; shorter than the relay's 1 s poll interval. */
 const PAIR_PAUSE_MS = 250;
 const PAIRS = 20;
+const FLOOR_B_ROUNDS = 3;
 
 // ------------------------------------------------------------------ resources
 
@@ -77,6 +88,7 @@ interface World {
   consumer?: RunningConsumer;
   child?: RunningProcess;
   admin?: Client;
+  cpu?: CpuMeter;
 }
 
 async function createSchemas(url: string): Promise<void> {
@@ -124,6 +136,7 @@ function amqpProperties(message: WireMessage): amqp.Options.Publish {
 }
 
 interface FloorA {
+  cpu?: CpuUse;
   rate: number;
   publishRate: number;
   elapsedMs: number;
@@ -189,75 +202,136 @@ async function floorAmqp(url: string, n: number, sample: WireMessage): Promise<F
 // ------------------------------------------------------------------ floor B: pg
 
 interface FloorB {
+  cpu?: CpuUse;
   rate: number;
   commitsPerSecond: number;
   elapsedMs: number;
-  workers: number;
+}
+
+async function connectAll(url: string, count: number): Promise<Client[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const c = new Client({ connectionString: url, application_name: 'bench-floor-pg' });
+      await c.connect();
+      return c;
+    }),
+  );
 }
 
 /**
- * Each worker takes the next event and makes its two commits: the producer's (outbox row, the
- * same JSON the OutboxWriter stores) and the consumer's (inbox row + effect row). Workers: the
- * bus's producers plus the consumer's concurrent handler transactions. With `notify`, the
- * producer commit also carries the `pg_notify` the OutboxWriter adds to every outbox write (a
+ * The bus's database work without the bus: the same connections (the producers, and the
+ * consumer's concurrent handler transactions) and the same pipeline. Producers commit outbox
+ * rows (the JSON the OutboxWriter stores); consumer connections take committed events in
+ * order and commit an inbox row and an effect row for each. With `notify`, each producer
+ * commit also carries the `pg_notify` the OutboxWriter adds to every outbox write (a
  * diagnostic, not a floor: it shows what that notification costs).
  */
-async function floorPg(url: string, n: number, sample: WireMessage, exchange: string, notify = false): Promise<FloorB> {
-  const workers = config.producers + consumerConcurrency;
-  const clients: Client[] = [];
-  for (let w = 0; w < workers; w++) {
-    const c = new Client({ connectionString: url, application_name: 'bench-floor-pg' });
-    await c.connect();
-    clients.push(c);
-  }
+async function floorPg(url: string, n: number, sample: WireMessage, exchange: string, cpu: CpuMeter, notify = false): Promise<FloorB> {
+  const producers = await connectAll(url, config.producers);
+  const consumers = await connectAll(url, consumerConcurrency);
   try {
-    let next = 0;
+    const committed: { id: string; aggregateId: string; seq: number }[] = [];
+    let waiting: (() => void)[] = [];
+    let nextProduced = 0;
+    let taken = 0;
+    const cpuStart = await cpu.snapshot();
     const start = now();
-    await Promise.all(
-      clients.map(async (c) => {
-        for (let i = next++; i < n; i = next++) {
-          const id = randomUUID();
-          const stored = {
-            messageId: id,
-            type: sample.type,
-            contentType: sample.contentType,
-            timestamp: sample.timestamp,
-            correlationId: id,
-            headers: sample.headers,
-            body: sample.body.toString('utf8'),
-          };
-          await c.query('BEGIN');
-          await c.query(`INSERT INTO floor.outbox (id, exchange, routing_key, aggregate_id, message) VALUES ($1, $2, $3, $4, $5::jsonb)`, [
-            id,
-            exchange,
-            EVENT,
-            `floor-${i % config.aggregates}`,
-            JSON.stringify(stored),
-          ]);
-          if (notify) await c.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, 'floor']);
-          await c.query('COMMIT');
-          await c.query('BEGIN');
-          await c.query(`INSERT INTO floor.inbox (message_id, consumer, message_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING message_id`, [
-            id,
-            QUEUE,
-            EVENT,
-          ]);
-          await c.query(`INSERT INTO floor.effects (message_id, phase, aggregate_id, seq, handled_by) VALUES ($1, $2, $3, $4, $5)`, [
-            id,
-            'floor',
-            `floor-${i % config.aggregates}`,
-            i,
-            'floor',
-          ]);
-          await c.query('COMMIT');
+    const produce = async (c: Client) => {
+      for (let i = nextProduced++; i < n; i = nextProduced++) {
+        const id = randomUUID();
+        const aggregateId = `floor-${i % config.aggregates}`;
+        const stored = {
+          messageId: id,
+          type: sample.type,
+          contentType: sample.contentType,
+          timestamp: sample.timestamp,
+          correlationId: id,
+          headers: sample.headers,
+          body: sample.body.toString('utf8'),
+        };
+        await c.query('BEGIN');
+        await c.query(`INSERT INTO floor.outbox (id, exchange, routing_key, aggregate_id, message) VALUES ($1, $2, $3, $4, $5::jsonb)`, [
+          id,
+          exchange,
+          EVENT,
+          aggregateId,
+          JSON.stringify(stored),
+        ]);
+        if (notify) await c.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, 'floor']);
+        await c.query('COMMIT');
+        committed.push({ id, aggregateId, seq: i });
+        const wake = waiting;
+        waiting = [];
+        for (const w of wake) w();
+      }
+    };
+    const consume = async (c: Client) => {
+      while (taken < n) {
+        if (taken >= committed.length) {
+          await new Promise<void>((r) => waiting.push(r));
+          continue;
         }
-      }),
-    );
+        const event = committed[taken++]!;
+        await c.query('BEGIN');
+        await c.query(`INSERT INTO floor.inbox (message_id, consumer, message_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING message_id`, [
+          event.id,
+          QUEUE,
+          EVENT,
+        ]);
+        await c.query(`INSERT INTO floor.effects (message_id, phase, aggregate_id, seq, handled_by) VALUES ($1, $2, $3, $4, $5)`, [
+          event.id,
+          'floor',
+          event.aggregateId,
+          event.seq,
+          'floor',
+        ]);
+        await c.query('COMMIT');
+      }
+    };
+    await Promise.all([...producers.map(produce), ...consumers.map(consume)]);
     const elapsedMs = now() - start;
-    return { rate: n / (elapsedMs / 1000), commitsPerSecond: (2 * n) / (elapsedMs / 1000), elapsedMs, workers };
+    const use = await cpu.since(cpuStart);
+    return { rate: n / (elapsedMs / 1000), commitsPerSecond: (2 * n) / (elapsedMs / 1000), elapsedMs, cpu: use };
   } finally {
-    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    await Promise.all([...producers, ...consumers].map((c) => c.end().catch(() => undefined)));
   }
+}
+
+/** Plain and notifying rounds alternate, so that a change in the machine's load hits both alike. */
+async function floorPgRounds(url: string, n: number, sample: WireMessage, exchange: string, cpu: CpuMeter): Promise<{ plain: FloorB; notify: FloorB }> {
+  const rounds = FLOOR_B_ROUNDS;
+  const per = Math.max(50, Math.floor(n / rounds));
+  const plain: FloorB[] = [];
+  const notify: FloorB[] = [];
+  // As in the bus, someone listens (the relay).
+  const listener = new Client({ connectionString: url, application_name: 'bench-floor-listener' });
+  await listener.connect();
+  try {
+    await listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    for (let r = 0; r < rounds; r++) {
+      plain.push(await floorPg(url, per, sample, exchange, cpu));
+      notify.push(await floorPg(url, per, sample, exchange, cpu, true));
+    }
+  } finally {
+    await listener.end().catch(() => undefined);
+  }
+  const combine = (runs: FloorB[]): FloorB => {
+    const elapsedMs = runs.reduce((a, r) => a + r.elapsedMs, 0);
+    const events = per * runs.length;
+    const sum = (f: (c: CpuUse) => number | undefined) => runs.reduce((a, r) => a + (f(r.cpu!) ?? 0), 0);
+    return {
+      rate: events / (elapsedMs / 1000),
+      commitsPerSecond: (2 * events) / (elapsedMs / 1000),
+      elapsedMs,
+      cpu: {
+        self: sum((c) => c.self),
+        postgres: sum((c) => c.postgres),
+        broker: sum((c) => c.broker),
+        machineBusy: runs.reduce((a, r) => a + (r.cpu!.machineBusy ?? 0) * r.elapsedMs, 0) / elapsedMs,
+      },
+    };
+  };
+  return { plain: combine(plain), notify: combine(notify) };
 }
 
 // ------------------------------------------------------------------ the bus
@@ -275,6 +349,8 @@ interface BusResult {
   consumers: number;
   /** Events per second from the first commit to the last handled event. */
   rate: number;
+  /** Events per second handled between the 5th and the 95th percentile of completion times. */
+  sustained: number;
   /** Events per second the producers committed. */
   commitRate: number;
   elapsedMs: number;
@@ -289,6 +365,7 @@ interface BusResult {
   /** Events that took longer than 100 ms. */
   slow: number;
   mode: 'max' | 'rate' | 'pairs';
+  cpu: CpuUse;
 }
 
 function latencyOf(values: number[]): Latency {
@@ -367,12 +444,14 @@ async function busPhase(
   const admin = world.admin!;
   await resetTables(admin);
   localSamples[phase] = [];
+  const cpuStart = await world.cpu!.snapshot();
   const produceStart = now();
   if (options.mode === 'max') await produceMax(world, phase, events);
   else if (options.mode === 'rate') await produceAtRate(world, phase, events, config.rate);
   else await producePairs(world, phase, events);
   const commitRate = events / ((now() - produceStart) / 1000);
   await waitHandled(admin, phase, events, 120_000);
+  const cpu = await world.cpu!.since(cpuStart);
   await sleep(100); // the last samples are recorded right after the commit the count saw
   const samples = [...(localSamples[phase] ?? []), ...(options.extraSamples ? await options.extraSamples() : [])];
   if (samples.length < events) throw new Error(`${phase}: ${samples.length} latency samples for ${events} events`);
@@ -380,6 +459,9 @@ async function busPhase(
   const firstSent = samples.reduce((m, s) => Math.min(m, s[0]), Infinity);
   const lastDone = samples.reduce((m, s) => Math.max(m, s[2]), -Infinity);
   const elapsedMs = lastDone - firstSent;
+  const doneTimes = samples.map((x) => x[2]).sort((a, b) => a - b);
+  const t5 = percentile(doneTimes, 5);
+  const t95 = percentile(doneTimes, 95);
 
   const { rows: batchRows } = await admin.query(
     `SELECT count(*)::int AS batches, avg(n)::float AS mean, max(n)::int AS max
@@ -407,6 +489,7 @@ async function busPhase(
     events,
     consumers: options.consumers,
     rate: events / (elapsedMs / 1000),
+    sustained: t95 > t5 ? (0.9 * samples.length) / ((t95 - t5) / 1000) : NaN,
     commitRate,
     elapsedMs,
     latency: latencyOf(samples.map((s) => s[2] - s[0])),
@@ -423,6 +506,7 @@ async function busPhase(
     duplicates: total - distinct,
     slow: samples.filter((x) => x[2] - x[0] > 100).length,
     mode: options.mode,
+    cpu,
   };
 }
 
@@ -438,7 +522,7 @@ function log(message: string): void {
 
 function describePhase(r: BusResult): string {
   return (
-    `${r.label}: ${fmt(r.rate)} events/s end to end (producers committed ${fmt(r.commitRate)}/s), ` +
+    `${r.label}: ${fmt(r.rate)} events/s end to end, ${fmt(r.sustained)}/s sustained (producers committed ${fmt(r.commitRate)}/s), ` +
     `latency p50 ${ms(r.latency.p50)} ms, p99 ${ms(r.latency.p99)} ms, max ${ms(r.latency.max)} ms; ` +
     `relay ${r.relay.batches} batches, mean ${fmt(r.relay.meanBatch, 1)}, max ${r.relay.maxBatch}; ` +
     `handled by ${Object.entries(r.handledBy).map(([k, v]) => `${k} ${v}`).join(', ')}`
@@ -478,6 +562,7 @@ async function main(): Promise<void> {
     await createSchemas(world.db.url);
     world.admin = new Client({ connectionString: world.db.url, application_name: 'bench-admin' });
     await world.admin.connect();
+    world.cpu = new CpuMeter(world.admin, () => world.child?.pid);
 
     world.producerDs = new DataSource({ type: 'postgres', url: world.db.url, poolSize: config.poolSize, applicationName: 'bench-producer' });
     await world.producerDs.initialize();
@@ -496,20 +581,17 @@ async function main(): Promise<void> {
     const exchange = 'bench.events';
 
     log(`floor A: amqplib, ${config.events} messages of ${sample.body.length} bytes + ${Object.keys(sample.headers).length} headers, confirm window ${config.confirmWindow}, prefetch ${config.prefetch}`);
+    const cpuStart = await world.cpu.snapshot();
     const floorA = await floorAmqp(world.vhost.url, config.events, sample);
+    floorA.cpu = await world.cpu.since(cpuStart);
     log(`floor A: ${fmt(floorA.rate)} msgs/s published, confirmed, delivered and acked (publishing alone ${fmt(floorA.publishRate)}/s)`);
 
-    log(`floor B: pg, ${config.events} events x (outbox commit + inbox/effect commit), ${config.producers + consumerConcurrency} connections`);
-    const floorB = await floorPg(world.db.url, config.events, sample, exchange);
-    log(`floor B: ${fmt(floorB.rate)} events/s (${fmt(floorB.commitsPerSecond)} commits/s)`);
-
-    const notifyEvents = Math.max(200, Math.floor(config.events / 2));
-    log(`floor B + pg_notify (diagnostic): ${notifyEvents} events, each producer commit also notifying as the OutboxWriter does`);
-    const listener = new Client({ connectionString: world.db.url, application_name: 'bench-listener' });
-    await listener.connect();
-    await listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
-    const floorBNotify = await floorPg(world.db.url, notifyEvents, sample, exchange, true).finally(() => listener.end().catch(() => undefined));
-    log(`floor B + pg_notify: ${fmt(floorBNotify.rate)} events/s (${fmt(floorBNotify.commitsPerSecond)} commits/s)`);
+    log(
+      `floor B: pg, ${config.events} events, ${config.producers} producer + ${consumerConcurrency} consumer connections, ` +
+        `alternating ${FLOOR_B_ROUNDS} rounds with and without a pg_notify in each producer commit`,
+    );
+    const { plain: floorB, notify: floorBNotify } = await floorPgRounds(world.db.url, config.events, sample, exchange, world.cpu);
+    log(`floor B: ${fmt(floorB.rate)} events/s (${fmt(floorB.commitsPerSecond)} commits/s); with pg_notify ${fmt(floorBNotify.rate)} events/s`);
 
     await world.producer.start();
     world.consumer = await startConsumer({
@@ -629,10 +711,11 @@ function report(floorA: FloorA, floorB: FloorB, floorBNotify: FloorB, results: B
   console.log('');
   console.log(
     table(
-      ['bus run', 'commits/s', 'commit->handler p50/p99', 'handler tx p50/p99', '>100 ms', 'relay passes', 'mean batch', 'max batch', 'commit->claim p50/p99', 'handled by'],
+      ['bus run', 'commits/s', 'sustained/s', 'commit->handler p50/p99', 'handler tx p50/p99', '>100 ms', 'relay passes', 'mean batch', 'max batch', 'commit->claim p50/p99', 'handled by'],
       results.map((r) => [
         r.label,
         fmt(r.commitRate),
+        r.mode === 'pairs' ? '-' : fmt(r.sustained),
         `${ms(r.toHandler.p50)} / ${ms(r.toHandler.p99)}`,
         `${ms(r.handlerTx.p50)} / ${ms(r.handlerTx.p99)}`,
         String(r.slow),
@@ -644,13 +727,40 @@ function report(floorA: FloorA, floorB: FloorB, floorBNotify: FloorB, results: B
           .map(([k, v]) => `${k} ${v}`)
           .join(', '),
       ]),
-      [false, true, true, true, true, true, true, true, true, false],
+      [false, true, true, true, true, true, true, true, true, true, false],
+    ),
+  );
+  const perEvent = (v: number | undefined, n: number) => (v === undefined ? '-' : (v / n).toFixed(2));
+  const pct = (v: number | undefined) => (v === undefined ? '-' : `${Math.round(v * 100)}%`);
+  const cpuRows: [string, CpuUse | undefined, number][] = [
+    ['floor A', floorA.cpu, config.events],
+    ['floor B', floorB.cpu, FLOOR_B_ROUNDS * Math.max(50, Math.floor(config.events / FLOOR_B_ROUNDS))],
+    ['floor B with pg_notify', floorBNotify.cpu, FLOOR_B_ROUNDS * Math.max(50, Math.floor(config.events / FLOOR_B_ROUNDS))],
+    ...results.filter((r) => r.mode !== 'pairs').map((r): [string, CpuUse, number] => [r.label, r.cpu, r.events]),
+  ];
+  console.log('');
+  console.log(
+    table(
+      ['CPU ms per event', 'this process', 'second consumer', 'postgres backends', 'broker (whole)', 'sum', 'machine busy'],
+      cpuRows.map(([label, c, n]) => [
+        label,
+        perEvent(c?.self, n),
+        perEvent(c?.child, n),
+        perEvent(c?.postgres, n),
+        perEvent(c?.broker, n),
+        c ? perEvent((c.self ?? 0) + (c.child ?? 0) + (c.postgres ?? 0) + (c.broker ?? 0), n) : '-',
+        pct(c?.machineBusy),
+      ]),
+      [false, true, true, true, true, true, true],
     ),
   );
   const duplicates = results.reduce((n, r) => n + r.duplicates, 0);
   const ratio = max1.rate / lower;
   console.log('');
-  console.log('times in ms; commit->claim is the relay\'s claim time minus the producer transaction\'s start (database clock)');
+  console.log(
+    'times in ms. sustained: events handled between the 5th and 95th percentile of completion times, per second. ' +
+      "commit->claim: the relay's claim time minus the producer transaction's start (database clock).",
+  );
   console.log(`second consumer: ${fmt(max1.rate)} -> ${fmt(max2.rate)} events/s (x${fmt(max2.rate / max1.rate, 2)})`);
   console.log(`duplicate effects: ${duplicates}`);
   console.log(

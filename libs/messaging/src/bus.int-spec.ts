@@ -227,6 +227,38 @@ describe.each(kinds)('message bus over %s', (kind) => {
     await consumer.stop();
   });
 
+  it('stops gracefully: finishes the message in hand, takes no new one, and leaves the rest queued', async () => {
+    const queue = 'consumer.graceful';
+    let started!: () => void;
+    const inHand = new Promise<void>((r) => (started = r));
+    let calls = 0;
+    const consumer = await startConsumer(
+      async (ctx) => {
+        calls++;
+        started();
+        await sleep(400);
+        await recordEffect(ctx);
+      },
+      queue,
+      { prefetch: 1 },
+    );
+    const ds = await h.dataSource();
+    await ds.transaction(async (m) => {
+      for (let seq = 1; seq <= 3; seq++) await producer.publish(m, EVENT, { aggregateId: 'graceful', seq }, { subject: 'graceful' });
+    });
+    await inHand;
+    await consumer.stop();
+    expect(calls).toBe(1);
+    expect((await h.effects('consumer')).filter((e) => e.aggregate_id === 'graceful').map((e) => e.seq)).toEqual([1]);
+    await waitFor(() => producer.transport.depth(queue), (n) => n === 2, 5000);
+
+    const next = await startConsumer((ctx) => recordEffect(ctx), queue);
+    await waitFor(() => h.effects('consumer'), (e) => e.filter((x) => x.aggregate_id === 'graceful').length === 3);
+    await sleep(300);
+    expect((await h.effects('consumer')).filter((e) => e.aggregate_id === 'graceful').map((e) => e.seq)).toEqual([1, 2, 3]);
+    await next.stop();
+  });
+
   it('answers a query by request/reply', async () => {
     const bus = await h.bus('consumer');
     bus.registerConsumer({ queue: 'consumer.queries', types: ['test.get-thing.v1'] });

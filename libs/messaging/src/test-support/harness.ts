@@ -4,6 +4,7 @@ import { createTestDatabase, createTestVhost, type TestDatabase, type TestVhost 
 import { MessageBus, type MessageBusOptions } from '../bus';
 import type { Transport } from '../transport';
 import { AmqpTransport } from '../transports/amqp/amqp-transport';
+import { PostgresTransport } from '../transports/postgres';
 import { testCatalog } from './test-catalog';
 
 export type TransportKind = 'amqp' | 'postgres';
@@ -41,10 +42,7 @@ export class BusHarness {
     if (this.kind === 'amqp') {
       transport = new AmqpTransport({ url: overrides.amqpUrl ?? this.vhost!.url, reconnectMinMs: 100, reconnectMaxMs: 500 });
     } else {
-      // Loaded lazily so the AMQP suite does not depend on the PostgreSQL transport.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { PostgresTransport } = require('../transports/postgres');
-      transport = new PostgresTransport({ connectionString: this.db.url, leaseMs: 1000, pollIntervalMs: 200 });
+      transport = new PostgresTransport({ connectionString: this.db.url, leaseMs: 1000, pollIntervalMs: 200, closeTimeoutMs: 200 });
     }
     this.transports.push(transport);
     return transport;
