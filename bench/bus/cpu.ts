@@ -5,6 +5,7 @@
  * Elsewhere, or when /proc cannot be read, the figures are left out.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import type { Client } from 'pg';
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
@@ -65,6 +66,8 @@ interface Snapshot {
 
 /** CPU milliseconds used during a measurement, and the machine's busy share (0..1). */
 export interface CpuUse {
+  /** Wall-clock length of the measurement. */
+  wallMs: number;
   self: number;
   child?: number;
   postgres?: number;
@@ -92,7 +95,7 @@ export class CpuMeter {
     const child = this.childPid();
     const broker = findBroker();
     return {
-      at: Date.now(),
+      at: performance.now(),
       self: process.cpuUsage(),
       child: child ? procCpuMs(child) : undefined,
       backends: await this.backends(),
@@ -107,7 +110,7 @@ export class CpuMeter {
     const self = process.cpuUsage(start.self);
     let postgres = 0;
     for (const [pid, ms] of end.backends) postgres += ms - (start.backends.get(pid) ?? 0);
-    const use: CpuUse = { self: (self.user + self.system) / 1000, postgres: end.backends.size > 0 ? postgres : undefined };
+    const use: CpuUse = { wallMs: end.at - start.at, self: (self.user + self.system) / 1000, postgres: end.backends.size > 0 ? postgres : undefined };
     if (end.child !== undefined) use.child = end.child - (start.child ?? 0);
     if (end.broker !== undefined && start.broker !== undefined) use.broker = end.broker - start.broker;
     if (end.machine && start.machine) {

@@ -324,6 +324,7 @@ async function floorPgRounds(url: string, n: number, sample: WireMessage, exchan
       commitsPerSecond: (2 * events) / (elapsedMs / 1000),
       elapsedMs,
       cpu: {
+        wallMs: sum((c) => c.wallMs),
         self: sum((c) => c.self),
         postgres: sum((c) => c.postgres),
         broker: sum((c) => c.broker),
@@ -731,6 +732,7 @@ function report(floorA: FloorA, floorB: FloorB, floorBNotify: FloorB, results: B
     ),
   );
   const perEvent = (v: number | undefined, n: number) => (v === undefined ? '-' : (v / n).toFixed(2));
+  const cpuSum = (c: CpuUse) => c.self + (c.child ?? 0) + (c.postgres ?? 0) + (c.broker ?? 0);
   const pct = (v: number | undefined) => (v === undefined ? '-' : `${Math.round(v * 100)}%`);
   const cpuRows: [string, CpuUse | undefined, number][] = [
     ['floor A', floorA.cpu, config.events],
@@ -741,17 +743,18 @@ function report(floorA: FloorA, floorB: FloorB, floorBNotify: FloorB, results: B
   console.log('');
   console.log(
     table(
-      ['CPU ms per event', 'this process', 'second consumer', 'postgres backends', 'broker (whole)', 'sum', 'machine busy'],
+      ['CPU ms per event', 'this process', 'second consumer', 'postgres backends', 'broker (whole)', 'sum', 'run\'s share of machine', 'machine busy'],
       cpuRows.map(([label, c, n]) => [
         label,
         perEvent(c?.self, n),
         perEvent(c?.child, n),
         perEvent(c?.postgres, n),
         perEvent(c?.broker, n),
-        c ? perEvent((c.self ?? 0) + (c.child ?? 0) + (c.postgres ?? 0) + (c.broker ?? 0), n) : '-',
+        c ? perEvent(cpuSum(c), n) : '-',
+        c ? pct(cpuSum(c) / (c.wallMs * cpus().length)) : '-',
         pct(c?.machineBusy),
       ]),
-      [false, true, true, true, true, true, true],
+      [false, true, true, true, true, true, true, true],
     ),
   );
   const duplicates = results.reduce((n, r) => n + r.duplicates, 0);
