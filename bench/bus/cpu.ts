@@ -33,18 +33,20 @@ function machineTicks(): [number, number] | undefined {
   }
 }
 
-let brokerPid: number | undefined | null = null;
+/**
+ * The broker's Erlang VM: the oldest `beam.smp` (rabbitmqctl runs short-lived ones of its own).
+ * Looked up at every snapshot, so a broker restarted in between is noticed.
+ */
 function findBroker(): number | undefined {
-  if (brokerPid !== null) return brokerPid;
-  brokerPid = undefined;
+  let best: { pid: number; started: number } | undefined;
   try {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       try {
-        if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'beam.smp') {
-          brokerPid = Number(entry);
-          break;
-        }
+        if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'beam.smp') continue;
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const started = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+        if (!best || started < best.started) best = { pid: Number(entry), started };
       } catch {
         // the process went away
       }
@@ -52,7 +54,7 @@ function findBroker(): number | undefined {
   } catch {
     // no /proc
   }
-  return brokerPid;
+  return best?.pid;
 }
 
 interface Snapshot {
@@ -61,6 +63,7 @@ interface Snapshot {
   child: number | undefined;
   backends: Map<number, number>;
   broker: number | undefined;
+  brokerPid: number | undefined;
   machine: [number, number] | undefined;
 }
 
@@ -100,6 +103,7 @@ export class CpuMeter {
       child: child ? procCpuMs(child) : undefined,
       backends: await this.backends(),
       broker: broker ? procCpuMs(broker) : undefined,
+      brokerPid: broker,
       machine: machineTicks(),
     };
   }
@@ -112,7 +116,7 @@ export class CpuMeter {
     for (const [pid, ms] of end.backends) postgres += ms - (start.backends.get(pid) ?? 0);
     const use: CpuUse = { wallMs: end.at - start.at, self: (self.user + self.system) / 1000, postgres: end.backends.size > 0 ? postgres : undefined };
     if (end.child !== undefined) use.child = end.child - (start.child ?? 0);
-    if (end.broker !== undefined && start.broker !== undefined) use.broker = end.broker - start.broker;
+    if (end.broker !== undefined && start.broker !== undefined && end.brokerPid === start.brokerPid) use.broker = end.broker - start.broker;
     if (end.machine && start.machine) {
       const total = end.machine[1] - start.machine[1];
       if (total > 0) use.machineBusy = (end.machine[0] - start.machine[0]) / total;

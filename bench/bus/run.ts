@@ -327,7 +327,7 @@ async function floorPgRounds(url: string, n: number, sample: WireMessage, exchan
         wallMs: sum((c) => c.wallMs),
         self: sum((c) => c.self),
         postgres: sum((c) => c.postgres),
-        broker: sum((c) => c.broker),
+        broker: runs.every((r) => r.cpu!.broker !== undefined) ? sum((c) => c.broker) : undefined,
         machineBusy: runs.reduce((a, r) => a + (r.cpu!.machineBusy ?? 0) * r.elapsedMs, 0) / elapsedMs,
       },
     };

@@ -7,7 +7,8 @@ import { catalog } from '@leap/contracts';
 import { HealthController, ownReadinessChecks } from './health.controller';
 import { ReadinessRegistry } from './readiness';
 import type { ServiceDefinition } from './service-definition';
-import { SERVICE_CONFIG, SERVICE_DEFINITION, SERVICE_LOGGER, TRANSPORT } from './tokens';
+import { createObjectStore } from '@leap/storage-client';
+import { OBJECT_STORE, SERVICE_CONFIG, SERVICE_DEFINITION, SERVICE_LOGGER, TRANSPORT } from './tokens';
 import { createTransport } from './transport-factory';
 import type { PlatformConfig } from './platform-config';
 import { runInLogContext } from './log-context';
@@ -43,8 +44,9 @@ export function serviceAppModule(definition: ServiceDefinition, config: Platform
           }),
       },
       { provide: TRANSPORT, useFactory: () => createTransport(definition.name, config, logger) },
+      { provide: OBJECT_STORE, useFactory: () => createObjectStore(config) },
     ],
-    exports: [SERVICE_CONFIG, SERVICE_LOGGER, SERVICE_DEFINITION, ReadinessRegistry, DataSource, TRANSPORT],
+    exports: [SERVICE_CONFIG, SERVICE_LOGGER, SERVICE_DEFINITION, ReadinessRegistry, DataSource, TRANSPORT, OBJECT_STORE],
   };
 
   const messaging = MessagingModule.forRoot({
