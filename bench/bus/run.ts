@@ -538,9 +538,11 @@ function table(headers: string[], rows: string[][], rightAligned: boolean[]): st
 
 // ------------------------------------------------------------------ main
 
+/** Set on SIGINT/SIGTERM: the resources are being removed and the measurement in progress fails. */
+let interrupted = false;
+
 async function main(): Promise<void> {
   const world: Partial<World> = {};
-  let interrupted = false;
   const onSignal = () => {
     if (interrupted) return;
     interrupted = true;
@@ -773,6 +775,7 @@ function report(floorA: FloorA, floorB: FloorB, floorBNotify: FloorB, results: B
 }
 
 main().catch((error: Error) => {
+  if (interrupted) return;
   console.error(error.stack ?? error.message);
   process.exitCode = 1;
 });

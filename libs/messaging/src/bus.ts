@@ -138,7 +138,6 @@ export class MessageBus {
     this.runInContext = options.runInContext ?? ((_fields, fn) => fn());
     this.writer = new OutboxWriter(options.schema);
     this.relay = new OutboxRelay({
-      dataSource: options.dataSource,
       url: options.databaseUrl,
       schema: options.schema,
       transport: options.transport,

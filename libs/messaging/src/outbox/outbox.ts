@@ -1,5 +1,5 @@
-import { Client } from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import { Client, Pool, type PoolClient } from 'pg';
+import type { EntityManager } from 'typeorm';
 import type { WireMessage } from '../envelope';
 import type { Transport } from '../transport';
 import type { MessagingLogger } from '../logger';
@@ -62,8 +62,7 @@ export class OutboxWriter {
 }
 
 export interface OutboxRelayOptions {
-  dataSource: DataSource;
-  /** Connection string used for LISTEN (a dedicated connection). */
+  /** Connection string of the service's database: the relay LISTENs and claims rows on connections of its own. */
   url: string;
   schema: string;
   transport: Transport;
@@ -94,8 +93,12 @@ interface ClaimedRow {
 export class OutboxRelay {
   private readonly table: string;
   private listener?: Client;
+  /** The relay's own small pool: it must not queue behind the service's transactions that fill the outbox. */
+  private readonly pool: Pool;
   private running = false;
   private wake?: () => void;
+  /** A NOTIFY arrived while a pass was running: run another pass before waiting. */
+  private notified = false;
   private loop?: Promise<void>;
   private lastHousekeeping = 0;
   private readonly batchSize: number;
@@ -111,6 +114,8 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.maxAttempts = options.maxAttempts ?? 10;
     this.retentionMs = options.retentionMs ?? 24 * 3600_000;
+    this.pool = new Pool({ connectionString: options.url, max: 2, application_name: `${options.schema}-outbox-relay` });
+    this.pool.on('error', () => undefined);
   }
 
   async start(): Promise<void> {
@@ -128,7 +133,9 @@ export class OutboxRelay {
       if (this.running) setTimeout(() => this.running && this.listen().catch(() => undefined), 1000).unref();
     });
     client.on('notification', (n) => {
-      if (n.payload === this.options.schema) this.wake?.();
+      if (n.payload !== this.options.schema) return;
+      this.notified = true;
+      this.wake?.();
     });
     try {
       await client.connect();
@@ -149,6 +156,7 @@ export class OutboxRelay {
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
+    await this.pool.end().catch(() => undefined);
   }
 
   /** Publish everything that is due now (used at shutdown and by tests). Returns rows published. */
@@ -164,13 +172,14 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     while (this.running) {
       let claimed = 0;
+      this.notified = false;
       try {
         ({ claimed } = await this.publishBatch());
         await this.housekeeping();
       } catch (error) {
         this.options.logger.warn('Outbox relay pass failed', { error: (error as Error).message });
       }
-      if (claimed >= this.batchSize) continue;
+      if (claimed >= this.batchSize || this.notified) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.pollIntervalMs);
         this.wake = () => {
@@ -183,11 +192,12 @@ export class OutboxRelay {
   }
 
   private async publishBatch(): Promise<{ published: number; claimed: number }> {
-    const qr = this.options.dataSource.createQueryRunner();
-    await qr.connect();
+    const client: PoolClient = await this.pool.connect();
+    let open = false;
     try {
-      await qr.startTransaction();
-      const rows: ClaimedRow[] = await qr.query(
+      await client.query('BEGIN');
+      open = true;
+      const { rows } = await client.query<ClaimedRow>(
         `WITH batch AS (
            SELECT seq FROM ${this.table}
             WHERE sent_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= now()
@@ -204,7 +214,8 @@ export class OutboxRelay {
         [this.batchSize],
       );
       if (rows.length === 0) {
-        await qr.commitTransaction();
+        await client.query('COMMIT');
+        open = false;
         return { published: 0, claimed: 0 };
       }
       const sent: string[] = [];
@@ -231,12 +242,12 @@ export class OutboxRelay {
           }
         }),
       );
-      if (sent.length > 0) await qr.query(`UPDATE ${this.table} SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])`, [sent]);
+      if (sent.length > 0) await client.query(`UPDATE ${this.table} SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])`, [sent]);
       for (const { row, error } of failed) {
         const attempts = row.attempts + 1;
         const abandon = attempts >= this.maxAttempts;
         const backoffMs = Math.min(60_000, 250 * 2 ** Math.min(attempts, 8));
-        await qr.query(
+        await client.query(
           `UPDATE ${this.table} SET attempts = $2, last_error = $3,
                   next_attempt_at = now() + ($4::int * interval '1 millisecond'),
                   abandoned_at = CASE WHEN $5::boolean THEN now() ELSE NULL END
@@ -253,7 +264,8 @@ export class OutboxRelay {
           });
         }
       }
-      await qr.commitTransaction();
+      await client.query('COMMIT');
+      open = false;
       this.stats.published += sent.length;
       this.stats.failed += failed.length;
       if (failed.length > 0) {
@@ -261,10 +273,10 @@ export class OutboxRelay {
       }
       return { published: sent.length, claimed: rows.length };
     } catch (error) {
-      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      if (open) await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      await qr.release();
+      client.release();
     }
   }
 
@@ -274,14 +286,14 @@ export class OutboxRelay {
     this.lastHousekeeping = now;
     const schema = assertSchema(this.options.schema);
     const ms = this.retentionMs;
-    await this.options.dataSource.query(`DELETE FROM ${this.table} WHERE sent_at < now() - ($1::int * interval '1 millisecond')`, [ms]);
-    await this.options.dataSource.query(`DELETE FROM ${schema}.inbox WHERE received_at < now() - ($1::int * interval '1 millisecond') * 7`, [ms]);
+    await this.pool.query(`DELETE FROM ${this.table} WHERE sent_at < now() - ($1::int * interval '1 millisecond')`, [ms]);
+    await this.pool.query(`DELETE FROM ${schema}.inbox WHERE received_at < now() - ($1::int * interval '1 millisecond') * 7`, [ms]);
   }
 
   /** Pending (unsent, not abandoned) rows: the outbox lag. */
   async pending(): Promise<number> {
-    const [row] = await this.options.dataSource.query(`SELECT count(*)::int AS n FROM ${this.table} WHERE sent_at IS NULL AND abandoned_at IS NULL`);
-    return row.n as number;
+    const { rows } = await this.pool.query(`SELECT count(*)::int AS n FROM ${this.table} WHERE sent_at IS NULL AND abandoned_at IS NULL`);
+    return rows[0].n as number;
   }
 }
 
