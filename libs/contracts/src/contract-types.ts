@@ -1,28 +1,7 @@
-/**
- * The catalogue shapes the messaging library consumes. They are declared here with the same
- * names and shapes as in `@leap/messaging` (which must not be a dependency of this library), so
- * a contracts catalogue is assignable to the messaging one.
- */
-export type MessageKind = 'event' | 'command' | 'query';
+import type { MessageCatalog, MessageDefinition, MessageKind } from '@leap/messaging';
 
-export interface MessageDefinition {
-  /** `media.recording.trimmed.v1` */
-  type: string;
-  kind: MessageKind;
-  /** Owning service prefix: events go to `<service>.events`, commands and queries to `<service>.commands`. */
-  service: string;
-  /** Fully qualified proto message name, used as the CloudEvents dataschema. */
-  schema: string;
-  /** For queries: the type of the reply. */
-  replyType?: string;
-  /** Problems found in a proto3-JSON payload; empty when it is valid. */
-  validate(data: unknown): string[];
-}
-
-export interface MessageCatalog {
-  get(type: string): MessageDefinition | undefined;
-  all(): MessageDefinition[];
-}
+/** The catalogue shapes the messaging library consumes; a contracts catalogue is one of them. */
+export type { MessageCatalog, MessageDefinition, MessageKind };
 
 /**
  * What a contract message is. `reply` is the answer to a query: it travels back on the
