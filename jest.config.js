@@ -16,7 +16,7 @@ module.exports = {
     '^@leap/([a-z-]+)-service$': '<rootDir>/services/$1/src/service.ts',
     '^@leap/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   },
-  globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.ts',
+  globalSetup: '<rootDir>/scripts/jest/global-setup.ts',
   testTimeout: 60000,
   maxWorkers: process.env.JEST_MAX_WORKERS ?? 2,
 };

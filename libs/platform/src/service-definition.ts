@@ -1,5 +1,6 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { ConsumerSpec } from '@leap/messaging';
+import type { MigrationClass } from '@leap/persistence';
 import type { ZodTypeAny } from 'zod';
 
 /** Everything the platform needs to run one service, in its own process or embedded. */
@@ -12,7 +13,7 @@ export interface ServiceDefinition {
   imports?: Array<Type<unknown> | DynamicModule>;
   /** TypeORM entities and migrations of the service's own schema. */
   entities?: Array<Type<unknown>>;
-  migrations?: Array<Type<unknown>>;
+  migrations?: MigrationClass[];
   /** Queues the service consumes and the message types routed to each. */
   consumers: ConsumerSpec[];
   /** Whether the service serves the public API (only the gateway). */

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openServiceDatabase, outboxInboxDdl } from '@leap/persistence';
 import { createTestDatabase, type TestDatabase } from './infra';
-import { SERVICE_MIGRATIONS, type ServiceMigrations } from './service-migrations';
+import type { MigrationClass } from '@leap/persistence';
 import { ensureTemplateDatabase } from './templates';
 
 /** Environment variable through which the Jest global setup hands the template name to test files. */
@@ -14,8 +14,22 @@ export const PLATFORM_TEMPLATE_ERROR_ENV = 'LEAP_TEST_TEMPLATE_ERROR';
 
 const REPOSITORY_ROOT = resolve(__dirname, '../../..');
 
+/** One service schema of the platform template and the migrations that build it. */
+export interface ServiceMigrations {
+  /** The service's Postgres schema. */
+  schema: string;
+  /** The service's own migrations; the outbox/inbox migration is always applied before them. */
+  migrations: MigrationClass[];
+  /**
+   * Files or folders (relative to the repository root) whose contents also go into the template's
+   * hash, for migrations that read SQL or constants from other modules. The migration classes'
+   * own source is always hashed.
+   */
+  sources?: string[];
+}
+
 /** `platform:<sha-256 of every schema's DDL and migration sources>`. */
-export function platformTemplateKey(registry: ServiceMigrations[] = SERVICE_MIGRATIONS): string {
+export function platformTemplateKey(registry: ServiceMigrations[]): string {
   const hash = createHash('sha256');
   for (const { schema, migrations, sources = [] } of registry) {
     hash.update(`schema ${schema}\n`);
@@ -27,7 +41,7 @@ export function platformTemplateKey(registry: ServiceMigrations[] = SERVICE_MIGR
 }
 
 function hashPath(hash: ReturnType<typeof createHash>, path: string): void {
-  if (!existsSync(path)) throw new Error(`Migration source ${path} listed in service-migrations.ts does not exist`);
+  if (!existsSync(path)) throw new Error(`Migration source ${path} listed for the platform template does not exist`);
   if (statSync(path).isDirectory()) {
     for (const entry of readdirSync(path).sort()) hashPath(hash, join(path, entry));
   } else {
@@ -39,7 +53,7 @@ function hashPath(hash: ReturnType<typeof createHash>, path: string): void {
  * Builds (or reuses) the platform template: one database holding every service schema with its
  * outbox, inbox and migrations applied through @leap/persistence. Returns its name.
  */
-export async function ensurePlatformTemplate(registry: ServiceMigrations[] = SERVICE_MIGRATIONS): Promise<string> {
+export async function ensurePlatformTemplate(registry: ServiceMigrations[]): Promise<string> {
   return ensureTemplateDatabase(platformTemplateKey(registry), async (url) => {
     for (const { schema, migrations } of registry) {
       const dataSource = await openServiceDatabase({ url, schema, migrations, poolSize: 1, applicationName: 'leap-test-template' });
@@ -56,7 +70,7 @@ export function platformTemplate(): string {
   if (!name) {
     throw new Error(
       `${PLATFORM_TEMPLATE_ENV} is not set: run the tests through the repository's jest.config.js, whose ` +
-        'global setup (libs/testing/src/jest/global-setup.ts) builds the platform template',
+        'global setup (scripts/jest/global-setup.ts) builds the platform template',
     );
   }
   return name;

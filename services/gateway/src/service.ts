@@ -1,13 +1,21 @@
 import type { ServiceDefinition } from '@leap/platform';
 import { gatewayConfigSchema } from './config/config.schema';
+import { AuthModule } from './auth/auth.module';
+import { UserEntity } from './auth/user.entity';
+import { HttpCommonModule } from './common/http-common.module';
+import { gatewayMigrations } from './migrations';
+import { READ_MODEL_QUEUE, READ_MODEL_TYPES } from './recordings/read-model.consumer';
+import { RecordingsModule } from './recordings/recordings.module';
 
 /** The gateway service as the platform runs it: its config, schema, consumers and features. */
 export const gatewayService: ServiceDefinition = {
   name: 'gateway',
   configSchema: gatewayConfigSchema,
-  consumers: [],
-  imports: [],
-  entities: [],
-  migrations: [],
+  consumers: [{ queue: READ_MODEL_QUEUE, types: READ_MODEL_TYPES }],
+  imports: [HttpCommonModule, AuthModule, RecordingsModule],
+  entities: [UserEntity],
+  migrations: gatewayMigrations,
   publicHttp: true,
 };
+
+export { gatewayMigrations };

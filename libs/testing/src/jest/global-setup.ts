@@ -1,6 +1,5 @@
-import './leap-paths';
 import { cleanupTestResources } from '../cleanup';
-import { ensurePlatformTemplate, PLATFORM_TEMPLATE_ENV, PLATFORM_TEMPLATE_ERROR_ENV } from '../platform-template';
+import { ensurePlatformTemplate, PLATFORM_TEMPLATE_ENV, PLATFORM_TEMPLATE_ERROR_ENV, type ServiceMigrations } from '../platform-template';
 
 /**
  * Runs once before the whole Jest run, in the parent process: drops what crashed runs left behind
@@ -9,8 +8,8 @@ import { ensurePlatformTemplate, PLATFORM_TEMPLATE_ENV, PLATFORM_TEMPLATE_ERROR_
  * (`platformTemplate()` reads it). If the template cannot be built, unit tests still run and
  * every `platformTemplate()` call fails with the reason.
  */
-export default async function globalSetup(): Promise<void> {
-  const [cleanup, template] = await Promise.allSettled([cleanupTestResources(), ensurePlatformTemplate()]);
+export async function runTestGlobalSetup(registry: ServiceMigrations[]): Promise<void> {
+  const [cleanup, template] = await Promise.allSettled([cleanupTestResources(), ensurePlatformTemplate(registry)]);
   if (cleanup.status === 'fulfilled') for (const error of cleanup.value.errors) console.warn(`[leap test cleanup] ${error}`);
   else console.warn(`[leap test cleanup] ${String(cleanup.reason)}`);
   if (template.status === 'fulfilled') {

@@ -20,6 +20,7 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   JWT_ACCESS_TTL: field.duration({ min: 1000 }).default('15m'),
   JWT_REFRESH_TTL: field.duration({ min: 60_000 }).default('30d'),
   UPLOAD_MAX_BYTES: field.byteSize({ min: 1 }).default('5GiB'),
+  QUOTA_REQUEST_TIMEOUT: field.duration({ min: 100 }).default('5s'),
   CORS_ORIGINS: field.list({ item: checkOrigin }).default([]),
   REDIS_URL: secret(field.url({ protocols: ['redis', 'rediss'] })).optional(),
 });

@@ -1,9 +1,10 @@
 import { Client } from 'pg';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { OUTBOX_INBOX_MIGRATION_NAME } from '@leap/persistence';
-import { type TestDatabase, withAdminClient } from './infra';
-import { createPlatformDatabase, PLATFORM_TEMPLATE_ENV, platformTemplate, platformTemplateKey } from './platform-template';
-import { SERVICE_MIGRATIONS } from './service-migrations';
+import { createPlatformDatabase, PLATFORM_TEMPLATE_ENV, platformTemplate, platformTemplateKey, type TestDatabase, withAdminClient } from '@leap/testing';
+import { platformRegistry } from './jest/platform-registry';
+
+const SERVICE_MIGRATIONS = platformRegistry();
 
 const SCHEMAS = ['gateway', 'ingest', 'media_processing', 'transcription', 'publishing', 'storage', 'quota'];
 
@@ -68,10 +69,10 @@ describe('platform template', () => {
       }
       return AddThing1760000000000;
     })();
-    const base = platformTemplateKey();
+    const base = platformTemplateKey(SERVICE_MIGRATIONS);
     const withOne = platformTemplateKey([{ schema: 'quota', migrations: [v1] }]);
     const edited = platformTemplateKey([{ schema: 'quota', migrations: [v2] }]);
-    expect(base).toBe(platformTemplateKey());
+    expect(base).toBe(platformTemplateKey(SERVICE_MIGRATIONS));
     expect(base).toMatch(/^platform:[0-9a-f]{64}$/);
     expect(new Set([base, withOne, edited]).size).toBe(3);
   });

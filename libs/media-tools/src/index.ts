@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './binaries';
+export * from './progress';
+export * from './process';
+export * from './probe';
+export * from './silence';

@@ -1,0 +1,388 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Injectable, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { baseConfigSchema } from '@leap/config';
+import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
+import { startService, type RunningService, type ServiceDefinition } from '@leap/platform';
+import { LocalObjectStore, storageKeys } from '@leap/storage-client';
+import { createPlatformDatabase, createTestVhost, eventually, freePort, type TestDatabase, type TestVhost } from '@leap/testing';
+import type { RegisterUploadedRecording, ReleaseReservation, ReservationDecision, ReserveRecording } from '@leap/contracts';
+import { gatewayService } from './service';
+
+// ---------------------------------------------------------------- in-process stand-ins
+
+const commands: { type: string; data: any; tenant?: string }[] = [];
+const releases: ReleaseReservation[] = [];
+const quota = { grant: true, asked: [] as ReserveRecording[] };
+
+@Injectable()
+class IngestCommandsProbe {
+  @MessageHandler('ingest.recording.register-uploaded.v1', { queue: 'ingest.commands' })
+  async registerUploaded(ctx: MessageContext<RegisterUploadedRecording>): Promise<void> {
+    commands.push({ type: ctx.envelope.type, data: ctx.data, tenant: ctx.envelope.tenant });
+  }
+
+  @MessageHandler('ingest.recording.delete.v1', { queue: 'ingest.commands' })
+  async delete(ctx: MessageContext<unknown>): Promise<void> {
+    commands.push({ type: ctx.envelope.type, data: ctx.data, tenant: ctx.envelope.tenant });
+  }
+}
+
+@Module({ providers: [IngestCommandsProbe] })
+class IngestProbeModule {}
+
+@Injectable()
+class FakeQuota {
+  @MessageHandler('quota.recording.reserve.v1', { queue: 'quota.admission' })
+  async reserve(ctx: MessageContext<ReserveRecording>): Promise<ReservationDecision> {
+    quota.asked.push(ctx.data);
+    if (quota.grant) return { granted: true, reservationId: `res-${quota.asked.length}`, limit: '10', used: String(quota.asked.length - 1), period: '2026-01' };
+    return { granted: false, limit: '3', used: '3', period: '2026-01', retryAfterSeconds: 3600, reason: 'Monthly recordings limit reached', metric: 'QUOTA_METRIC_RECORDINGS' };
+  }
+
+  @MessageHandler('quota.reservation.release.v1', { queue: 'quota.admission' })
+  async release(ctx: MessageContext<ReleaseReservation>): Promise<void> {
+    releases.push(ctx.data);
+  }
+}
+
+@Module({ providers: [FakeQuota] })
+class FakeQuotaModule {}
+
+const plainSchema = baseConfigSchema.extend({ PORT: z.coerce.number().default(0) });
+
+const ingestProbe: ServiceDefinition = {
+  name: 'ingest',
+  configSchema: plainSchema,
+  consumers: [{ queue: 'ingest.commands', types: ['ingest.recording.register-uploaded.v1', 'ingest.recording.delete.v1'] }],
+  imports: [IngestProbeModule],
+};
+
+const fakeQuota: ServiceDefinition = {
+  name: 'quota',
+  configSchema: plainSchema,
+  consumers: [{ queue: 'quota.admission', types: ['quota.recording.reserve.v1', 'quota.reservation.release.v1'] }],
+  imports: [FakeQuotaModule],
+};
+
+// ---------------------------------------------------------------- helpers
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+describe('the gateway over HTTP', () => {
+  let db: TestDatabase;
+  let vhost: TestVhost;
+  let root: string;
+  let store: LocalObjectStore;
+  let base: string;
+  let mp4: Buffer;
+  const running: RunningService[] = [];
+  let ingestBus: MessageBus;
+  let ingestDb: DataSource;
+
+  async function call(method: string, path: string, options: { token?: string; json?: unknown; form?: FormData; headers?: Record<string, string> } = {}): Promise<Reply> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | FormData | undefined;
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    } else if (options.form) body = options.form;
+    const response = await fetch(`${base}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  }
+
+  function form(file: Buffer, filename: string, title?: string): FormData {
+    const data = new FormData();
+    if (title) data.append('title', title);
+    data.append('file', new Blob([file]), filename);
+    return data;
+  }
+
+  async function signUp(email: string): Promise<{ id: string; token: string }> {
+    const registered = await call('POST', '/api/v1/auth/register', { json: { email, password: 'correct horse 1' } });
+    expect(registered.status).toBe(201);
+    const login = await call('POST', '/api/v1/auth/login', { json: { email, password: 'correct horse 1' } });
+    expect(login.status).toBe(200);
+    return { id: registered.body.id, token: login.body.accessToken };
+  }
+
+  function publish(type: string, data: Record<string, unknown>): Promise<void> {
+    return ingestDb.transaction((manager) => ingestBus.publish(manager, type, data, { subject: String(data.recordingId), tenant: String(data.userId) }));
+  }
+
+  function expectProblem(reply: Reply, status: number, code: string): void {
+    expect(reply.status).toBe(status);
+    expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(reply.body).toMatchObject({ status, code, type: `urn:leap:problem:${code}` });
+    expect(typeof reply.body.title).toBe('string');
+    expect(reply.body.requestId).toBe(reply.headers.get('x-request-id'));
+  }
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'leap-gateway-'));
+    const source = join(root, 'lecture.mp4');
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=d=2:s=160x120', '-f', 'lavfi', '-i', 'sine=d=2', '-shortest', '-y', source]);
+    mp4 = readFileSync(source);
+    db = await createPlatformDatabase('leap_test_gateway');
+    vhost = await createTestVhost('leap_test_gateway');
+    const storageRoot = join(root, 'storage');
+    store = new LocalObjectStore(storageRoot);
+    const port = await freePort();
+    const env = {
+      DATABASE_URL: db.url,
+      RABBITMQ_URL: vhost.url,
+      LOG_LEVEL: 'error',
+      NODE_ENV: 'test',
+      PORT: String(port),
+      STORAGE_BACKEND: 'local',
+      STORAGE_LOCAL_ROOT: storageRoot,
+      MESSAGING_RETRY_TIERS: '100ms',
+      OUTBOX_POLL_INTERVAL_MS: '200',
+      JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
+      UPLOAD_MAX_BYTES: String(mp4.length + 1024),
+      QUOTA_REQUEST_TIMEOUT: '3s',
+    };
+    running.push(await startService(fakeQuota, { env, http: false }));
+    const ingest = await startService(ingestProbe, { env, http: false });
+    running.push(ingest);
+    ingestBus = ingest.app.get(MessageBus);
+    ingestDb = ingest.app.get(DataSource);
+    running.push(await startService(gatewayService, { env, http: true }));
+    base = `http://127.0.0.1:${port}`;
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const service of running.reverse()) await service.close().catch(() => undefined);
+    await vhost?.drop().catch(() => undefined);
+    await db?.drop().catch(() => undefined);
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  let alice: { id: string; token: string };
+  let uploadedId: string;
+
+  it('registers and logs in, refusing bad input, wrong passwords and missing tokens with problem details', async () => {
+    alice = await signUp('Alice@Example.org');
+    expect(alice.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+
+    const taken = await call('POST', '/api/v1/auth/register', { json: { email: 'alice@example.org', password: 'another password' } });
+    expectProblem(taken, 409, 'AUTH.EMAIL_TAKEN');
+
+    const invalid = await call('POST', '/api/v1/auth/register', { json: { email: 'not-an-email', password: 'short' } });
+    expectProblem(invalid, 400, 'VALIDATION.FAILED');
+    expect(invalid.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['email', 'password']);
+
+    const wrong = await call('POST', '/api/v1/auth/login', { json: { email: 'alice@example.org', password: 'wrong password' } });
+    expectProblem(wrong, 401, 'AUTH.INVALID_CREDENTIALS');
+    const nobody = await call('POST', '/api/v1/auth/login', { json: { email: 'nobody@example.org', password: 'wrong password' } });
+    expectProblem(nobody, 401, 'AUTH.INVALID_CREDENTIALS');
+
+    const login = await call('POST', '/api/v1/auth/login', { json: { email: 'alice@example.org', password: 'correct horse 1' } });
+    expect(login.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
+
+    const anonymous = await call('GET', '/api/v1/recordings', { headers: { 'x-request-id': 'trace-me-42' } });
+    expectProblem(anonymous, 401, 'AUTH.UNAUTHENTICATED');
+    expect(anonymous.headers.get('x-request-id')).toBe('trace-me-42');
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+    expectProblem(await call('GET', '/api/v1/recordings', { token: `${alice.token}x` }), 401, 'AUTH.UNAUTHENTICATED');
+    expect(JSON.stringify(anonymous.body)).not.toContain('stack');
+
+    expectProblem(await call('GET', '/api/v1/nothing-here'), 404, 'HTTP.NOT_FOUND');
+    const malformed = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email": ' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await malformed.json()).toMatchObject({ status: 400, code: 'REQUEST.MALFORMED' });
+  });
+
+  it('streams an upload into storage and asks ingest to register it', async () => {
+    const reply = await call('POST', '/api/v1/recordings', { token: alice.token, form: form(mp4, 'Lecture 1.mp4', 'Graphs, part 1'), headers: { 'idempotency-key': 'upload-1' } });
+    expect(reply.status).toBe(202);
+    expect(reply.body).toMatchObject({ title: 'Graphs, part 1', status: 'INITIALIZED', failed: false, sizeBytes: mp4.length, contentType: 'video/mp4' });
+    uploadedId = reply.body.id;
+    expect(reply.headers.get('location')).toBe(`/api/v1/recordings/${uploadedId}`);
+    const key = storageKeys.source(alice.id, uploadedId, 'mp4');
+    expect((await store.getBuffer(key)).equals(mp4)).toBe(true);
+    expect(quota.asked).toEqual([{ userId: alice.id, idempotencyKey: 'upload-1' }]);
+
+    const command = await eventually(() => {
+      const found = commands.find((c) => c.type === 'ingest.recording.register-uploaded.v1');
+      expect(found).toBeDefined();
+      return found!;
+    }, { timeoutMs: 15_000 });
+    expect(command.tenant).toBe(alice.id);
+    expect(command.data).toEqual({
+      recordingId: uploadedId,
+      userId: alice.id,
+      originalFilename: 'Lecture 1.mp4',
+      sourceKey: key,
+      sizeBytes: String(mp4.length),
+      contentType: 'video/mp4',
+      title: 'Graphs, part 1',
+      reservationId: 'res-1',
+    });
+  });
+
+  it('refuses empty, mistyped and oversized files and leaves nothing behind', async () => {
+    expectProblem(await call('POST', '/api/v1/recordings', { token: alice.token, form: form(Buffer.alloc(0), 'empty.mp4') }), 400, 'UPLOAD.EMPTY');
+    const text = Buffer.from('This is a plain text file pretending to be a video.\n'.repeat(20));
+    expectProblem(await call('POST', '/api/v1/recordings', { token: alice.token, form: form(text, 'fake.mp4') }), 415, 'UPLOAD.UNSUPPORTED_TYPE');
+    expectProblem(await call('POST', '/api/v1/recordings', { token: alice.token, form: form(mp4, 'notes.txt') }), 415, 'UPLOAD.UNSUPPORTED_TYPE');
+    const missing = await call('POST', '/api/v1/recordings', { token: alice.token, form: (() => { const f = new FormData(); f.append('title', 'x'); return f; })() });
+    expectProblem(missing, 400, 'VALIDATION.FAILED');
+
+    const askedBefore = quota.asked.length;
+    const big = Buffer.concat([mp4, Buffer.alloc(64 * 1024)]);
+    expectProblem(await call('POST', '/api/v1/recordings', { token: alice.token, form: form(big, 'long.mp4') }), 413, 'UPLOAD.TOO_LARGE');
+    expect(quota.asked.length).toBe(askedBefore + 1);
+    await eventually(() => expect(releases.map((r) => r.reservationId)).toEqual([`res-${askedBefore + 1}`]), { timeoutMs: 15_000 });
+
+    const objects = await store.list(`users/${alice.id}/`);
+    expect(objects.map((o) => o.key)).toEqual([storageKeys.source(alice.id, uploadedId, 'mp4')]);
+    const list = await call('GET', '/api/v1/recordings', { token: alice.token });
+    expect(list.body.total).toBe(1);
+  });
+
+  it('answers 429 with Retry-After when quota refuses, storing nothing', async () => {
+    quota.grant = false;
+    try {
+      const reply = await call('POST', '/api/v1/recordings', { token: alice.token, form: form(mp4, 'again.mp4') });
+      expectProblem(reply, 429, 'QUOTA.EXCEEDED');
+      expect(reply.headers.get('retry-after')).toBe('3600');
+      expect(reply.body).toMatchObject({ limit: 3, used: 3, period: '2026-01', metric: 'RECORDINGS', detail: 'Monthly recordings limit reached' });
+    } finally {
+      quota.grant = true;
+    }
+    expect((await store.list(`users/${alice.id}/`)).length).toBe(1);
+  });
+
+  it('follows the pipeline events in the read model: status, stages with timings, artifacts, downloads', async () => {
+    const userId = alice.id;
+    const recordingId = uploadedId;
+    const prefix = storageKeys.recordingPrefix(userId, recordingId);
+    await publish('ingest.recording.registered.v1', {
+      recordingId, userId, sourceType: 'SOURCE_TYPE_UPLOAD', title: 'Graphs, part 1', originalFilename: 'Lecture 1.mp4',
+      status: 'RECORDING_STATUS_INITIALIZED', reservationId: 'res-1', registeredAt: '2026-01-10T10:00:00.000Z',
+    });
+    await publish('ingest.stage.status-changed.v1', {
+      recordingId, userId, stage: 'PIPELINE_STAGE_TRIM', status: 'STAGE_STATUS_IN_PROGRESS', attempt: 1, startedAt: '2026-01-10T10:00:05.000Z',
+    });
+    await publish('ingest.recording.status-changed.v1', {
+      recordingId, userId, status: 'RECORDING_STATUS_PROCESSED', previousStatus: 'RECORDING_STATUS_PROCESSING', changedAt: '2026-01-10T10:05:00.000Z',
+    });
+    // An older status arriving late must not win.
+    await publish('ingest.recording.status-changed.v1', {
+      recordingId, userId, status: 'RECORDING_STATUS_PROCESSING', changedAt: '2026-01-10T10:00:05.000Z',
+    });
+    await publish('ingest.stage.status-changed.v1', {
+      recordingId, userId, stage: 'PIPELINE_STAGE_TRIM', status: 'STAGE_STATUS_COMPLETED', attempt: 1,
+      startedAt: '2026-01-10T10:00:05.000Z', finishedAt: '2026-01-10T10:01:35.000Z',
+    });
+    await publish('ingest.stage.status-changed.v1', {
+      recordingId, userId, stage: 'PIPELINE_STAGE_TRANSCRIBE', status: 'STAGE_STATUS_FAILED', attempt: 2,
+      startedAt: '2026-01-10T10:02:00.000Z', finishedAt: '2026-01-10T10:02:30.500Z',
+      error: { code: 'TRANSCRIPTION.PROVIDER_TIMEOUT', message: 'no answer', retryable: true },
+    });
+
+    const srt = '1\n00:00:00,000 --> 00:00:02,000\nGood morning.\n';
+    const vtt = 'WEBVTT\n\n00:00.000 --> 00:02.000\nGood morning.\n';
+    const master = JSON.stringify({ language: 'en', segments: [{ start: 0, end: 2, text: 'Good morning.' }, { start: 61.5, end: 63, text: 'Graphs today.' }] });
+    const put = async (name: string, content: string, kind: string, contentType: string) => {
+      const stored = await store.put(`${prefix}${name}`, content);
+      return { key: stored.key, sizeBytes: String(stored.sizeBytes), checksumSha256: stored.checksumSha256, contentType, kind };
+    };
+    await publish('transcription.recording.transcribed.v1', { recordingId, userId, master: await put('transcription/master.json', master, 'OBJECT_KIND_TRANSCRIPT', 'application/json') });
+    await publish('transcription.subtitles.generated.v1', {
+      recordingId, userId,
+      srt: await put('transcription/subtitles.srt', srt, 'OBJECT_KIND_SUBTITLES_SRT', 'application/x-subrip'),
+      vtt: await put('transcription/subtitles.vtt', vtt, 'OBJECT_KIND_SUBTITLES_VTT', 'text/vtt'),
+    });
+
+    const detail = await eventually(async () => {
+      const reply = await call('GET', `/api/v1/recordings/${recordingId}`, { token: alice.token });
+      expect(reply.status).toBe(200);
+      expect(reply.body.stages).toHaveLength(2);
+      expect(reply.body.stages[0].status).toBe('COMPLETED');
+      expect(reply.body.artifacts.map((a: { name: string }) => a.name).sort()).toEqual(['source', 'subtitlesSrt', 'subtitlesVtt', 'transcript']);
+      expect(reply.body.status).toBe('PROCESSED');
+      return reply.body;
+    }, { timeoutMs: 20_000, intervalMs: 200 });
+    expect(detail).toMatchObject({ id: recordingId, title: 'Graphs, part 1', originalFilename: 'Lecture 1.mp4', sourceType: 'UPLOAD', failed: false });
+    expect(detail.stages).toEqual([
+      { stage: 'TRIM', status: 'COMPLETED', attempt: 1, startedAt: '2026-01-10T10:00:05.000Z', finishedAt: '2026-01-10T10:01:35.000Z', durationMs: 90_000, error: null },
+      {
+        stage: 'TRANSCRIBE', status: 'FAILED', attempt: 2, startedAt: '2026-01-10T10:02:00.000Z', finishedAt: '2026-01-10T10:02:30.500Z', durationMs: 30_500,
+        error: { code: 'TRANSCRIPTION.PROVIDER_TIMEOUT', message: 'no answer', retryable: true },
+      },
+    ]);
+    expect(detail.links['subtitles.srt']).toBe(`/api/v1/recordings/${recordingId}/subtitles.srt`);
+
+    const srtReply = await call('GET', `/api/v1/recordings/${recordingId}/subtitles.srt`, { token: alice.token });
+    expect(srtReply.status).toBe(200);
+    expect(srtReply.headers.get('content-type')).toMatch(/^application\/x-subrip/);
+    expect(srtReply.text).toBe(srt);
+    const vttReply = await call('GET', `/api/v1/recordings/${recordingId}/subtitles.vtt`, { token: alice.token });
+    expect(vttReply.headers.get('content-type')).toMatch(/^text\/vtt/);
+    expect(vttReply.text).toBe(vtt);
+    const json = await call('GET', `/api/v1/recordings/${recordingId}/transcript.json`, { token: alice.token });
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(json.body.segments).toHaveLength(2);
+    const txt = await call('GET', `/api/v1/recordings/${recordingId}/transcript.txt`, { token: alice.token });
+    expect(txt.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(txt.text).toBe('[00:00:00] Good morning.\n[00:01:01] Graphs today.\n');
+
+    // A status change for a recording the gateway has not seen creates its row; it has no artifacts yet.
+    const imported = '01940000-0000-7000-8000-000000000001';
+    await publish('ingest.recording.status-changed.v1', {
+      recordingId: imported, userId, status: 'RECORDING_STATUS_DOWNLOADING', changedAt: '2026-01-11T08:00:00.000Z',
+    });
+    await eventually(async () => {
+      const reply = await call('GET', `/api/v1/recordings/${imported}`, { token: alice.token });
+      expect(reply.body.status).toBe('DOWNLOADING');
+    }, { timeoutMs: 20_000, intervalMs: 200 });
+    expectProblem(await call('GET', `/api/v1/recordings/${imported}/subtitles.srt`, { token: alice.token }), 404, 'ARTIFACT.NOT_READY');
+
+    const list = await call('GET', '/api/v1/recordings?page=1&pageSize=1', { token: alice.token });
+    expect(list.body).toMatchObject({ page: 1, pageSize: 1, total: 2 });
+    expect(list.body.items).toHaveLength(1);
+    const processed = await call('GET', '/api/v1/recordings?status=PROCESSED', { token: alice.token });
+    expect(processed.body.items.map((r: { id: string }) => r.id)).toEqual([recordingId]);
+    expectProblem(await call('GET', '/api/v1/recordings?status=BOGUS&pageSize=500', { token: alice.token }), 400, 'VALIDATION.FAILED');
+  });
+
+  it("hides one user's recordings from another, and deletes through ingest", async () => {
+    const bob = await signUp('bob@example.org');
+    const foreign = `/api/v1/recordings/${uploadedId}`;
+    expectProblem(await call('GET', foreign, { token: bob.token }), 404, 'RECORDING.NOT_FOUND');
+    expectProblem(await call('GET', `${foreign}/subtitles.srt`, { token: bob.token }), 404, 'RECORDING.NOT_FOUND');
+    expectProblem(await call('GET', `${foreign}/transcript.txt`, { token: bob.token }), 404, 'RECORDING.NOT_FOUND');
+    expectProblem(await call('DELETE', foreign, { token: bob.token }), 404, 'RECORDING.NOT_FOUND');
+    expect((await call('GET', '/api/v1/recordings', { token: bob.token })).body).toEqual({ items: [], page: 1, pageSize: 20, total: 0 });
+
+    const deleting = await call('DELETE', foreign, { token: alice.token });
+    expect(deleting.status).toBe(202);
+    expect(deleting.body).toMatchObject({ id: uploadedId, status: 'DELETING' });
+    await eventually(() => expect(commands.filter((c) => c.type === 'ingest.recording.delete.v1').map((c) => c.data)).toEqual([{ recordingId: uploadedId, userId: alice.id }]), {
+      timeoutMs: 15_000,
+    });
+
+    await publish('ingest.recording.deleted.v1', { recordingId: uploadedId, userId: alice.id, deletedAt: new Date().toISOString() });
+    await eventually(async () => expectProblem(await call('GET', foreign, { token: alice.token }), 404, 'RECORDING.NOT_FOUND'), { timeoutMs: 20_000, intervalMs: 200 });
+  });
+});

@@ -1,0 +1,199 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import busboy from 'busboy';
+import { v7 as uuidv7 } from 'uuid';
+import { LeapError, MessageBus } from '@leap/messaging';
+import { OBJECT_STORE, SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
+import { storageKeys, type ObjectStore, type StoredObject } from '@leap/storage-client';
+import type { RegisterUploadedRecording } from '@leap/contracts';
+import type { Logger } from 'winston';
+import type { GatewayConfig } from '../config/config.schema';
+import { validationError } from '../common/problem-details';
+import { baseName, matchesContainer, SNIFF_BYTES, uploadTypeOf, type UploadType } from './media-type';
+import { QuotaClient } from './quota-client.service';
+import { RecordingsRepository, type RecordingRow } from './recordings.repository';
+
+const TITLE_MAX = 300;
+
+interface StoredUpload {
+  recordingId: string;
+  filename: string;
+  type: UploadType;
+  stored: StoredObject;
+  reservationId?: string;
+}
+
+function unsupported(filename: string): LeapError {
+  return new LeapError('UPLOAD.UNSUPPORTED_TYPE', `"${filename}" is not a supported recording (mp4, mov, m4a, webm, mkv, mp3, wav)`, {
+    status: 415,
+  });
+}
+
+/**
+ * Reads up to `bytes` bytes from the start of a stream, then gives back a stream of the whole
+ * content (the head first) so nothing is buffered beyond the head.
+ */
+async function splitHead(stream: Readable, bytes: number): Promise<{ head: Buffer; rest: Readable }> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  const ended = await new Promise<boolean>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= bytes) finish(false);
+    };
+    const onEnd = () => finish(true);
+    const finish = (end: boolean) => {
+      stream.pause();
+      stream.off('data', onData).off('end', onEnd).off('error', reject);
+      resolve(end);
+    };
+    stream.on('data', onData).once('end', onEnd).once('error', reject);
+  });
+  const head = Buffer.concat(chunks);
+  async function* whole() {
+    yield head;
+    if (!ended) for await (const chunk of stream) yield chunk as Buffer;
+  }
+  return { head, rest: Readable.from(whole(), { objectMode: false }) };
+}
+
+/** Counts bytes through a stream and fails it with 413 `UPLOAD.TOO_LARGE` as soon as it passes `max`. */
+function limited(source: Readable, max: number): Readable {
+  let seen = 0;
+  async function* guard() {
+    for await (const chunk of source) {
+      seen += (chunk as Buffer).length;
+      if (seen > max) throw new LeapError('UPLOAD.TOO_LARGE', `The file is larger than the ${max} bytes allowed`, { status: 413, details: { maxBytes: max } });
+      yield chunk as Buffer;
+    }
+  }
+  return Readable.from(guard(), { objectMode: false });
+}
+
+/**
+ * Direct uploads: a streamed multipart body (fields `title` and `file`) goes straight into the
+ * object store at the recording's source key, with constant memory whatever its size. The
+ * extension and the container's first bytes are checked before quota is asked and anything is
+ * written; any failure leaves no object behind and gives the quota reservation back.
+ */
+@Injectable()
+export class UploadService {
+  constructor(
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(SERVICE_CONFIG) private readonly config: Pick<GatewayConfig, 'UPLOAD_MAX_BYTES'>,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+    private readonly quota: QuotaClient,
+    private readonly recordings: RecordingsRepository,
+    private readonly bus: MessageBus,
+  ) {}
+
+  async upload(request: IncomingMessage, userId: string, idempotencyKey?: string): Promise<RecordingRow> {
+    const { upload, fields } = await this.receive(request, userId, idempotencyKey ?? uuidv7());
+    const title = (fields.title ?? '').trim().slice(0, TITLE_MAX) || baseName(upload.filename);
+    const command: RegisterUploadedRecording = {
+      recordingId: upload.recordingId,
+      userId,
+      originalFilename: upload.filename,
+      sourceKey: upload.stored.key,
+      sizeBytes: String(upload.stored.sizeBytes),
+      contentType: upload.type.contentType,
+      title,
+      reservationId: upload.reservationId,
+    };
+    try {
+      return await this.recordings.transaction(async (manager) => {
+        const row = await this.recordings.insertUploaded(manager, {
+          id: upload.recordingId,
+          userId,
+          title,
+          originalFilename: upload.filename,
+          sizeBytes: upload.stored.sizeBytes,
+          contentType: upload.type.contentType,
+          source: { key: upload.stored.key, sizeBytes: upload.stored.sizeBytes, checksumSha256: upload.stored.checksumSha256, contentType: upload.type.contentType },
+        });
+        await this.bus.send(manager, 'ingest.recording.register-uploaded.v1', command, { subject: upload.recordingId, tenant: userId });
+        return row;
+      });
+    } catch (error) {
+      await this.discard(upload.stored.key, userId, upload.reservationId, 'registration failed');
+      throw error;
+    }
+  }
+
+  /** Parses the multipart body; resolves once the file is stored and every field is read. */
+  private receive(request: IncomingMessage, userId: string, idempotencyKey: string): Promise<{ upload: StoredUpload; fields: Record<string, string> }> {
+    const contentType = request.headers['content-type'] ?? '';
+    if (!/^multipart\/form-data/i.test(contentType)) {
+      return Promise.reject(new LeapError('UPLOAD.NOT_MULTIPART', 'Send the recording as multipart/form-data with a "file" part', { status: 415 }));
+    }
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: request.headers, limits: { files: 1, fields: 20, fieldSize: 64 * 1024, fileSize: this.config.UPLOAD_MAX_BYTES + 1 } });
+    } catch (error) {
+      return Promise.reject(new LeapError('REQUEST.MALFORMED', `The multipart body cannot be read: ${(error as Error).message}`, { status: 400 }));
+    }
+    return new Promise((resolve, reject) => {
+      const fields: Record<string, string> = {};
+      let file: Promise<StoredUpload> | undefined;
+      let settled = false;
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        // Stop parsing; the rest of the body is read and dropped so the response reaches the client.
+        request.unpipe(parser);
+        request.resume();
+        reject(error);
+      };
+      parser.on('field', (name, value) => {
+        fields[name] = value;
+      });
+      parser.on('file', (name, stream, info) => {
+        if (name !== 'file' || file) {
+          stream.resume();
+          return;
+        }
+        file = this.storeFile(stream, info.filename || '', userId, idempotencyKey);
+        file.catch(fail);
+      });
+      parser.on('error', (error) => fail(new LeapError('REQUEST.MALFORMED', `The multipart body cannot be read: ${error.message}`, { status: 400 })));
+      parser.on('close', () => {
+        if (!file) return fail(validationError([{ field: 'file', message: 'is required' }]));
+        file.then((upload) => {
+          if (settled) return;
+          settled = true;
+          resolve({ upload, fields });
+        }, fail);
+      });
+      request.pipe(parser);
+    });
+  }
+
+  private async storeFile(stream: busboy.FileStream, filename: string, userId: string, idempotencyKey: string): Promise<StoredUpload> {
+    const type = uploadTypeOf(filename);
+    if (!type) throw unsupported(filename);
+    const { head, rest } = await splitHead(stream, SNIFF_BYTES);
+    if (head.length === 0) throw new LeapError('UPLOAD.EMPTY', 'The file is empty', { status: 400 });
+    if (!matchesContainer(type, head)) throw unsupported(filename);
+
+    const reservationId = await this.quota.reserveRecording(userId, idempotencyKey);
+    const recordingId = uuidv7();
+    const key = storageKeys.source(userId, recordingId, type.extension);
+    try {
+      const stored = await this.store.put(key, limited(rest, this.config.UPLOAD_MAX_BYTES), { contentType: type.contentType });
+      return { recordingId, filename, type, stored, reservationId };
+    } catch (error) {
+      await this.discard(key, userId, reservationId, 'upload not stored');
+      if (error instanceof LeapError) throw error;
+      this.logger.warn(`upload of ${key} failed: ${(error as Error).message}`);
+      throw new LeapError('UPLOAD.FAILED', 'The upload did not complete', { status: 400, cause: error });
+    }
+  }
+
+  /** Leaves nothing behind: the partial object goes, and the reservation is given back. */
+  private async discard(key: string, userId: string, reservationId: string | undefined, reason: string): Promise<void> {
+    await this.store.delete(key).catch((error: Error) => this.logger.error(`could not delete ${key}: ${error.message}`));
+    if (reservationId) await this.quota.release(userId, reservationId, reason);
+  }
+}

@@ -1,0 +1,111 @@
+import { deriveStatus, isPipelineComplete, stagesToStart, type StageSnapshot, type StageState } from './pipeline-state';
+
+type Plan = Partial<Record<'DOWNLOAD' | 'TRIM' | 'TRANSCRIBE' | 'EXTRACT_TOPICS' | 'GENERATE_SUBTITLES', StageState>> & { uploads?: Record<string, StageState> };
+
+/** A full upload pipeline: download skipped, every processing stage pending, one local target. */
+function stages(plan: Plan = {}): StageSnapshot[] {
+  const one = (stage: StageSnapshot['stage'], fallback: StageState): StageSnapshot => ({ stage, target: '', status: plan[stage as keyof Plan] as StageState ?? fallback });
+  return [
+    one('DOWNLOAD', 'SKIPPED'),
+    one('TRIM', 'PENDING'),
+    one('TRANSCRIBE', 'PENDING'),
+    one('EXTRACT_TOPICS', 'PENDING'),
+    one('GENERATE_SUBTITLES', 'PENDING'),
+    ...Object.entries(plan.uploads ?? { local: 'PENDING' as StageState }).map(([target, status]): StageSnapshot => ({ stage: 'UPLOAD', target, status })),
+  ];
+}
+
+const names = (list: StageSnapshot[]) => list.map((s) => (s.target ? `${s.stage}:${s.target}` : s.stage));
+
+describe('which stages start next', () => {
+  it('starts the trim first when the download is skipped', () => {
+    expect(names(stagesToStart(stages(), false))).toEqual(['TRIM']);
+  });
+
+  it('waits for the download when it is still running', () => {
+    expect(names(stagesToStart(stages({ DOWNLOAD: 'IN_PROGRESS' }), false))).toEqual([]);
+  });
+
+  it('starts the transcription after the trim', () => {
+    expect(names(stagesToStart(stages({ TRIM: 'COMPLETED' }), false))).toEqual(['TRANSCRIBE']);
+  });
+
+  it('starts topics and subtitles together after the transcript', () => {
+    expect(names(stagesToStart(stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED' }), false))).toEqual(['EXTRACT_TOPICS', 'GENERATE_SUBTITLES']);
+  });
+
+  it('waits for both topics and subtitles before uploading', () => {
+    const halfway = stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', EXTRACT_TOPICS: 'COMPLETED', GENERATE_SUBTITLES: 'IN_PROGRESS' });
+    expect(names(stagesToStart(halfway, false))).toEqual([]);
+  });
+
+  it('starts one upload per target once every processing stage is finished, skipped ones included', () => {
+    const done = stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', EXTRACT_TOPICS: 'SKIPPED', GENERATE_SUBTITLES: 'COMPLETED', uploads: { local: 'PENDING', youtube: 'PENDING' } });
+    expect(names(stagesToStart(done, false))).toEqual(['UPLOAD:local', 'UPLOAD:youtube']);
+  });
+
+  it('treats a stage that is not planned as left out', () => {
+    const withoutTrim = stages().filter((s) => s.stage !== 'TRIM');
+    expect(names(stagesToStart(withoutTrim, false))).toEqual(['TRANSCRIBE']);
+  });
+
+  it('starts nothing after a failure', () => {
+    expect(names(stagesToStart(stages({ TRIM: 'FAILED' }), true))).toEqual([]);
+    expect(names(stagesToStart(stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', EXTRACT_TOPICS: 'FAILED', GENERATE_SUBTITLES: 'COMPLETED' }), false))).toEqual([]);
+  });
+});
+
+describe('the recording status derived from its stages', () => {
+  it('keeps an upload DOWNLOADED before anything runs', () => {
+    expect(deriveStatus('DOWNLOADED', stages())).toBe('DOWNLOADED');
+  });
+
+  it('is PROCESSING while trim, transcription, topics or subtitles run', () => {
+    expect(deriveStatus('DOWNLOADED', stages({ TRIM: 'IN_PROGRESS' }))).toBe('PROCESSING');
+    expect(deriveStatus('PROCESSING', stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', EXTRACT_TOPICS: 'COMPLETED', GENERATE_SUBTITLES: 'IN_PROGRESS' }))).toBe(
+      'PROCESSING',
+    );
+  });
+
+  it('is DOWNLOADING while the download runs', () => {
+    expect(deriveStatus('INITIALIZED', stages({ DOWNLOAD: 'IN_PROGRESS' }))).toBe('DOWNLOADING');
+  });
+
+  it('is PROCESSED when every processing stage is finished and no upload has started', () => {
+    const processed = { TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', EXTRACT_TOPICS: 'COMPLETED', GENERATE_SUBTITLES: 'SKIPPED' } as const;
+    expect(deriveStatus('PROCESSING', stages(processed))).toBe('PROCESSED');
+    expect(deriveStatus('PROCESSING', stages({ ...processed, uploads: {} }))).toBe('PROCESSED');
+  });
+
+  it('follows the uploads: UPLOADING, then READY, UPLOADED when some failed, PROCESSED when all failed', () => {
+    const processed = { TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', EXTRACT_TOPICS: 'COMPLETED', GENERATE_SUBTITLES: 'COMPLETED' } as const;
+    expect(deriveStatus('PROCESSED', stages({ ...processed, uploads: { a: 'IN_PROGRESS', b: 'COMPLETED' } }))).toBe('UPLOADING');
+    expect(deriveStatus('UPLOADING', stages({ ...processed, uploads: { a: 'COMPLETED', b: 'COMPLETED' } }))).toBe('READY');
+    expect(deriveStatus('UPLOADING', stages({ ...processed, uploads: { a: 'COMPLETED', b: 'FAILED' } }))).toBe('UPLOADED');
+    expect(deriveStatus('UPLOADING', stages({ ...processed, uploads: { a: 'FAILED', b: 'FAILED' } }))).toBe('PROCESSED');
+  });
+
+  it('rolls back to DOWNLOADED when a processing stage failed, as the reference does', () => {
+    expect(deriveStatus('PROCESSING', stages({ TRIM: 'FAILED' }))).toBe('DOWNLOADED');
+    expect(deriveStatus('PROCESSING', stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'FAILED' }))).toBe('DOWNLOADED');
+  });
+
+  it('stays PROCESSING while a parallel stage still runs after the other failed', () => {
+    expect(deriveStatus('PROCESSING', stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', EXTRACT_TOPICS: 'FAILED', GENERATE_SUBTITLES: 'IN_PROGRESS' }))).toBe(
+      'PROCESSING',
+    );
+  });
+
+  it('never moves EXPIRED, SKIPPED or PENDING_SOURCE', () => {
+    for (const sticky of ['EXPIRED', 'SKIPPED', 'PENDING_SOURCE'] as const) {
+      expect(deriveStatus(sticky, stages({ TRIM: 'IN_PROGRESS' }))).toBe(sticky);
+    }
+  });
+
+  it('calls the pipeline complete only when every stage is completed or skipped', () => {
+    const all = { TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', EXTRACT_TOPICS: 'COMPLETED', GENERATE_SUBTITLES: 'COMPLETED' } as const;
+    expect(isPipelineComplete(stages({ ...all, uploads: { local: 'COMPLETED' } }))).toBe(true);
+    expect(isPipelineComplete(stages({ ...all, uploads: { local: 'FAILED' } }))).toBe(false);
+    expect(isPipelineComplete(stages(all))).toBe(false);
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * The recording pipeline as a pure state machine: which stages may start given the stages'
+ * statuses, and the aggregate recording status derived from them the way the reference platform
+ * derives it (inventory 3.3 and 3.5). No I/O here; the pipeline service applies the decisions.
+ */
+
+/** Stages in the order the process manager runs them (UPLOAD once per output target). */
+export const STAGE_NAMES = ['DOWNLOAD', 'TRIM', 'TRANSCRIBE', 'EXTRACT_TOPICS', 'GENERATE_SUBTITLES', 'UPLOAD'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+export const STAGE_STATES = ['PENDING', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'SKIPPED'] as const;
+export type StageState = (typeof STAGE_STATES)[number];
+
+export const RECORDING_STATES = [
+  'PENDING_SOURCE',
+  'INITIALIZED',
+  'DOWNLOADING',
+  'DOWNLOADED',
+  'PROCESSING',
+  'PROCESSED',
+  'UPLOADING',
+  'UPLOADED',
+  'READY',
+  'SKIPPED',
+  'EXPIRED',
+] as const;
+export type RecordingState = (typeof RECORDING_STATES)[number];
+
+/** One stage of a recording (UPLOAD: one per target; `target` is empty for the other stages). */
+export interface StageSnapshot {
+  stage: StageName;
+  target: string;
+  status: StageState;
+}
+
+/** The processing stages: everything between the download and the uploads. */
+export const PROCESSING_STAGES: readonly StageName[] = ['TRIM', 'TRANSCRIBE', 'EXTRACT_TOPICS', 'GENERATE_SUBTITLES'];
+
+/** What must be finished (completed or skipped) before a stage may start. */
+const PREREQUISITES: Record<StageName, readonly StageName[]> = {
+  DOWNLOAD: [],
+  TRIM: ['DOWNLOAD'],
+  TRANSCRIBE: ['DOWNLOAD', 'TRIM'],
+  EXTRACT_TOPICS: ['DOWNLOAD', 'TRIM', 'TRANSCRIBE'],
+  GENERATE_SUBTITLES: ['DOWNLOAD', 'TRIM', 'TRANSCRIBE'],
+  UPLOAD: ['DOWNLOAD', 'TRIM', 'TRANSCRIBE', 'EXTRACT_TOPICS', 'GENERATE_SUBTITLES'],
+};
+
+/** Statuses that only an explicit action changes; stage progress never overrides them. */
+const STICKY: readonly RecordingState[] = ['EXPIRED', 'SKIPPED', 'PENDING_SOURCE'];
+
+/** Statuses a recording holds before any processing stage has run. */
+const BASE: readonly RecordingState[] = ['INITIALIZED', 'DOWNLOADING', 'DOWNLOADED'];
+
+export function isFinished(status: StageState): boolean {
+  return status === 'COMPLETED' || status === 'SKIPPED';
+}
+
+/**
+ * The planned stages that may start now: PENDING, with every prerequisite finished. A stage that
+ * is not planned (no row) counts as finished, as a stage left out by configuration does. Nothing
+ * starts once the recording carries a failure.
+ */
+export function stagesToStart<T extends StageSnapshot>(stages: readonly T[], failed: boolean): T[] {
+  if (failed || stages.some((s) => s.status === 'FAILED')) return [];
+  const finished = (name: StageName) => stages.filter((s) => s.stage === name).every((s) => isFinished(s.status));
+  return stages.filter((s) => s.status === 'PENDING' && PREREQUISITES[s.stage].every(finished));
+}
+
+/**
+ * The aggregate status, in the reference's priority order:
+ * 1. EXPIRED, SKIPPED and PENDING_SOURCE are sticky;
+ * 2. a processing stage in progress → PROCESSING (an upload → UPLOADING, the download → DOWNLOADING);
+ * 3. a failed processing stage rolls the status back to DOWNLOADED (the original is still there);
+ * 4. every processing stage finished → PROCESSED, then by the outputs: READY when every target is
+ *    uploaded, UPLOADED when some are and the others failed, PROCESSED while none is;
+ * 5. otherwise the base status (INITIALIZED, DOWNLOADING, DOWNLOADED) stays.
+ */
+export function deriveStatus(current: RecordingState, stages: readonly StageSnapshot[]): RecordingState {
+  if (STICKY.includes(current)) return current;
+  const processing = stages.filter((s) => PROCESSING_STAGES.includes(s.stage));
+  const uploads = stages.filter((s) => s.stage === 'UPLOAD');
+  const download = stages.filter((s) => s.stage === 'DOWNLOAD');
+  if (processing.some((s) => s.status === 'IN_PROGRESS')) return 'PROCESSING';
+  if (uploads.some((s) => s.status === 'IN_PROGRESS')) return 'UPLOADING';
+  if (download.some((s) => s.status === 'IN_PROGRESS')) return 'DOWNLOADING';
+  if (processing.some((s) => s.status === 'FAILED')) return 'DOWNLOADED';
+  const downloaded = download.every((s) => isFinished(s.status));
+  if (processing.length > 0 && downloaded && processing.every((s) => isFinished(s.status))) {
+    if (uploads.length === 0) return 'PROCESSED';
+    const uploaded = uploads.filter((s) => isFinished(s.status)).length;
+    if (uploaded === uploads.length) return 'READY';
+    const failed = uploads.filter((s) => s.status === 'FAILED').length;
+    if (uploaded > 0 && uploaded + failed === uploads.length) return 'UPLOADED';
+    return 'PROCESSED';
+  }
+  if (BASE.includes(current)) return current;
+  return downloaded ? 'DOWNLOADED' : 'INITIALIZED';
+}
+
+/** Every planned stage finished: the pipeline has nothing left to do. */
+export function isPipelineComplete(stages: readonly StageSnapshot[]): boolean {
+  return stages.length > 0 && stages.every((s) => isFinished(s.status));
+}
+
+/** Whether a result event for this stage may be applied: only a stage that is running takes one. */
+export function acceptsResult(stage: StageSnapshot | undefined): boolean {
+  return stage?.status === 'IN_PROGRESS';
+}

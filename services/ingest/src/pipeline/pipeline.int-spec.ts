@@ -1,0 +1,342 @@
+import { Injectable, Module } from '@nestjs/common';
+import { z } from 'zod';
+import { DataSource } from 'typeorm';
+import { baseConfigSchema } from '@leap/config';
+import {
+  MESSAGE_TYPES,
+  ObjectKind,
+  Platform,
+  type DeleteRecordingObjects,
+  type ExtractTopics,
+  type GenerateSubtitles,
+  type PublishRecording,
+  type RecordingDeleted,
+  type RecordingRegistered,
+  type RecordingStatusChanged,
+  type RegisterUploadedRecording,
+  type StageStatusChanged,
+  type TranscribeRecording,
+  type TrimRecording,
+} from '@leap/contracts';
+import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
+import { startService, type RunningService, type ServiceDefinition } from '@leap/platform';
+import { storageKeys } from '@leap/storage-client';
+import { createPlatformDatabase, createTestVhost, eventually, type TestDatabase, type TestVhost } from '@leap/testing';
+import { ingestService } from '../service';
+
+const USER = 'user-1';
+const OTHER_USER = 'user-2';
+/** Titles that make the fake media service fail the trim. */
+const FAIL_TRIM = 'fail trim';
+
+/** Everything the fake services were asked to do, and everything ingest published, by recording. */
+const commands: { type: string; recordingId: string; data: unknown }[] = [];
+const events: { type: string; recordingId: string; data: unknown }[] = [];
+
+const ref = (key: string, kind: string, sizeBytes = '100') => ({ key, sizeBytes, kind: kind as ObjectKind, contentType: 'application/octet-stream' });
+
+/** Plays media-processing, transcription, publishing and storage: answers each command with its result event. */
+@Injectable()
+class FakeWorld {
+  private note(ctx: MessageContext<{ recordingId: string }>): void {
+    commands.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.media.TrimRecording, { queue: 'fake.work' })
+  async trim(ctx: MessageContext<TrimRecording>): Promise<void> {
+    this.note(ctx);
+    const { recordingId, userId } = ctx.data;
+    const subject = { subject: recordingId };
+    if (titles.get(recordingId) === FAIL_TRIM) {
+      await ctx.publish(MESSAGE_TYPES.media.MediaProcessingFailed, {
+        recordingId,
+        userId,
+        stage: 'PIPELINE_STAGE_TRIM',
+        error: { code: 'MEDIA.CORRUPT_INPUT', message: 'The source has no readable audio track' },
+      }, subject);
+      return;
+    }
+    await ctx.publish(MESSAGE_TYPES.media.RecordingTrimmed, {
+      recordingId,
+      userId,
+      video: ref(storageKeys.video(userId, recordingId, 'mp4'), ObjectKind.VIDEO),
+      audio: ref(storageKeys.audio(userId, recordingId), ObjectKind.AUDIO),
+      sourceDurationSeconds: 60,
+      trimmedDurationSeconds: 50,
+    }, subject);
+  }
+
+  @MessageHandler(MESSAGE_TYPES.transcription.TranscribeRecording, { queue: 'fake.work' })
+  async transcribe(ctx: MessageContext<TranscribeRecording>): Promise<void> {
+    this.note(ctx);
+    const { recordingId, userId } = ctx.data;
+    await ctx.publish(MESSAGE_TYPES.transcription.RecordingTranscribed, {
+      recordingId,
+      userId,
+      master: ref(storageKeys.masterTranscript(userId, recordingId), ObjectKind.TRANSCRIPT),
+      language: 'ru',
+      wordCount: 12,
+    }, { subject: recordingId });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.transcription.ExtractTopics, { queue: 'fake.work' })
+  async topics(ctx: MessageContext<ExtractTopics>): Promise<void> {
+    this.note(ctx);
+    const { recordingId, userId } = ctx.data;
+    await ctx.publish(MESSAGE_TYPES.transcription.TopicsExtracted, {
+      recordingId,
+      userId,
+      topics: ref(storageKeys.topics(userId, recordingId), ObjectKind.TOPICS),
+      version: 1,
+      count: 4,
+    }, { subject: recordingId });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.transcription.GenerateSubtitles, { queue: 'fake.work' })
+  async subtitles(ctx: MessageContext<GenerateSubtitles>): Promise<void> {
+    this.note(ctx);
+    const { recordingId, userId } = ctx.data;
+    await ctx.publish(MESSAGE_TYPES.transcription.SubtitlesGenerated, {
+      recordingId,
+      userId,
+      srt: ref(storageKeys.subtitles(userId, recordingId, 'srt'), ObjectKind.SUBTITLES_SRT),
+      vtt: ref(storageKeys.subtitles(userId, recordingId, 'vtt'), ObjectKind.SUBTITLES_VTT),
+    }, { subject: recordingId });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.publishing.PublishRecording, { queue: 'fake.work' })
+  async publish(ctx: MessageContext<PublishRecording>): Promise<void> {
+    this.note(ctx);
+    const { recordingId, userId, targetId, platform } = ctx.data;
+    await ctx.publish(MESSAGE_TYPES.publishing.RecordingPublished, {
+      recordingId,
+      userId,
+      targetId,
+      platform,
+      location: `exports/${recordingId}`,
+      publishedAt: new Date().toISOString(),
+    }, { subject: recordingId });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.storage.DeleteRecordingObjects, { queue: 'fake.work' })
+  async deleteObjects(ctx: MessageContext<DeleteRecordingObjects>): Promise<void> {
+    this.note(ctx);
+  }
+
+  /** What ingest tells the world, as the gateway's read model would see it. */
+  @MessageHandler(MESSAGE_TYPES.ingest.RecordingRegistered, { queue: 'fake.observer' })
+  async registered(ctx: MessageContext<RecordingRegistered>): Promise<void> {
+    events.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.ingest.RecordingStatusChanged, { queue: 'fake.observer' })
+  async statusChanged(ctx: MessageContext<RecordingStatusChanged>): Promise<void> {
+    events.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.ingest.StageStatusChanged, { queue: 'fake.observer' })
+  async stageChanged(ctx: MessageContext<StageStatusChanged>): Promise<void> {
+    events.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.ingest.RecordingDeleted, { queue: 'fake.observer' })
+  async deleted(ctx: MessageContext<RecordingDeleted>): Promise<void> {
+    events.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
+  }
+}
+
+const titles = new Map<string, string>();
+
+@Module({ providers: [FakeWorld] })
+class FakeWorldModule {}
+
+const fakeWorld: ServiceDefinition = {
+  name: 'publishing',
+  configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
+  consumers: [
+    {
+      queue: 'fake.work',
+      types: [
+        MESSAGE_TYPES.media.TrimRecording,
+        MESSAGE_TYPES.transcription.TranscribeRecording,
+        MESSAGE_TYPES.transcription.ExtractTopics,
+        MESSAGE_TYPES.transcription.GenerateSubtitles,
+        MESSAGE_TYPES.publishing.PublishRecording,
+        MESSAGE_TYPES.storage.DeleteRecordingObjects,
+      ],
+    },
+    {
+      queue: 'fake.observer',
+      types: [
+        MESSAGE_TYPES.ingest.RecordingRegistered,
+        MESSAGE_TYPES.ingest.RecordingStatusChanged,
+        MESSAGE_TYPES.ingest.StageStatusChanged,
+        MESSAGE_TYPES.ingest.RecordingDeleted,
+      ],
+    },
+  ],
+  imports: [FakeWorldModule],
+};
+
+const statusesOf = (recordingId: string) =>
+  events.filter((e) => e.recordingId === recordingId && e.type === MESSAGE_TYPES.ingest.RecordingStatusChanged).map((e) => e.data as RecordingStatusChanged);
+const stageEventsOf = (recordingId: string) =>
+  events.filter((e) => e.recordingId === recordingId && e.type === MESSAGE_TYPES.ingest.StageStatusChanged).map((e) => e.data as StageStatusChanged);
+const commandTypesOf = (recordingId: string) => commands.filter((c) => c.recordingId === recordingId).map((c) => c.type);
+/** The last reported state of each stage (`UPLOAD:local` for targets). */
+function latestStages(recordingId: string): Map<string, StageStatusChanged> {
+  const latest = new Map<string, StageStatusChanged>();
+  for (const e of stageEventsOf(recordingId)) latest.set(e.target ? `${e.stage}:${e.target}` : e.stage, e);
+  return latest;
+}
+
+describe('the ingest pipeline process manager', () => {
+  let db: TestDatabase;
+  let vhost: TestVhost;
+  const running: RunningService[] = [];
+  let ingest: RunningService;
+  let bus: MessageBus;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    db = await createPlatformDatabase('leap_test_ingest_pipeline');
+    vhost = await createTestVhost('leap_test_ingest_pipeline');
+    const env = { DATABASE_URL: db.url, RABBITMQ_URL: vhost.url, LOG_LEVEL: 'error', MESSAGING_RETRY_TIERS: '100ms' };
+    ingest = await startService(ingestService, { env, http: false });
+    running.push(ingest);
+    const world = await startService(fakeWorld, { env, http: false });
+    running.push(world);
+    bus = world.app.get(MessageBus);
+    dataSource = world.app.get(DataSource);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const service of running.reverse()) await service.close().catch(() => undefined);
+    await vhost?.drop().catch(() => undefined);
+    await db?.drop().catch(() => undefined);
+  });
+
+  function upload(title: string, userId = USER): RegisterUploadedRecording {
+    const recordingId = newMessageId();
+    titles.set(recordingId, title);
+    return {
+      recordingId,
+      userId,
+      originalFilename: `${title}.mp4`,
+      sourceKey: storageKeys.source(userId, recordingId, 'mp4'),
+      sizeBytes: '1048576',
+      contentType: 'video/mp4',
+      title,
+      reservationId: newMessageId(),
+    };
+  }
+
+  async function send(type: string, data: { recordingId: string; userId: string }): Promise<void> {
+    await dataSource.transaction((m) => bus.send(m, type, data, { subject: data.recordingId, tenant: data.userId }));
+  }
+
+  it('drives an uploaded recording through every stage to READY, with timings', async () => {
+    const cmd = upload('Lecture 1');
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
+
+    await eventually(() => expect(statusesOf(cmd.recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+
+    const registered = events.find((e) => e.recordingId === cmd.recordingId && e.type === MESSAGE_TYPES.ingest.RecordingRegistered)!.data as RecordingRegistered;
+    expect(registered).toMatchObject({
+      status: 'RECORDING_STATUS_DOWNLOADED',
+      sourceType: 'SOURCE_TYPE_UPLOAD',
+      reservationId: cmd.reservationId,
+      source: { key: cmd.sourceKey, sizeBytes: '1048576', kind: 'OBJECT_KIND_SOURCE', contentType: 'video/mp4' },
+    });
+
+    const statuses = statusesOf(cmd.recordingId);
+    expect(statuses.map((s) => s.status)).toEqual([
+      'RECORDING_STATUS_DOWNLOADED',
+      'RECORDING_STATUS_PROCESSING',
+      'RECORDING_STATUS_PROCESSED',
+      'RECORDING_STATUS_UPLOADING',
+      'RECORDING_STATUS_READY',
+    ]);
+    expect(statuses.every((s) => !s.failed)).toBe(true);
+
+    const stages = latestStages(cmd.recordingId);
+    expect([...stages.keys()].sort()).toEqual(['DOWNLOAD', 'EXTRACT_TOPICS', 'GENERATE_SUBTITLES', 'TRANSCRIBE', 'TRIM', 'UPLOAD:local'].map((k) => `PIPELINE_STAGE_${k}`).sort());
+    expect(stages.get('PIPELINE_STAGE_DOWNLOAD')!.status).toBe('STAGE_STATUS_SKIPPED');
+    for (const [key, stage] of stages) {
+      if (key === 'PIPELINE_STAGE_DOWNLOAD') continue;
+      expect({ key, status: stage.status, attempt: stage.attempt }).toEqual({ key, status: 'STAGE_STATUS_COMPLETED', attempt: 1 });
+      expect(Date.parse(stage.startedAt!)).toBeLessThanOrEqual(Date.parse(stage.finishedAt!));
+    }
+    // Each stage went PENDING → IN_PROGRESS → COMPLETED: two events per started stage.
+    const trimEvents = stageEventsOf(cmd.recordingId).filter((e) => e.stage === 'PIPELINE_STAGE_TRIM').map((e) => e.status);
+    expect(trimEvents).toEqual(['STAGE_STATUS_IN_PROGRESS', 'STAGE_STATUS_COMPLETED']);
+
+    // One command per stage, topics and subtitles after the transcript, the upload last.
+    const sent = commandTypesOf(cmd.recordingId);
+    expect(sent.slice(0, 2)).toEqual([MESSAGE_TYPES.media.TrimRecording, MESSAGE_TYPES.transcription.TranscribeRecording]);
+    expect(sent.slice(2, 4).sort()).toEqual([MESSAGE_TYPES.transcription.ExtractTopics, MESSAGE_TYPES.transcription.GenerateSubtitles].sort());
+    expect(sent[4]).toBe(MESSAGE_TYPES.publishing.PublishRecording);
+    expect(sent).toHaveLength(5);
+
+    const transcribe = commands.find((c) => c.recordingId === cmd.recordingId && c.type === MESSAGE_TYPES.transcription.TranscribeRecording)!.data as TranscribeRecording;
+    expect(transcribe.media.key).toBe(storageKeys.audio(USER, cmd.recordingId));
+    const publish = commands.find((c) => c.recordingId === cmd.recordingId && c.type === MESSAGE_TYPES.publishing.PublishRecording)!.data as PublishRecording;
+    expect(publish).toMatchObject({ targetId: 'local', platform: Platform.LOCAL });
+    expect(publish.objects.map((o) => o.kind).sort()).toEqual(
+      [ObjectKind.VIDEO, ObjectKind.AUDIO, ObjectKind.TRANSCRIPT, ObjectKind.TOPICS, ObjectKind.SUBTITLES_SRT, ObjectKind.SUBTITLES_VTT].sort(),
+    );
+  });
+
+  it('registers a recording once when the command comes twice', async () => {
+    const cmd = upload('Lecture twice');
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
+    await eventually(() => expect(statusesOf(cmd.recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+    const registrations = events.filter((e) => e.recordingId === cmd.recordingId && e.type === MESSAGE_TYPES.ingest.RecordingRegistered);
+    expect(registrations).toHaveLength(1);
+    expect(commandTypesOf(cmd.recordingId).filter((t) => t === MESSAGE_TYPES.media.TrimRecording)).toHaveLength(1);
+  });
+
+  it('marks the recording failed at TRIM when media processing fails, and sends nothing after', async () => {
+    const cmd = upload(FAIL_TRIM);
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
+
+    await eventually(() => expect(statusesOf(cmd.recordingId).at(-1)?.failed).toBe(true), { timeoutMs: 60_000, intervalMs: 100 });
+    expect(statusesOf(cmd.recordingId).at(-1)).toMatchObject({
+      status: 'RECORDING_STATUS_DOWNLOADED',
+      previousStatus: 'RECORDING_STATUS_PROCESSING',
+      failed: true,
+      failedStage: 'PIPELINE_STAGE_TRIM',
+      failureReason: 'The source has no readable audio track',
+    });
+    const trim = latestStages(cmd.recordingId).get('PIPELINE_STAGE_TRIM')!;
+    expect(trim).toMatchObject({ status: 'STAGE_STATUS_FAILED', error: { code: 'MEDIA.CORRUPT_INPUT' } });
+    expect(trim.finishedAt).toBeDefined();
+
+    // A later recording goes all the way through, so anything this one would have sent has been sent by then.
+    const later = upload('Lecture after a failure');
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, later);
+    await eventually(() => expect(statusesOf(later.recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+    expect(commandTypesOf(cmd.recordingId)).toEqual([MESSAGE_TYPES.media.TrimRecording]);
+  });
+
+  it('deletes a recording: publishes the deletion and has storage remove its objects; another user cannot', async () => {
+    const cmd = upload('Lecture to delete');
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
+    await eventually(() => expect(statusesOf(cmd.recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+
+    await send(MESSAGE_TYPES.ingest.DeleteRecording, { recordingId: cmd.recordingId, userId: OTHER_USER });
+    await send(MESSAGE_TYPES.ingest.DeleteRecording, { recordingId: newMessageId(), userId: USER });
+    await send(MESSAGE_TYPES.ingest.DeleteRecording, { recordingId: cmd.recordingId, userId: USER });
+
+    await eventually(() => expect(commandTypesOf(cmd.recordingId)).toContain(MESSAGE_TYPES.storage.DeleteRecordingObjects), { timeoutMs: 30_000, intervalMs: 100 });
+    await eventually(
+      () => expect(events.filter((e) => e.recordingId === cmd.recordingId && e.type === MESSAGE_TYPES.ingest.RecordingDeleted)).toHaveLength(1),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    const deletion = commands.filter((c) => c.type === MESSAGE_TYPES.storage.DeleteRecordingObjects);
+    expect(deletion.map((c) => c.data)).toEqual([{ recordingId: cmd.recordingId, userId: USER }]);
+    const deleted = events.find((e) => e.recordingId === cmd.recordingId && e.type === MESSAGE_TYPES.ingest.RecordingDeleted)!.data as RecordingDeleted;
+    expect(deleted.userId).toBe(USER);
+  });
+});

@@ -1,0 +1,87 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { ObjectRef } from '@leap/contracts';
+import type { RecordingState, StageName } from '../pipeline/pipeline-state';
+
+/** The artifacts the stages produced, as the object references their result events carried. */
+export interface RecordingArtifacts {
+  video?: ObjectRef;
+  audio?: ObjectRef;
+  master?: ObjectRef;
+  topics?: ObjectRef;
+  srt?: ObjectRef;
+  vtt?: ObjectRef;
+}
+
+/** The recording aggregate: where it came from, its status, its failure and its artifacts. */
+@Entity({ name: 'recordings' })
+export class RecordingEntity {
+  /** UUIDv7 assigned by whoever registered the recording (the gateway for uploads). */
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column('text', { name: 'user_id' })
+  userId!: string;
+
+  @Column('text')
+  title!: string;
+
+  @Column('text', { name: 'original_filename', nullable: true })
+  originalFilename!: string | null;
+
+  /** `UPLOAD`, `ZOOM`, `URL` or `YANDEX_DISK`. */
+  @Column('text', { name: 'source_type' })
+  sourceType!: string;
+
+  @Column('text', { name: 'source_key', nullable: true })
+  sourceKey!: string | null;
+
+  /** int64 as a decimal string, as on the wire. */
+  @Column('bigint', { name: 'source_size_bytes', nullable: true })
+  sourceSizeBytes!: string | null;
+
+  @Column('text', { name: 'source_checksum_sha256', nullable: true })
+  sourceChecksumSha256!: string | null;
+
+  @Column('text', { name: 'source_content_type', nullable: true })
+  sourceContentType!: string | null;
+
+  /** The quota reservation the registration consumed. */
+  @Column('text', { name: 'reservation_id', nullable: true })
+  reservationId!: string | null;
+
+  @Column('text')
+  status!: RecordingState;
+
+  @Column('boolean', { default: false })
+  failed!: boolean;
+
+  @Column('text', { name: 'failed_stage', nullable: true })
+  failedStage!: StageName | null;
+
+  @Column('text', { name: 'failure_code', nullable: true })
+  failureCode!: string | null;
+
+  @Column('text', { name: 'failure_reason', nullable: true })
+  failureReason!: string | null;
+
+  @Column('timestamptz', { name: 'failed_at', nullable: true })
+  failedAt!: Date | null;
+
+  @Column('jsonb', { default: () => "'{}'::jsonb" })
+  artifacts!: RecordingArtifacts;
+
+  @Column('timestamptz', { name: 'pipeline_started_at', nullable: true })
+  pipelineStartedAt!: Date | null;
+
+  @Column('timestamptz', { name: 'pipeline_completed_at', nullable: true })
+  pipelineCompletedAt!: Date | null;
+
+  @Column('timestamptz', { name: 'created_at' })
+  createdAt!: Date;
+
+  @Column('timestamptz', { name: 'updated_at' })
+  updatedAt!: Date;
+
+  @Column('timestamptz', { name: 'deleted_at', nullable: true })
+  deletedAt!: Date | null;
+}

@@ -1,0 +1,104 @@
+import { MessageTypes, ObjectKind, PipelineStage, type RecordingTrimmed, type TrimRecording } from '@leap/contracts';
+import { LeapError, type MessageBus, type MessageContext } from '@leap/messaging';
+import type { Logger } from 'winston';
+import type { MediaProcessingConfig } from '../config/config.schema';
+import type { MediaToolkit } from './media-toolkit';
+import type { RecordingMediaRepository } from './recording-media.repository';
+import { TrimConsumer } from './trim.consumer';
+import { TrimService } from './trim.service';
+
+const command: TrimRecording = {
+  recordingId: 'rec-1',
+  userId: 'user-1',
+  source: { key: 'users/user-1/recordings/rec-1/source.mp4', sizeBytes: '5000', kind: ObjectKind.SOURCE },
+};
+
+function unexpected<T extends object>(name: string): T {
+  return new Proxy({} as T, {
+    get: (_t, prop) => {
+      if (prop === 'then') return undefined;
+      return () => {
+        throw new Error(`unexpected call ${name}.${String(prop)}`);
+      };
+    },
+  });
+}
+
+const logger = { info: () => undefined, warn: () => undefined, debug: () => undefined } as unknown as Logger;
+
+function harness(trim: (c: TrimRecording, progress: (p: number) => void) => Promise<RecordingTrimmed>) {
+  const published: Array<{ type: string; data: unknown; options: unknown }> = [];
+  const ticks: unknown[] = [];
+  const ctx = {
+    data: command,
+    publish: async (type: string, data: unknown, options: unknown) => {
+      published.push({ type, data, options });
+    },
+  } as unknown as MessageContext<TrimRecording>;
+  const bus = { publishNow: async (_type: string, data: unknown) => void ticks.push(data) } as unknown as MessageBus;
+  const service = { trim } as unknown as TrimService;
+  return { consumer: new TrimConsumer(service, bus, logger), ctx, published, ticks };
+}
+
+describe('TrimConsumer', () => {
+  it('publishes the trimmed event and progress ticks', async () => {
+    const result = { recordingId: 'rec-1', userId: 'user-1' } as RecordingTrimmed;
+    const { consumer, ctx, published, ticks } = harness(async (_c, progress) => {
+      progress(30);
+      return result;
+    });
+    await consumer.handle(ctx);
+    expect(published).toEqual([{ type: MessageTypes.media.RecordingTrimmed, data: result, options: { subject: 'rec-1', tenant: 'user-1' } }]);
+    expect(ticks).toEqual([{ recordingId: 'rec-1', userId: 'user-1', stage: PipelineStage.TRIM, percent: 30 }]);
+  });
+
+  it('turns a non-retryable error into media.processing.failed.v1 without throwing', async () => {
+    const { consumer, ctx, published } = harness(async () => {
+      throw new LeapError('MEDIA.INVALID_SOURCE', 'The source is not usable media: the source is empty', { retryable: false });
+    });
+    await consumer.handle(ctx);
+    expect(published).toEqual([
+      {
+        type: MessageTypes.media.MediaProcessingFailed,
+        data: {
+          recordingId: 'rec-1',
+          userId: 'user-1',
+          stage: PipelineStage.TRIM,
+          error: { code: 'MEDIA.INVALID_SOURCE', message: 'The source is not usable media: the source is empty', retryable: false },
+        },
+        options: { subject: 'rec-1', tenant: 'user-1' },
+      },
+    ]);
+  });
+
+  it('throws retryable errors for the retry tiers and publishes nothing', async () => {
+    const error = new LeapError('MEDIA.STORAGE_UNAVAILABLE', 'The object store failed', { retryable: true });
+    const { consumer, ctx, published } = harness(async () => {
+      throw error;
+    });
+    await expect(consumer.handle(ctx)).rejects.toBe(error);
+    expect(published).toEqual([]);
+  });
+});
+
+describe('TrimService.settingsFor', () => {
+  const config = { TRIM_SILENCE_THRESHOLD_DB: -40, TRIM_MIN_SILENCE_SECONDS: 2, TRIM_PADDING_SECONDS: 5 } as MediaProcessingConfig;
+  const service = new TrimService(unexpected<RecordingMediaRepository>('objects'), unexpected<MediaToolkit>('tools'), config);
+
+  it('takes the configured defaults when the command leaves them out', () => {
+    expect(service.settingsFor(command)).toEqual({ thresholdDb: -40, minSilenceSeconds: 2, paddingSeconds: 5 });
+  });
+
+  it('takes the command’s values when given', () => {
+    expect(service.settingsFor({ ...command, thresholdDb: -30, minSilenceSeconds: 1.5, paddingSeconds: 2 })).toEqual({
+      thresholdDb: -30,
+      minSilenceSeconds: 1.5,
+      paddingSeconds: 2,
+    });
+  });
+
+  it('refuses values out of range with MEDIA.INVALID_COMMAND', () => {
+    expect(() => service.settingsFor({ ...command, thresholdDb: 10 })).toThrow(expect.objectContaining({ code: 'MEDIA.INVALID_COMMAND' }));
+    expect(() => service.settingsFor({ ...command, minSilenceSeconds: 0.01 })).toThrow(/minSilenceSeconds must be between/);
+  });
+});

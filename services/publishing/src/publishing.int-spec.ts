@@ -1,0 +1,227 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Injectable, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { baseConfigSchema } from '@leap/config';
+import { ObjectKind, Platform, type ObjectRef, type PublishingFailed, type PublishRecording, type RecordingPublished } from '@leap/contracts';
+import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
+import { startService, type RunningService } from '@leap/platform';
+import { LocalObjectStore, storageKeys } from '@leap/storage-client';
+import { createPlatformDatabase, createTestVhost, eventually, type TestDatabase, type TestVhost } from '@leap/testing';
+import { publishingService } from './service';
+
+const published: RecordingPublished[] = [];
+const failed: PublishingFailed[] = [];
+
+@Injectable()
+class PublishingWatcher {
+  @MessageHandler('publishing.recording.published.v1', { queue: 'ingest.publishing-watch' })
+  async published(ctx: MessageContext<RecordingPublished>): Promise<void> {
+    published.push(ctx.data);
+  }
+
+  @MessageHandler('publishing.failed.v1', { queue: 'ingest.publishing-watch' })
+  async failed(ctx: MessageContext<PublishingFailed>): Promise<void> {
+    failed.push(ctx.data);
+  }
+}
+
+@Module({ providers: [PublishingWatcher] })
+class WatcherModule {}
+
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+describe('publishing: the local export target', () => {
+  let db: TestDatabase;
+  let vhost: TestVhost;
+  let storageRoot: string;
+  let exportRoot: string;
+  let store: LocalObjectStore;
+  const running: RunningService[] = [];
+  let bus: MessageBus;
+  let dataSource: DataSource;
+  const userId = randomUUID();
+
+  beforeAll(async () => {
+    db = await createPlatformDatabase('leap_test_publishing');
+    vhost = await createTestVhost('leap_test_publishing');
+    storageRoot = await mkdtemp(join(tmpdir(), 'leap-publishing-store-'));
+    exportRoot = await mkdtemp(join(tmpdir(), 'leap-publishing-exports-'));
+    store = new LocalObjectStore(storageRoot);
+    const env = {
+      DATABASE_URL: db.url,
+      RABBITMQ_URL: vhost.url,
+      LOG_LEVEL: 'error',
+      MESSAGING_RETRY_TIERS: '100ms',
+      STORAGE_BACKEND: 'local',
+      STORAGE_LOCAL_ROOT: storageRoot,
+      EXPORT_ROOT: exportRoot,
+    };
+    running.push(await startService(publishingService, { env, http: false }));
+    const peer = await startService(
+      {
+        name: 'ingest',
+        configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
+        consumers: [{ queue: 'ingest.publishing-watch', types: ['publishing.recording.published.v1', 'publishing.failed.v1'] }],
+        imports: [WatcherModule],
+      },
+      { env, http: false },
+    );
+    running.push(peer);
+    bus = peer.app.get(MessageBus);
+    dataSource = peer.app.get(DataSource);
+  });
+
+  afterAll(async () => {
+    for (const service of running.reverse()) await service.close().catch(() => undefined);
+    await vhost?.drop().catch(() => undefined);
+    await db?.drop().catch(() => undefined);
+    if (storageRoot) await rm(storageRoot, { recursive: true, force: true });
+    if (exportRoot) await rm(exportRoot, { recursive: true, force: true });
+  });
+
+  async function write(key: string, content: string | Buffer, kind: ObjectKind, contentType: string): Promise<ObjectRef> {
+    const stored = await store.put(key, content, { contentType });
+    return { key, sizeBytes: String(stored.sizeBytes), checksumSha256: stored.checksumSha256, contentType, kind };
+  }
+
+  function send(command: PublishRecording): Promise<void> {
+    return dataSource.transaction((m) =>
+      bus.send(m, 'publishing.recording.publish.v1', command, { subject: command.recordingId, tenant: command.userId }),
+    );
+  }
+
+  async function recordingObjects(recordingId: string): Promise<ObjectRef[]> {
+    return [
+      await write(storageKeys.video(userId, recordingId, 'mp4'), Buffer.alloc(4096, 7), ObjectKind.VIDEO, 'video/mp4'),
+      await write(storageKeys.audio(userId, recordingId), Buffer.alloc(1024, 3), ObjectKind.AUDIO, 'audio/mpeg'),
+      await write(storageKeys.masterTranscript(userId, recordingId), '{"segments":[{"start":0,"end":1.5,"text":"Hello"}]}', ObjectKind.TRANSCRIPT, 'application/json'),
+      await write(storageKeys.topics(userId, recordingId), '{"versions":[{"version":1,"topics":["Matrices"]}]}', ObjectKind.TOPICS, 'application/json'),
+      await write(storageKeys.subtitles(userId, recordingId, 'srt'), '1\n00:00:00,000 --> 00:00:01,500\nHello\n', ObjectKind.SUBTITLES_SRT, 'application/x-subrip'),
+      await write(storageKeys.subtitles(userId, recordingId, 'vtt'), 'WEBVTT\n\n00:00.000 --> 00:01.500\nHello\n', ObjectKind.SUBTITLES_VTT, 'text/vtt'),
+    ];
+  }
+
+  it('exports every object, named by its kind, with a metadata.json, and reports where', async () => {
+    const recordingId = randomUUID();
+    const targetId = randomUUID();
+    const objects = await recordingObjects(recordingId);
+    await send({ recordingId, userId, targetId, platform: Platform.LOCAL, objects, variables: { title: 'Linear algebra, lecture 3' } });
+
+    const event = await eventually(() => {
+      const found = published.find((p) => p.recordingId === recordingId);
+      expect(found).toBeDefined();
+      return found!;
+    }, { timeoutMs: 20_000 });
+    const folder = join(exportRoot, userId, recordingId);
+    expect(event).toEqual({
+      recordingId,
+      userId,
+      targetId,
+      platform: Platform.LOCAL,
+      location: folder,
+      externalId: `${userId}/${recordingId}`,
+      publishedAt: expect.any(String),
+    });
+
+    const names = ['video.mp4', 'audio.mp3', 'transcript.json', 'topics.json', 'subtitles.srt', 'subtitles.vtt'];
+    expect((await readdir(folder)).sort()).toEqual([...names, 'metadata.json'].sort());
+    for (const [i, name] of names.entries()) {
+      const content = await readFile(join(folder, name));
+      expect({ name, size: content.length, sha256: sha256(content) }).toEqual({ name, size: Number(objects[i]!.sizeBytes), sha256: objects[i]!.checksumSha256 });
+    }
+    const metadata = JSON.parse(await readFile(join(folder, 'metadata.json'), 'utf8'));
+    expect(metadata).toEqual({
+      recordingId,
+      userId,
+      targetId,
+      title: 'Linear algebra, lecture 3',
+      variables: { title: 'Linear algebra, lecture 3' },
+      files: names.map((name, i) => ({
+        name,
+        kind: String(objects[i]!.kind).replace('OBJECT_KIND_', ''),
+        contentType: objects[i]!.contentType,
+        sizeBytes: Number(objects[i]!.sizeBytes),
+        checksumSha256: objects[i]!.checksumSha256,
+      })),
+      exportedAt: event.publishedAt,
+    });
+    // Nothing half-written is left next to the export.
+    expect(await readdir(join(exportRoot, userId))).toEqual([recordingId]);
+
+    const row = await running[0]!.app.get(DataSource).query(`SELECT status, location, platform FROM publications WHERE recording_id = $1 AND target_id = $2`, [recordingId, targetId]);
+    expect(row).toEqual([{ status: 'PUBLISHED', location: folder, platform: 'LOCAL' }]);
+  });
+
+  it('rewrites the same folder when the command comes again', async () => {
+    const recordingId = randomUUID();
+    const targetId = randomUUID();
+    const objects = await recordingObjects(recordingId);
+    await send({ recordingId, userId, targetId, platform: Platform.LOCAL, objects });
+    await eventually(() => expect(published.filter((p) => p.recordingId === recordingId)).toHaveLength(1), { timeoutMs: 20_000 });
+
+    const video = await write(storageKeys.video(userId, recordingId, 'mp4'), Buffer.alloc(2048, 9), ObjectKind.VIDEO, 'video/mp4');
+    await send({ recordingId, userId, targetId, platform: Platform.LOCAL, objects: [video] });
+    await eventually(() => expect(published.filter((p) => p.recordingId === recordingId)).toHaveLength(2), { timeoutMs: 20_000 });
+
+    const folder = join(exportRoot, userId, recordingId);
+    expect((await readdir(folder)).sort()).toEqual(['metadata.json', 'video.mp4']);
+    expect(sha256(await readFile(join(folder, 'video.mp4')))).toBe(video.checksumSha256);
+    const metadata = JSON.parse(await readFile(join(folder, 'metadata.json'), 'utf8'));
+    expect(metadata.files).toEqual([{ name: 'video.mp4', kind: 'VIDEO', contentType: 'video/mp4', sizeBytes: 2048, checksumSha256: video.checksumSha256 }]);
+    expect(metadata.title).toBeUndefined();
+  });
+
+  it('reports a platform that is not available yet as a failure that retrying cannot fix', async () => {
+    const recordingId = randomUUID();
+    const targetId = randomUUID();
+    const objects = await recordingObjects(recordingId);
+    await send({ recordingId, userId, targetId, platform: Platform.YOUTUBE, objects });
+    const event = await eventually(() => {
+      const found = failed.find((f) => f.recordingId === recordingId);
+      expect(found).toBeDefined();
+      return found!;
+    }, { timeoutMs: 20_000 });
+    expect(event).toEqual({
+      recordingId,
+      userId,
+      targetId,
+      platform: Platform.YOUTUBE,
+      error: { code: 'PUBLISHING.PLATFORM_UNAVAILABLE', message: expect.stringContaining('PLATFORM_YOUTUBE'), retryable: false },
+    });
+  });
+
+  it('fails without leaving a folder when an object is not in storage', async () => {
+    const recordingId = randomUUID();
+    const targetId = randomUUID();
+    const [video] = await recordingObjects(recordingId);
+    const missing: ObjectRef = { key: storageKeys.poster(userId, recordingId), sizeBytes: '10', kind: ObjectKind.POSTER, contentType: 'image/jpeg' };
+    await send({ recordingId, userId, targetId, platform: Platform.LOCAL, objects: [video!, missing] });
+    const event = await eventually(() => {
+      const found = failed.find((f) => f.recordingId === recordingId);
+      expect(found).toBeDefined();
+      return found!;
+    }, { timeoutMs: 20_000 });
+    expect(event.error.code).toBe('PUBLISHING.OBJECT_NOT_FOUND');
+    expect(existsSync(join(exportRoot, userId, recordingId))).toBe(false);
+    expect((await readdir(join(exportRoot, userId))).filter((name) => name.startsWith('.'))).toEqual([]);
+  });
+
+  it('refuses objects of another recording without exporting anything', async () => {
+    const recordingId = randomUUID();
+    const other = randomUUID();
+    const [foreign] = await recordingObjects(other);
+    await send({ recordingId, userId, targetId: randomUUID(), platform: Platform.LOCAL, objects: [foreign!] });
+    const event = await eventually(() => {
+      const found = failed.find((f) => f.recordingId === recordingId);
+      expect(found).toBeDefined();
+      return found!;
+    }, { timeoutMs: 20_000 });
+    expect(event.error).toEqual({ code: 'PUBLISHING.INVALID_REQUEST', message: expect.stringContaining(foreign!.key), retryable: false });
+    expect(existsSync(join(exportRoot, userId, recordingId))).toBe(false);
+  });
+});

@@ -1,0 +1,169 @@
+import { Injectable, Module } from '@nestjs/common';
+import { z } from 'zod';
+import { DataSource } from 'typeorm';
+import { baseConfigSchema } from '@leap/config';
+import { MESSAGE_TYPES, type QuotaExceeded, type RecordingRegistered, type ReservationDecision, type UsageRecorded } from '@leap/contracts';
+import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
+import { startService, type RunningService, type ServiceDefinition } from '@leap/platform';
+import { createPlatformDatabase, createTestVhost, eventually, type TestDatabase, type TestVhost } from '@leap/testing';
+import { quotaService } from '../service';
+
+const exceeded: QuotaExceeded[] = [];
+const recorded: UsageRecorded[] = [];
+
+/** Listens to what quota publishes, as the gateway and webhooks would. */
+@Injectable()
+class QuotaObserver {
+  @MessageHandler(MESSAGE_TYPES.quota.QuotaExceeded, { queue: 'observer.quota' })
+  async exceeded(ctx: MessageContext<QuotaExceeded>): Promise<void> {
+    exceeded.push(ctx.data);
+  }
+
+  @MessageHandler(MESSAGE_TYPES.quota.UsageRecorded, { queue: 'observer.quota' })
+  async recorded(ctx: MessageContext<UsageRecorded>): Promise<void> {
+    recorded.push(ctx.data);
+  }
+}
+
+@Module({ providers: [QuotaObserver] })
+class ObserverModule {}
+
+/** Plays the gateway (asks for reservations, releases them) and ingest (registers recordings). */
+const client: ServiceDefinition = {
+  name: 'gateway',
+  configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
+  consumers: [{ queue: 'observer.quota', types: [MESSAGE_TYPES.quota.QuotaExceeded, MESSAGE_TYPES.quota.UsageRecorded] }],
+  imports: [ObserverModule],
+};
+
+function currentPeriod(): string {
+  const now = new Date();
+  return `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+describe('quota admission by reservation', () => {
+  let db: TestDatabase;
+  let vhost: TestVhost;
+  const running: RunningService[] = [];
+  let bus: MessageBus;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    db = await createPlatformDatabase('leap_test_quota_admission');
+    vhost = await createTestVhost('leap_test_quota_admission');
+    const env = {
+      DATABASE_URL: db.url,
+      RABBITMQ_URL: vhost.url,
+      LOG_LEVEL: 'error',
+      MESSAGING_RETRY_TIERS: '100ms',
+      QUOTA_DEFAULT_RECORDINGS_PER_MONTH: '2',
+    };
+    running.push(await startService(quotaService, { env, http: false }));
+    const gateway = await startService(client, { env, http: false });
+    running.push(gateway);
+    bus = gateway.app.get(MessageBus);
+    dataSource = gateway.app.get(DataSource);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const service of running.reverse()) await service.close().catch(() => undefined);
+    await vhost?.drop().catch(() => undefined);
+    await db?.drop().catch(() => undefined);
+  });
+
+  const reserve = (userId: string, idempotencyKey: string) =>
+    bus.request<ReservationDecision>(MESSAGE_TYPES.quota.ReserveRecording, { userId, idempotencyKey }, { subject: userId, tenant: userId, timeoutMs: 30_000 });
+
+  async function register(userId: string, reservationId: string): Promise<string> {
+    const recordingId = newMessageId();
+    const event: RecordingRegistered = {
+      recordingId,
+      userId,
+      sourceType: 'SOURCE_TYPE_UPLOAD',
+      title: 'Lecture',
+      status: 'RECORDING_STATUS_DOWNLOADED',
+      reservationId,
+      registeredAt: new Date().toISOString(),
+    };
+    await dataSource.transaction((m) => bus.publish(m, MESSAGE_TYPES.ingest.RecordingRegistered, event, { subject: recordingId, tenant: userId }));
+    return recordingId;
+  }
+
+  it('grants up to the monthly limit and refuses the next with the numbers', async () => {
+    const first = await reserve('user-a', 'upload-1');
+    const second = await reserve('user-a', 'upload-2');
+    const third = await reserve('user-a', 'upload-3');
+
+    expect(first).toMatchObject({ granted: true, limit: '2', used: '0', period: currentPeriod() });
+    expect(first.reservationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Date.parse(first.expiresAt!)).toBeGreaterThan(Date.now());
+    expect(second).toMatchObject({ granted: true, limit: '2', used: '1' });
+    expect(second.reservationId).not.toBe(first.reservationId);
+
+    expect(third).toMatchObject({ granted: false, limit: '2', used: '2', period: currentPeriod(), metric: 'QUOTA_METRIC_RECORDINGS' });
+    expect(third.reservationId).toBeUndefined();
+    expect(third.reason).toMatch(/limit/i);
+    const now = new Date();
+    const toNextMonth = (Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1) - now.getTime()) / 1000;
+    expect(third.retryAfterSeconds).toBeGreaterThan(0);
+    expect(third.retryAfterSeconds).toBeLessThanOrEqual(Math.ceil(toNextMonth) + 1);
+
+    await eventually(() => expect(exceeded.filter((e) => e.userId === 'user-a')).toEqual([
+      { userId: 'user-a', metric: 'QUOTA_METRIC_RECORDINGS', limit: '2', used: '2', period: currentPeriod() },
+    ]), { timeoutMs: 20_000 });
+  });
+
+  it('answers the same idempotency key with the same decision', async () => {
+    const granted = await reserve('user-b', 'upload-1');
+    const again = await reserve('user-b', 'upload-1');
+    expect(again).toEqual(granted);
+
+    await reserve('user-b', 'upload-2');
+    const refused = await reserve('user-b', 'upload-3');
+    const refusedAgain = await reserve('user-b', 'upload-3');
+    expect(refused.granted).toBe(false);
+    expect({ ...refusedAgain, retryAfterSeconds: 0 }).toEqual({ ...refused, retryAfterSeconds: 0 });
+    // A repeat of a granted key still gets its reservation even though the user is now at the limit.
+    expect(await reserve('user-b', 'upload-1')).toEqual(granted);
+  });
+
+  it('never lets concurrent requests take more than the limit', async () => {
+    const decisions = await Promise.all([1, 2, 3, 4, 5].map((n) => reserve('user-c', `parallel-${n}`)));
+    const granted = decisions.filter((d) => d.granted);
+    expect(granted).toHaveLength(2);
+    expect(granted.map((d) => d.used).sort()).toEqual(['0', '1']);
+    expect(decisions.filter((d) => !d.granted).every((d) => d.used === '2' && d.limit === '2')).toBe(true);
+  });
+
+  it('commits a reservation when the recording is registered, and a release frees a unit', async () => {
+    const kept = await reserve('user-d', 'upload-1');
+    const abandoned = await reserve('user-d', 'upload-2');
+    expect([kept.granted, abandoned.granted]).toEqual([true, true]);
+
+    const recordingId = await register('user-d', kept.reservationId!);
+    await eventually(
+      () => expect(recorded.filter((r) => r.userId === 'user-d')).toEqual([
+        { userId: 'user-d', metric: 'QUOTA_METRIC_RECORDINGS', period: currentPeriod(), delta: '1', total: '1', recordingId },
+      ]),
+      { timeoutMs: 20_000 },
+    );
+    // The same registration again (a redelivery after a retry) is not counted twice.
+    await register('user-d', kept.reservationId!);
+
+    await dataSource.transaction((m) =>
+      bus.send(m, MESSAGE_TYPES.quota.ReleaseReservation, { reservationId: abandoned.reservationId!, userId: 'user-d', reason: 'upload abandoned' }, { subject: 'user-d' }),
+    );
+    let attempt = 0;
+    const freed = await eventually(
+      async () => {
+        const decision = await reserve('user-d', `after-release-${++attempt}`);
+        expect(decision).toMatchObject({ granted: true, limit: '2', used: '1' });
+        return decision;
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    expect(freed.reservationId).toBeDefined();
+    expect(await reserve('user-d', 'one-too-many')).toMatchObject({ granted: false, used: '2', limit: '2' });
+    expect(recorded.filter((r) => r.userId === 'user-d')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,167 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { MESSAGE_TYPES, QuotaMetric, type QuotaExceeded, type ReservationDecision, type ReserveRecording, type UsageRecorded } from '@leap/contracts';
+import { LeapError, newMessageId, type Envelope, type MessagingLogger } from '@leap/messaging';
+import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
+import { Clock } from '../clock.service';
+import type { QuotaConfig } from '../config/config.schema';
+import { admit, effectiveLimits, periodOf, secondsToNextPeriod } from './limits';
+import { QuotaRepository, type ReservationRow, type Transaction } from './quota.repository';
+
+/** What a handler gives the admission service: its transaction and its outbox (a `MessageContext` fits). */
+export interface QuotaTx {
+  manager: Transaction;
+  envelope?: Pick<Envelope, 'time'>;
+  publish(type: string, data: unknown, options?: { subject?: string; tenant?: string }): Promise<void>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Admission by reservation: reserve, commit on registration, release, expire. */
+@Injectable()
+export class AdmissionService {
+  constructor(
+    private readonly quota: QuotaRepository,
+    private readonly clock: Clock,
+    @Inject(SERVICE_CONFIG) private readonly config: QuotaConfig,
+    @Inject(SERVICE_LOGGER) private readonly logger: MessagingLogger,
+  ) {}
+
+  /**
+   * Reserve room for one recording. Decisions of one user are serialised (an advisory lock held
+   * until the transaction ends), so two requests can never both take the last unit; the same
+   * idempotency key gets the same decision back.
+   */
+  async reserve(tx: QuotaTx, query: ReserveRecording): Promise<ReservationDecision> {
+    const { userId, idempotencyKey } = query;
+    if (!userId.trim() || !idempotencyKey.trim()) {
+      throw new LeapError('QUOTA.INVALID_REQUEST', 'A reservation needs a user id and an idempotency key', { status: 400 });
+    }
+    const now = this.clock.now();
+    const period = periodOf(now);
+    await this.quota.lockUser(tx.manager, userId);
+    await this.quota.expire(now, userId, tx.manager);
+
+    const existing = await this.quota.findByKey(tx.manager, userId, idempotencyKey);
+    if (existing) {
+      const stillValid = existing.status === 'committed' || existing.status === 'reserved' || (existing.status === 'denied' && existing.period === period);
+      if (stillValid) return this.decision(existing, now);
+      // Released (or expired) reservations and refusals of an earlier period are decided afresh.
+      await this.quota.deleteReservation(tx.manager, existing.id);
+    }
+
+    const limits = effectiveLimits(await this.quota.subscriptionLimits(tx.manager, userId, now), this.config.QUOTA_DEFAULT_RECORDINGS_PER_MONTH);
+    const usage = await this.quota.usage(tx.manager, userId, period);
+    const held = await this.quota.heldReservations(tx.manager, userId, period);
+    const admission = admit(limits, usage.recordings + held, usage.storageBytes);
+    const row: ReservationRow = admission.granted
+      ? {
+          id: newMessageId(),
+          userId,
+          period,
+          idempotencyKey,
+          status: 'reserved',
+          metric: QuotaMetric.RECORDINGS,
+          limit: admission.limit,
+          used: admission.used,
+          reason: null,
+          expiresAt: new Date(now.getTime() + this.config.QUOTA_RESERVATION_TTL),
+        }
+      : {
+          id: newMessageId(),
+          userId,
+          period,
+          idempotencyKey,
+          status: 'denied',
+          metric: admission.metric,
+          limit: admission.limit,
+          used: admission.used,
+          reason: admission.reason,
+          expiresAt: null,
+        };
+    await this.quota.insertReservation(tx.manager, row);
+    if (!admission.granted) {
+      const exceeded: QuotaExceeded = {
+        userId,
+        metric: admission.metric,
+        limit: String(admission.limit),
+        used: String(admission.used),
+        period,
+      };
+      await tx.publish(MESSAGE_TYPES.quota.QuotaExceeded, exceeded, { subject: userId, tenant: userId });
+      this.logger.info('Reservation refused', { userId, metric: admission.metric, limit: admission.limit, used: admission.used, period });
+    }
+    return this.decision(row, now);
+  }
+
+  /** `ingest.recording.registered.v1` carries a reservation: the recording exists, count it. */
+  async commit(tx: QuotaTx, reservationId: string | undefined, userId: string, recordingId: string): Promise<void> {
+    if (!reservationId) return;
+    if (!UUID.test(reservationId)) {
+      this.logger.warn('Registered recording names a malformed reservation; not counted', { reservationId, recordingId });
+      return;
+    }
+    await this.quota.lockUser(tx.manager, userId);
+    const reservation = await this.quota.findById(tx.manager, reservationId);
+    if (!reservation || reservation.userId !== userId) {
+      this.logger.warn('Registered recording names an unknown reservation; not counted', { reservationId, recordingId, userId });
+      return;
+    }
+    if (reservation.status === 'committed' || reservation.status === 'denied') {
+      this.logger.info('Reservation not committed', { reservationId, status: reservation.status });
+      return;
+    }
+    // A reservation released meanwhile (expired while the upload ran) still counts: the recording exists.
+    const now = this.clock.now();
+    await this.quota.settle(tx.manager, reservation.id, 'committed', now, { recordingId });
+    const total = await this.quota.addRecordings(tx.manager, userId, reservation.period, 1);
+    const recorded: UsageRecorded = {
+      userId,
+      metric: QuotaMetric.RECORDINGS,
+      period: reservation.period,
+      delta: '1',
+      total: String(total),
+      recordingId,
+    };
+    await tx.publish(MESSAGE_TYPES.quota.UsageRecorded, recorded, { subject: userId, tenant: userId });
+  }
+
+  /** `quota.reservation.release.v1`: give back a reservation that will not be used. */
+  async release(tx: QuotaTx, reservationId: string, userId: string, reason: string | undefined): Promise<void> {
+    if (!UUID.test(reservationId)) {
+      throw new LeapError('QUOTA.INVALID_RESERVATION_ID', `Not a reservation id: ${reservationId}`, { status: 400 });
+    }
+    await this.quota.lockUser(tx.manager, userId);
+    const reservation = await this.quota.findById(tx.manager, reservationId);
+    if (!reservation || reservation.userId !== userId || reservation.status !== 'reserved') {
+      this.logger.info('Nothing to release', { reservationId, userId, status: reservation?.status ?? 'unknown' });
+      return;
+    }
+    await this.quota.settle(tx.manager, reservation.id, 'released', this.clock.now(), { releaseReason: reason || 'released' });
+  }
+
+  /** `storage.usage.changed.v1`: the user's storage total. */
+  async recordStorage(tx: QuotaTx, userId: string, totalBytes: string): Promise<void> {
+    const at = tx.envelope?.time ? new Date(tx.envelope.time) : this.clock.now();
+    await this.quota.lockUser(tx.manager, userId);
+    await this.quota.setStorageBytes(tx.manager, userId, periodOf(this.clock.now()), totalBytes, at);
+  }
+
+  /** Releases every reservation past its expiry; returns how many. */
+  expireStale(): Promise<number> {
+    return this.quota.expire(this.clock.now());
+  }
+
+  private decision(row: ReservationRow, now: Date): ReservationDecision {
+    const granted = row.status === 'reserved' || row.status === 'committed';
+    const base = { granted, used: String(row.used), period: row.period, ...(row.limit !== null ? { limit: String(row.limit) } : {}) };
+    if (granted) {
+      return { ...base, reservationId: row.id, ...(row.expiresAt ? { expiresAt: row.expiresAt.toISOString() } : {}) };
+    }
+    return {
+      ...base,
+      metric: row.metric as QuotaMetric,
+      reason: row.reason ?? 'Quota exceeded',
+      ...(row.metric === QuotaMetric.RECORDINGS ? { retryAfterSeconds: secondsToNextPeriod(now) } : {}),
+    };
+  }
+}

@@ -1,0 +1,34 @@
+import { admit, effectiveLimits, periodOf, secondsToNextPeriod } from './limits';
+
+describe('quota arithmetic', () => {
+  it('names the period of a moment in UTC', () => {
+    expect(periodOf(new Date('2026-01-31T23:59:59Z'))).toBe('2026-01');
+    expect(periodOf(new Date('2026-12-01T00:00:00Z'))).toBe('2026-12');
+  });
+
+  it('counts the seconds to the next period, across a year end', () => {
+    expect(secondsToNextPeriod(new Date('2026-12-31T23:59:00Z'))).toBe(60);
+    expect(secondsToNextPeriod(new Date('2026-02-28T00:00:00Z'))).toBe(86_400);
+  });
+
+  it('gives a user without a subscription the default monthly limit and no storage limit', () => {
+    expect(effectiveLimits(undefined, 100)).toEqual({ recordingsPerMonth: 100, storageBytes: null });
+  });
+
+  it('lets an override win over the plan, an override of 0 included', () => {
+    const plan = { planRecordingsPerMonth: 50, planStorageBytes: 1000, customRecordingsPerMonth: null, customStorageBytes: null };
+    expect(effectiveLimits(plan, 100)).toEqual({ recordingsPerMonth: 50, storageBytes: 1000 });
+    expect(effectiveLimits({ ...plan, customRecordingsPerMonth: 0, customStorageBytes: 5 }, 100)).toEqual({ recordingsPerMonth: 0, storageBytes: 5 });
+  });
+
+  it('treats a plan without a limit as unlimited', () => {
+    const unlimited = { planRecordingsPerMonth: null, planStorageBytes: null, customRecordingsPerMonth: null, customStorageBytes: null };
+    expect(admit(effectiveLimits(unlimited, 100), 10_000, 10 ** 12)).toEqual({ granted: true, limit: null, used: 10_000 });
+  });
+
+  it('refuses the recording that would go past the monthly limit, then on storage', () => {
+    expect(admit({ recordingsPerMonth: 2, storageBytes: null }, 1, 0)).toEqual({ granted: true, limit: 2, used: 1 });
+    expect(admit({ recordingsPerMonth: 2, storageBytes: null }, 2, 0)).toMatchObject({ granted: false, metric: 'QUOTA_METRIC_RECORDINGS', limit: 2, used: 2 });
+    expect(admit({ recordingsPerMonth: 2, storageBytes: 100 }, 0, 100)).toMatchObject({ granted: false, metric: 'QUOTA_METRIC_STORAGE_BYTES', limit: 100, used: 100 });
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * Pure quota arithmetic: accounting periods and effective limits. `null` means unlimited.
+ */
+
+/** The accounting period of a moment, `YYYY-MM` in UTC. */
+export function periodOf(at: Date): string {
+  return `${at.getUTCFullYear()}-${String(at.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/** Whole seconds from `at` to the start of the next period (at least 1). */
+export function secondsToNextPeriod(at: Date): number {
+  const next = Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1);
+  return Math.max(1, Math.ceil((next - at.getTime()) / 1000));
+}
+
+/** A user's subscription joined with its plan, as far as admission needs it. */
+export interface SubscriptionLimits {
+  planRecordingsPerMonth: number | null;
+  planStorageBytes: number | null;
+  customRecordingsPerMonth: number | null;
+  customStorageBytes: number | null;
+}
+
+export interface EffectiveLimits {
+  recordingsPerMonth: number | null;
+  storageBytes: number | null;
+}
+
+/**
+ * A per-user override wins over the plan, and an override of 0 means 0 (the reference's `or`
+ * let it fall through to the plan). No subscription: the default monthly recordings limit, no
+ * storage limit.
+ */
+export function effectiveLimits(subscription: SubscriptionLimits | undefined, defaultRecordingsPerMonth: number): EffectiveLimits {
+  if (!subscription) return { recordingsPerMonth: defaultRecordingsPerMonth, storageBytes: null };
+  return {
+    recordingsPerMonth: subscription.customRecordingsPerMonth ?? subscription.planRecordingsPerMonth,
+    storageBytes: subscription.customStorageBytes ?? subscription.planStorageBytes,
+  };
+}
+
+export type Admission =
+  | { granted: true; limit: number | null; used: number }
+  | { granted: false; metric: 'QUOTA_METRIC_RECORDINGS' | 'QUOTA_METRIC_STORAGE_BYTES'; limit: number; used: number; reason: string };
+
+/** Whether one more recording fits: the monthly count (reservations held included), then storage. */
+export function admit(limits: EffectiveLimits, recordingsUsed: number, storageBytesUsed: number): Admission {
+  if (limits.recordingsPerMonth !== null && recordingsUsed >= limits.recordingsPerMonth) {
+    return {
+      granted: false,
+      metric: 'QUOTA_METRIC_RECORDINGS',
+      limit: limits.recordingsPerMonth,
+      used: recordingsUsed,
+      reason: `Monthly recordings limit reached: ${recordingsUsed} of ${limits.recordingsPerMonth}`,
+    };
+  }
+  if (limits.storageBytes !== null && storageBytesUsed >= limits.storageBytes) {
+    return {
+      granted: false,
+      metric: 'QUOTA_METRIC_STORAGE_BYTES',
+      limit: limits.storageBytes,
+      used: storageBytesUsed,
+      reason: `Storage limit reached: ${storageBytesUsed} of ${limits.storageBytes} bytes`,
+    };
+  }
+  return { granted: true, limit: limits.recordingsPerMonth, used: recordingsUsed };
+}

@@ -1,0 +1,268 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Injectable, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { baseConfigSchema } from '@leap/config';
+import {
+  MessageTypes,
+  ObjectKind,
+  PipelineStage,
+  TopicGranularity,
+  type ObjectRef,
+  type RecordingTranscribed,
+  type SubtitlesGenerated,
+  type TopicsExtracted,
+  type TranscriptionFailed,
+} from '@leap/contracts';
+import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
+import { OBJECT_STORE, startService, type RunningService, type ServiceDefinition } from '@leap/platform';
+import { storageKeys, type ObjectStore } from '@leap/storage-client';
+import { createPlatformDatabase, createTestVhost, eventually, type TestDatabase, type TestVhost } from '@leap/testing';
+import { transcriptionService } from './service';
+import type { MasterTranscript } from './transcript/master-transcript';
+import type { TopicsDocument } from './topics/topics-document';
+
+const T = MessageTypes.transcription;
+const received: Array<{ type: string; data: unknown }> = [];
+const eventsOf = <D>(type: string, recordingId: string): D[] =>
+  received.filter((r) => r.type === type && (r.data as { recordingId: string }).recordingId === recordingId).map((r) => r.data as D);
+
+/** Stands in for ingest: records what the transcription service publishes. */
+@Injectable()
+class ResultsRecorder {
+  private record(ctx: MessageContext<unknown>): void {
+    received.push({ type: ctx.envelope.type, data: ctx.data });
+  }
+  @MessageHandler(T.RecordingTranscribed, { queue: 'ingest.transcription-results' })
+  async transcribed(ctx: MessageContext<RecordingTranscribed>) {
+    this.record(ctx);
+  }
+  @MessageHandler(T.TopicsExtracted, { queue: 'ingest.transcription-results' })
+  async topics(ctx: MessageContext<TopicsExtracted>) {
+    this.record(ctx);
+  }
+  @MessageHandler(T.SubtitlesGenerated, { queue: 'ingest.transcription-results' })
+  async subtitles(ctx: MessageContext<SubtitlesGenerated>) {
+    this.record(ctx);
+  }
+  @MessageHandler(T.TranscriptionFailed, { queue: 'ingest.transcription-results' })
+  async failed(ctx: MessageContext<TranscriptionFailed>) {
+    this.record(ctx);
+  }
+}
+
+@Module({ providers: [ResultsRecorder] })
+class RecorderModule {}
+
+const ingestStandIn: ServiceDefinition = {
+  name: 'ingest',
+  configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
+  consumers: [
+    {
+      queue: 'ingest.transcription-results',
+      types: [T.RecordingTranscribed, T.TopicsExtracted, T.SubtitlesGenerated, T.TranscriptionFailed],
+    },
+  ],
+  imports: [RecorderModule],
+};
+
+const USER = '0192f0c8-0000-7000-8000-00000000000a';
+const SPOKEN =
+  'Good morning students. Today our lecture is about the number seven. ' +
+  'The lecture covers numbers, and students will learn about prime numbers today. ' +
+  'A prime number has exactly two divisors. Seven is a prime number. Thank you, students.';
+const DISTINCTIVE = ['lecture', 'today', 'students', 'number', 'numbers', 'prime', 'seven', 'morning', 'learn'];
+
+function run(command: string, args: string[]): void {
+  execFileSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+describe('the transcription service', () => {
+  let db: TestDatabase;
+  let vhost: TestVhost;
+  let root: string;
+  let work: string;
+  let store: ObjectStore;
+  let bus: MessageBus;
+  let sender: DataSource;
+  const running: RunningService[] = [];
+  let counter = 0;
+
+  const recordingId = () => `0192f0c8-0000-7000-8000-${String(++counter).padStart(12, '0')}`;
+
+  async function putAudio(recording: string, file: string): Promise<ObjectRef> {
+    const key = storageKeys.audio(USER, recording);
+    const stored = await store.putFile(key, file, { contentType: 'audio/mpeg' });
+    return { key, sizeBytes: String(stored.sizeBytes), checksumSha256: stored.checksumSha256, contentType: 'audio/mpeg', kind: ObjectKind.AUDIO };
+  }
+
+  async function send(type: string, data: { recordingId: string; [field: string]: unknown }): Promise<void> {
+    await sender.transaction((m) => bus.send(m, type, data, { subject: data.recordingId, tenant: USER }));
+  }
+
+  beforeAll(async () => {
+    db = await createPlatformDatabase('leap_test_transcription');
+    vhost = await createTestVhost('leap_test_transcription');
+    root = await mkdtemp(join(tmpdir(), 'leap-transcription-store-'));
+    work = await mkdtemp(join(tmpdir(), 'leap-transcription-fixtures-'));
+    const env = {
+      DATABASE_URL: db.url,
+      RABBITMQ_URL: vhost.url,
+      LOG_LEVEL: 'error',
+      MESSAGING_RETRY_TIERS: '100ms',
+      STORAGE_BACKEND: 'local',
+      STORAGE_LOCAL_ROOT: root,
+    };
+    const transcription = await startService(transcriptionService, { env, http: false });
+    running.push(transcription);
+    store = transcription.app.get<ObjectStore>(OBJECT_STORE);
+    const ingest = await startService(ingestStandIn, { env, http: false });
+    running.push(ingest);
+    bus = ingest.app.get(MessageBus);
+    sender = ingest.app.get(DataSource);
+
+    // Speech the way media-processing hands it over: MP3, 64 kbps, 16 kHz, mono.
+    run('espeak-ng', ['-v', 'en-us+f2', '-s', '130', '-w', join(work, 'speech.wav'), SPOKEN]);
+    run('ffmpeg', ['-v', 'error', '-y', '-i', join(work, 'speech.wav'), '-ac', '1', '-ar', '16000', '-b:a', '64k', join(work, 'speech.mp3')]);
+    run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'anullsrc=r=16000:cl=mono', '-t', '3', '-b:a', '64k', join(work, 'silence.mp3')]);
+    await writeFile(join(work, 'garbled.mp3'), Buffer.from('this is not audio at all, just some text pretending to be an mp3 file'));
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const service of running.reverse()) await service.close().catch(() => undefined);
+    await vhost?.drop().catch(() => undefined);
+    await db?.drop().catch(() => undefined);
+    await rm(root, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('transcribes spoken audio, then writes subtitles and topic versions from the transcript', async () => {
+    const recording = recordingId();
+    const media = await putAudio(recording, join(work, 'speech.mp3'));
+    await send(T.TranscribeRecording, { recordingId: recording, userId: USER, media, language: 'en', vocabulary: ['prime numbers'] });
+
+    const [transcribed] = await eventually(
+      () => {
+        const events = eventsOf<RecordingTranscribed>(T.RecordingTranscribed, recording);
+        expect(events).toHaveLength(1);
+        return events;
+      },
+      { timeoutMs: 180_000, intervalMs: 200 },
+    );
+    expect(transcribed!.master).toMatchObject({ key: storageKeys.masterTranscript(USER, recording), kind: ObjectKind.TRANSCRIPT, contentType: 'application/json' });
+    const master = JSON.parse((await store.getBuffer(transcribed!.master.key)).toString('utf8')) as MasterTranscript;
+    expect(transcribed!.wordCount).toBe(master.words.length);
+    expect(Number(transcribed!.master.sizeBytes)).toBe((await store.getBuffer(transcribed!.master.key)).length);
+    expect(master).toMatchObject({ version: 1, language: 'en', provider: 'pocketsphinx', stats: { wordCount: master.words.length } });
+    expect(master.durationSeconds).toBeGreaterThan(8);
+    expect(master.durationSeconds).toBeLessThan(30);
+    const heard = new Set(master.words.map((w) => w.text.toLowerCase()));
+    expect(DISTINCTIVE.filter((word) => heard.has(word)).length).toBeGreaterThanOrEqual(2);
+    expect(master.words.every((w) => !/^[<[]|\(\d+\)$/.test(w.text))).toBe(true);
+    expect(master.segments.length).toBeGreaterThan(0);
+    for (const s of master.segments) expect(s.end - s.start).toBeLessThanOrEqual(8);
+
+    await send(T.GenerateSubtitles, { recordingId: recording, userId: USER, transcript: transcribed!.master });
+    await send(T.ExtractTopics, {
+      recordingId: recording,
+      userId: USER,
+      transcript: transcribed!.master,
+      granularity: TopicGranularity.MEDIUM,
+      questionsCount: 2,
+    });
+
+    const [subtitles] = await eventually(() => {
+      const events = eventsOf<SubtitlesGenerated>(T.SubtitlesGenerated, recording);
+      expect(events).toHaveLength(1);
+      return events;
+    }, { timeoutMs: 60_000 });
+    expect(subtitles!.srt).toMatchObject({ key: storageKeys.subtitles(USER, recording, 'srt'), kind: ObjectKind.SUBTITLES_SRT });
+    expect(subtitles!.vtt).toMatchObject({ key: storageKeys.subtitles(USER, recording, 'vtt'), kind: ObjectKind.SUBTITLES_VTT });
+    const srt = (await store.getBuffer(subtitles!.srt.key)).toString('utf8');
+    const vtt = (await store.getBuffer(subtitles!.vtt.key)).toString('utf8');
+    expect(srt).toMatch(/^1\n\d{2}:\d{2}:\d{2},\d{3} --> \d{2}:\d{2}:\d{2},\d{3}\n/);
+    expect(vtt.startsWith('WEBVTT\n\n')).toBe(true);
+    expect(vtt).toMatch(/\d{2}:\d{2}:\d{2}\.\d{3} --> \d{2}:\d{2}:\d{2}\.\d{3}\n/);
+    const srtCues = srt.trim().split('\n\n');
+    expect(srtCues.length).toBeGreaterThan(0);
+    for (const cue of srtCues) {
+      const text = cue.split('\n').slice(2);
+      expect(text.length).toBeGreaterThanOrEqual(1);
+      expect(text.length).toBeLessThanOrEqual(2);
+      for (const line of text) expect(line.length).toBeLessThanOrEqual(42);
+    }
+    const spokenInSubtitles = srtCues.flatMap((c) => c.split('\n').slice(2)).join(' ');
+    expect(spokenInSubtitles).toBe(master.segments.map((s) => s.text).join(' '));
+
+    const [topics] = await eventually(() => {
+      const events = eventsOf<TopicsExtracted>(T.TopicsExtracted, recording);
+      expect(events).toHaveLength(1);
+      return events;
+    }, { timeoutMs: 60_000 });
+    expect(topics).toMatchObject({ version: 1, topics: { key: storageKeys.topics(USER, recording), kind: ObjectKind.TOPICS } });
+    const document = JSON.parse((await store.getBuffer(topics!.topics.key)).toString('utf8')) as TopicsDocument;
+    expect(document.activeVersion).toBe(1);
+    expect(document.versions).toHaveLength(1);
+    const version = document.versions[0]!;
+    expect(version).toMatchObject({ version: 1, granularity: 'medium' });
+    expect(version.topics.length).toBe(topics!.count);
+    expect(version.topics.length).toBeGreaterThan(0);
+    expect(version.topics[0]!.title.length).toBeGreaterThan(0);
+    expect(version.questions).toHaveLength(2);
+    expect(version.summary.length).toBeGreaterThan(0);
+
+    // Re-running the stage adds a version and makes it the active one.
+    await send(T.ExtractTopics, { recordingId: recording, userId: USER, transcript: transcribed!.master, granularity: TopicGranularity.LONG });
+    await eventually(() => expect(eventsOf<TopicsExtracted>(T.TopicsExtracted, recording).map((e) => e.version)).toEqual([1, 2]), {
+      timeoutMs: 60_000,
+    });
+    const rerun = JSON.parse((await store.getBuffer(topics!.topics.key)).toString('utf8')) as TopicsDocument;
+    expect(rerun.activeVersion).toBe(2);
+    expect(rerun.versions.map((v) => [v.version, v.granularity, v.questions.length])).toEqual([
+      [1, 'medium', 2],
+      [2, 'long', 3],
+    ]);
+  }, 300_000);
+
+  it.each([
+    ['silence', 'silence.mp3', 'TRANSCRIPTION.NO_SPEECH'],
+    ['bytes that are not audio', 'garbled.mp3', 'TRANSCRIPTION.INPUT_INVALID'],
+    ['no audio at all', undefined, 'TRANSCRIPTION.INPUT_MISSING'],
+  ])('reports %s as a failed TRANSCRIBE stage with a stable code', async (_what, fixture, code) => {
+    const recording = recordingId();
+    const media: ObjectRef = fixture
+      ? await putAudio(recording, join(work, fixture))
+      : { key: storageKeys.audio(USER, recording), sizeBytes: '1000', kind: ObjectKind.AUDIO };
+    await send(T.TranscribeRecording, { recordingId: recording, userId: USER, media });
+    const [failed] = await eventually(() => {
+      const events = eventsOf<TranscriptionFailed>(T.TranscriptionFailed, recording);
+      expect(events).toHaveLength(1);
+      return events;
+    }, { timeoutMs: 120_000, intervalMs: 200 });
+    expect(failed).toMatchObject({ recordingId: recording, userId: USER, stage: PipelineStage.TRANSCRIBE, error: { code, retryable: false } });
+    expect(failed!.error.message.length).toBeGreaterThan(0);
+    expect(eventsOf(T.RecordingTranscribed, recording)).toEqual([]);
+    expect(await store.exists(storageKeys.masterTranscript(USER, recording))).toBe(false);
+  }, 180_000);
+
+  it('refuses a transcript that is not one, for subtitles and topics alike', async () => {
+    const recording = recordingId();
+    const key = storageKeys.masterTranscript(USER, recording);
+    const stored = await store.put(key, '{"hello":"world"}', { contentType: 'application/json' });
+    const transcript: ObjectRef = { key, sizeBytes: String(stored.sizeBytes), kind: ObjectKind.TRANSCRIPT };
+    await send(T.GenerateSubtitles, { recordingId: recording, userId: USER, transcript });
+    await send(T.ExtractTopics, { recordingId: recording, userId: USER, transcript });
+    await eventually(() => {
+      const failures = eventsOf<TranscriptionFailed>(T.TranscriptionFailed, recording);
+      expect(failures.map((f) => [f.stage, f.error.code]).sort()).toEqual([
+        [PipelineStage.EXTRACT_TOPICS, 'TRANSCRIPTION.INPUT_INVALID'],
+        [PipelineStage.GENERATE_SUBTITLES, 'TRANSCRIPTION.INPUT_INVALID'],
+      ]);
+    }, { timeoutMs: 60_000 });
+    expect(await store.exists(storageKeys.topics(USER, recording))).toBe(false);
+    expect(await store.exists(storageKeys.subtitles(USER, recording, 'srt'))).toBe(false);
+  }, 120_000);
+});
