@@ -1,30 +1,29 @@
-import { readdir, mkdtemp, rm, stat, chmod } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
 import {
   createPlatformDatabase,
   createTestVhost,
-  eventually,
   freePort,
   generateLecture,
   type RunningProcess,
   type TestDatabase,
   type TestVhost,
 } from '@leap/testing';
-import { ffprobe } from '@leap/media-tools';
-import { Client } from 'pg';
-import { SERVICES, startServiceProcess } from './support';
+import { lectureJourney } from './journey';
+import { SERVICES, signUp, startServiceProcess, waitUntilReady } from './support';
 
 /**
- * The walking skeleton: one generated lecture through all seven services, each its own process,
- * on the machine's real PostgreSQL and RabbitMQ.
+ * The walking skeleton in the distributed mode: each of the seven services its own process, on
+ * the machine's real PostgreSQL and RabbitMQ.
  */
 describe('a recording through the whole pipeline (distributed)', () => {
   let db: TestDatabase;
   let vhost: TestVhost;
   let work: string;
-  const processes: RunningProcess[] = [];
+  const processes = new Map<string, RunningProcess>();
+  const env = new Map<string, Record<string, string>>();
   let api = '';
 
   beforeAll(async () => {
@@ -41,111 +40,57 @@ describe('a recording through the whole pipeline (distributed)', () => {
       EXPORT_ROOT: join(work, 'exports'),
       MESSAGING_RETRY_TIERS: '1s,2s',
     };
-    const started = await Promise.all(
+    await Promise.all(
       SERVICES.map(async (name) => {
         const port = await freePort();
         if (name === 'gateway') api = `http://127.0.0.1:${port}/api/v1`;
-        return startServiceProcess(name, { ...common, PORT: String(port) });
+        const serviceEnv = { ...common, PORT: String(port) };
+        env.set(name, serviceEnv);
+        processes.set(name, await startServiceProcess(name, serviceEnv));
       }),
     );
-    processes.push(...started);
   }, 240_000);
 
   afterAll(async () => {
-    await Promise.all(processes.map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));
+    await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));
     await vhost?.drop().catch(() => undefined);
     await db?.drop().catch(() => undefined);
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  async function json(path: string, init: RequestInit & { token?: string } = {}): Promise<{ status: number; body: any }> {
-    const headers = new Headers(init.headers);
-    if (init.token) headers.set('authorization', `Bearer ${init.token}`);
-    if (init.body && typeof init.body === 'string') headers.set('content-type', 'application/json');
-    const res = await fetch(`${api}${path}`, { ...init, headers });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
-
-  it('uploads a one-minute lecture and ends READY with a trimmed video, transcript, subtitles and an export', async () => {
-    const lecture = await generateLecture({
-      dir: work,
-      durationSeconds: 60,
-      leadingSilenceSeconds: 9,
-      trailingSilenceSeconds: 10,
-      middleSilenceSeconds: 4,
-    });
-    await json('/auth/register', { method: 'POST', body: JSON.stringify({ email: 'ada@example.org', password: 'correct horse battery' }) });
-    const login = await json('/auth/login', { method: 'POST', body: JSON.stringify({ email: 'ada@example.org', password: 'correct horse battery' }) });
-    expect(login.status).toBe(200);
-    const token = login.body.accessToken as string;
-
-    const form = new FormData();
-    form.append('title', 'Generated lecture');
-    form.append('file', new Blob([readFileSync(lecture.path)], { type: 'video/mp4' }), 'lecture.mp4');
-    const upload = await fetch(`${api}/recordings`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } });
-    expect(upload.status).toBe(202);
-    const { id } = (await upload.json()) as { id: string };
-
-    const recording = await eventually(
-      async () => {
-        const r = await json(`/recordings/${id}`, { token });
-        expect(r.body.failed).toBeFalsy();
-        expect(r.body.status).toBe('READY');
-        return r.body;
-      },
-      { timeoutMs: 240_000, intervalMs: 1000 },
-    );
-    for (const stage of recording.stages) {
-      expect(['COMPLETED', 'SKIPPED']).toContain(stage.status);
-      if (stage.status === 'COMPLETED') expect(stage.durationMs).toBeGreaterThanOrEqual(0);
-    }
-
-    const srt = await fetch(`${api}/recordings/${id}/subtitles.srt`, { headers: { authorization: `Bearer ${token}` } });
-    expect(srt.status).toBe(200);
-    const subtitles = (await srt.text()).toLowerCase();
-    const spoken = lecture.speech.map((s) => s.text.toLowerCase()).join(' ');
-    const recognised = subtitles.match(/[a-z]+/g)!.filter((w) => w.length > 3 && spoken.includes(w));
-    expect(new Set(recognised).size).toBeGreaterThanOrEqual(2);
-
-    // The trimmed video lost the silences at its ends, less the 5 s padding kept on each side.
-    const exportDir = join(work, 'exports');
-    const files = (await readdir(exportDir, { recursive: true })).map(String);
-    const video = files.find((f) => /\/video\.(mp4|webm|mkv)$/.test(f));
-    expect(video).toBeDefined();
-    const trimmed = (await ffprobe(join(exportDir, video!))).durationSeconds!;
-    expect(Math.abs(trimmed - (60 - (9 - 5) - (10 - 5)))).toBeLessThanOrEqual(1);
-    for (const name of ['audio.mp3', 'transcript.json', 'topics.json', 'subtitles.srt', 'subtitles.vtt', 'metadata.json']) {
-      expect(files.some((f) => f.endsWith(`/${name}`))).toBe(true);
-    }
-    const transcript = await fetch(`${api}/recordings/${id}/transcript.txt`, { headers: { authorization: `Bearer ${token}` } });
-    expect(transcript.status).toBe(200);
-    expect((await transcript.text()).length).toBeGreaterThan(20);
-
-    // Deleting the recording removes every object under its prefix and gives the storage back.
-    const storageDb = new Client({ connectionString: db.url });
-    await storageDb.connect();
-    try {
-      const owner = (await storageDb.query(`SELECT DISTINCT user_id FROM storage.stored_objects`)).rows.map((r) => r.user_id);
-      expect(owner).toHaveLength(1);
-      const userId = owner[0];
-      const usage = async () =>
-        Number((await storageDb.query(`SELECT coalesce(sum(size_bytes), 0) AS n FROM storage.stored_objects WHERE user_id = $1`, [userId])).rows[0].n);
-      const before = await usage();
-      expect(before).toBeGreaterThan(0);
-      const prefix = join(work, 'storage', 'users', userId, 'recordings', id);
-      expect((await stat(prefix)).isDirectory()).toBe(true);
-      const deleted = await fetch(`${api}/recordings/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
-      expect(deleted.status).toBe(202);
-      await eventually(
-        async () => {
-          await expect(stat(prefix)).rejects.toMatchObject({ code: 'ENOENT' });
-          expect(await usage()).toBe(0);
-        },
-        { timeoutMs: 60_000, intervalMs: 500 },
-      );
-    } finally {
-      await storageDb.end();
-    }
+  it('takes a one-minute lecture to READY with a trimmed video, transcript, subtitles and an export, and deletes it without a trace', async () => {
+    await lectureJourney({ api, work, storageRoot: join(work, 'storage'), exportRoot: join(work, 'exports'), databaseUrl: db.url });
   }, 360_000);
+
+  it('still ends READY, each stage done once, when media-processing is killed while it trims', async () => {
+    const lecture = await generateLecture({ dir: work, durationSeconds: 240, leadingSilenceSeconds: 8, trailingSilenceSeconds: 8, fileName: 'long.mp4' });
+    const grace = await signUp(api, 'grace@example.org');
+    const media = processes.get('media-processing')!;
+    const upload = await grace.upload(lecture.path, 'Interrupted lecture');
+    expect(upload.status).toBe(202);
+    const id = upload.body.id as string;
+
+    await media.waitForLine((line) => line.includes(`trimming recording ${id}`), 120_000);
+    await media.kill(); // SIGKILL: no ack, no cleanup, the transaction dies with the connection
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const trimmedEvents = async () =>
+        (await client.query(`SELECT count(*)::int AS n FROM media_processing.outbox WHERE aggregate_id = $1 AND routing_key = 'media.recording.trimmed.v1'`, [id])).rows[0].n as number;
+      expect(await trimmedEvents()).toBe(0);
+      const during = await grace.json(`/recordings/${id}`);
+      expect(during.body.stages.find((s: any) => s.stage === 'TRIM').status).toBe('IN_PROGRESS');
+
+      processes.set('media-processing', await startServiceProcess('media-processing', env.get('media-processing')!));
+      const recording = await waitUntilReady(grace, id);
+      const trim = recording.stages.find((s: any) => s.stage === 'TRIM');
+      expect(trim).toMatchObject({ status: 'COMPLETED', attempt: 1 });
+      expect(await trimmedEvents()).toBe(1);
+      for (const stage of recording.stages) expect(['COMPLETED', 'SKIPPED']).toContain(stage.status);
+      const commands = (await client.query(`SELECT routing_key, count(*)::int AS n FROM ingest.outbox WHERE aggregate_id = $1 AND routing_key LIKE '%.v1' AND exchange LIKE '%.commands' GROUP BY routing_key ORDER BY routing_key`, [id])).rows;
+      for (const row of commands) expect(row.n).toBe(1);
+    } finally {
+      await client.end();
+    }
+  }, 480_000);
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProcess, type RunningProcess } from '@leap/testing';
 
@@ -20,4 +21,52 @@ export function startServiceProcess(name: string, env: Record<string, string>, r
 export async function getJson(url: string): Promise<{ status: number; body: any }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.json().catch(() => undefined) };
+}
+
+export interface ApiClient {
+  token: string;
+  json(path: string, init?: RequestInit): Promise<{ status: number; body: any }>;
+  get(path: string): Promise<Response>;
+  upload(file: string, title: string): Promise<{ status: number; body: any }>;
+}
+
+/** Registers a user and logs in; the client then speaks for that user. */
+export async function signUp(api: string, email: string, password = 'correct horse battery'): Promise<ApiClient> {
+  const call = async (path: string, init: RequestInit = {}, token?: string) => {
+    const headers = new Headers(init.headers);
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    if (typeof init.body === 'string') headers.set('content-type', 'application/json');
+    const res = await fetch(`${api}${path}`, { ...init, headers });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const registered = await call('/auth/register', { method: 'POST', body: JSON.stringify({ email, password }) });
+  if (registered.status !== 201) throw new Error(`register answered ${registered.status}: ${JSON.stringify(registered.body)}`);
+  const login = await call('/auth/login', { method: 'POST', body: JSON.stringify({ email, password }) });
+  if (login.status !== 200) throw new Error(`login answered ${login.status}: ${JSON.stringify(login.body)}`);
+  const token = login.body.accessToken as string;
+  return {
+    token,
+    json: (path, init) => call(path, init, token),
+    get: (path) => fetch(`${api}${path}`, { headers: { authorization: `Bearer ${token}` } }),
+    upload: async (file, title) => {
+      const form = new FormData();
+      form.append('title', title);
+      form.append('file', new Blob([readFileSync(file)], { type: 'video/mp4' }), 'lecture.mp4');
+      const res = await fetch(`${api}/recordings`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } });
+      return { status: res.status, body: await res.json() };
+    },
+  };
+}
+
+/** Waits until the recording is READY (failing fast if it fails) and returns its detail. */
+export async function waitUntilReady(client: ApiClient, id: string, timeoutMs = 240_000): Promise<any> {
+  const started = Date.now();
+  for (;;) {
+    const r = await client.json(`/recordings/${id}`);
+    if (r.body?.failed) throw new Error(`recording ${id} failed: ${JSON.stringify(r.body)}`);
+    if (r.body?.status === 'READY') return r.body;
+    if (Date.now() - started > timeoutMs) throw new Error(`recording ${id} not READY after ${timeoutMs} ms: ${JSON.stringify(r.body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }

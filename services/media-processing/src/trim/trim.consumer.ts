@@ -25,6 +25,7 @@ export class TrimConsumer {
   async handle(ctx: MessageContext<TrimRecording>): Promise<void> {
     const { recordingId, userId } = ctx.data;
     const subject = recordingId;
+    this.logger.info(`trimming recording ${recordingId}`, { recordingId });
     try {
       const trimmed = await this.trimService.trim(ctx.data, (percent) => this.progress(ctx, percent));
       this.logger.info(`trimmed recording ${recordingId}`, {
