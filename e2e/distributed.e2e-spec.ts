@@ -70,7 +70,9 @@ describe('distributed mode', () => {
       const r = await getJson(`http://127.0.0.1:${port}/health/ready`);
       expect(r.status).toBe(503);
       return r;
-    }, { timeoutMs: 15_000 });
+    }, { timeoutMs: 15_000 }).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- quota output ---\n${quota.output().slice(-4000)}`);
+    });
     expect(down.body.checks['quota.database'].status).toBe('down');
     expect(down.body.checks['quota.broker']).toEqual({ status: 'up' });
     expect((await getJson(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);

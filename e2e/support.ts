@@ -6,8 +6,8 @@ export const ROOT = join(__dirname, '..');
 export const SERVICES = ['storage', 'quota', 'media-processing', 'transcription', 'publishing', 'ingest', 'gateway'] as const;
 
 /** Runs one service as its own process, exactly as `npm run start:service -- <name>` does. */
-export function startServiceProcess(name: string, env: Record<string, string>, readyTimeoutMs = 90_000): Promise<RunningProcess> {
-  return startProcess({
+export async function startServiceProcess(name: string, env: Record<string, string>, readyTimeoutMs = 90_000): Promise<RunningProcess> {
+  const child = await startProcess({
     name,
     command: process.execPath,
     args: ['-r', '@swc-node/register', join(ROOT, 'services', name, 'src', 'main.ts')],
@@ -16,6 +16,13 @@ export function startServiceProcess(name: string, env: Record<string, string>, r
     readyUrl: `http://127.0.0.1:${env.PORT}/health/ready`,
     readyTimeoutMs,
   });
+  // The answer must come from this process, not from something else on the same port.
+  const live = await getJson(`http://127.0.0.1:${env.PORT}/health/live`);
+  if (live.body?.service !== name || !child.isRunning()) {
+    await child.kill();
+    throw new Error(`${name} did not come up on port ${env.PORT} (it answered ${JSON.stringify(live.body)}):\n${child.output()}`);
+  }
+  return child;
 }
 
 export async function getJson(url: string): Promise<{ status: number; body: any }> {

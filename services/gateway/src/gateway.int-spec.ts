@@ -1,15 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { baseConfigSchema } from '@leap/config';
 import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
-import { startService, type RunningService, type ServiceDefinition } from '@leap/platform';
+import type { ServiceDefinition } from '@leap/platform';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
-import { createPlatformDatabase, createTestVhost, eventually, freePort, type TestDatabase, type TestVhost } from '@leap/testing';
+import { createServiceWorld, eventually, freePort, type ServiceWorld } from '@leap/testing';
 import type { RegisterUploadedRecording, ReleaseReservation, ReservationDecision, ReserveRecording } from '@leap/contracts';
 import { gatewayService } from './service';
 
@@ -79,13 +78,10 @@ interface Reply {
 }
 
 describe('the gateway over HTTP', () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
-  let root: string;
+  let world: ServiceWorld;
   let store: LocalObjectStore;
   let base: string;
   let mp4: Buffer;
-  const running: RunningService[] = [];
   let ingestBus: MessageBus;
   let ingestDb: DataSource;
 
@@ -136,44 +132,27 @@ describe('the gateway over HTTP', () => {
   }
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'leap-gateway-'));
-    const source = join(root, 'lecture.mp4');
-    execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=d=2:s=160x120', '-f', 'lavfi', '-i', 'sine=d=2', '-shortest', '-y', source]);
-    mp4 = readFileSync(source);
-    db = await createPlatformDatabase('leap_test_gateway');
-    vhost = await createTestVhost('leap_test_gateway');
-    const storageRoot = join(root, 'storage');
-    store = new LocalObjectStore(storageRoot);
     const port = await freePort();
-    const env = {
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: vhost.url,
-      LOG_LEVEL: 'error',
+    world = await createServiceWorld('gateway', {
       NODE_ENV: 'test',
       PORT: String(port),
-      STORAGE_BACKEND: 'local',
-      STORAGE_LOCAL_ROOT: storageRoot,
-      MESSAGING_RETRY_TIERS: '100ms',
       OUTBOX_POLL_INTERVAL_MS: '200',
       JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
-      UPLOAD_MAX_BYTES: String(mp4.length + 1024),
       QUOTA_REQUEST_TIMEOUT: '3s',
-    };
-    running.push(await startService(fakeQuota, { env, http: false }));
-    const ingest = await startService(ingestProbe, { env, http: false });
-    running.push(ingest);
+    });
+    const source = join(await world.tempDir('gateway-fixtures'), 'lecture.mp4');
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=d=2:s=160x120', '-f', 'lavfi', '-i', 'sine=d=2', '-shortest', '-y', source]);
+    mp4 = readFileSync(source);
+    store = new LocalObjectStore(world.storageRoot);
+    await world.start(fakeQuota);
+    const ingest = await world.start(ingestProbe);
     ingestBus = ingest.app.get(MessageBus);
     ingestDb = ingest.app.get(DataSource);
-    running.push(await startService(gatewayService, { env, http: true }));
+    await world.start(gatewayService, { http: true, env: { UPLOAD_MAX_BYTES: String(mp4.length + 1024) } });
     base = `http://127.0.0.1:${port}`;
   }, 120_000);
 
-  afterAll(async () => {
-    for (const service of running.reverse()) await service.close().catch(() => undefined);
-    await vhost?.drop().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => world?.close());
 
   let alice: { id: string; token: string };
   let uploadedId: string;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -17,9 +16,9 @@ import {
 } from '@leap/contracts';
 import { detectSilences, ffprobe } from '@leap/media-tools';
 import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
-import { OBJECT_STORE, startService, type RunningService, type ServiceDefinition } from '@leap/platform';
+import { OBJECT_STORE, type ServiceDefinition } from '@leap/platform';
 import { storageKeys, type ObjectStore } from '@leap/storage-client';
-import { createPlatformDatabase, createTestVhost, eventually, generateLecture, type TestDatabase, type TestVhost } from '@leap/testing';
+import { createServiceWorld, eventually, generateLecture, type ServiceWorld } from '@leap/testing';
 import { mediaProcessingService } from './service';
 
 const M = MessageTypes.media;
@@ -53,14 +52,11 @@ const ingestStandIn: ServiceDefinition = {
 const USER = '0192f0c8-0000-7000-8000-0000000000b1';
 
 describe('the media-processing service', () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
-  let root: string;
+  let world: ServiceWorld;
   let work: string;
   let store: ObjectStore;
   let bus: MessageBus;
   let sender: DataSource;
-  const running: RunningService[] = [];
   let counter = 0;
 
   const recordingId = () => `0192f0c8-0000-7000-8000-${String(++counter).padStart(12, '0')}`;
@@ -97,34 +93,16 @@ describe('the media-processing service', () => {
   }
 
   beforeAll(async () => {
-    db = await createPlatformDatabase('leap_test_media_processing');
-    vhost = await createTestVhost('leap_test_media_processing');
-    root = await mkdtemp(join(tmpdir(), 'leap-media-store-'));
-    work = await mkdtemp(join(tmpdir(), 'leap-media-fixtures-'));
-    const env = {
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: vhost.url,
-      LOG_LEVEL: 'error',
-      MESSAGING_RETRY_TIERS: '100ms',
-      STORAGE_BACKEND: 'local',
-      STORAGE_LOCAL_ROOT: root,
-    };
-    const media = await startService(mediaProcessingService, { env, http: false });
-    running.push(media);
+    world = await createServiceWorld('media_processing');
+    work = await world.tempDir('media-fixtures');
+    const media = await world.start(mediaProcessingService);
     store = media.app.get<ObjectStore>(OBJECT_STORE);
-    const ingest = await startService(ingestStandIn, { env, http: false });
-    running.push(ingest);
+    const ingest = await world.start(ingestStandIn);
     bus = ingest.app.get(MessageBus);
     sender = ingest.app.get(DataSource);
   }, 180_000);
 
-  afterAll(async () => {
-    for (const service of running.reverse()) await service.close().catch(() => undefined);
-    await vhost?.drop().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
-    await rm(root, { recursive: true, force: true });
-    await rm(work, { recursive: true, force: true });
-  });
+  afterAll(() => world?.close());
 
   it('cuts leading and trailing silence down to the padding and extracts the audio for recognition', async () => {
     const lecture = await generateLecture({ dir: work, durationSeconds: 40, leadingSilenceSeconds: 6, trailingSilenceSeconds: 7, middleSilenceSeconds: 4 });

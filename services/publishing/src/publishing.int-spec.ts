@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -9,9 +8,9 @@ import { z } from 'zod';
 import { baseConfigSchema } from '@leap/config';
 import { ObjectKind, Platform, type ObjectRef, type PublishingFailed, type PublishRecording, type RecordingPublished } from '@leap/contracts';
 import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
-import { startService, type RunningService } from '@leap/platform';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
-import { createPlatformDatabase, createTestVhost, eventually, type TestDatabase, type TestVhost } from '@leap/testing';
+import type { RunningService } from '@leap/platform';
+import { createServiceWorld, eventually, type ServiceWorld } from '@leap/testing';
 import { publishingService } from './service';
 
 const published: RecordingPublished[] = [];
@@ -36,53 +35,32 @@ class WatcherModule {}
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 describe('publishing: the local export target', () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
-  let storageRoot: string;
+  let world: ServiceWorld;
+  let publishing: RunningService;
   let exportRoot: string;
   let store: LocalObjectStore;
-  const running: RunningService[] = [];
   let bus: MessageBus;
   let dataSource: DataSource;
   const userId = randomUUID();
 
   beforeAll(async () => {
-    db = await createPlatformDatabase('leap_test_publishing');
-    vhost = await createTestVhost('leap_test_publishing');
-    storageRoot = await mkdtemp(join(tmpdir(), 'leap-publishing-store-'));
-    exportRoot = await mkdtemp(join(tmpdir(), 'leap-publishing-exports-'));
-    store = new LocalObjectStore(storageRoot);
-    const env = {
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: vhost.url,
-      LOG_LEVEL: 'error',
-      MESSAGING_RETRY_TIERS: '100ms',
-      STORAGE_BACKEND: 'local',
-      STORAGE_LOCAL_ROOT: storageRoot,
-      EXPORT_ROOT: exportRoot,
-    };
-    running.push(await startService(publishingService, { env, http: false }));
-    const peer = await startService(
+    world = await createServiceWorld('publishing');
+    exportRoot = await world.tempDir('publishing-exports');
+    store = new LocalObjectStore(world.storageRoot);
+    publishing = await world.start(publishingService, { env: { EXPORT_ROOT: exportRoot } });
+    const peer = await world.start(
       {
         name: 'ingest',
         configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
         consumers: [{ queue: 'ingest.publishing-watch', types: ['publishing.recording.published.v1', 'publishing.failed.v1'] }],
         imports: [WatcherModule],
       },
-      { env, http: false },
     );
-    running.push(peer);
     bus = peer.app.get(MessageBus);
     dataSource = peer.app.get(DataSource);
   });
 
-  afterAll(async () => {
-    for (const service of running.reverse()) await service.close().catch(() => undefined);
-    await vhost?.drop().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
-    if (storageRoot) await rm(storageRoot, { recursive: true, force: true });
-    if (exportRoot) await rm(exportRoot, { recursive: true, force: true });
-  });
+  afterAll(() => world?.close());
 
   async function write(key: string, content: string | Buffer, kind: ObjectKind, contentType: string): Promise<ObjectRef> {
     const stored = await store.put(key, content, { contentType });
@@ -153,7 +131,7 @@ describe('publishing: the local export target', () => {
     // Nothing half-written is left next to the export.
     expect(await readdir(join(exportRoot, userId))).toEqual([recordingId]);
 
-    const row = await running[0]!.app.get(DataSource).query(`SELECT status, location, platform FROM publications WHERE recording_id = $1 AND target_id = $2`, [recordingId, targetId]);
+    const row = await publishing.app.get(DataSource).query(`SELECT status, location, platform FROM publications WHERE recording_id = $1 AND target_id = $2`, [recordingId, targetId]);
     expect(row).toEqual([{ status: 'PUBLISHED', location: folder, platform: 'LOCAL' }]);
   });
 

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -16,9 +14,9 @@ import {
   type StorageUsageChanged,
 } from '@leap/contracts';
 import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
-import { startService, type RunningService } from '@leap/platform';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
-import { createPlatformDatabase, createTestVhost, eventually, type TestDatabase, type TestVhost } from '@leap/testing';
+import type { RunningService } from '@leap/platform';
+import { createServiceWorld, eventually, type ServiceWorld } from '@leap/testing';
 import { storageService } from './service';
 
 const usage: StorageUsageChanged[] = [];
@@ -41,11 +39,10 @@ class StorageWatcher {
 class WatcherModule {}
 
 describe('storage: the object catalogue, usage and the delete cascade', () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
+  let world: ServiceWorld;
+  let storage: RunningService;
   let root: string;
   let store: LocalObjectStore;
-  const running: RunningService[] = [];
   let bus: MessageBus;
   let dataSource: DataSource;
 
@@ -54,39 +51,23 @@ describe('storage: the object catalogue, usage and the delete cascade', () => {
   const deleted = randomUUID();
 
   beforeAll(async () => {
-    db = await createPlatformDatabase('leap_test_storage');
-    vhost = await createTestVhost('leap_test_storage');
-    root = await mkdtemp(join(tmpdir(), 'leap-storage-'));
+    world = await createServiceWorld('storage');
+    root = world.storageRoot;
     store = new LocalObjectStore(root);
-    const env = {
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: vhost.url,
-      LOG_LEVEL: 'error',
-      MESSAGING_RETRY_TIERS: '100ms',
-      STORAGE_BACKEND: 'local',
-      STORAGE_LOCAL_ROOT: root,
-    };
-    running.push(await startService(storageService, { env, http: false }));
-    const peer = await startService(
+    storage = await world.start(storageService);
+    const peer = await world.start(
       {
         name: 'gateway',
         configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
         consumers: [{ queue: 'gateway.storage-watch', types: ['storage.usage.changed.v1', 'storage.recording-objects.deleted.v1'] }],
         imports: [WatcherModule],
       },
-      { env, http: false },
     );
-    running.push(peer);
     bus = peer.app.get(MessageBus);
     dataSource = peer.app.get(DataSource);
   });
 
-  afterAll(async () => {
-    for (const service of running.reverse()) await service.close().catch(() => undefined);
-    await vhost?.drop().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => world?.close());
 
   async function write(key: string, bytes: number, kind: ObjectKind, contentType: string): Promise<ObjectRef> {
     const stored = await store.put(key, Buffer.alloc(bytes, key.length % 251), { contentType });
@@ -187,7 +168,7 @@ describe('storage: the object catalogue, usage and the delete cascade', () => {
     await publish('transcription.recording.transcribed.v1', { recordingId: kept, userId, master: foreign });
     const parked = await eventually(
       async () => {
-        const messages = await running[0]!.app.get(MessageBus).parked('storage.catalogue');
+        const messages = await storage.app.get(MessageBus).parked('storage.catalogue');
         expect(messages).toHaveLength(1);
         return messages;
       },

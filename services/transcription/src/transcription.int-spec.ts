@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -18,9 +17,9 @@ import {
   type TranscriptionFailed,
 } from '@leap/contracts';
 import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
-import { OBJECT_STORE, startService, type RunningService, type ServiceDefinition } from '@leap/platform';
+import { OBJECT_STORE, type ServiceDefinition } from '@leap/platform';
 import { storageKeys, type ObjectStore } from '@leap/storage-client';
-import { createPlatformDatabase, createTestVhost, eventually, type TestDatabase, type TestVhost } from '@leap/testing';
+import { createServiceWorld, eventually, type ServiceWorld } from '@leap/testing';
 import { transcriptionService } from './service';
 import type { MasterTranscript } from './transcript/master-transcript';
 import type { TopicsDocument } from './topics/topics-document';
@@ -81,14 +80,11 @@ function run(command: string, args: string[]): void {
 }
 
 describe('the transcription service', () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
-  let root: string;
+  let world: ServiceWorld;
   let work: string;
   let store: ObjectStore;
   let bus: MessageBus;
   let sender: DataSource;
-  const running: RunningService[] = [];
   let counter = 0;
 
   const recordingId = () => `0192f0c8-0000-7000-8000-${String(++counter).padStart(12, '0')}`;
@@ -104,23 +100,11 @@ describe('the transcription service', () => {
   }
 
   beforeAll(async () => {
-    db = await createPlatformDatabase('leap_test_transcription');
-    vhost = await createTestVhost('leap_test_transcription');
-    root = await mkdtemp(join(tmpdir(), 'leap-transcription-store-'));
-    work = await mkdtemp(join(tmpdir(), 'leap-transcription-fixtures-'));
-    const env = {
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: vhost.url,
-      LOG_LEVEL: 'error',
-      MESSAGING_RETRY_TIERS: '100ms',
-      STORAGE_BACKEND: 'local',
-      STORAGE_LOCAL_ROOT: root,
-    };
-    const transcription = await startService(transcriptionService, { env, http: false });
-    running.push(transcription);
+    world = await createServiceWorld('transcription');
+    work = await world.tempDir('transcription-fixtures');
+    const transcription = await world.start(transcriptionService);
     store = transcription.app.get<ObjectStore>(OBJECT_STORE);
-    const ingest = await startService(ingestStandIn, { env, http: false });
-    running.push(ingest);
+    const ingest = await world.start(ingestStandIn);
     bus = ingest.app.get(MessageBus);
     sender = ingest.app.get(DataSource);
 
@@ -131,13 +115,7 @@ describe('the transcription service', () => {
     await writeFile(join(work, 'garbled.mp3'), Buffer.from('this is not audio at all, just some text pretending to be an mp3 file'));
   }, 180_000);
 
-  afterAll(async () => {
-    for (const service of running.reverse()) await service.close().catch(() => undefined);
-    await vhost?.drop().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
-    await rm(root, { recursive: true, force: true });
-    await rm(work, { recursive: true, force: true });
-  });
+  afterAll(() => world?.close());
 
   it('transcribes spoken audio, then writes subtitles and topic versions from the transcript', async () => {
     const recording = recordingId();

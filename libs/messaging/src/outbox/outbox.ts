@@ -125,12 +125,24 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
+  private listenRetry?: NodeJS.Timeout;
+
+  /** One retry at a time, however many ways the connection reports its end. */
+  private scheduleListen(): void {
+    if (!this.running || this.listenRetry) return;
+    this.listenRetry = setTimeout(() => {
+      this.listenRetry = undefined;
+      void this.listen();
+    }, 1000);
+    this.listenRetry.unref();
+  }
+
   private async listen(): Promise<void> {
     const client = new Client({ connectionString: this.options.url, application_name: `${this.options.schema}-outbox-relay` });
     client.on('error', () => undefined);
     client.on('end', () => {
       if (this.listener === client) this.listener = undefined;
-      if (this.running) setTimeout(() => this.running && this.listen().catch(() => undefined), 1000).unref();
+      this.scheduleListen();
     });
     client.on('notification', (n) => {
       if (n.payload !== this.options.schema) return;
@@ -141,16 +153,19 @@ export class OutboxRelay {
       await client.connect();
       await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
       this.listener = client;
+      this.wake?.(); // commits made while we were not listening are picked up now
     } catch (error) {
       await client.end().catch(() => undefined);
-      this.options.logger.warn('Outbox relay could not LISTEN; polling only', { error: (error as Error).message });
-      if (this.running) setTimeout(() => this.running && this.listen().catch(() => undefined), 1000).unref();
+      this.options.logger.warn('Outbox relay could not LISTEN; polling until it can', { error: (error as Error).message });
+      this.scheduleListen();
     }
   }
 
   /** Stop after the current batch; `flush` first to publish what is committed. */
   async stop(): Promise<void> {
     this.running = false;
+    if (this.listenRetry) clearTimeout(this.listenRetry);
+    this.listenRetry = undefined;
     this.wake?.();
     await this.loop;
     const listener = this.listener;

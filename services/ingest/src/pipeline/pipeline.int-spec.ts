@@ -19,9 +19,9 @@ import {
   type TrimRecording,
 } from '@leap/contracts';
 import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
-import { startService, type RunningService, type ServiceDefinition } from '@leap/platform';
+import type { RunningService, ServiceDefinition } from '@leap/platform';
 import { storageKeys } from '@leap/storage-client';
-import { createPlatformDatabase, createTestVhost, eventually, type TestDatabase, type TestVhost } from '@leap/testing';
+import { createServiceWorld, eventually, type ServiceWorld } from '@leap/testing';
 import { ingestService } from '../service';
 
 const USER = 'user-1';
@@ -191,30 +191,20 @@ function latestStages(recordingId: string): Map<string, StageStatusChanged> {
 }
 
 describe('the ingest pipeline process manager', () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
-  const running: RunningService[] = [];
+  let world: ServiceWorld;
   let ingest: RunningService;
   let bus: MessageBus;
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    db = await createPlatformDatabase('leap_test_ingest_pipeline');
-    vhost = await createTestVhost('leap_test_ingest_pipeline');
-    const env = { DATABASE_URL: db.url, RABBITMQ_URL: vhost.url, LOG_LEVEL: 'error', MESSAGING_RETRY_TIERS: '100ms' };
-    ingest = await startService(ingestService, { env, http: false });
-    running.push(ingest);
-    const world = await startService(fakeWorld, { env, http: false });
-    running.push(world);
-    bus = world.app.get(MessageBus);
-    dataSource = world.app.get(DataSource);
+    world = await createServiceWorld('ingest_pipeline');
+    ingest = await world.start(ingestService);
+    const fakes = await world.start(fakeWorld);
+    bus = fakes.app.get(MessageBus);
+    dataSource = fakes.app.get(DataSource);
   }, 120_000);
 
-  afterAll(async () => {
-    for (const service of running.reverse()) await service.close().catch(() => undefined);
-    await vhost?.drop().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
-  });
+  afterAll(() => world?.close());
 
   function upload(title: string, userId = USER): RegisterUploadedRecording {
     const recordingId = newMessageId();

@@ -4,8 +4,8 @@ import { DataSource } from 'typeorm';
 import { baseConfigSchema } from '@leap/config';
 import { MESSAGE_TYPES, type QuotaExceeded, type RecordingRegistered, type ReservationDecision, type UsageRecorded } from '@leap/contracts';
 import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
-import { startService, type RunningService, type ServiceDefinition } from '@leap/platform';
-import { createPlatformDatabase, createTestVhost, eventually, type TestDatabase, type TestVhost } from '@leap/testing';
+import type { ServiceDefinition } from '@leap/platform';
+import { createServiceWorld, eventually, type ServiceWorld } from '@leap/testing';
 import { quotaService } from '../service';
 
 const exceeded: QuotaExceeded[] = [];
@@ -42,34 +42,19 @@ function currentPeriod(): string {
 }
 
 describe('quota admission by reservation', () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
-  const running: RunningService[] = [];
+  let world: ServiceWorld;
   let bus: MessageBus;
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    db = await createPlatformDatabase('leap_test_quota_admission');
-    vhost = await createTestVhost('leap_test_quota_admission');
-    const env = {
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: vhost.url,
-      LOG_LEVEL: 'error',
-      MESSAGING_RETRY_TIERS: '100ms',
-      QUOTA_DEFAULT_RECORDINGS_PER_MONTH: '2',
-    };
-    running.push(await startService(quotaService, { env, http: false }));
-    const gateway = await startService(client, { env, http: false });
-    running.push(gateway);
+    world = await createServiceWorld('quota_admission', { QUOTA_DEFAULT_RECORDINGS_PER_MONTH: '2' });
+    await world.start(quotaService);
+    const gateway = await world.start(client);
     bus = gateway.app.get(MessageBus);
     dataSource = gateway.app.get(DataSource);
   }, 120_000);
 
-  afterAll(async () => {
-    for (const service of running.reverse()) await service.close().catch(() => undefined);
-    await vhost?.drop().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
-  });
+  afterAll(() => world?.close());
 
   const reserve = (userId: string, idempotencyKey: string) =>
     bus.request<ReservationDecision>(MESSAGE_TYPES.quota.ReserveRecording, { userId, idempotencyKey }, { subject: userId, tenant: userId, timeoutMs: 30_000 });
