@@ -56,7 +56,8 @@ describe('DatabaseHealth', () => {
       try {
         const down = await health.check();
         expect(down.healthy).toBe(false);
-        expect(down.error).toBeTruthy();
+        expect(down.error).toEqual(expect.any(String));
+        expect(down.error!.length).toBeGreaterThan(0);
       } finally {
         await proxy.restore();
       }
