@@ -27,6 +27,16 @@ function boundaryErrors(file: string, code: string): string[] {
 }
 
 describe('module boundaries', () => {
+  beforeAll(() => {
+    // The rule reads Nx's project graph; a fresh clone has none cached, and the rule would skip.
+    const graph = spawnSync(process.execPath, [join(root, 'node_modules', 'nx', 'bin', 'nx.js'), 'show', 'projects'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false' },
+    });
+    if (graph.status !== 0) throw new Error(`nx could not build the project graph: ${graph.stderr || graph.stdout}`);
+  });
+
   it('forbid a service from importing another service', () => {
     expect(boundaryErrors('services/gateway/src/probe.ts', `import { ingestService } from '@leap/ingest-service';\nexport const x = ingestService;\n`)).not.toEqual([]);
     expect(boundaryErrors('services/gateway/src/probe.ts', `import { ingestService } from '../../ingest/src/service';\nexport const x = ingestService;\n`)).not.toEqual([]);

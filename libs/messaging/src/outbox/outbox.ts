@@ -208,6 +208,10 @@ export class OutboxRelay {
 
   private async publishBatch(): Promise<{ published: number; claimed: number }> {
     const client: PoolClient = await this.pool.connect();
+    // The connection may drop while the client waits on the broker between queries; without a
+    // listener that 'error' event would take the process down. The pending query rejects instead.
+    const onError = (): void => undefined;
+    client.on('error', onError);
     let open = false;
     try {
       await client.query('BEGIN');
@@ -291,6 +295,7 @@ export class OutboxRelay {
       if (open) await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
+      client.removeListener('error', onError);
       client.release();
     }
   }

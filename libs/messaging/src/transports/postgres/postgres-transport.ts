@@ -256,6 +256,8 @@ export class PostgresTransport implements Transport {
 
   private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.db().connect();
+    // A connection dropped while checked out must reject the pending query, not crash the process.
+    client.on('error', ignoreCheckedOutError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -265,6 +267,7 @@ export class PostgresTransport implements Transport {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
+      client.removeListener('error', ignoreCheckedOutError);
       client.release();
     }
   }
@@ -789,6 +792,7 @@ export class PostgresTransport implements Transport {
     let lastId = '0';
     let taken = 0;
     const client = await this.db().connect();
+    client.on('error', ignoreCheckedOutError);
     try {
       while (taken < limit) {
         await client.query('BEGIN');
@@ -811,6 +815,7 @@ export class PostgresTransport implements Transport {
         }
       }
     } finally {
+      client.removeListener('error', ignoreCheckedOutError);
       client.release();
     }
     return taken;
@@ -914,4 +919,8 @@ function compareIds(a: string, b: string): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function ignoreCheckedOutError(): void {
+  // The query in progress rejects with the same error; the pool drops the broken client.
 }
