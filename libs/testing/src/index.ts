@@ -8,4 +8,3 @@ export * from './eventually';
 export * from './process';
 export * from './free-port';
 export * from './fixtures/lecture';
-export * from './service-world';

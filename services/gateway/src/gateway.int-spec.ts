@@ -8,7 +8,8 @@ import { baseConfigSchema } from '@leap/config';
 import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
 import type { ServiceDefinition } from '@leap/platform';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
-import { createServiceWorld, eventually, freePort, type ServiceWorld } from '@leap/testing';
+import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
+import { eventually, freePort } from '@leap/testing';
 import type { RegisterUploadedRecording, ReleaseReservation, ReservationDecision, ReserveRecording } from '@leap/contracts';
 import { gatewayService } from './service';
 

@@ -18,7 +18,8 @@ import { detectSilences, ffprobe } from '@leap/media-tools';
 import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
 import { OBJECT_STORE, type ServiceDefinition } from '@leap/platform';
 import { storageKeys, type ObjectStore } from '@leap/storage-client';
-import { createServiceWorld, eventually, generateLecture, type ServiceWorld } from '@leap/testing';
+import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
+import { eventually, generateLecture } from '@leap/testing';
 import { mediaProcessingService } from './service';
 
 const M = MessageTypes.media;

@@ -10,7 +10,8 @@ import { ObjectKind, Platform, type ObjectRef, type PublishingFailed, type Publi
 import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
 import type { RunningService } from '@leap/platform';
-import { createServiceWorld, eventually, type ServiceWorld } from '@leap/testing';
+import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
+import { eventually } from '@leap/testing';
 import { publishingService } from './service';
 
 const published: RecordingPublished[] = [];

@@ -16,7 +16,8 @@ import {
 import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
 import type { RunningService } from '@leap/platform';
-import { createServiceWorld, eventually, type ServiceWorld } from '@leap/testing';
+import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
+import { eventually } from '@leap/testing';
 import { storageService } from './service';
 
 const usage: StorageUsageChanged[] = [];

@@ -19,7 +19,8 @@ import {
 import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
 import { OBJECT_STORE, type ServiceDefinition } from '@leap/platform';
 import { storageKeys, type ObjectStore } from '@leap/storage-client';
-import { createServiceWorld, eventually, type ServiceWorld } from '@leap/testing';
+import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
+import { eventually } from '@leap/testing';
 import { transcriptionService } from './service';
 import type { MasterTranscript } from './transcript/master-transcript';
 import type { TopicsDocument } from './topics/topics-document';

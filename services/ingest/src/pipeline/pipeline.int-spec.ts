@@ -21,7 +21,8 @@ import {
 import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
 import type { RunningService, ServiceDefinition } from '@leap/platform';
 import { storageKeys } from '@leap/storage-client';
-import { createServiceWorld, eventually, type ServiceWorld } from '@leap/testing';
+import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
+import { eventually } from '@leap/testing';
 import { ingestService } from '../service';
 
 const USER = 'user-1';

@@ -5,7 +5,8 @@ import { baseConfigSchema } from '@leap/config';
 import { MESSAGE_TYPES, type QuotaExceeded, type RecordingRegistered, type ReservationDecision, type UsageRecorded } from '@leap/contracts';
 import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
 import type { ServiceDefinition } from '@leap/platform';
-import { createServiceWorld, eventually, type ServiceWorld } from '@leap/testing';
+import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
+import { eventually } from '@leap/testing';
 import { quotaService } from '../service';
 
 const exceeded: QuotaExceeded[] = [];

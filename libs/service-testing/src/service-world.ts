@@ -2,8 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startService, type RunningService, type ServiceDefinition } from '@leap/platform';
-import { createTestVhost, type TestDatabase, type TestVhost } from './infra';
-import { createPlatformDatabase } from './platform-template';
+import { createPlatformDatabase, createTestVhost, type TestDatabase, type TestVhost } from '@leap/testing';
 
 /**
  * One integration test file's world: a database cloned from the platform template, a vhost, a
