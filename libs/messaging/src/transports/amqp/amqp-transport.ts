@@ -77,7 +77,9 @@ export class AmqpTransport implements Transport {
   }
 
   private async open(): Promise<void> {
-    const connection = await amqp.connect(this.opts.url, { clientProperties: { connection_name: this.opts.connectionName } });
+    // amqplib turns Nagle's algorithm on unless told otherwise; small messages would then wait for
+    // the peer's delayed ACK (tens of milliseconds per hand-off).
+    const connection = await amqp.connect(this.opts.url, { noDelay: true, clientProperties: { connection_name: this.opts.connectionName } });
     connection.on('error', (err: Error) => this.opts.logger?.warn('AMQP connection error', { error: err.message }));
     connection.on('close', () => this.onConnectionLost(connection));
     try {
