@@ -3,9 +3,10 @@
  * context: a PostgreSQL round trip (`SELECT 1` on an open connection), and a RabbitMQ hop as the
  * services make it: one connection that both publishes (a confirm channel) and consumes with acks
  * (another channel), a persistent message through a durable quorum queue. The hop is measured
- * twice, with amqplib's socket default (Nagle's algorithm on, which is how @leap/messaging's
- * AmqpTransport connects) and with TCP_NODELAY. Samples are spaced, so that each one meets the
- * connection the way a hand-off does: after a pause, right after the consumer's last ack.
+ * twice: with TCP_NODELAY, as @leap/messaging's AmqpTransport connects, and with amqplib's socket
+ * default (Nagle's algorithm on), which makes a publish that follows an ack on the same connection
+ * wait for the broker's delayed ACK. Samples are spaced, so that each one meets the connection the
+ * way a hand-off does: 20 ms after the consumer's last ack, inside the broker's delayed-ACK window.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';

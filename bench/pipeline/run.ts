@@ -28,8 +28,6 @@
  *   BENCH_POLL_MS          how often the client asks the gateway whether the recording is READY (default 1000;
  *                          the figures do not depend on it: READY is timed from the gateway's inbox)
  *   BENCH_IDLE_SECONDS     how long to measure the CPU the services use with nothing to do (default 10)
- *   BENCH_AMQP_NODELAY     1 to run the services with TCP_NODELAY on their AMQP connections (a diagnostic:
- *                          amqp-nodelay.js is preloaded into them; default 0, the services as they are)
  *   TEST_PG_URL, TEST_AMQP_URL  servers (default the local ones, as for the tests)
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -59,7 +57,6 @@ const config = {
   floor: intEnv('BENCH_FLOOR', 1, 0) !== 0,
   pollMs: intEnv('BENCH_POLL_MS', 1000, 10),
   idleSeconds: intEnv('BENCH_IDLE_SECONDS', 10, 0),
-  amqpNoDelay: intEnv('BENCH_AMQP_NODELAY', 0, 0) !== 0,
 };
 const TARGET_OVERHEAD = 0.05;
 const TARGET_HANDOFF_P99_MS = 50;
@@ -305,8 +302,7 @@ function report(
   console.log('');
   console.log(`Pipeline benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'})`);
   console.log(
-    `main lecture ${config.lectureSeconds} s, ${runs.length - 1} more of ${config.shortSeconds} s before it; distributed mode, 7 service processes` +
-      `${config.amqpNoDelay ? ' with TCP_NODELAY forced on their AMQP connections (BENCH_AMQP_NODELAY=1)' : ''}; ` +
+    `main lecture ${config.lectureSeconds} s, ${runs.length - 1} more of ${config.shortSeconds} s before it; distributed mode, 7 service processes; ` +
       `load average at start ${load(loadAtStart)}, at end ${load(loadavg())}`,
   );
 
@@ -501,10 +497,10 @@ function report(
       [`one hop of the infrastructure, pipeline idle (${probe.pgRoundTrip.length} samples each)`, 'p50 ms', 'p99 ms', 'max ms'],
       [
         ['PostgreSQL round trip (SELECT 1)', probe.pgRoundTrip],
-        ['RabbitMQ publish -> delivery, amqplib default (Nagle on), as the services connect', probe.amqpDefault.deliver],
-        ['RabbitMQ publish -> confirm, amqplib default (Nagle on)', probe.amqpDefault.confirm],
-        ['RabbitMQ publish -> delivery, TCP_NODELAY', probe.amqpNoDelay.deliver],
+        ['RabbitMQ publish -> delivery, TCP_NODELAY (as the AMQP transport connects)', probe.amqpNoDelay.deliver],
         ['RabbitMQ publish -> confirm, TCP_NODELAY', probe.amqpNoDelay.confirm],
+        ["RabbitMQ publish -> delivery, amqplib's default (Nagle on)", probe.amqpDefault.deliver],
+        ["RabbitMQ publish -> confirm, amqplib's default (Nagle on)", probe.amqpDefault.confirm],
       ].map(([label, v]) => [label as string, ms(percentile(v as number[], 50)), ms(percentile(v as number[], 99)), ms(Math.max(...(v as number[])))]),
       [false, true, true, true],
     ),
@@ -542,7 +538,7 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg();
   log(
     `bench:pipeline on ${cpus().length} cores: main lecture ${config.lectureSeconds} s, ${config.recordings} recordings in all ` +
-      `(the others ${config.shortSeconds} s), work floor ${config.floor ? 'on' : 'off'}${config.amqpNoDelay ? ', TCP_NODELAY forced on the AMQP connections' : ''}`,
+      `(the others ${config.shortSeconds} s), work floor ${config.floor ? 'on' : 'off'}`,
   );
   try {
     world.work = await mkdtemp(join(tmpdir(), 'leap-bench-pipeline-'));
@@ -572,10 +568,6 @@ async function main(): Promise<void> {
       'media-processing': { FFMPEG_PATH: wrappers.ffmpeg, FFPROBE_PATH: wrappers.ffprobe },
       transcription: { FFMPEG_PATH: wrappers.ffmpeg, POCKETSPHINX_PATH: wrappers.pocketsphinx, POCKETSPHINX_MODEL_DIR: real.modelDir },
     };
-    if (config.amqpNoDelay) {
-      const preload = `--require ${join(__dirname, 'amqp-nodelay.js')}`;
-      for (const name of SERVICES) toolEnv[name] = { ...toolEnv[name], NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${preload}`.trim() };
-    }
     let api = '';
     const started = now();
     await Promise.all(
