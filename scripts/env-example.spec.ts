@@ -88,7 +88,7 @@ describe('.env.example', () => {
 
   it('uses a change-me placeholder for every secret it gives a value with credentials', () => {
     const secretKeys = [...schemaKeys].filter((key) => SERVICES.some(([, schema]) => schema.shape[key] && fieldMeta(schema.shape[key]).secret));
-    expect(secretKeys.sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'RABBITMQ_URL', 'REDIS_URL', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']);
+    expect(secretKeys.sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'RABBITMQ_URL', 'REDIS_URL', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'SMTP_URL']);
     for (const key of secretKeys) {
       const value = entries.find((entry) => entry.key === key)!.value;
       const credentialFreeUrl = /^[a-z]+:\/\/[^@]+$/.test(value);
@@ -111,6 +111,7 @@ describe('.env.example', () => {
       'S3_ACCESS_KEY_ID',
       'S3_SECRET_ACCESS_KEY',
       'JWT_SECRET',
+      'SMTP_URL',
     ]);
     expect((error as ConfigValidationError).message).not.toContain('change-me-to-a-random');
   });

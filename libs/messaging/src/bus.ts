@@ -68,6 +68,12 @@ export interface MessageBusOptions {
   outbox?: { pollIntervalMs?: number; maxAttempts?: number; batchSize?: number; enabled?: boolean };
   /** Runs each handler inside a logging/tracing context (see @leap/logging). */
   runInContext?: ContextRunner;
+  /**
+   * The correlation id of work started outside any message (an HTTP request's id): messages
+   * published with no cause and no explicit correlation id carry it, so every event a request
+   * causes can be traced back to it.
+   */
+  ambientCorrelationId?: () => string | undefined;
 }
 
 /** What a handler gets: the message, its delivery, the transaction, and a way to emit more. */
@@ -272,7 +278,7 @@ export class MessageBus {
       datacontenttype: 'application/json',
       dataschema: def.schema,
       traceparent: carrier.traceparent ?? cause?.traceparent,
-      correlationid: options.correlationId ?? cause?.correlationid ?? id,
+      correlationid: options.correlationId ?? cause?.correlationid ?? this.options.ambientCorrelationId?.() ?? id,
       causationid: cause?.id,
       tenant: options.tenant ?? cause?.tenant,
       data,

@@ -11,7 +11,7 @@ import { createObjectStore } from '@leap/storage-client';
 import { OBJECT_STORE, SERVICE_CONFIG, SERVICE_DEFINITION, SERVICE_LOGGER, TRANSPORT } from './tokens';
 import { createTransport } from './transport-factory';
 import type { PlatformConfig } from './platform-config';
-import { runInLogContext } from './log-context';
+import { ambientRequestId, runInLogContext } from './log-context';
 
 const READINESS_WIRING = Symbol('leap:readiness-wiring');
 
@@ -67,6 +67,7 @@ export function serviceAppModule(definition: ServiceDefinition, config: Platform
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       outbox: { pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS, maxAttempts: config.OUTBOX_MAX_ATTEMPTS },
       runInContext: runInLogContext,
+      ambientCorrelationId: ambientRequestId,
     }),
   });
 

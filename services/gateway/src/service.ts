@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '@leap/platform';
 import { gatewayConfigSchema } from './config/config.schema';
+import { AccessModule } from './access/access.module';
 import { AuthModule } from './auth/auth.module';
 import { UserEntity } from './auth/user.entity';
 import { HttpCommonModule } from './common/http-common.module';
@@ -12,7 +13,7 @@ export const gatewayService: ServiceDefinition = {
   name: 'gateway',
   configSchema: gatewayConfigSchema,
   consumers: [{ queue: READ_MODEL_QUEUE, types: READ_MODEL_TYPES }],
-  imports: [HttpCommonModule, AuthModule, RecordingsModule],
+  imports: [HttpCommonModule, AccessModule, AuthModule, RecordingsModule],
   entities: [UserEntity],
   migrations: gatewayMigrations,
   publicHttp: true,

@@ -11,9 +11,3 @@ export const loginSchema = z.object({
   password: z.string().min(1, 'is required'),
 });
 export type LoginDto = z.output<typeof loginSchema>;
-
-/** The authenticated caller, as the guard puts it on the request. */
-export interface AuthenticatedUser {
-  id: string;
-  email: string;
-}

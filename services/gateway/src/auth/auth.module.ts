@@ -1,14 +1,21 @@
 import { Module } from '@nestjs/common';
+import { AccessTokenAuthenticator } from '../access/authenticators';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { BearerAuthGuard } from './auth.guard';
+import { JwtAccessTokenAuthenticator } from './jwt-access-token.authenticator';
 import { PasswordHasher } from './password-hasher.service';
 import { TokenService } from './token.service';
 import { UsersRepository } from './users.repository';
 
 @Module({
   controllers: [AuthController],
-  providers: [AuthService, UsersRepository, TokenService, BearerAuthGuard, { provide: PasswordHasher, useValue: new PasswordHasher() }],
-  exports: [TokenService, BearerAuthGuard],
+  providers: [
+    AuthService,
+    UsersRepository,
+    TokenService,
+    { provide: PasswordHasher, useValue: new PasswordHasher() },
+    { provide: AccessTokenAuthenticator, useClass: JwtAccessTokenAuthenticator },
+  ],
+  exports: [TokenService, UsersRepository, AccessTokenAuthenticator],
 })
 export class AuthModule {}

@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { HttpRequest as Request } from '../common/http-types';
-import { userOf } from './auth.guard';
+import { principalOf } from '../access/principal';
 
-/** The authenticated caller (use behind `BearerAuthGuard`). */
-export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext) => userOf(context.switchToHttp().getRequest<Request>()));
+/** The authenticated caller (a `Principal`) of a private route. */
+export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext) => principalOf(context.switchToHttp().getRequest<Request>()));

@@ -1,6 +1,35 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { AccountAccessState, Role } from '../access/principal';
 import { UserEntity } from './user.entity';
+
+const ACCESS_COLUMNS = `id, email, role, is_active AS "isActive", email_verified_at AS "emailVerifiedAt", token_version AS "tokenVersion",
+  can_upload AS "canUpload", can_process AS "canProcess", can_transcribe AS "canTranscribe", can_export AS "canExport"`;
+
+interface AccessRow {
+  id: string;
+  email: string;
+  role: Role;
+  isActive: boolean;
+  emailVerifiedAt: Date | null;
+  tokenVersion: number;
+  canUpload: boolean;
+  canProcess: boolean;
+  canTranscribe: boolean;
+  canExport: boolean;
+}
+
+export function accessStateOf(row: AccessRow): AccountAccessState {
+  return {
+    id: row.id,
+    email: row.email,
+    role: row.role,
+    isActive: row.isActive,
+    emailVerifiedAt: row.emailVerifiedAt,
+    tokenVersion: row.tokenVersion,
+    flags: { upload: row.canUpload, process: row.canProcess, transcribe: row.canTranscribe, export: row.canExport },
+  };
+}
 
 /** Users of the gateway schema. */
 @Injectable()
@@ -13,6 +42,12 @@ export class UsersRepository {
 
   findById(id: string): Promise<UserEntity | null> {
     return this.dataSource.getRepository(UserEntity).findOneBy({ id });
+  }
+
+  /** What the access check needs of a user, in one indexed read; undefined when there is no such user. */
+  async accessState(id: string, manager: EntityManager = this.dataSource.manager): Promise<AccountAccessState | undefined> {
+    const rows: AccessRow[] = await manager.query(`SELECT ${ACCESS_COLUMNS} FROM users WHERE id = $1`, [id]);
+    return rows[0] ? accessStateOf(rows[0]) : undefined;
   }
 
   /** Inserts the user in `manager`'s transaction; false when the email is already taken. */

@@ -19,6 +19,7 @@ export function problemType(code: string): string {
 }
 
 const TITLES: Record<string, string> = {
+  'IDEMPOTENCY.KEY_REUSED': 'Idempotency key reused with another request',
   'AUTH.INVALID_CREDENTIALS': 'Invalid email or password',
   'AUTH.EMAIL_TAKEN': 'Email already registered',
   'AUTH.UNAUTHENTICATED': 'Authentication required',
@@ -37,6 +38,16 @@ const TITLES: Record<string, string> = {
   'HTTP.METHOD_NOT_ALLOWED': 'Method not allowed',
   INTERNAL: 'Internal server error',
 };
+
+/** Feature modules register the titles of the codes they raise (docs/api.md lists them all). */
+export function registerProblemTitles(titles: Record<string, string>): void {
+  Object.assign(TITLES, titles);
+}
+
+/** The title of a code, for documentation. */
+export function problemTitle(code: string): string | undefined {
+  return TITLES[code];
+}
 
 const HTTP_CODES: Record<number, string> = {
   400: 'REQUEST.MALFORMED',

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
 import { QuotaClient } from './quota-client.service';
 import { ReadModelConsumer } from './read-model.consumer';
 import { RecordingsController } from './recordings.controller';
@@ -8,7 +7,6 @@ import { RecordingsService } from './recordings.service';
 import { UploadService } from './upload.service';
 
 @Module({
-  imports: [AuthModule],
   controllers: [RecordingsController],
   providers: [RecordingsRepository, RecordingsService, UploadService, QuotaClient, ReadModelConsumer],
 })

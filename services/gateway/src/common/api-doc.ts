@@ -1,0 +1,38 @@
+import { SetMetadata } from '@nestjs/common';
+import type { z } from 'zod';
+
+export const API_DOC = 'leap:api-doc';
+
+/** One documented answer of a route. */
+export interface ApiResponseDoc {
+  description: string;
+  /** The JSON body, as a zod schema (converted to JSON Schema 2020-12 for the OpenAPI document). */
+  schema?: z.ZodTypeAny;
+  /** Content type when the body is not JSON (a file download). */
+  contentType?: string;
+  /** Response headers worth knowing (`Location`, `Set-Cookie`). */
+  headers?: Record<string, string>;
+}
+
+/** How a route is described in the OpenAPI document (docs/openapi.json, `/api/v1/openapi.json`). */
+export interface ApiDocOptions {
+  summary: string;
+  description?: string;
+  /** Grouping in the reference page; defaults to the controller's first path segment after /api/v1. */
+  tag?: string;
+  /** A JSON body. */
+  body?: z.ZodTypeAny;
+  /** A body that is not JSON (multipart upload): its content type and JSON Schema. */
+  rawBody?: { contentType: string; schema: Record<string, unknown>; description?: string };
+  /** Query parameters, one per key of the object schema. */
+  query?: z.AnyZodObject;
+  /** Descriptions of the path parameters (`{id}`), by name. */
+  params?: Record<string, string>;
+  /** Success answers by status. */
+  responses: Record<number, ApiResponseDoc>;
+  /** Problem codes (beyond the ones every route can answer) this route may answer with, by status. */
+  problems?: Record<number, string[]>;
+}
+
+/** Documents a route in the OpenAPI document. Every route is listed even without it, but barely. */
+export const ApiDoc = (options: ApiDocOptions) => SetMetadata(API_DOC, options);
