@@ -353,7 +353,7 @@ describe('the gateway over HTTP', () => {
     expectProblem(await call('GET', `${foreign}/subtitles.srt`, { token: bob.token }), 404, 'RECORDING.NOT_FOUND');
     expectProblem(await call('GET', `${foreign}/transcript.txt`, { token: bob.token }), 404, 'RECORDING.NOT_FOUND');
     expectProblem(await call('DELETE', foreign, { token: bob.token }), 404, 'RECORDING.NOT_FOUND');
-    expect((await call('GET', '/api/v1/recordings', { token: bob.token })).body).toEqual({ items: [], page: 1, pageSize: 20, total: 0 });
+    expect((await call('GET', '/api/v1/recordings', { token: bob.token })).body).toEqual({ items: [], page: 1, pageSize: 20, total: 0, totalPages: 0 });
 
     const deleting = await call('DELETE', foreign, { token: alice.token });
     expect(deleting.status).toBe(202);

@@ -2,6 +2,8 @@ import type { ServiceDefinition } from '@leap/platform';
 import { gatewayConfigSchema } from './config/config.schema';
 import { AccessModule } from './access/access.module';
 import { AuthModule } from './auth/auth.module';
+import { IdentityModule } from './identity/identity.module';
+import { SessionsModule } from './sessions/sessions.module';
 import { UserEntity } from './auth/user.entity';
 import { HttpCommonModule } from './common/http-common.module';
 import { gatewayMigrations } from './migrations';
@@ -13,7 +15,7 @@ export const gatewayService: ServiceDefinition = {
   name: 'gateway',
   configSchema: gatewayConfigSchema,
   consumers: [{ queue: READ_MODEL_QUEUE, types: READ_MODEL_TYPES }],
-  imports: [HttpCommonModule, AccessModule, AuthModule, RecordingsModule],
+  imports: [HttpCommonModule, AccessModule, AuthModule, IdentityModule, SessionsModule, RecordingsModule],
   entities: [UserEntity],
   migrations: gatewayMigrations,
   publicHttp: true,

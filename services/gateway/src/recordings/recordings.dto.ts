@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RecordingStatus } from '@leap/contracts';
+import { multiValueFilter, pageParams, sortParam } from '../common/pagination';
 import type { ArtifactName, RecordingRow, StageRow } from './recordings.repository';
 
 /** Enum values on the wire carry their type as a prefix (`RECORDING_STATUS_READY`); the API shows `READY`. */
@@ -13,14 +14,13 @@ const STATUSES = Object.values(RecordingStatus)
   .map((s) => shortName(s, 'RECORDING_STATUS_'))
   .filter((s): s is string => s !== null);
 
+export const RECORDING_SORT_FIELDS = ['createdAt', 'updatedAt', 'title', 'status', 'sizeBytes'] as const;
+export type RecordingSortField = (typeof RECORDING_SORT_FIELDS)[number];
+
 export const listQuerySchema = z.object({
-  page: z.coerce.number().int('must be an integer').min(1, 'must be at least 1').default(1),
-  pageSize: z.coerce.number().int('must be an integer').min(1, 'must be at least 1').max(100, 'must be at most 100').default(20),
-  status: z
-    .union([z.string(), z.array(z.string())])
-    .optional()
-    .transform((value) => (value === undefined ? undefined : ([] as string[]).concat(value).flatMap((s) => s.split(',')).map((s) => s.trim().toUpperCase()).filter(Boolean)))
-    .refine((values) => !values || values.every((v) => STATUSES.includes(v)), { message: `must be one or more of ${STATUSES.join(', ')}` }),
+  ...pageParams,
+  sort: sortParam(RECORDING_SORT_FIELDS, '-createdAt'),
+  status: multiValueFilter(STATUSES),
 });
 export type ListQuery = z.output<typeof listQuerySchema>;
 

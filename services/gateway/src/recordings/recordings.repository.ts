@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { orderBy, type SortKey } from '../common/pagination';
+import type { RecordingSortField } from './recordings.dto';
 
 /** An object of a recording as the read model keeps it. */
 export interface ArtifactRef {
@@ -74,6 +76,14 @@ export interface StageChange {
   finishedAt: string | null;
   error: StageRow['error'];
 }
+
+const SORT_COLUMNS: Record<RecordingSortField, string> = {
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  title: 'title',
+  status: 'status',
+  sizeBytes: 'size_bytes',
+};
 
 const COLUMNS = `id, user_id AS "userId", title, original_filename AS "originalFilename", source_type AS "sourceType", status,
   status_changed_at AS "statusChangedAt", failed, failed_stage AS "failedStage", failure_reason AS "failureReason",
@@ -219,7 +229,7 @@ export class RecordingsRepository {
     );
   }
 
-  async list(userId: string, options: { page: number; pageSize: number; statuses?: string[] }): Promise<{ rows: RecordingRow[]; total: number }> {
+  async list(userId: string, options: { page: number; pageSize: number; statuses?: string[]; sort: SortKey<RecordingSortField>[] }): Promise<{ rows: RecordingRow[]; total: number }> {
     const params: unknown[] = [userId];
     let where = `user_id = $1 AND deletion_state IS DISTINCT FROM 'DELETED'`;
     if (options.statuses?.length) {
@@ -229,7 +239,7 @@ export class RecordingsRepository {
     const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM recordings WHERE ${where}`, params)) as [{ total: number }];
     params.push(options.pageSize, (options.page - 1) * options.pageSize);
     const rows: RecordingRow[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM recordings WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      `SELECT ${COLUMNS} FROM recordings WHERE ${where} ${orderBy(options.sort, SORT_COLUMNS)} LIMIT $${params.length - 1} OFFSET $${params.length}`,
       params,
     );
     return { rows, total };

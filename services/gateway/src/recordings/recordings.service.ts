@@ -8,6 +8,7 @@ import type { Logger } from 'winston';
 import { RecordingsRepository, type RecordingRow } from './recordings.repository';
 import { DOWNLOADS, recordingDetail, recordingSummary, type DownloadName, type ListQuery } from './recordings.dto';
 import { transcriptText } from './transcript-text';
+import { pageOf } from '../common/pagination';
 
 export function recordingNotFound(id: string): LeapError {
   return new LeapError('RECORDING.NOT_FOUND', `There is no recording ${id}`, { status: 404 });
@@ -35,8 +36,8 @@ export class RecordingsService {
   ) {}
 
   async list(userId: string, query: ListQuery) {
-    const { rows, total } = await this.recordings.list(userId, { page: query.page, pageSize: query.pageSize, statuses: query.status });
-    return { items: rows.map(recordingSummary), page: query.page, pageSize: query.pageSize, total };
+    const { rows, total } = await this.recordings.list(userId, { page: query.page, pageSize: query.pageSize, statuses: query.status, sort: query.sort });
+    return pageOf(rows.map(recordingSummary), query, total);
   }
 
   async get(userId: string, id: string) {

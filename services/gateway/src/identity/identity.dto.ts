@@ -5,9 +5,3 @@ export const registerSchema = z.object({
   password: z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters'),
 });
 export type RegisterDto = z.output<typeof registerSchema>;
-
-export const loginSchema = z.object({
-  email: z.string().trim().toLowerCase().min(1, 'is required'),
-  password: z.string().min(1, 'is required'),
-});
-export type LoginDto = z.output<typeof loginSchema>;

@@ -2,18 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { LeapError, MessageBus } from '@leap/messaging';
 import type { UserRegistered } from '@leap/contracts';
-import { PasswordHasher } from './password-hasher.service';
-import { TokenService, type IssuedToken } from './token.service';
-import { UsersRepository } from './users.repository';
-import type { LoginDto, RegisterDto } from './auth.dto';
+import { PasswordHasher } from '../auth/password-hasher.service';
+import { UsersRepository } from '../auth/users.repository';
+import type { RegisterDto } from './identity.dto';
 
-/** Registration and login. */
+/** Registration. */
 @Injectable()
-export class AuthService {
+export class RegistrationService {
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
-    private readonly tokens: TokenService,
     private readonly bus: MessageBus,
   ) {}
 
@@ -27,13 +25,5 @@ export class AuthService {
     });
     if (!created) throw new LeapError('AUTH.EMAIL_TAKEN', 'An account with this email already exists', { status: 409 });
     return { id: user.id, email: user.email };
-  }
-
-  async login(input: LoginDto): Promise<IssuedToken> {
-    const user = await this.users.findByEmail(input.email);
-    // Verify against a dummy hash when there is no such user, so timing does not reveal accounts.
-    const ok = await this.hasher.verify(input.password, user?.passwordHash ?? (await this.hasher.dummyHash()));
-    if (!user || !ok) throw new LeapError('AUTH.INVALID_CREDENTIALS', 'The email or password is wrong', { status: 401 });
-    return this.tokens.issue(user);
   }
 }
