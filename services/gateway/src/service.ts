@@ -5,7 +5,10 @@ import { AuthModule } from './auth/auth.module';
 import { IdentityModule } from './identity/identity.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { UserEntity } from './auth/user.entity';
+import { AdminModule } from './admin/admin.module';
 import { HttpCommonModule } from './common/http-common.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
+import { OpenApiModule } from './openapi/openapi.module';
 import { gatewayMigrations } from './migrations';
 import { READ_MODEL_QUEUE, READ_MODEL_TYPES } from './recordings/read-model.consumer';
 import { RecordingsModule } from './recordings/recordings.module';
@@ -15,7 +18,7 @@ export const gatewayService: ServiceDefinition = {
   name: 'gateway',
   configSchema: gatewayConfigSchema,
   consumers: [{ queue: READ_MODEL_QUEUE, types: READ_MODEL_TYPES }],
-  imports: [HttpCommonModule, AccessModule, AuthModule, IdentityModule, SessionsModule, RecordingsModule],
+  imports: [HttpCommonModule, AccessModule, IdempotencyModule, AuthModule, IdentityModule, SessionsModule, RecordingsModule, AdminModule, OpenApiModule],
   entities: [UserEntity],
   migrations: gatewayMigrations,
   publicHttp: true,
