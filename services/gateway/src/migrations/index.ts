@@ -3,6 +3,7 @@ import { GatewayAccounts1767312000000 } from './1767312000000-gateway-accounts.m
 import { GatewaySessions1767312050000 } from './1767312050000-gateway-sessions.migration';
 import { GatewayApiKeys1767312100000 } from './1767312100000-gateway-api-keys.migration';
 import { GatewayIdempotency1767312200000 } from './1767312200000-gateway-idempotency.migration';
+import { GatewaySessionTokenVersion1767312260000 } from './1767312260000-gateway-session-token-version.migration';
 
 /** The gateway schema's migrations, oldest first. */
 export const gatewayMigrations = [
@@ -11,4 +12,5 @@ export const gatewayMigrations = [
   GatewaySessions1767312050000,
   GatewayApiKeys1767312100000,
   GatewayIdempotency1767312200000,
+  GatewaySessionTokenVersion1767312260000,
 ];
