@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ffprobe } from '@leap/media-tools';
-import { eventually, generateLecture } from '@leap/testing';
+import { eventually, generateLecture, type MailCatcher } from '@leap/testing';
 import { signUp, waitUntilReady } from './support';
 
 export interface JourneyWorld {
@@ -14,6 +14,8 @@ export interface JourneyWorld {
   exportRoot: string;
   /** The database holding the services' schemas. */
   databaseUrl: string;
+  /** Where the gateway's mails go (its SMTP_URL), for the verification link. */
+  mail: MailCatcher;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface JourneyWorld {
  */
 export async function lectureJourney(world: JourneyWorld): Promise<void> {
   const lecture = await generateLecture({ dir: world.work, durationSeconds: 60, leadingSilenceSeconds: 9, trailingSilenceSeconds: 10, middleSilenceSeconds: 4 });
-  const ada = await signUp(world.api, `ada-${Date.now()}@example.org`);
+  const ada = await signUp(world.api, `ada-${Date.now()}@example.org`, world.mail);
   const upload = await ada.upload(lecture.path, 'Generated lecture');
   if (upload.status !== 202) throw new Error(`upload answered ${upload.status}: ${JSON.stringify(upload.body)}`);
   const id = upload.body.id as string;

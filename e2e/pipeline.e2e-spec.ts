@@ -7,6 +7,8 @@ import {
   createTestVhost,
   freePort,
   generateLecture,
+  startMailCatcher,
+  type MailCatcher,
   type RunningProcess,
   type TestDatabase,
   type TestVhost,
@@ -22,6 +24,7 @@ describe('a recording through the whole pipeline (distributed)', () => {
   let db: TestDatabase;
   let vhost: TestVhost;
   let work: string;
+  let mail: MailCatcher;
   const processes = new Map<string, RunningProcess>();
   const env = new Map<string, Record<string, string>>();
   let api = '';
@@ -30,6 +33,7 @@ describe('a recording through the whole pipeline (distributed)', () => {
     db = await createPlatformDatabase('leap_test_pipeline');
     vhost = await createTestVhost('leap_test_pipeline');
     work = await mkdtemp(join(tmpdir(), 'leap-pipeline-'));
+    mail = await startMailCatcher();
     await chmod(work, 0o755);
     const common = {
       DATABASE_URL: db.url,
@@ -44,7 +48,8 @@ describe('a recording through the whole pipeline (distributed)', () => {
       SERVICES.map(async (name) => {
         const port = await freePort();
         if (name === 'gateway') api = `http://127.0.0.1:${port}/api/v1`;
-        const serviceEnv = { ...common, PORT: String(port) };
+        const serviceEnv: Record<string, string> = { ...common, PORT: String(port) };
+        if (name === 'gateway') Object.assign(serviceEnv, { SMTP_URL: mail.url, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
         env.set(name, serviceEnv);
         processes.set(name, await startServiceProcess(name, serviceEnv));
       }),
@@ -55,16 +60,17 @@ describe('a recording through the whole pipeline (distributed)', () => {
     await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));
     await vhost?.drop().catch(() => undefined);
     await db?.drop().catch(() => undefined);
+    await mail?.close();
     if (work) await rm(work, { recursive: true, force: true });
   });
 
   it('takes a one-minute lecture to READY with a trimmed video, transcript, subtitles and an export, and deletes it without a trace', async () => {
-    await lectureJourney({ api, work, storageRoot: join(work, 'storage'), exportRoot: join(work, 'exports'), databaseUrl: db.url });
+    await lectureJourney({ api, work, storageRoot: join(work, 'storage'), exportRoot: join(work, 'exports'), databaseUrl: db.url, mail });
   }, 360_000);
 
   it('still ends READY, each stage done once, when media-processing is killed while it trims', async () => {
     const lecture = await generateLecture({ dir: work, durationSeconds: 240, leadingSilenceSeconds: 8, trailingSilenceSeconds: 8, fileName: 'long.mp4' });
-    const grace = await signUp(api, 'grace@example.org');
+    const grace = await signUp(api, 'grace@example.org', mail);
     const media = processes.get('media-processing')!;
     const upload = await grace.upload(lecture.path, 'Interrupted lecture');
     expect(upload.status).toBe(202);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startProcess, type RunningProcess } from '@leap/testing';
+import { startProcess, type MailCatcher, type RunningProcess } from '@leap/testing';
 
 export const ROOT = join(__dirname, '..');
 export const SERVICES = ['storage', 'quota', 'media-processing', 'transcription', 'publishing', 'ingest', 'gateway'] as const;
@@ -37,8 +37,11 @@ export interface ApiClient {
   upload(file: string, title: string): Promise<{ status: number; body: any }>;
 }
 
-/** Registers a user and logs in; the client then speaks for that user. */
-export async function signUp(api: string, email: string, password = 'correct horse battery'): Promise<ApiClient> {
+/**
+ * Registers a user, follows the link of the verification mail (caught by `mail`, the gateway's
+ * SMTP_URL) and logs in; the client then speaks for that user.
+ */
+export async function signUp(api: string, email: string, mail: MailCatcher, password = 'Correct horse battery 1'): Promise<ApiClient> {
   const call = async (path: string, init: RequestInit = {}, token?: string) => {
     const headers = new Headers(init.headers);
     if (token) headers.set('authorization', `Bearer ${token}`);
@@ -49,6 +52,9 @@ export async function signUp(api: string, email: string, password = 'correct hor
   };
   const registered = await call('/auth/register', { method: 'POST', body: JSON.stringify({ email, password }) });
   if (registered.status !== 201) throw new Error(`register answered ${registered.status}: ${JSON.stringify(registered.body)}`);
+  const verification = await mail.waitFor({ to: email, subject: 'Confirm your email address' }, 30_000);
+  const verified = await fetch(verification.links[0]!);
+  if (verified.status !== 200) throw new Error(`the verification link answered ${verified.status}: ${await verified.text()}`);
   const login = await call('/auth/login', { method: 'POST', body: JSON.stringify({ email, password }) });
   if (login.status !== 200) throw new Error(`login answered ${login.status}: ${JSON.stringify(login.body)}`);
   const token = login.body.accessToken as string;

@@ -36,7 +36,7 @@ import { join } from 'node:path';
 import { readFileSync, readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { createTestDatabase, createTestVhost, freePort, generateLecture, type RunningProcess, type TestDatabase, type TestVhost } from '@leap/testing';
+import { createTestDatabase, createTestVhost, freePort, generateLecture, startMailCatcher, type MailCatcher, type RunningProcess, type TestDatabase, type TestVhost } from '@leap/testing';
 import { SERVICES, signUp, startServiceProcess, type ApiClient } from '../../e2e/support';
 import { probeInfrastructure, type ProbeResult } from './probe';
 import { readToolRuns, realTools, STEPS, workFloor, wrapperCost, writeWrappers, type FloorStep, type ToolRun, type TrimWindow } from './tools';
@@ -74,12 +74,15 @@ interface World {
   db?: TestDatabase;
   vhost?: TestVhost;
   admin?: Client;
+  /** Catches the gateway's mails (its SMTP_URL), for the verification links of the bench users. */
+  mail?: MailCatcher;
   services: Map<string, RunningProcess>;
 }
 
 async function teardown(world: World): Promise<void> {
   await Promise.all([...world.services.values()].map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));
   await world.admin?.end().catch(() => undefined);
+  await world.mail?.close().catch(() => undefined);
   await world.vhost?.drop().catch((e: Error) => console.error(`could not delete vhost ${world.vhost?.name}: ${e.message}`));
   await world.db?.drop().catch((e: Error) => console.error(`could not drop database ${world.db?.name}: ${e.message}`));
   if (world.work) await rm(world.work, { recursive: true, force: true }).catch(() => undefined);
@@ -217,7 +220,7 @@ async function commits(admin: Client): Promise<number> {
 }
 
 async function runRecording(world: World, api: string, label: string, file: string, seconds: number, index: number, measureCpu: boolean): Promise<Omit<RecordingRun, 'tools'>> {
-  const client = await signUp(api, `bench-${index}-${Date.now()}@example.org`);
+  const client = await signUp(api, `bench-${index}-${Date.now()}@example.org`, world.mail!);
   const cpuStart = measureCpu ? await cpuSnapshot(world) : undefined;
   const commitsBefore = await commits(world.admin!);
   const upload = await client.upload(file, `Benchmark lecture ${index + 1}`);
@@ -568,13 +571,16 @@ async function main(): Promise<void> {
       'media-processing': { FFMPEG_PATH: wrappers.ffmpeg, FFPROBE_PATH: wrappers.ffprobe },
       transcription: { FFMPEG_PATH: wrappers.ffmpeg, POCKETSPHINX_PATH: wrappers.pocketsphinx, POCKETSPHINX_MODEL_DIR: real.modelDir },
     };
+    world.mail = await startMailCatcher();
+    const gatewayEnv = (port: number) => ({ SMTP_URL: world.mail!.url, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
     let api = '';
     const started = now();
     await Promise.all(
       SERVICES.map(async (name) => {
         const port = await freePort();
         if (name === 'gateway') api = `http://127.0.0.1:${port}/api/v1`;
-        world.services.set(name, await startServiceProcess(name, { ...common, ...toolEnv[name], PORT: String(port) }, 240_000));
+        const own = name === 'gateway' ? gatewayEnv(port) : toolEnv[name];
+        world.services.set(name, await startServiceProcess(name, { ...common, ...own, PORT: String(port) }, 240_000));
       }),
     );
     log(`services ready after ${s(now() - started)} s`);

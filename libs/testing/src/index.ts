@@ -8,3 +8,4 @@ export * from './eventually';
 export * from './process';
 export * from './free-port';
 export * from './fixtures/lecture';
+export * from './mail-catcher';

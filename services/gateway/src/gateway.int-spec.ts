@@ -9,7 +9,7 @@ import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging
 import type { ServiceDefinition } from '@leap/platform';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
-import { eventually, freePort } from '@leap/testing';
+import { eventually, freePort, startMailCatcher, type MailCatcher } from '@leap/testing';
 import type { RegisterUploadedRecording, ReleaseReservation, ReservationDecision, ReserveRecording } from '@leap/contracts';
 import { gatewayService } from './service';
 
@@ -85,6 +85,7 @@ describe('the gateway over HTTP', () => {
   let mp4: Buffer;
   let ingestBus: MessageBus;
   let ingestDb: DataSource;
+  let mail: MailCatcher;
 
   async function call(method: string, path: string, options: { token?: string; json?: unknown; form?: FormData; headers?: Record<string, string> } = {}): Promise<Reply> {
     const headers: Record<string, string> = { ...options.headers };
@@ -112,10 +113,13 @@ describe('the gateway over HTTP', () => {
     return data;
   }
 
+  /** Registers, follows the link of the verification mail, and logs in. */
   async function signUp(email: string): Promise<{ id: string; token: string }> {
-    const registered = await call('POST', '/api/v1/auth/register', { json: { email, password: 'correct horse 1' } });
+    const registered = await call('POST', '/api/v1/auth/register', { json: { email, password: 'Correct horse 1' } });
     expect(registered.status).toBe(201);
-    const login = await call('POST', '/api/v1/auth/login', { json: { email, password: 'correct horse 1' } });
+    const verification = await mail.waitFor({ to: email, subject: 'Confirm your email address' });
+    expect((await fetch(verification.links[0]!)).status).toBe(200);
+    const login = await call('POST', '/api/v1/auth/login', { json: { email, password: 'Correct horse 1' } });
     expect(login.status).toBe(200);
     return { id: registered.body.id, token: login.body.accessToken };
   }
@@ -134,7 +138,12 @@ describe('the gateway over HTTP', () => {
 
   beforeAll(async () => {
     const port = await freePort();
+    mail = await startMailCatcher();
     world = await createServiceWorld('gateway', {
+      SMTP_URL: mail.url,
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      PASSWORD_HASH_MEMORY_KIB: '1024',
+      PASSWORD_HASH_PASSES: '1',
       NODE_ENV: 'test',
       PORT: String(port),
       OUTBOX_POLL_INTERVAL_MS: '200',
@@ -153,7 +162,10 @@ describe('the gateway over HTTP', () => {
     base = `http://127.0.0.1:${port}`;
   }, 120_000);
 
-  afterAll(() => world?.close());
+  afterAll(async () => {
+    await world?.close();
+    await mail?.close();
+  });
 
   let alice: { id: string; token: string };
   let uploadedId: string;
@@ -162,7 +174,7 @@ describe('the gateway over HTTP', () => {
     alice = await signUp('Alice@Example.org');
     expect(alice.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
 
-    const taken = await call('POST', '/api/v1/auth/register', { json: { email: 'alice@example.org', password: 'another password' } });
+    const taken = await call('POST', '/api/v1/auth/register', { json: { email: 'alice@example.org', password: 'Another password 2' } });
     expectProblem(taken, 409, 'AUTH.EMAIL_TAKEN');
 
     const invalid = await call('POST', '/api/v1/auth/register', { json: { email: 'not-an-email', password: 'short' } });
@@ -174,7 +186,7 @@ describe('the gateway over HTTP', () => {
     const nobody = await call('POST', '/api/v1/auth/login', { json: { email: 'nobody@example.org', password: 'wrong password' } });
     expectProblem(nobody, 401, 'AUTH.INVALID_CREDENTIALS');
 
-    const login = await call('POST', '/api/v1/auth/login', { json: { email: 'alice@example.org', password: 'correct horse 1' } });
+    const login = await call('POST', '/api/v1/auth/login', { json: { email: 'alice@example.org', password: 'Correct horse 1' } });
     expect(login.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
 
     const anonymous = await call('GET', '/api/v1/recordings', { headers: { 'x-request-id': 'trace-me-42' } });
