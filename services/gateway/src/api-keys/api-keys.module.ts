@@ -1,17 +1,15 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ApiKeyAuthenticator } from '../access/authenticators';
-import type { Principal } from '../access/principal';
-import { unauthenticated } from '../access/problems';
+import { DatabaseApiKeyAuthenticator } from './api-key.authenticator';
+import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysRepository } from './api-keys.repository';
+import { ApiKeysService } from './api-keys.service';
+import { SessionCredentialGuard } from './session-credential.guard';
 
-@Injectable()
-class NoApiKeys extends ApiKeyAuthenticator {
-  async authenticate(): Promise<Principal> {
-    throw unauthenticated('Unknown API key');
-  }
-}
-
+/** API keys: their management API (for signed-in users) and the authenticator the access guard uses. */
 @Module({
-  providers: [{ provide: ApiKeyAuthenticator, useClass: NoApiKeys }],
+  controllers: [ApiKeysController],
+  providers: [ApiKeysRepository, ApiKeysService, SessionCredentialGuard, { provide: ApiKeyAuthenticator, useClass: DatabaseApiKeyAuthenticator }],
   exports: [ApiKeyAuthenticator],
 })
 export class ApiKeysModule {}
