@@ -50,6 +50,8 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   RATE_LIMIT_USER: field.int({ min: 1 }).default(120),
   RATE_LIMIT_API_KEY: field.int({ min: 1 }).default(120),
   RATE_LIMIT_ANONYMOUS: field.int({ min: 1 }).default(30),
+  /** Prefix of the rate-limit counters in Redis (replicas sharing limits use the same one). */
+  RATE_LIMIT_REDIS_PREFIX: field.string().default('leap:ratelimit:'),
   /** How many proxies in front of the gateway to trust for the client address (X-Forwarded-For). */
   TRUST_PROXY_HOPS: field.int({ min: 0, max: 10 }).default(0),
 

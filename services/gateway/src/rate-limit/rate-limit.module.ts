@@ -1,27 +1,24 @@
-import { Injectable, Module } from '@nestjs/common';
-import { RateLimiter, type RateLimitDecision } from '../access/authenticators';
+import { Module } from '@nestjs/common';
+import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
+import type { Logger } from 'winston';
+import { RateLimiter } from '../access/authenticators';
+import type { GatewayConfig } from '../config/config.schema';
+import { InProcessRateLimiter } from './in-process-rate-limiter';
+import { RedisRateLimiter } from './redis-rate-limiter';
 
-/** Fixed windows counted in this process. */
-@Injectable()
-class InProcessRateLimiter extends RateLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
-
-  async consume(key: string, limit: number, windowMs: number): Promise<RateLimitDecision> {
-    const now = Date.now();
-    const start = now - (now % windowMs);
-    let window = this.windows.get(key);
-    if (!window || window.start !== start) {
-      window = { start, count: 0 };
-      this.windows.set(key, window);
-    }
-    window.count += 1;
-    const resetSeconds = Math.max(1, Math.ceil((start + windowMs - now) / 1000));
-    return { allowed: window.count <= limit, limit, remaining: Math.max(0, limit - window.count), resetSeconds, windowSeconds: Math.round(windowMs / 1000) };
-  }
-}
-
+/**
+ * The rate limiter of the access guard: shared through Redis when `REDIS_URL` is set (several
+ * replicas), else counted in this process (a single gateway, the embedded mode).
+ */
 @Module({
-  providers: [{ provide: RateLimiter, useClass: InProcessRateLimiter }],
+  providers: [
+    {
+      provide: RateLimiter,
+      inject: [SERVICE_CONFIG, SERVICE_LOGGER],
+      useFactory: (config: Pick<GatewayConfig, 'REDIS_URL' | 'RATE_LIMIT_REDIS_PREFIX'>, logger: Logger): RateLimiter =>
+        config.REDIS_URL ? new RedisRateLimiter({ url: config.REDIS_URL, prefix: config.RATE_LIMIT_REDIS_PREFIX, logger }) : new InProcessRateLimiter(),
+    },
+  ],
   exports: [RateLimiter],
 })
 export class RateLimitModule {}

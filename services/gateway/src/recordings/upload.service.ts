@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
@@ -10,6 +11,9 @@ import type { RegisterUploadedRecording } from '@leap/contracts';
 import type { Logger } from 'winston';
 import type { GatewayConfig } from '../config/config.schema';
 import { validationError } from '../common/problem-details';
+import { markReplayed, requestFingerprint, requestPath } from '../idempotency/idempotency-key';
+import { answerToReplay, IdempotencyStore, type IdempotencyRecord, type StoredAnswer } from '../idempotency/idempotency.store';
+import { keyReused } from '../idempotency/problems';
 import { baseName, matchesContainer, SNIFF_BYTES, uploadTypeOf, type UploadType } from './media-type';
 import { QuotaClient } from './quota-client.service';
 import { RecordingsRepository, type RecordingRow } from './recordings.repository';
@@ -22,6 +26,28 @@ interface StoredUpload {
   type: UploadType;
   stored: StoredObject;
   reservationId?: string;
+}
+
+/** A file only read to learn whether it is the one an earlier upload with the same key sent. */
+interface HashedUpload {
+  filename: string;
+  sha256: string;
+}
+
+/** The answer of an upload, as an `Idempotency-Key` replays it. */
+const UPLOAD_STATUS = 202;
+
+/** What makes two uploads "the same": method, path, the text fields, the file's name and its sha256. */
+function uploadFingerprint(request: IncomingMessage, fields: Record<string, string>, filename: string, sha256: string): string {
+  return requestFingerprint(request.method ?? 'POST', requestPath(request), { fields, file: { filename, sha256 } });
+}
+
+/** The recording row stored as the first answer (JSON), with its dates back. */
+function recordingOf(answer: StoredAnswer): RecordingRow {
+  if (answer.status !== UPLOAD_STATUS || !answer.body || typeof answer.body !== 'object') throw keyReused();
+  const row = answer.body as Record<string, unknown>;
+  const date = (value: unknown) => (value === null || value === undefined ? null : new Date(String(value)));
+  return { ...row, statusChangedAt: date(row.statusChangedAt), deletedAt: date(row.deletedAt), createdAt: date(row.createdAt)!, updatedAt: date(row.updatedAt)! } as RecordingRow;
 }
 
 function unsupported(filename: string): LeapError {
@@ -87,10 +113,25 @@ export class UploadService {
     private readonly quota: QuotaClient,
     private readonly recordings: RecordingsRepository,
     private readonly bus: MessageBus,
+    private readonly idempotency: IdempotencyStore,
   ) {}
 
+  /**
+   * Stores the upload and registers the recording. With an `Idempotency-Key` the rules of
+   * `@Idempotent()` routes apply, the fingerprint being the fields and the file's sha256: a key
+   * that already has an answer only has the file hashed (nothing is stored) and its first
+   * recording is answered again, marked as a replay, or 422 for another file. Two uploads racing
+   * with one key both store their file; the one registering second drops its object and replays.
+   */
   async upload(request: IncomingMessage, userId: string, idempotencyKey?: string): Promise<RecordingRow> {
-    const { upload, fields } = await this.receive(request, userId, idempotencyKey ?? uuidv7());
+    const use = idempotencyKey === undefined ? undefined : { scope: userId, key: idempotencyKey, method: request.method ?? 'POST', path: requestPath(request) };
+    const earlier = use && (await this.idempotency.find(use.scope, use.key));
+    if (earlier) {
+      const { file, fields } = await this.receive(request, (stream, filename) => this.hashFile(stream, filename));
+      return this.replay(request, earlier, uploadFingerprint(request, fields, file.filename, file.sha256));
+    }
+
+    const { file: upload, fields } = await this.receive(request, (stream, filename) => this.storeFile(stream, filename, userId, idempotencyKey ?? uuidv7()));
     const title = (fields.title ?? '').trim().slice(0, TITLE_MAX) || baseName(upload.filename);
     const command: RegisterUploadedRecording = {
       recordingId: upload.recordingId,
@@ -102,8 +143,14 @@ export class UploadService {
       title,
       reservationId: upload.reservationId,
     };
+    const keyed = use && { ...use, fingerprint: uploadFingerprint(request, fields, upload.filename, upload.stored.checksumSha256) };
+    let outcome: { row: RecordingRow } | { earlier: IdempotencyRecord };
     try {
-      return await this.recordings.transaction(async (manager) => {
+      outcome = await this.recordings.transaction(async (manager) => {
+        if (keyed) {
+          const claim = await this.idempotency.claim(keyed, manager);
+          if (!claim.claimed) return { earlier: claim.existing };
+        }
         const row = await this.recordings.insertUploaded(manager, {
           id: upload.recordingId,
           userId,
@@ -114,16 +161,32 @@ export class UploadService {
           source: { key: upload.stored.key, sizeBytes: upload.stored.sizeBytes, checksumSha256: upload.stored.checksumSha256, contentType: upload.type.contentType },
         });
         await this.bus.send(manager, 'ingest.recording.register-uploaded.v1', command, { subject: upload.recordingId, tenant: userId });
-        return row;
+        if (keyed) await this.idempotency.complete(keyed, { status: UPLOAD_STATUS, headers: { Location: `/api/v1/recordings/${row.id}` }, body: row }, manager);
+        return { row };
       });
     } catch (error) {
       await this.discard(upload.stored.key, userId, upload.reservationId, 'registration failed');
       throw error;
     }
+    if ('row' in outcome) return outcome.row;
+    // Another upload with this key registered first. Quota gave this one the same reservation
+    // (reservations are keyed by the same Idempotency-Key), so it stays with the first upload.
+    await this.discard(upload.stored.key, userId, undefined, 'duplicate of an idempotent upload');
+    return this.replay(request, outcome.earlier, keyed!.fingerprint);
   }
 
-  /** Parses the multipart body; resolves once the file is stored and every field is read. */
-  private receive(request: IncomingMessage, userId: string, idempotencyKey: string): Promise<{ upload: StoredUpload; fields: Record<string, string> }> {
+  /** The first upload's recording, for a request with its key and fingerprint; else 422 or 409. */
+  private replay(request: IncomingMessage, earlier: IdempotencyRecord, fingerprint: string): RecordingRow {
+    const row = recordingOf(answerToReplay(earlier, fingerprint));
+    markReplayed(request);
+    return row;
+  }
+
+  /** Parses the multipart body; resolves once `sink` is done with the file and every field is read. */
+  private receive<T>(
+    request: IncomingMessage,
+    sink: (stream: busboy.FileStream, filename: string) => Promise<T>,
+  ): Promise<{ file: T; fields: Record<string, string> }> {
     const contentType = request.headers['content-type'] ?? '';
     if (!/^multipart\/form-data/i.test(contentType)) {
       return Promise.reject(new LeapError('UPLOAD.NOT_MULTIPART', 'Send the recording as multipart/form-data with a "file" part', { status: 415 }));
@@ -136,7 +199,7 @@ export class UploadService {
     }
     return new Promise((resolve, reject) => {
       const fields: Record<string, string> = {};
-      let file: Promise<StoredUpload> | undefined;
+      let file: Promise<T> | undefined;
       let settled = false;
       const fail = (error: unknown) => {
         if (settled) return;
@@ -154,16 +217,16 @@ export class UploadService {
           stream.resume();
           return;
         }
-        file = this.storeFile(stream, info.filename || '', userId, idempotencyKey);
+        file = sink(stream, info.filename || '');
         file.catch(fail);
       });
       parser.on('error', (error) => fail(new LeapError('REQUEST.MALFORMED', `The multipart body cannot be read: ${error.message}`, { status: 400 })));
       parser.on('close', () => {
         if (!file) return fail(validationError([{ field: 'file', message: 'is required' }]));
-        file.then((upload) => {
+        file.then((received) => {
           if (settled) return;
           settled = true;
-          resolve({ upload, fields });
+          resolve({ file: received, fields });
         }, fail);
       });
       request.pipe(parser);
@@ -189,6 +252,13 @@ export class UploadService {
       this.logger.warn(`upload of ${key} failed: ${(error as Error).message}`);
       throw new LeapError('UPLOAD.FAILED', 'The upload did not complete', { status: 400, cause: error });
     }
+  }
+
+  /** Reads the file through sha256 only, within the size limit. */
+  private async hashFile(stream: busboy.FileStream, filename: string): Promise<HashedUpload> {
+    const hash = createHash('sha256');
+    for await (const chunk of limited(stream, this.config.UPLOAD_MAX_BYTES)) hash.update(chunk as Buffer);
+    return { filename, sha256: hash.digest('hex') };
   }
 
   /** Leaves nothing behind: the partial object goes, and the reservation is given back. */

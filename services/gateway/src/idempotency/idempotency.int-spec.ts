@@ -1,0 +1,334 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Body, Controller, HttpCode, Injectable, Module, Post, Res } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { baseConfigSchema } from '@leap/config';
+import { LeapError, MessageHandler, type MessageContext } from '@leap/messaging';
+import type { ServiceDefinition } from '@leap/platform';
+import { LocalObjectStore } from '@leap/storage-client';
+import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
+import { eventually, freePort } from '@leap/testing';
+import type { RegisterUploadedRecording, ReleaseReservation, ReservationDecision, ReserveRecording } from '@leap/contracts';
+import { Idempotent } from '../access/decorators';
+import type { HttpResponse } from '../common/http-types';
+import { gatewayService } from '../service';
+
+// ---------------------------------------------------------------- a JSON route to retry
+
+/** What the test route did: how often it ran, and a gate that holds it while set. */
+const things = { runs: 0, gate: undefined as Promise<void> | undefined };
+
+@Controller('api/v1/idempotency-probe')
+class ThingsController {
+  @Post('things')
+  @Idempotent()
+  async create(@Body() body: { name?: string; fail?: 'client' | 'server' }, @Res({ passthrough: true }) response: HttpResponse) {
+    things.runs += 1;
+    if (things.gate) await things.gate;
+    if (body.fail === 'server') throw new Error('the thing store is down');
+    if (body.fail === 'client') throw new LeapError('THING.INVALID', 'A thing needs a better name', { status: 400, details: { field: 'name' } });
+    const id = randomUUID();
+    response.setHeader('Location', `/api/v1/idempotency-probe/things/${id}`);
+    return { id, name: body.name, run: things.runs };
+  }
+
+  @Post('other-things')
+  @Idempotent()
+  createOther(@Body() body: { name?: string }) {
+    things.runs += 1;
+    return { name: body.name };
+  }
+}
+
+@Module({ controllers: [ThingsController] })
+class ThingsModule {}
+
+const gatewayWithThings: ServiceDefinition = { ...gatewayService, imports: [...(gatewayService.imports ?? []), ThingsModule] };
+
+// ---------------------------------------------------------------- in-process stand-ins of ingest and quota
+
+const commands: RegisterUploadedRecording[] = [];
+const quota = { asked: [] as ReserveRecording[], released: [] as ReleaseReservation[] };
+
+@Injectable()
+class IngestCommandsProbe {
+  @MessageHandler('ingest.recording.register-uploaded.v1', { queue: 'ingest.commands' })
+  async registerUploaded(ctx: MessageContext<RegisterUploadedRecording>): Promise<void> {
+    commands.push(ctx.data);
+  }
+}
+
+@Module({ providers: [IngestCommandsProbe] })
+class IngestProbeModule {}
+
+@Injectable()
+class FakeQuota {
+  @MessageHandler('quota.recording.reserve.v1', { queue: 'quota.admission' })
+  async reserve(ctx: MessageContext<ReserveRecording>): Promise<ReservationDecision> {
+    quota.asked.push(ctx.data);
+    return { granted: true, reservationId: `res-${ctx.data.idempotencyKey}`, limit: '10', used: '0', period: '2026-01' };
+  }
+
+  @MessageHandler('quota.reservation.release.v1', { queue: 'quota.admission' })
+  async release(ctx: MessageContext<ReleaseReservation>): Promise<void> {
+    quota.released.push(ctx.data);
+  }
+}
+
+@Module({ providers: [FakeQuota] })
+class FakeQuotaModule {}
+
+const plainSchema = baseConfigSchema.extend({ PORT: z.coerce.number().default(0) });
+
+const ingestProbe: ServiceDefinition = {
+  name: 'ingest',
+  configSchema: plainSchema,
+  consumers: [{ queue: 'ingest.commands', types: ['ingest.recording.register-uploaded.v1'] }],
+  imports: [IngestProbeModule],
+};
+
+const fakeQuota: ServiceDefinition = {
+  name: 'quota',
+  configSchema: plainSchema,
+  consumers: [{ queue: 'quota.admission', types: ['quota.recording.reserve.v1', 'quota.reservation.release.v1'] }],
+  imports: [FakeQuotaModule],
+};
+
+// ---------------------------------------------------------------- helpers
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+/** Something the upload's sniff takes for an mp4 (`ftyp` at offset 4), with content of its own. */
+function mp4Like(): Buffer {
+  return Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom'), randomBytes(32 * 1024)]);
+}
+
+describe('Idempotency-Key', () => {
+  let world: ServiceWorld;
+  let db: DataSource;
+  let store: LocalObjectStore;
+  let base: string;
+  let alice: { id: string; token: string };
+  let bob: { id: string; token: string };
+
+  async function call(method: string, path: string, options: { token?: string; json?: unknown; form?: FormData; key?: string } = {}): Promise<Reply> {
+    const headers: Record<string, string> = {};
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.key !== undefined) headers['idempotency-key'] = options.key;
+    let body: string | FormData | undefined;
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    } else if (options.form) body = options.form;
+    const response = await fetch(`${base}${path}`, { method, headers, body });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  }
+
+  const createThing = (token: string, json: unknown, key?: string) => call('POST', '/api/v1/idempotency-probe/things', { token, json, key });
+
+  function form(file: Buffer, filename: string, title?: string): FormData {
+    const data = new FormData();
+    if (title) data.append('title', title);
+    data.append('file', new Blob([file]), filename);
+    return data;
+  }
+
+  async function signUp(email: string): Promise<{ id: string; token: string }> {
+    const registered = await call('POST', '/api/v1/auth/register', { json: { email, password: 'Correct horse 1' } });
+    expect(registered.status).toBe(201);
+    const login = await call('POST', '/api/v1/auth/login', { json: { email, password: 'Correct horse 1' } });
+    expect(login.status).toBe(200);
+    return { id: registered.body.id, token: login.body.accessToken };
+  }
+
+  function expectProblem(reply: Reply, status: number, code: string): void {
+    expect(reply.status).toBe(status);
+    expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(reply.body).toMatchObject({ status, code, type: `urn:leap:problem:${code}` });
+    expect(typeof reply.body.title).toBe('string');
+  }
+
+  beforeAll(async () => {
+    const port = await freePort();
+    world = await createServiceWorld('gateway_idempotency', {
+      NODE_ENV: 'test',
+      PORT: String(port),
+      OUTBOX_POLL_INTERVAL_MS: '200',
+      JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
+      AUTH_REQUIRE_VERIFIED_EMAIL: 'false',
+      PASSWORD_HASH_MEMORY_KIB: '1024',
+      PASSWORD_HASH_PASSES: '1',
+      QUOTA_REQUEST_TIMEOUT: '3s',
+    });
+    store = new LocalObjectStore(world.storageRoot);
+    await world.start(fakeQuota);
+    await world.start(ingestProbe);
+    const gateway = await world.start(gatewayWithThings, { http: true });
+    db = gateway.app.get(DataSource);
+    base = `http://127.0.0.1:${port}`;
+    alice = await signUp('alice@example.org');
+    bob = await signUp('bob@example.org');
+  }, 120_000);
+
+  afterAll(() => world?.close());
+
+  it('replays the first answer of a retried request without running it again', async () => {
+    const runs = things.runs;
+    const first = await createThing(alice.token, { name: 'lamp', tags: { colour: 'red', size: 2 } }, 'create-lamp-1');
+    expect(first.status).toBe(201);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(first.headers.get('location')).toBe(`/api/v1/idempotency-probe/things/${first.body.id}`);
+
+    // The same JSON document, its keys in another order.
+    const again = await createThing(alice.token, { tags: { size: 2, colour: 'red' }, name: 'lamp' }, 'create-lamp-1');
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(things.runs).toBe(runs + 1);
+
+    const withoutKey = await createThing(alice.token, { name: 'lamp' });
+    const withoutKeyAgain = await createThing(alice.token, { name: 'lamp' });
+    expect(withoutKeyAgain.body.id).not.toBe(withoutKey.body.id);
+    expect(things.runs).toBe(runs + 3);
+  });
+
+  it('refuses the key for another body, path or method with 422', async () => {
+    await createThing(alice.token, { name: 'chair' }, 'create-chair');
+    const runs = things.runs;
+    expectProblem(await createThing(alice.token, { name: 'table' }, 'create-chair'), 422, 'IDEMPOTENCY.KEY_REUSED');
+    expectProblem(await call('POST', '/api/v1/idempotency-probe/other-things', { token: alice.token, json: { name: 'chair' }, key: 'create-chair' }), 422, 'IDEMPOTENCY.KEY_REUSED');
+    expect(things.runs).toBe(runs);
+  });
+
+  it('answers 409 with Retry-After while the first request still runs', async () => {
+    let open!: () => void;
+    things.gate = new Promise<void>((resolve) => (open = resolve));
+    const runs = things.runs;
+    const first = createThing(alice.token, { name: 'slow' }, 'create-slow');
+    try {
+      await eventually(() => expect(things.runs).toBe(runs + 1));
+      const meanwhile = await createThing(alice.token, { name: 'slow' }, 'create-slow');
+      expectProblem(meanwhile, 409, 'IDEMPOTENCY.IN_PROGRESS');
+      expect(meanwhile.headers.get('retry-after')).toBe('1');
+      // A running request holds its key for minutes, not a whole IDEMPOTENCY_TTL (should its gateway stop).
+      const [held] = await db.query(`SELECT state, expires_at < now() + interval '6 minutes' AS "leased" FROM idempotency_keys WHERE key = 'create-slow'`);
+      expect(held).toEqual({ state: 'in-progress', leased: true });
+      expectProblem(await createThing(alice.token, { name: 'fast' }, 'create-slow'), 422, 'IDEMPOTENCY.KEY_REUSED');
+    } finally {
+      things.gate = undefined;
+      open();
+    }
+    const answered = await first;
+    expect(answered.status).toBe(201);
+    const replayed = await createThing(alice.token, { name: 'slow' }, 'create-slow');
+    expect(replayed.body).toEqual(answered.body);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(things.runs).toBe(runs + 1);
+  });
+
+  it('keeps keys per caller', async () => {
+    const mine = await createThing(alice.token, { name: 'desk' }, 'shared-key');
+    const theirs = await createThing(bob.token, { name: 'desk' }, 'shared-key');
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.id).not.toBe(mine.body.id);
+    expect(theirs.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('stores a 4xx answer, but lets the key go after a 5xx so the retry runs again', async () => {
+    const runs = things.runs;
+    const refused = await createThing(alice.token, { name: '?', fail: 'client' }, 'bad-thing');
+    expectProblem(refused, 400, 'THING.INVALID');
+    const refusedAgain = await createThing(alice.token, { name: '?', fail: 'client' }, 'bad-thing');
+    expectProblem(refusedAgain, 400, 'THING.INVALID');
+    expect(refusedAgain.body).toEqual({ ...refused.body, requestId: refusedAgain.body.requestId });
+    expect(refusedAgain.headers.get('idempotent-replayed')).toBe('true');
+    expect(things.runs).toBe(runs + 1);
+
+    expectProblem(await createThing(alice.token, { name: 'x', fail: 'server' }, 'broken-thing'), 500, 'INTERNAL');
+    expectProblem(await createThing(alice.token, { name: 'x', fail: 'server' }, 'broken-thing'), 500, 'INTERNAL');
+    expect(things.runs).toBe(runs + 3);
+    expect(await db.query(`SELECT 1 FROM idempotency_keys WHERE key = 'broken-thing'`)).toEqual([]);
+  });
+
+  it('refuses a malformed key with 400 before running anything', async () => {
+    const runs = things.runs;
+    for (const key of ['has space', 'a/b', 'x'.repeat(201), '']) {
+      const reply = await createThing(alice.token, { name: 'odd' }, key);
+      expectProblem(reply, 400, 'VALIDATION.FAILED');
+      expect(reply.body.errors).toEqual([{ field: 'Idempotency-Key', message: expect.any(String) }]);
+    }
+    expect((await createThing(alice.token, { name: 'odd' }, 'x'.repeat(200))).status).toBe(201);
+    expect(things.runs).toBe(runs + 1);
+  });
+
+  it('forgets a key once it expires, and deletes expired keys as new ones come', async () => {
+    const first = await createThing(alice.token, { name: 'vase' }, 'create-vase');
+    await createThing(alice.token, { name: 'cup' }, 'create-cup');
+    await db.query(`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key IN ('create-vase', 'create-cup')`);
+
+    const after = await createThing(alice.token, { name: 'vase' }, 'create-vase');
+    expect(after.status).toBe(201);
+    expect(after.body.id).not.toBe(first.body.id);
+    expect(after.headers.get('idempotent-replayed')).toBeNull();
+    expect(await db.query(`SELECT key FROM idempotency_keys WHERE key = 'create-cup'`)).toEqual([]);
+    // The new answer is kept for a full IDEMPOTENCY_TTL (24h by default).
+    const [row] = await db.query(`SELECT expires_at > now() + interval '23 hours' AS "fresh" FROM idempotency_keys WHERE key = 'create-vase'`);
+    expect(row.fresh).toBe(true);
+  });
+
+  describe('on uploads', () => {
+    const registered = (recordingId: string) => commands.filter((c) => c.recordingId === recordingId);
+
+    it('answers a retried upload with the first recording, storing nothing twice', async () => {
+      const file = mp4Like();
+      const first = await call('POST', '/api/v1/recordings', { token: alice.token, form: form(file, 'week 1.mp4', 'Week 1'), key: 'upload-week-1' });
+      expect(first.status).toBe(202);
+      expect(first.headers.get('idempotent-replayed')).toBeNull();
+      const id = first.body.id;
+
+      const retry = await call('POST', '/api/v1/recordings', { token: alice.token, form: form(file, 'week 1.mp4', 'Week 1'), key: 'upload-week-1' });
+      expect(retry.status).toBe(202);
+      expect(retry.body).toEqual(first.body);
+      expect(retry.headers.get('location')).toBe(`/api/v1/recordings/${id}`);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+
+      expect((await store.list(`users/${alice.id}/`)).map((o) => o.key)).toEqual([`users/${alice.id}/recordings/${id}/source.mp4`]);
+      expect(quota.asked.filter((q) => q.idempotencyKey === 'upload-week-1')).toHaveLength(1);
+      await eventually(() => expect(registered(id)).toHaveLength(1), { timeoutMs: 15_000 });
+      expect(commands.filter((c) => c.userId === alice.id)).toHaveLength(1);
+      expect((await call('GET', '/api/v1/recordings', { token: alice.token })).body.total).toBe(1);
+    });
+
+    it('refuses the key for another file with 422 and keeps nothing of it', async () => {
+      const reply = await call('POST', '/api/v1/recordings', { token: alice.token, form: form(mp4Like(), 'week 1.mp4', 'Week 1'), key: 'upload-week-1' });
+      expectProblem(reply, 422, 'IDEMPOTENCY.KEY_REUSED');
+      const otherTitle = await call('POST', '/api/v1/recordings', { token: alice.token, form: form(mp4Like(), 'week 1.mp4', 'Week one'), key: 'upload-week-1' });
+      expectProblem(otherTitle, 422, 'IDEMPOTENCY.KEY_REUSED');
+      expect(await store.list(`users/${alice.id}/`)).toHaveLength(1);
+      expect(quota.asked.filter((q) => q.idempotencyKey === 'upload-week-1')).toHaveLength(1);
+      expect((await call('GET', '/api/v1/recordings', { token: alice.token })).body.total).toBe(1);
+    });
+
+    it('makes one recording of two uploads racing with one key', async () => {
+      const file = mp4Like();
+      const send = () => call('POST', '/api/v1/recordings', { token: bob.token, form: form(file, 'race.mp4'), key: 'upload-race' });
+      const [one, two] = await Promise.all([send(), send()]);
+      expect([one.status, two.status]).toEqual([202, 202]);
+      expect(two.body.id).toBe(one.body.id);
+      expect([one, two].map((r) => r.headers.get('idempotent-replayed')).sort()).toEqual(['true', null].sort());
+
+      await eventually(async () => expect((await store.list(`users/${bob.id}/`)).map((o) => o.key)).toEqual([`users/${bob.id}/recordings/${one.body.id}/source.mp4`]));
+      await eventually(() => expect(registered(one.body.id)).toHaveLength(1), { timeoutMs: 15_000 });
+      expect(commands.filter((c) => c.userId === bob.id)).toHaveLength(1);
+      // Both asked quota with the same key, which gives the same reservation: it stays with the recording.
+      expect(quota.released.filter((r) => r.userId === bob.id)).toEqual([]);
+    });
+  });
+});
