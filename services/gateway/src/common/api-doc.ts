@@ -18,7 +18,7 @@ export interface ApiResponseDoc {
 export interface ApiDocOptions {
   summary: string;
   description?: string;
-  /** Grouping in the reference page; defaults to the controller's first path segment after /api/v1. */
+  /** Grouping in the reference page (first letter capitalized); defaults to the controller's first path segment after /api/v1. */
   tag?: string;
   /** A JSON body. */
   body?: z.ZodTypeAny;
@@ -34,5 +34,11 @@ export interface ApiDocOptions {
   problems?: Record<number, string[]>;
 }
 
-/** Documents a route in the OpenAPI document. Every route is listed even without it, but barely. */
+/**
+ * Documents a route in the OpenAPI document (built by services/gateway/src/openapi from every
+ * registered route). Every route is listed even without it, but barely: a summary made from the
+ * method name and the problems the access guard can answer. Access rules (`@Public()`,
+ * `@RequireScope()`, `@AdminOnly()`, `@RequireFlag()`, `@Idempotent()`, `@RateLimitClass()`) are
+ * read from their own decorators; do not repeat them here.
+ */
 export const ApiDoc = (options: ApiDocOptions) => SetMetadata(API_DOC, options);
