@@ -30,8 +30,16 @@ export const RequireFlag = (flag: FeatureFlag) => SetMetadata(REQUIRED_FLAG, fla
 export type RateLimitClass = 'api' | 'credentials' | 'none';
 export const RateLimitClass = (value: RateLimitClass) => SetMetadata(RATE_LIMIT_CLASS, value);
 
+export interface IdempotentOptions {
+  /**
+   * Top-level members of the answer that are never stored (a secret shown once, such as a new API
+   * key): a replay answers without them.
+   */
+  notStored?: string[];
+}
+
 /**
  * A POST that creates or starts work: an `Idempotency-Key` header makes a retry with the same key
  * and body replay the first answer; the same key with another body is 422.
  */
-export const Idempotent = () => SetMetadata(IDEMPOTENT_ROUTE, true);
+export const Idempotent = (options: IdempotentOptions = {}) => SetMetadata(IDEMPOTENT_ROUTE, { notStored: options.notStored ?? [] });

@@ -10,6 +10,7 @@ registerProblemTitles({
   'AUTH.EMAIL_NOT_VERIFIED': 'Email not verified',
   'FEATURE.DISABLED': 'Feature disabled for this account',
   'RATE_LIMIT.EXCEEDED': 'Too many requests',
+  'AUTH.SESSION_REQUIRED': 'A signed-in session is required',
 });
 
 /** 401 `AUTH.UNAUTHENTICATED` with `WWW-Authenticate: Bearer`. */
@@ -42,4 +43,9 @@ export function accountDisabled(): LeapError {
 
 export function emailNotVerified(): LeapError {
   return new LeapError('AUTH.EMAIL_NOT_VERIFIED', 'Verify the email address first: follow the link in the verification mail', { status: 403 });
+}
+
+/** 403 `AUTH.SESSION_REQUIRED`: the route needs a signed-in user (access token or cookie), not an API key. */
+export function sessionRequired(): LeapError {
+  return new LeapError('AUTH.SESSION_REQUIRED', 'This needs a signed-in user (an access token or the session cookie), not an API key', { status: 403 });
 }

@@ -6,7 +6,7 @@ import { ApiDoc } from '../common/api-doc';
 import { parseInput } from '../common/validation';
 import { apiKeyPageSchema, createApiKeySchema, createdApiKeySchema, listApiKeysQuerySchema } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
-import { SessionCredentialGuard } from './session-credential.guard';
+import { SessionCredentialGuard } from '../access/session-credential.guard';
 
 const SESSION_ONLY = 'Needs a signed-in user (access token or session cookie); an API key gets 403 AUTH.SESSION_REQUIRED.';
 
@@ -18,7 +18,7 @@ export class ApiKeysController {
 
   @Post()
   @HttpCode(201)
-  @Idempotent()
+  @Idempotent({ notStored: ['key'] })
   @ApiDoc({
     summary: 'Create an API key',
     description: `The answer is the only time the key is shown: store it. Only administrators may give a key the admin scope. ${SESSION_ONLY}`,

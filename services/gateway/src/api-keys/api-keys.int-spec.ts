@@ -126,13 +126,20 @@ describe('API keys over HTTP', () => {
     expect((await call('GET', '/api/v1/api-keys', { token: bob.token })).body.total).toBe(0);
   });
 
-  it('replays a retried creation with the same Idempotency-Key instead of making a second key', async () => {
+  it('replays a retried creation with the same Idempotency-Key instead of making a second key, never storing the secret', async () => {
     const request = { token: bob.token, json: { name: 'retried', scopes: ['read'] }, headers: { 'idempotency-key': 'make-key-1' } };
     const first = await call('POST', '/api/v1/api-keys', request);
     const retry = await call('POST', '/api/v1/api-keys', request);
     expect(first.status).toBe(201);
+    expect(first.body.key).toMatch(/^leap_/);
     expect(retry.status).toBe(201);
-    expect(retry.body).toEqual(first.body);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    // The same key again, but the secret was shown once and is not kept anywhere.
+    const { key: secret, ...metadata } = first.body;
+    expect(retry.body).toEqual(metadata);
+    const stored = await db.query(`SELECT response_body::text AS body FROM idempotency_keys WHERE key = 'make-key-1'`);
+    expect(stored).toHaveLength(1);
+    expect(stored[0].body).not.toContain(secret);
     const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM api_keys WHERE user_id = $1 AND name = 'retried'`, [bob.id]);
     expect(count).toBe(1);
     await call('DELETE', `/api/v1/api-keys/${first.body.id}`, { token: bob.token });

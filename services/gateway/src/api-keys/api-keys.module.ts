@@ -4,7 +4,7 @@ import { DatabaseApiKeyAuthenticator } from './api-key.authenticator';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
-import { SessionCredentialGuard } from './session-credential.guard';
+import { SessionCredentialGuard } from '../access/session-credential.guard';
 
 /** API keys: their management API (for signed-in users) and the authenticator the access guard uses. */
 @Module({

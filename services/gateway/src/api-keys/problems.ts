@@ -5,7 +5,6 @@ registerProblemTitles({
   'API_KEY.NOT_FOUND': 'API key not found',
   'AUTH.API_KEY_REVOKED': 'API key revoked',
   'AUTH.API_KEY_EXPIRED': 'API key expired',
-  'AUTH.SESSION_REQUIRED': 'A signed-in session is required',
 });
 
 const INVALID_TOKEN = { 'WWW-Authenticate': 'Bearer error="invalid_token"' };
@@ -25,9 +24,3 @@ export function apiKeyExpired(): LeapError {
   return new LeapError('AUTH.API_KEY_EXPIRED', 'This API key has expired', { status: 401, details: { headers: INVALID_TOKEN } });
 }
 
-/** 403 `AUTH.SESSION_REQUIRED`: the route needs a signed-in user (access token or cookie), not an API key. */
-export function sessionRequired(): LeapError {
-  return new LeapError('AUTH.SESSION_REQUIRED', 'API keys are managed by a signed-in user: use an access token or the session cookie, not an API key', {
-    status: 403,
-  });
-}

@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** A gateway account. Emails are stored lower-cased; the password only as a scrypt hash. */
+/** A gateway account. Emails are stored lower-cased; the password only as an argon2id hash
+ * (older accounts may still hold a scrypt hash until their next login upgrades it). */
 @Entity({ name: 'users' })
 export class UserEntity {
   @PrimaryColumn('uuid')

@@ -5,7 +5,7 @@ import { LeapError } from '@leap/messaging';
 import { SERVICE_LOGGER } from '@leap/platform';
 import { catchError, concatMap, from, of, tap, throwError, type Observable } from 'rxjs';
 import type { Logger } from 'winston';
-import { IDEMPOTENT_ROUTE } from '../access/decorators';
+import { IDEMPOTENT_ROUTE, type IdempotentOptions } from '../access/decorators';
 import { optionalPrincipalOf } from '../access/principal';
 import { headerOf, type HttpRequest as Request, type HttpResponse as Response } from '../common/http-types';
 import { toProblem } from '../common/problem-details';
@@ -22,6 +22,12 @@ function isJsonValue(value: unknown): boolean {
   if (value === null || value === undefined || ['string', 'number', 'boolean'].includes(typeof value)) return true;
   if (Array.isArray(value)) return true;
   return typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** The answer as it is stored: without the members that must never be kept (a secret shown once). */
+function withoutMembers(body: unknown, names: string[]): unknown {
+  if (names.length === 0 || body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  return Object.fromEntries(Object.entries(body).filter(([name]) => !names.includes(name)));
 }
 
 function statusOf(error: unknown): number {
@@ -51,7 +57,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     if (context.getType() !== 'http') return next.handle();
-    if (this.reflector.getAllAndOverride<boolean>(IDEMPOTENT_ROUTE, [context.getHandler(), context.getClass()]) !== true) return next.handle();
+    const options = this.reflector.getAllAndOverride<Required<IdempotentOptions> | undefined>(IDEMPOTENT_ROUTE, [context.getHandler(), context.getClass()]);
+    if (!options) return next.handle();
     const request = context.switchToHttp().getRequest<Request>();
     const response = context.switchToHttp().getResponse<Response>();
     if (/^multipart\/form-data/i.test(headerOf(request, 'content-type') ?? '')) {
@@ -70,7 +77,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const status = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? (method === 'POST' ? 201 : 200);
     return next.handle().pipe(
       concatMap(async (body) => {
-        await this.answered(use, status, body, response);
+        await this.answered(use, status, withoutMembers(body, options.notStored), response);
         return body;
       }),
       catchError((error: unknown) => from(this.failed(use, error)).pipe(concatMap(() => throwError(() => error)))),

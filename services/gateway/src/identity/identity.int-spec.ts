@@ -325,6 +325,11 @@ describe('accounts over HTTP: registration, verification, password reset, profil
     expectProblem(wrong, 401, 'AUTH.INVALID_CREDENTIALS');
     const weak = await call('POST', '/api/v1/users/me/password', { token: margaret.token, json: { currentPassword: PASSWORD, newPassword: 'apollo' } });
     expectProblem(weak, 400, 'VALIDATION.FAILED');
+    // A program holding one of her API keys cannot change her password, even knowing it.
+    const key = await call('POST', '/api/v1/api-keys', { token: margaret.token, json: { name: 'script', scopes: ['read', 'write'] } });
+    expect(key.status).toBe(201);
+    const byKey = await call('POST', '/api/v1/users/me/password', { token: key.body.key, json: { currentPassword: PASSWORD, newPassword: 'Apollo eleven 11' } });
+    expectProblem(byKey, 403, 'AUTH.SESSION_REQUIRED');
     expect(await sessionsOf(margaret.id)).toEqual([{ revoked: false, revokedReason: null }]);
 
     const changed = await call('POST', '/api/v1/users/me/password', { token: margaret.token, json: { currentPassword: PASSWORD, newPassword: 'Apollo eleven 11' } });

@@ -1,5 +1,6 @@
-import { Body, Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Patch, Post, UseGuards } from '@nestjs/common';
 import { unauthenticated } from '../access/problems';
+import { SessionCredentialGuard } from '../access/session-credential.guard';
 import type { Principal } from '../access/principal';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiDoc } from '../common/api-doc';
@@ -42,13 +43,15 @@ export class ProfileController {
 
   @Post('me/password')
   @HttpCode(204)
+  @UseGuards(SessionCredentialGuard)
   @ApiDoc({
     summary: 'Change your password',
-    description: 'Needs the current password. Every session of the account is signed out: sign in again with the new password.',
+    description:
+      'Needs the current password and a signed-in user (not an API key: a program never changes its owner\'s password). Every session of the account is signed out: sign in again with the new password.',
     tag: 'users',
     body: changePasswordSchema,
     responses: { 204: { description: 'The password is changed' } },
-    problems: { 401: ['AUTH.INVALID_CREDENTIALS'] },
+    problems: { 401: ['AUTH.INVALID_CREDENTIALS'], 403: ['AUTH.SESSION_REQUIRED'] },
   })
   async changePassword(@CurrentUser() principal: Principal, @Body() body: unknown): Promise<void> {
     await this.passwords.changePassword(principal.userId, parseInput(changePasswordSchema, body));

@@ -109,7 +109,7 @@ export function routesOf(controller: Type<unknown>): RouteInfo[] {
             adminOnly,
             flag: meta<FeatureFlag>(REQUIRED_FLAG),
             rateLimit: platform ? 'none' : (meta<RateLimitClass>(RATE_LIMIT_CLASS) ?? 'api'),
-            idempotent: meta<boolean>(IDEMPOTENT_ROUTE) === true,
+            idempotent: meta<object>(IDEMPOTENT_ROUTE) !== undefined,
             defaultTag: platform?.tag ?? defaultTag(controllerPath),
           });
         }

@@ -5,7 +5,6 @@ registerProblemTitles({
   'AUTH.INVALID_CREDENTIALS': 'Invalid email or password',
   'AUTH.REFRESH_TOKEN_INVALID': 'Refresh token invalid or expired',
   'AUTH.REFRESH_TOKEN_REUSED': 'Refresh token reused',
-  'AUTH.SESSION_REQUIRED': 'A signed-in session is required',
   'SESSION.NOT_FOUND': 'Session not found',
 });
 
@@ -28,10 +27,6 @@ export function refreshTokenReused(): LeapError {
   );
 }
 
-/** 403: the route works on the caller's current session, which an API key does not have. */
-export function sessionRequired(): LeapError {
-  return new LeapError('AUTH.SESSION_REQUIRED', 'This needs a signed-in session (an access token), not an API key', { status: 403 });
-}
 
 export function sessionNotFound(): LeapError {
   return new LeapError('SESSION.NOT_FOUND', 'No such session', { status: 404 });

@@ -9,7 +9,8 @@ import { PasswordHasher } from '../auth/password-hasher.service';
 import { TokenService } from '../auth/token.service';
 import { pageOf, type Page } from '../common/pagination';
 import { chooseDeviceLabel } from './device-label';
-import { invalidCredentials, refreshTokenInvalid, refreshTokenReused, sessionNotFound, sessionRequired } from './problems';
+import { sessionRequired } from '../access/problems';
+import { invalidCredentials, refreshTokenInvalid, refreshTokenReused, sessionNotFound } from './problems';
 import type { LoginDto, SessionListQuery, SessionView } from './sessions.dto';
 import { SessionsRepository } from './sessions.repository';
 
