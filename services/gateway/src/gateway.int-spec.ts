@@ -15,7 +15,7 @@ import { gatewayService } from './service';
 
 // ---------------------------------------------------------------- in-process stand-ins
 
-const commands: { type: string; data: any; tenant?: string }[] = [];
+const commands: { type: string; data: any; tenant?: string; correlationId: string }[] = [];
 const releases: ReleaseReservation[] = [];
 const quota = { grant: true, asked: [] as ReserveRecording[] };
 
@@ -23,12 +23,12 @@ const quota = { grant: true, asked: [] as ReserveRecording[] };
 class IngestCommandsProbe {
   @MessageHandler('ingest.recording.register-uploaded.v1', { queue: 'ingest.commands' })
   async registerUploaded(ctx: MessageContext<RegisterUploadedRecording>): Promise<void> {
-    commands.push({ type: ctx.envelope.type, data: ctx.data, tenant: ctx.envelope.tenant });
+    commands.push({ type: ctx.envelope.type, data: ctx.data, tenant: ctx.envelope.tenant, correlationId: ctx.envelope.correlationid });
   }
 
   @MessageHandler('ingest.recording.delete.v1', { queue: 'ingest.commands' })
   async delete(ctx: MessageContext<unknown>): Promise<void> {
-    commands.push({ type: ctx.envelope.type, data: ctx.data, tenant: ctx.envelope.tenant });
+    commands.push({ type: ctx.envelope.type, data: ctx.data, tenant: ctx.envelope.tenant, correlationId: ctx.envelope.correlationid });
   }
 }
 
@@ -203,9 +203,14 @@ describe('the gateway over HTTP', () => {
     expect(await malformed.json()).toMatchObject({ status: 400, code: 'REQUEST.MALFORMED' });
   });
 
-  it('streams an upload into storage and asks ingest to register it', async () => {
-    const reply = await call('POST', '/api/v1/recordings', { token: alice.token, form: form(mp4, 'Lecture 1.mp4', 'Graphs, part 1'), headers: { 'idempotency-key': 'upload-1' } });
+  it('streams an upload into storage and asks ingest to register it, correlated by the request id', async () => {
+    const reply = await call('POST', '/api/v1/recordings', {
+      token: alice.token,
+      form: form(mp4, 'Lecture 1.mp4', 'Graphs, part 1'),
+      headers: { 'idempotency-key': 'upload-1', 'x-request-id': 'upload-request-7' },
+    });
     expect(reply.status).toBe(202);
+    expect(reply.headers.get('x-request-id')).toBe('upload-request-7');
     expect(reply.body).toMatchObject({ title: 'Graphs, part 1', status: 'INITIALIZED', failed: false, sizeBytes: mp4.length, contentType: 'video/mp4' });
     uploadedId = reply.body.id;
     expect(reply.headers.get('location')).toBe(`/api/v1/recordings/${uploadedId}`);
@@ -219,6 +224,8 @@ describe('the gateway over HTTP', () => {
       return found!;
     }, { timeoutMs: 15_000 });
     expect(command.tenant).toBe(alice.id);
+    // The event the request caused carries its id, and so does everything that follows from it.
+    expect(command.correlationId).toBe('upload-request-7');
     expect(command.data).toEqual({
       recordingId: uploadedId,
       userId: alice.id,
