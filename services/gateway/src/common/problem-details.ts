@@ -44,6 +44,11 @@ export function registerProblemTitles(titles: Record<string, string>): void {
   Object.assign(TITLES, titles);
 }
 
+/** Every code with a registered title (the problems the gateway can answer with). */
+export function registeredProblemCodes(): string[] {
+  return Object.keys(TITLES).sort();
+}
+
 /** The title of a code, for documentation. */
 export function problemTitle(code: string): string | undefined {
   return TITLES[code];
