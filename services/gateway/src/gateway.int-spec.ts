@@ -1,17 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { z } from 'zod';
-import { baseConfigSchema } from '@leap/config';
-import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
-import type { ServiceDefinition } from '@leap/platform';
+import { MessageBus } from '@leap/messaging';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually, freePort, startMailCatcher, type MailCatcher } from '@leap/testing';
-import type { RegisterUploadedRecording, ReleaseReservation, ReservationDecision, ReserveRecording } from '@leap/contracts';
-import { gatewayService } from './service';
+import type { ReleaseReservation, ReservationDecision, ReserveRecording } from '@leap/contracts';
+import { expectProblem, gatewayTestEnv, httpClient, ingestStandIn, quotaStandIn, startGateway, uploadForm as form, verifiedUserByMail, type Account } from './testing';
 
 // ---------------------------------------------------------------- in-process stand-ins
 
@@ -19,64 +15,18 @@ const commands: { type: string; data: any; tenant?: string; correlationId: strin
 const releases: ReleaseReservation[] = [];
 const quota = { grant: true, asked: [] as ReserveRecording[] };
 
-@Injectable()
-class IngestCommandsProbe {
-  @MessageHandler('ingest.recording.register-uploaded.v1', { queue: 'ingest.commands' })
-  async registerUploaded(ctx: MessageContext<RegisterUploadedRecording>): Promise<void> {
-    commands.push({ type: ctx.envelope.type, data: ctx.data, tenant: ctx.envelope.tenant, correlationId: ctx.envelope.correlationid });
-  }
+const ingestProbe = ingestStandIn((ctx) => {
+  commands.push({ type: ctx.envelope.type, data: ctx.data, tenant: ctx.envelope.tenant, correlationId: ctx.envelope.correlationid });
+});
 
-  @MessageHandler('ingest.recording.delete.v1', { queue: 'ingest.commands' })
-  async delete(ctx: MessageContext<unknown>): Promise<void> {
-    commands.push({ type: ctx.envelope.type, data: ctx.data, tenant: ctx.envelope.tenant, correlationId: ctx.envelope.correlationid });
-  }
-}
-
-@Module({ providers: [IngestCommandsProbe] })
-class IngestProbeModule {}
-
-@Injectable()
-class FakeQuota {
-  @MessageHandler('quota.recording.reserve.v1', { queue: 'quota.admission' })
-  async reserve(ctx: MessageContext<ReserveRecording>): Promise<ReservationDecision> {
-    quota.asked.push(ctx.data);
+const fakeQuota = quotaStandIn({
+  reserve(ask): ReservationDecision {
+    quota.asked.push(ask);
     if (quota.grant) return { granted: true, reservationId: `res-${quota.asked.length}`, limit: '10', used: String(quota.asked.length - 1), period: '2026-01' };
     return { granted: false, limit: '3', used: '3', period: '2026-01', retryAfterSeconds: 3600, reason: 'Monthly recordings limit reached', metric: 'QUOTA_METRIC_RECORDINGS' };
-  }
-
-  @MessageHandler('quota.reservation.release.v1', { queue: 'quota.admission' })
-  async release(ctx: MessageContext<ReleaseReservation>): Promise<void> {
-    releases.push(ctx.data);
-  }
-}
-
-@Module({ providers: [FakeQuota] })
-class FakeQuotaModule {}
-
-const plainSchema = baseConfigSchema.extend({ PORT: z.coerce.number().default(0) });
-
-const ingestProbe: ServiceDefinition = {
-  name: 'ingest',
-  configSchema: plainSchema,
-  consumers: [{ queue: 'ingest.commands', types: ['ingest.recording.register-uploaded.v1', 'ingest.recording.delete.v1'] }],
-  imports: [IngestProbeModule],
-};
-
-const fakeQuota: ServiceDefinition = {
-  name: 'quota',
-  configSchema: plainSchema,
-  consumers: [{ queue: 'quota.admission', types: ['quota.recording.reserve.v1', 'quota.reservation.release.v1'] }],
-  imports: [FakeQuotaModule],
-};
-
-// ---------------------------------------------------------------- helpers
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: any;
-  text: string;
-}
+  },
+  release: (release) => releases.push(release),
+});
 
 describe('the gateway over HTTP', () => {
   let world: ServiceWorld;
@@ -87,69 +37,20 @@ describe('the gateway over HTTP', () => {
   let ingestDb: DataSource;
   let mail: MailCatcher;
 
-  async function call(method: string, path: string, options: { token?: string; json?: unknown; form?: FormData; headers?: Record<string, string> } = {}): Promise<Reply> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | FormData | undefined;
-    if (options.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.json);
-    } else if (options.form) body = options.form;
-    const response = await fetch(`${base}${path}`, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    return { status: response.status, headers: response.headers, body: parsed, text };
-  }
-
-  function form(file: Buffer, filename: string, title?: string): FormData {
-    const data = new FormData();
-    if (title) data.append('title', title);
-    data.append('file', new Blob([file]), filename);
-    return data;
-  }
+  const client = httpClient(() => base);
+  const { call } = client;
 
   /** Registers, follows the link of the verification mail, and logs in. */
-  async function signUp(email: string): Promise<{ id: string; token: string }> {
-    const registered = await call('POST', '/api/v1/auth/register', { json: { email, password: 'Correct horse 1' } });
-    expect(registered.status).toBe(201);
-    const verification = await mail.waitFor({ to: email, subject: 'Confirm your email address' });
-    expect((await fetch(verification.links[0]!)).status).toBe(200);
-    const login = await call('POST', '/api/v1/auth/login', { json: { email, password: 'Correct horse 1' } });
-    expect(login.status).toBe(200);
-    return { id: registered.body.id, token: login.body.accessToken };
-  }
+  const signUp = (email: string): Promise<Account> => verifiedUserByMail(client, mail, email);
 
   function publish(type: string, data: Record<string, unknown>): Promise<void> {
     return ingestDb.transaction((manager) => ingestBus.publish(manager, type, data, { subject: String(data.recordingId), tenant: String(data.userId) }));
   }
 
-  function expectProblem(reply: Reply, status: number, code: string): void {
-    expect(reply.status).toBe(status);
-    expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(reply.body).toMatchObject({ status, code, type: `urn:leap:problem:${code}` });
-    expect(typeof reply.body.title).toBe('string');
-    expect(reply.body.requestId).toBe(reply.headers.get('x-request-id'));
-  }
-
   beforeAll(async () => {
     const port = await freePort();
     mail = await startMailCatcher();
-    world = await createServiceWorld('gateway', {
-      SMTP_URL: mail.url,
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      PASSWORD_HASH_MEMORY_KIB: '1024',
-      PASSWORD_HASH_PASSES: '1',
-      NODE_ENV: 'test',
-      PORT: String(port),
-      OUTBOX_POLL_INTERVAL_MS: '200',
-      JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
-      QUOTA_REQUEST_TIMEOUT: '3s',
-    });
+    world = await createServiceWorld('gateway', gatewayTestEnv({ SMTP_URL: mail.url, PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, QUOTA_REQUEST_TIMEOUT: '3s' }));
     const source = join(await world.tempDir('gateway-fixtures'), 'lecture.mp4');
     execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=d=2:s=160x120', '-f', 'lavfi', '-i', 'sine=d=2', '-shortest', '-y', source]);
     mp4 = readFileSync(source);
@@ -158,8 +59,7 @@ describe('the gateway over HTTP', () => {
     const ingest = await world.start(ingestProbe);
     ingestBus = ingest.app.get(MessageBus);
     ingestDb = ingest.app.get(DataSource);
-    await world.start(gatewayService, { http: true, env: { UPLOAD_MAX_BYTES: String(mp4.length + 1024) } });
-    base = `http://127.0.0.1:${port}`;
+    ({ base } = await startGateway(world, { port, env: { UPLOAD_MAX_BYTES: String(mp4.length + 1024) } }));
   }, 120_000);
 
   afterAll(async () => {
@@ -167,7 +67,7 @@ describe('the gateway over HTTP', () => {
     await mail?.close();
   });
 
-  let alice: { id: string; token: string };
+  let alice: Account;
   let uploadedId: string;
 
   it('registers and logs in, refusing bad input, wrong passwords and missing tokens with problem details', async () => {

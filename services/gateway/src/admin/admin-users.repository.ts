@@ -1,24 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { ACCOUNT_VIEW_COLUMNS, type AccountViewRow } from '../auth/account-view';
 import type { FeatureFlag, Role } from '../access/principal';
 import { offsetOf, orderBy } from '../common/pagination';
 import type { ListUsersQuery, UserSortField } from './admin.dto';
 
-/** A user as the admin API reads it. */
-export interface AdminUserRow {
-  id: string;
-  email: string;
-  fullName: string | null;
-  role: Role;
-  isActive: boolean;
-  emailVerifiedAt: Date | null;
-  canUpload: boolean;
-  canProcess: boolean;
-  canTranscribe: boolean;
-  canExport: boolean;
-  createdAt: Date;
-  lastLoginAt: Date | null;
-}
+/** A row of `users` as the admin API reads it. */
+export type AdminUserRow = AccountViewRow;
 
 /** The columns an admin may change; undefined leaves a column as it is. */
 export interface UserChange {
@@ -28,9 +16,7 @@ export interface UserChange {
   flags?: Partial<Record<FeatureFlag, boolean>>;
 }
 
-const COLUMNS = `id, email, full_name AS "fullName", role, is_active AS "isActive", email_verified_at AS "emailVerifiedAt",
-  can_upload AS "canUpload", can_process AS "canProcess", can_transcribe AS "canTranscribe", can_export AS "canExport",
-  created_at AS "createdAt", last_login_at AS "lastLoginAt"`;
+const COLUMNS = ACCOUNT_VIEW_COLUMNS;
 
 const SORT_COLUMNS: Record<UserSortField, string> = {
   createdAt: 'created_at',

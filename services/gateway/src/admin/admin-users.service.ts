@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { FEATURE_FLAGS, type Principal } from '../access/principal';
+import { accountView } from '../auth/account-view';
 import { pageOf, type Page } from '../common/pagination';
 import type { AdminUserView, ListUsersQuery, PatchUserDto } from './admin.dto';
 import { AdminUsersRepository, type AdminUserRow, type UserChange } from './admin-users.repository';
@@ -8,22 +9,8 @@ import { selfChange, userNotFound } from './problems';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
-
 /** A user as the admin API shows it. */
-export function adminUserView(row: AdminUserRow): AdminUserView {
-  return {
-    id: row.id,
-    email: row.email,
-    fullName: row.fullName,
-    role: row.role,
-    isActive: row.isActive,
-    emailVerified: row.emailVerifiedAt !== null,
-    flags: { upload: row.canUpload, process: row.canProcess, transcribe: row.canTranscribe, export: row.canExport },
-    createdAt: iso(row.createdAt)!,
-    lastLoginAt: iso(row.lastLoginAt),
-  };
-}
+export const adminUserView = (row: AdminUserRow): AdminUserView => accountView(row);
 
 /** The fields of `patch` whose value differs from `current`, before and after, in the shape of the patch. */
 export function changesOf(current: AdminUserView, patch: PatchUserDto): { change: UserChange; audit: AuditChanges } {

@@ -1,29 +1,7 @@
 import { z } from 'zod';
-import { FEATURE_FLAGS, ROLES } from '../access/principal';
-import { multiValueFilter, pageParams, pageSchema, sortParam } from '../common/pagination';
-
-/** A `true`/`false` query parameter. */
-const booleanFilter = z
-  .enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) })
-  .transform((v) => v === 'true')
-  .optional();
-
-/** A filter of free values: comma-separated or repeated, matched exactly. */
-function valuesFilter<T extends z.ZodTypeAny>(item: T) {
-  return z
-    .union([z.string(), z.array(z.string())])
-    .optional()
-    .transform((value) =>
-      value === undefined
-        ? undefined
-        : ([] as string[])
-            .concat(value)
-            .flatMap((s) => s.split(','))
-            .map((s) => s.trim())
-            .filter(Boolean),
-    )
-    .pipe(z.array(item).optional());
-}
+import { accountViewSchema, featureFlagsSchema, type AccountView } from '../auth/account-view';
+import { ROLES } from '../access/principal';
+import { booleanFilter, multiValueFilter, pageParams, pageSchema, sortParam, valuesFilter } from '../common/pagination';
 
 const uuid = z.string().uuid('must be a user id');
 
@@ -39,25 +17,15 @@ export const listUsersQuerySchema = z.object({
   role: multiValueFilter(['USER', 'ADMIN'] as const)
     .transform((list) => list?.map((r) => r.toLowerCase() as (typeof ROLES)[number]))
     .describe('user, admin (comma-separated for both)'),
-  active: booleanFilter.describe('true: active accounts; false: deactivated ones'),
-  verified: booleanFilter.describe('true: verified email addresses; false: unverified ones'),
+  active: booleanFilter().describe('true: active accounts; false: deactivated ones'),
+  verified: booleanFilter().describe('true: verified email addresses; false: unverified ones'),
 });
 export type ListUsersQuery = z.output<typeof listUsersQuerySchema>;
 
-const flagsSchema = z.object(Object.fromEntries(FEATURE_FLAGS.map((f) => [f, z.boolean()])) as Record<(typeof FEATURE_FLAGS)[number], z.ZodBoolean>);
 
-export const adminUserViewSchema = z.object({
-  id: z.string().uuid(),
-  email: z.string(),
-  fullName: z.string().nullable(),
-  role: z.enum(ROLES),
-  isActive: z.boolean(),
-  emailVerified: z.boolean(),
-  flags: flagsSchema,
-  createdAt: z.string().datetime(),
-  lastLoginAt: z.string().datetime().nullable(),
-});
-export type AdminUserView = z.infer<typeof adminUserViewSchema>;
+/** A user as the admin API shows it: the same view as `/users/me`. */
+export const adminUserViewSchema = accountViewSchema;
+export type AdminUserView = AccountView;
 export const adminUserPageSchema = pageSchema(adminUserViewSchema);
 
 export const patchUserSchema = z
@@ -65,7 +33,7 @@ export const patchUserSchema = z
     role: z.enum(ROLES).optional(),
     isActive: z.boolean().optional().describe('false deactivates: every session is signed out and API keys are refused until reactivated'),
     emailVerified: z.boolean().optional(),
-    flags: flagsSchema.partial().strict().optional().describe('Feature switches to change; the others stay as they are'),
+    flags: featureFlagsSchema.partial().strict().optional().describe('Feature switches to change; the others stay as they are'),
   })
   .strict()
   .refine((p) => p.role !== undefined || p.isActive !== undefined || p.emailVerified !== undefined || Object.keys(p.flags ?? {}).length > 0, {

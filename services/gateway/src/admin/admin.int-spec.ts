@@ -1,73 +1,16 @@
 import { DataSource } from 'typeorm';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
-import { freePort } from '@leap/testing';
-import { gatewayService } from '../service';
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: any;
-  text: string;
-}
-
-interface Account {
-  id: string;
-  email: string;
-  token: string;
-}
-
-const PASSWORD = 'Correct horse battery 9';
+import { expectProblem, gatewayTestEnv, httpClient, startGateway, uploadForm, verifiedUser, type Account } from '../testing';
 
 describe('the admin API over HTTP', () => {
   let world: ServiceWorld;
   let db: DataSource;
   let base: string;
-
-  async function call(
-    method: string,
-    path: string,
-    options: { token?: string; json?: unknown; form?: FormData; headers?: Record<string, string> } = {},
-  ): Promise<Reply> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | FormData | undefined;
-    if (options.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.json);
-    } else if (options.form) body = options.form;
-    const response = await fetch(`${base}${path}`, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    return { status: response.status, headers: response.headers, body: parsed, text };
-  }
-
-  function expectProblem(reply: Reply, status: number, code: string): void {
-    expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code });
-    expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  }
+  const client = httpClient(() => base);
+  const { call } = client;
 
   /** A verified account with a full name (an admin when asked) and an access token of it. */
-  async function signUp(email: string, fullName: string, role: 'user' | 'admin' = 'user'): Promise<Account> {
-    const registered = await call('POST', '/api/v1/auth/register', { json: { email, password: PASSWORD } });
-    expect(registered.status).toBe(201);
-    await db.query(`UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()), role = $2, full_name = $3 WHERE id = $1`, [
-      registered.body.id,
-      role,
-      fullName,
-    ]);
-    return { id: registered.body.id, email, token: await login(email) };
-  }
-
-  async function login(email: string): Promise<string> {
-    const reply = await call('POST', '/api/v1/auth/login', { json: { email, password: PASSWORD } });
-    expect(reply.status).toBe(200);
-    return reply.body.accessToken;
-  }
+  const signUp = (email: string, fullName: string, role: 'user' | 'admin' = 'user'): Promise<Account> => verifiedUser(client, db, email, { fullName, role });
 
   async function auditEntries(targetId: string): Promise<any[]> {
     const reply = await call('GET', `/api/v1/admin/audit-log?targetId=${targetId}&pageSize=100`, { token: admin.token });
@@ -75,28 +18,11 @@ describe('the admin API over HTTP', () => {
     return reply.body.items;
   }
 
-  function upload(): FormData {
-    const data = new FormData();
-    data.append('file', new Blob([Buffer.from('not really a video')]), 'clip.mp4');
-    return data;
-  }
+  const upload = () => uploadForm(Buffer.from('not really a video'), 'clip.mp4');
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    world = await createServiceWorld('admin', {
-      NODE_ENV: 'test',
-      PORT: String(port),
-      JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
-      AUTH_REQUIRE_VERIFIED_EMAIL: 'false',
-      PASSWORD_HASH_MEMORY_KIB: '1024',
-      PASSWORD_HASH_PASSES: '1',
-      RATE_LIMIT_ANONYMOUS: '10000',
-      RATE_LIMIT_USER: '10000',
-      RATE_LIMIT_API_KEY: '10000',
-    });
-    const gateway = await world.start(gatewayService, { http: true });
-    db = gateway.app.get(DataSource);
+    world = await createServiceWorld('admin', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false' }));
+    ({ db, base } = await startGateway(world));
   }, 120_000);
 
   afterAll(() => world?.close());

@@ -1,57 +1,19 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
-import { freePort } from '@leap/testing';
-import { gatewayService } from '../service';
+import { expectProblem, gatewayTestEnv, httpClient, startGateway, verifiedUser, type Account } from '../testing';
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: any;
-  text: string;
-}
-
-const PASSWORD = 'Correct horse battery 9';
 const SOME_RECORDING = '0190f5d0-0000-7000-8000-000000000001';
 
 describe('API keys over HTTP', () => {
   let world: ServiceWorld;
   let db: DataSource;
   let base: string;
-
-  async function call(method: string, path: string, options: { token?: string; json?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | undefined;
-    if (options.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.json);
-    }
-    const response = await fetch(`${base}${path}`, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    return { status: response.status, headers: response.headers, body: parsed, text };
-  }
-
-  function expectProblem(reply: Reply, status: number, code: string): void {
-    expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code });
-    expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  }
+  const client = httpClient(() => base);
+  const { call } = client;
 
   /** A verified account (an admin when asked) and an access token of it. */
-  async function signUp(email: string, role: 'user' | 'admin' = 'user'): Promise<{ id: string; token: string }> {
-    const registered = await call('POST', '/api/v1/auth/register', { json: { email, password: PASSWORD } });
-    expect(registered.status).toBe(201);
-    await db.query(`UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()), role = $2 WHERE id = $1`, [registered.body.id, role]);
-    const login = await call('POST', '/api/v1/auth/login', { json: { email, password: PASSWORD } });
-    expect(login.status).toBe(200);
-    return { id: registered.body.id, token: login.body.accessToken };
-  }
+  const signUp = (email: string, role: 'user' | 'admin' = 'user'): Promise<Account> => verifiedUser(client, db, email, { role });
 
   async function createKey(token: string, body: Record<string, unknown>): Promise<{ id: string; key: string; [k: string]: unknown }> {
     const reply = await call('POST', '/api/v1/api-keys', { token, json: body });
@@ -60,28 +22,15 @@ describe('API keys over HTTP', () => {
   }
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    world = await createServiceWorld('api_keys', {
-      NODE_ENV: 'test',
-      PORT: String(port),
-      JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
-      AUTH_REQUIRE_VERIFIED_EMAIL: 'false',
-      PASSWORD_HASH_MEMORY_KIB: '1024',
-      PASSWORD_HASH_PASSES: '1',
-      RATE_LIMIT_ANONYMOUS: '10000',
-      RATE_LIMIT_USER: '10000',
-      RATE_LIMIT_API_KEY: '10000',
-    });
-    const gateway = await world.start(gatewayService, { http: true });
-    db = gateway.app.get(DataSource);
+    world = await createServiceWorld('api_keys', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false' }));
+    ({ db, base } = await startGateway(world));
   }, 120_000);
 
   afterAll(() => world?.close());
 
-  let alice: { id: string; token: string };
-  let bob: { id: string; token: string };
-  let admin: { id: string; token: string };
+  let alice: Account;
+  let bob: Account;
+  let admin: Account;
 
   beforeAll(async () => {
     alice = await signUp('alice@example.org');

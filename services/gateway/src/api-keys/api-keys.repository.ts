@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Role, Scope } from '../access/principal';
+import type { Scope } from '../access/principal';
+import { accessColumns, type AccessRow } from '../auth/users.repository';
 import { offsetOf, orderBy } from '../common/pagination';
 import type { ApiKeySortField, ApiKeyStatus, ListApiKeysQuery } from './api-keys.dto';
 
@@ -17,18 +18,9 @@ export interface ApiKeyRow {
 }
 
 /** A key with its hash and its owner's access state: what authenticating a request reads, in one query. */
-export interface KeyWithOwnerRow extends ApiKeyRow {
+export interface KeyWithOwnerRow extends ApiKeyRow, Omit<AccessRow, 'id'> {
   secretHash: Buffer;
   userId: string;
-  email: string;
-  role: Role;
-  isActive: boolean;
-  emailVerifiedAt: Date | null;
-  tokenVersion: number;
-  canUpload: boolean;
-  canProcess: boolean;
-  canTranscribe: boolean;
-  canExport: boolean;
 }
 
 export interface NewApiKeyRow {
@@ -104,9 +96,7 @@ export class ApiKeysRepository {
   /** The key with this public id and its owner, or undefined. */
   async findWithOwner(publicId: string): Promise<KeyWithOwnerRow | undefined> {
     const rows: KeyWithOwnerRow[] = await this.dataSource.query(
-      `SELECT ${COLUMNS}, k.secret_hash AS "secretHash", u.id AS "userId", u.email, u.role, u.is_active AS "isActive",
-         u.email_verified_at AS "emailVerifiedAt", u.token_version AS "tokenVersion", u.can_upload AS "canUpload",
-         u.can_process AS "canProcess", u.can_transcribe AS "canTranscribe", u.can_export AS "canExport"
+      `SELECT ${COLUMNS}, k.secret_hash AS "secretHash", ${accessColumns('u', 'userId')}
        FROM api_keys k JOIN users u ON u.id = k.user_id
        WHERE k.public_id = $1`,
       [publicId],

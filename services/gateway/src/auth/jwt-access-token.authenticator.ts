@@ -4,25 +4,15 @@ import type { Logger } from 'winston';
 import { SERVICE_LOGGER } from '@leap/platform';
 import type { HttpRequest as Request } from '../common/http-types';
 import { AccessTokenAuthenticator } from '../access/authenticators';
-import { principalFrom, type Principal, type Role } from '../access/principal';
+import { principalFrom, type Principal } from '../access/principal';
 import { accountDisabled, unauthenticated } from '../access/problems';
 import { TokenService } from './token.service';
-import { accessStateOf } from './users.repository';
+import { accessColumns, accessStateOf, type AccessRow } from './users.repository';
 
 /** `sessions.last_used_at` is written at most this often per session. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-interface AccountAndSessionRow {
-  id: string;
-  email: string;
-  role: Role;
-  isActive: boolean;
-  emailVerifiedAt: Date | null;
-  tokenVersion: number;
-  canUpload: boolean;
-  canProcess: boolean;
-  canTranscribe: boolean;
-  canExport: boolean;
+interface AccountAndSessionRow extends AccessRow {
   /** Null when the session does not exist, is another user's, is revoked or has expired. */
   sessionLastUsedAt: Date | null;
 }
@@ -46,9 +36,7 @@ export class JwtAccessTokenAuthenticator extends AccessTokenAuthenticator {
     const claims = this.tokens.verify(token);
     if (!claims || !UUID.test(claims.sub) || !UUID.test(claims.sid)) throw invalid();
     const rows: AccountAndSessionRow[] = await this.dataSource.query(
-      `SELECT u.id, u.email, u.role, u.is_active AS "isActive", u.email_verified_at AS "emailVerifiedAt", u.token_version AS "tokenVersion",
-              u.can_upload AS "canUpload", u.can_process AS "canProcess", u.can_transcribe AS "canTranscribe", u.can_export AS "canExport",
-              s.last_used_at AS "sessionLastUsedAt"
+      `SELECT ${accessColumns('u')}, s.last_used_at AS "sessionLastUsedAt"
          FROM users u
          LEFT JOIN sessions s ON s.id = $2 AND s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now()
         WHERE u.id = $1`,

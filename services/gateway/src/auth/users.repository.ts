@@ -3,10 +3,18 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { AccountAccessState, Role } from '../access/principal';
 import { UserEntity } from './user.entity';
 
-const ACCESS_COLUMNS = `id, email, role, is_active AS "isActive", email_verified_at AS "emailVerifiedAt", token_version AS "tokenVersion",
-  can_upload AS "canUpload", can_process AS "canProcess", can_transcribe AS "canTranscribe", can_export AS "canExport"`;
+/**
+ * The columns of `users` the access check reads, for a query where the table is `alias`; the id
+ * is selected as `idAs` (a join may already have an `id`).
+ */
+export function accessColumns(alias: string, idAs = 'id'): string {
+  return `${alias}.id AS "${idAs}", ${alias}.email, ${alias}.role, ${alias}.is_active AS "isActive", ${alias}.email_verified_at AS "emailVerifiedAt",
+  ${alias}.token_version AS "tokenVersion", ${alias}.can_upload AS "canUpload", ${alias}.can_process AS "canProcess",
+  ${alias}.can_transcribe AS "canTranscribe", ${alias}.can_export AS "canExport"`;
+}
 
-interface AccessRow {
+/** A row selected with `accessColumns`. */
+export interface AccessRow {
   id: string;
   email: string;
   role: Role;
@@ -46,7 +54,7 @@ export class UsersRepository {
 
   /** What the access check needs of a user, in one indexed read; undefined when there is no such user. */
   async accessState(id: string, manager: EntityManager = this.dataSource.manager): Promise<AccountAccessState | undefined> {
-    const rows: AccessRow[] = await manager.query(`SELECT ${ACCESS_COLUMNS} FROM users WHERE id = $1`, [id]);
+    const rows: AccessRow[] = await manager.query(`SELECT ${accessColumns('u')} FROM users u WHERE u.id = $1`, [id]);
     return rows[0] ? accessStateOf(rows[0]) : undefined;
   }
 

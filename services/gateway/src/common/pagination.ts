@@ -46,22 +46,41 @@ export function sortParam<const F extends string>(fields: readonly F[], fallback
     .describe(`Comma-separated fields, "-" first for descending. Sortable: ${fields.join(', ')}. Default: ${fallback}`);
 }
 
+/** The values of a comma-separated or repeated query parameter. */
+function splitValues(value: string | string[] | undefined, normalise: (s: string) => string = (s) => s): string[] | undefined {
+  if (value === undefined) return undefined;
+  return ([] as string[])
+    .concat(value)
+    .flatMap((s) => s.split(','))
+    .map((s) => normalise(s.trim()))
+    .filter(Boolean);
+}
+
 /** A filter taking one or more of `values` (comma-separated or repeated), matched case-insensitively. */
 export function multiValueFilter<const V extends string>(values: readonly V[]) {
   return z
     .union([z.string(), z.array(z.string())])
     .optional()
-    .transform((value) =>
-      value === undefined
-        ? undefined
-        : ([] as string[])
-            .concat(value)
-            .flatMap((s) => s.split(','))
-            .map((s) => s.trim().toUpperCase())
-            .filter(Boolean),
-    )
+    .transform((value) => splitValues(value, (s) => s.toUpperCase()))
     .refine((list) => !list || list.every((v) => (values as readonly string[]).includes(v)), { message: `must be one or more of ${values.join(', ')}` })
     .transform((list) => list as V[] | undefined);
+}
+
+/** A filter of free values (ids, names): comma-separated or repeated, each checked by `item`, matched exactly. */
+export function valuesFilter<T extends z.ZodTypeAny>(item: T) {
+  return z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((value) => splitValues(value))
+    .pipe(z.array(item).optional());
+}
+
+/** A `true`/`false` filter. */
+export function booleanFilter() {
+  return z
+    .enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) })
+    .transform((v) => v === 'true')
+    .optional();
 }
 
 /** `ORDER BY` for sort keys, through a map of API field names to SQL expressions; `tieBreaker` keeps pages stable. */

@@ -1,17 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Body, Controller, HttpCode, Injectable, Module, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Module, Post, Res } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { z } from 'zod';
-import { baseConfigSchema } from '@leap/config';
-import { LeapError, MessageHandler, type MessageContext } from '@leap/messaging';
+import { LeapError } from '@leap/messaging';
 import type { ServiceDefinition } from '@leap/platform';
 import { LocalObjectStore } from '@leap/storage-client';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
-import { eventually, freePort } from '@leap/testing';
+import { eventually } from '@leap/testing';
 import type { RegisterUploadedRecording, ReleaseReservation, ReservationDecision, ReserveRecording } from '@leap/contracts';
 import { Idempotent } from '../access/decorators';
 import type { HttpResponse } from '../common/http-types';
 import { gatewayService } from '../service';
+import { expectProblem, gatewayTestEnv, httpClient, ingestStandIn, quotaStandIn, signUp, startGateway, uploadForm as form, type Account, type Reply } from '../testing';
 
 // ---------------------------------------------------------------- a JSON route to retry
 
@@ -50,57 +49,19 @@ const gatewayWithThings: ServiceDefinition = { ...gatewayService, imports: [...(
 const commands: RegisterUploadedRecording[] = [];
 const quota = { asked: [] as ReserveRecording[], released: [] as ReleaseReservation[] };
 
-@Injectable()
-class IngestCommandsProbe {
-  @MessageHandler('ingest.recording.register-uploaded.v1', { queue: 'ingest.commands' })
-  async registerUploaded(ctx: MessageContext<RegisterUploadedRecording>): Promise<void> {
-    commands.push(ctx.data);
-  }
-}
+const ingestProbe = ingestStandIn((ctx) => {
+  if (ctx.envelope.type === 'ingest.recording.register-uploaded.v1') commands.push(ctx.data);
+});
 
-@Module({ providers: [IngestCommandsProbe] })
-class IngestProbeModule {}
-
-@Injectable()
-class FakeQuota {
-  @MessageHandler('quota.recording.reserve.v1', { queue: 'quota.admission' })
-  async reserve(ctx: MessageContext<ReserveRecording>): Promise<ReservationDecision> {
-    quota.asked.push(ctx.data);
-    return { granted: true, reservationId: `res-${ctx.data.idempotencyKey}`, limit: '10', used: '0', period: '2026-01' };
-  }
-
-  @MessageHandler('quota.reservation.release.v1', { queue: 'quota.admission' })
-  async release(ctx: MessageContext<ReleaseReservation>): Promise<void> {
-    quota.released.push(ctx.data);
-  }
-}
-
-@Module({ providers: [FakeQuota] })
-class FakeQuotaModule {}
-
-const plainSchema = baseConfigSchema.extend({ PORT: z.coerce.number().default(0) });
-
-const ingestProbe: ServiceDefinition = {
-  name: 'ingest',
-  configSchema: plainSchema,
-  consumers: [{ queue: 'ingest.commands', types: ['ingest.recording.register-uploaded.v1'] }],
-  imports: [IngestProbeModule],
-};
-
-const fakeQuota: ServiceDefinition = {
-  name: 'quota',
-  configSchema: plainSchema,
-  consumers: [{ queue: 'quota.admission', types: ['quota.recording.reserve.v1', 'quota.reservation.release.v1'] }],
-  imports: [FakeQuotaModule],
-};
+const fakeQuota = quotaStandIn({
+  reserve(ask): ReservationDecision {
+    quota.asked.push(ask);
+    return { granted: true, reservationId: `res-${ask.idempotencyKey}`, limit: '10', used: '0', period: '2026-01' };
+  },
+  release: (release) => quota.released.push(release),
+});
 
 // ---------------------------------------------------------------- helpers
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: any;
-}
 
 /** Something the upload's sniff takes for an mp4 (`ftyp` at offset 4), with content of its own. */
 function mp4Like(): Buffer {
@@ -112,67 +73,26 @@ describe('Idempotency-Key', () => {
   let db: DataSource;
   let store: LocalObjectStore;
   let base: string;
-  let alice: { id: string; token: string };
-  let bob: { id: string; token: string };
+  let alice: Account;
+  let bob: Account;
+  const client = httpClient(() => base);
 
-  async function call(method: string, path: string, options: { token?: string; json?: unknown; form?: FormData; key?: string } = {}): Promise<Reply> {
-    const headers: Record<string, string> = {};
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    if (options.key !== undefined) headers['idempotency-key'] = options.key;
-    let body: string | FormData | undefined;
-    if (options.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.json);
-    } else if (options.form) body = options.form;
-    const response = await fetch(`${base}${path}`, { method, headers, body });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  /** A call with an `Idempotency-Key` header when `key` is given. */
+  function call(method: string, path: string, options: { token?: string; json?: unknown; form?: FormData; key?: string } = {}): Promise<Reply> {
+    const { key, ...rest } = options;
+    return client.call(method, path, { ...rest, headers: key === undefined ? undefined : { 'idempotency-key': key } });
   }
 
   const createThing = (token: string, json: unknown, key?: string) => call('POST', '/api/v1/idempotency-probe/things', { token, json, key });
 
-  function form(file: Buffer, filename: string, title?: string): FormData {
-    const data = new FormData();
-    if (title) data.append('title', title);
-    data.append('file', new Blob([file]), filename);
-    return data;
-  }
-
-  async function signUp(email: string): Promise<{ id: string; token: string }> {
-    const registered = await call('POST', '/api/v1/auth/register', { json: { email, password: 'Correct horse 1' } });
-    expect(registered.status).toBe(201);
-    const login = await call('POST', '/api/v1/auth/login', { json: { email, password: 'Correct horse 1' } });
-    expect(login.status).toBe(200);
-    return { id: registered.body.id, token: login.body.accessToken };
-  }
-
-  function expectProblem(reply: Reply, status: number, code: string): void {
-    expect(reply.status).toBe(status);
-    expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(reply.body).toMatchObject({ status, code, type: `urn:leap:problem:${code}` });
-    expect(typeof reply.body.title).toBe('string');
-  }
-
   beforeAll(async () => {
-    const port = await freePort();
-    world = await createServiceWorld('gateway_idempotency', {
-      NODE_ENV: 'test',
-      PORT: String(port),
-      OUTBOX_POLL_INTERVAL_MS: '200',
-      JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
-      AUTH_REQUIRE_VERIFIED_EMAIL: 'false',
-      PASSWORD_HASH_MEMORY_KIB: '1024',
-      PASSWORD_HASH_PASSES: '1',
-      QUOTA_REQUEST_TIMEOUT: '3s',
-    });
+    world = await createServiceWorld('gateway_idempotency', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false', QUOTA_REQUEST_TIMEOUT: '3s' }));
     store = new LocalObjectStore(world.storageRoot);
     await world.start(fakeQuota);
     await world.start(ingestProbe);
-    const gateway = await world.start(gatewayWithThings, { http: true });
-    db = gateway.app.get(DataSource);
-    base = `http://127.0.0.1:${port}`;
-    alice = await signUp('alice@example.org');
-    bob = await signUp('bob@example.org');
+    ({ db, base } = await startGateway(world, { service: gatewayWithThings }));
+    alice = await signUp(client, 'alice@example.org');
+    bob = await signUp(client, 'bob@example.org');
   }, 120_000);
 
   afterAll(() => world?.close());

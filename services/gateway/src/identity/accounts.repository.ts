@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Role } from '../access/principal';
-import type { Profile } from './identity.dto';
+import { ACCOUNT_VIEW_COLUMNS, accountView, type AccountView, type AccountViewRow } from '../auth/account-view';
 
 /** A new account as registration stores it. */
 export interface NewAccount {
@@ -21,21 +21,6 @@ export interface MailRecipient {
   email: string;
   isActive: boolean;
   emailVerified: boolean;
-}
-
-interface ProfileRow {
-  id: string;
-  email: string;
-  fullName: string | null;
-  role: Role;
-  emailVerifiedAt: Date | null;
-  isActive: boolean;
-  canUpload: boolean;
-  canProcess: boolean;
-  canTranscribe: boolean;
-  canExport: boolean;
-  createdAt: Date;
-  lastLoginAt: Date | null;
 }
 
 /** Why every session of a user was ended. */
@@ -70,27 +55,9 @@ export class AccountsRepository {
     return rows[0];
   }
 
-  async profile(userId: string): Promise<Profile | undefined> {
-    const rows: ProfileRow[] = await this.dataSource.query(
-      `SELECT id, email, full_name AS "fullName", role, email_verified_at AS "emailVerifiedAt", is_active AS "isActive",
-              can_upload AS "canUpload", can_process AS "canProcess", can_transcribe AS "canTranscribe", can_export AS "canExport",
-              created_at AS "createdAt", last_login_at AS "lastLoginAt"
-       FROM users WHERE id = $1`,
-      [userId],
-    );
-    const row = rows[0];
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      email: row.email,
-      fullName: row.fullName,
-      role: row.role,
-      emailVerified: row.emailVerifiedAt !== null,
-      isActive: row.isActive,
-      flags: { upload: row.canUpload, process: row.canProcess, transcribe: row.canTranscribe, export: row.canExport },
-      createdAt: row.createdAt.toISOString(),
-      lastLoginAt: row.lastLoginAt?.toISOString() ?? null,
-    };
+  async profile(userId: string): Promise<AccountView | undefined> {
+    const rows: AccountViewRow[] = await this.dataSource.query(`SELECT ${ACCOUNT_VIEW_COLUMNS} FROM users WHERE id = $1`, [userId]);
+    return rows[0] ? accountView(rows[0]) : undefined;
   }
 
   async setFullName(userId: string, fullName: string | null): Promise<void> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FEATURE_FLAGS, ROLES } from '../access/principal';
+import { accountViewSchema, type AccountView } from '../auth/account-view';
 
 /** Addresses are compared lower-cased and trimmed. */
 const email = z.string().trim().toLowerCase().email('must be an email address').max(254, 'must be at most 254 characters');
@@ -58,15 +58,6 @@ export const verifiedSchema = z.object({ verified: z.literal(true), email: z.str
 export const mailAcceptedSchema = z.object({ accepted: z.literal(true), message: z.string() });
 export const resetInstructionsSchema = z.object({ message: z.string(), method: z.literal('POST'), url: z.string(), body: z.record(z.string()) });
 
-export const profileSchema = z.object({
-  id: z.string().uuid(),
-  email: z.string(),
-  fullName: z.string().nullable(),
-  role: z.enum(ROLES),
-  emailVerified: z.boolean(),
-  isActive: z.boolean(),
-  flags: z.object(Object.fromEntries(FEATURE_FLAGS.map((f) => [f, z.boolean()])) as Record<(typeof FEATURE_FLAGS)[number], z.ZodBoolean>),
-  createdAt: z.string().datetime(),
-  lastLoginAt: z.string().datetime().nullable(),
-});
-export type Profile = z.infer<typeof profileSchema>;
+/** The caller's own account (`/users/me`). */
+export const profileSchema = accountViewSchema;
+export type Profile = AccountView;

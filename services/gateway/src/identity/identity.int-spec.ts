@@ -3,16 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { freePort, startMailCatcher, type CaughtMail, type MailCatcher } from '@leap/testing';
-import { gatewayService } from '../service';
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: any;
-  text: string;
-}
-
-const PASSWORD = 'Correct horse 1';
+import { expectProblem, gatewayTestEnv, httpClient, startGateway, TEST_PASSWORD as PASSWORD, verifiedUserByMail, type Account, type Reply } from '../testing';
 
 describe('accounts over HTTP: registration, verification, password reset, profile', () => {
   let world: ServiceWorld;
@@ -21,26 +12,14 @@ describe('accounts over HTTP: registration, verification, password reset, profil
   let base: string;
   let relaxedBase: string;
 
-  async function call(method: string, path: string, options: { token?: string; json?: unknown; accept?: string; at?: string } = {}): Promise<Reply> {
-    const headers: Record<string, string> = {};
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    if (options.accept) headers.accept = options.accept;
-    if (options.json !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${options.at ?? base}${path}`, { method, headers, body: options.json === undefined ? undefined : JSON.stringify(options.json) });
-    const text = await response.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    return { status: response.status, headers: response.headers, body, text };
-  }
+  const client = httpClient(() => base);
+  /** The second gateway, which does not ask for verification. */
+  const relaxed = httpClient(() => relaxedBase);
 
-  function expectProblem(reply: Reply, status: number, code: string): void {
-    expect(reply.status).toBe(status);
-    expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(reply.body).toMatchObject({ status, code, type: `urn:leap:problem:${code}` });
+  /** A call to the gateway that asks for verification; `accept` sets the Accept header. */
+  function call(method: string, path: string, options: { token?: string; json?: unknown; accept?: string } = {}): Promise<Reply> {
+    const { accept, ...rest } = options;
+    return client.call(method, path, { ...rest, headers: accept ? { accept } : undefined });
   }
 
   const login = (email: string, password: string) => call('POST', '/api/v1/auth/login', { json: { email, password } });
@@ -50,15 +29,7 @@ describe('accounts over HTTP: registration, verification, password reset, profil
   }
 
   /** Registers, follows the verification link and signs in. */
-  async function verifiedUser(email: string, extra: Record<string, unknown> = {}): Promise<{ id: string; token: string; sessionId: string }> {
-    const registered = await call('POST', '/api/v1/auth/register', { json: { email, password: PASSWORD, ...extra } });
-    expect(registered.status).toBe(201);
-    const verification = await mail.waitFor({ to: email, subject: 'Confirm your email address' });
-    expect((await fetch(verification.links[0]!)).status).toBe(200);
-    const session = await login(email, PASSWORD);
-    expect(session.status).toBe(200);
-    return { id: registered.body.id, token: session.body.accessToken, sessionId: session.body.sessionId };
-  }
+  const verifiedUser = (email: string, options: { fullName?: string } = {}): Promise<Account> => verifiedUserByMail(client, mail, email, options);
 
   async function userRow(id: string): Promise<{ tokenVersion: number; verified: boolean; role: string }> {
     const rows = await db.query(`SELECT token_version AS "tokenVersion", email_verified_at IS NOT NULL AS verified, role FROM users WHERE id = $1`, [id]);
@@ -78,22 +49,18 @@ describe('accounts over HTTP: registration, verification, password reset, profil
     const relaxedPort = await freePort();
     base = `http://127.0.0.1:${port}`;
     relaxedBase = `http://127.0.0.1:${relaxedPort}`;
-    world = await createServiceWorld('identity', {
-      NODE_ENV: 'test',
-      OUTBOX_POLL_INTERVAL_MS: '200',
-      JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
-      SMTP_URL: mail.url,
-      MAIL_FROM: 'LEAP Test <accounts@leap.test>',
-      ADMIN_EMAILS: 'Boss@Example.org, other-boss@example.org',
-      MAIL_RESEND_COOLDOWN: '60s',
-      PASSWORD_HASH_MEMORY_KIB: '1024',
-      PASSWORD_HASH_PASSES: '1',
-      RATE_LIMIT_ANONYMOUS: '10000',
-    });
-    const gateway = await world.start(gatewayService, { http: true, env: { PORT: String(port), PUBLIC_BASE_URL: base } });
-    db = gateway.app.get(DataSource);
+    world = await createServiceWorld(
+      'identity',
+      gatewayTestEnv({
+        SMTP_URL: mail.url,
+        MAIL_FROM: 'LEAP Test <accounts@leap.test>',
+        ADMIN_EMAILS: 'Boss@Example.org, other-boss@example.org',
+        MAIL_RESEND_COOLDOWN: '60s',
+      }),
+    );
+    ({ db } = await startGateway(world, { port, env: { PUBLIC_BASE_URL: base } }));
     // A second gateway on the same database that does not ask for verification.
-    await world.start(gatewayService, { http: true, env: { PORT: String(relaxedPort), PUBLIC_BASE_URL: relaxedBase, AUTH_REQUIRE_VERIFIED_EMAIL: 'false' } });
+    await startGateway(world, { port: relaxedPort, env: { PUBLIC_BASE_URL: relaxedBase, AUTH_REQUIRE_VERIFIED_EMAIL: 'false' } });
   }, 120_000);
 
   afterAll(async () => {
@@ -342,10 +309,10 @@ describe('accounts over HTTP: registration, verification, password reset, profil
   });
 
   it('verifies at once and mails nothing when the deployment does not require verification', async () => {
-    const registered = await call('POST', '/api/v1/auth/register', { at: relaxedBase, json: { email: 'quick@example.org', password: PASSWORD } });
+    const registered = await relaxed.call('POST', '/api/v1/auth/register', { json: { email: 'quick@example.org', password: PASSWORD } });
     expect(registered.status).toBe(201);
     expect(registered.body).toMatchObject({ email: 'quick@example.org', emailVerified: true });
-    expect((await call('POST', '/api/v1/auth/login', { at: relaxedBase, json: { email: 'quick@example.org', password: PASSWORD } })).status).toBe(200);
+    expect((await relaxed.call('POST', '/api/v1/auth/login', { json: { email: 'quick@example.org', password: PASSWORD } })).status).toBe(200);
     await sleep(300);
     expect(mailsTo('quick@example.org')).toEqual([]);
   });

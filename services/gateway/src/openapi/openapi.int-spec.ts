@@ -3,8 +3,7 @@ import { METHODS } from 'node:http';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
-import { freePort } from '@leap/testing';
-import { gatewayService } from '../service';
+import { gatewayTestEnv, startGateway } from '../testing';
 import { buildOfflineOpenApiDocument } from './offline-document';
 
 type Doc = Record<string, any>;
@@ -69,19 +68,11 @@ describe('the OpenAPI document and reference page', () => {
   let served: Doc;
 
   beforeAll(async () => {
-    const port = await freePort();
-    world = await createServiceWorld('gateway_openapi', {
-      NODE_ENV: 'test',
-      PORT: String(port),
-      JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
-      PASSWORD_HASH_MEMORY_KIB: '1024',
-      PASSWORD_HASH_PASSES: '1',
-      // One anonymous request per operation below must not run into the anonymous budget.
-      RATE_LIMIT_ANONYMOUS: '10000',
-    });
-    const gateway = await world.start(gatewayService, { http: true });
+    // The shared test environment's anonymous budget is large enough for one anonymous request per operation below.
+    world = await createServiceWorld('gateway_openapi', gatewayTestEnv());
+    const gateway = await startGateway(world);
     app = gateway.app as INestApplication;
-    base = `http://127.0.0.1:${port}`;
+    base = gateway.base;
     const response = await fetch(`${base}/api/v1/openapi.json`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);

@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
-import { eventually, freePort, startTcpProxy, type TcpProxy } from '@leap/testing';
-import { gatewayService } from '../service';
+import { eventually, startTcpProxy, type TcpProxy } from '@leap/testing';
+import { expectProblem, gatewayTestEnv, httpClient, signUp as signUpAt, startGateway, type Account, type Reply } from '../testing';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const DAY = 24 * 60 * 60 * 1000;
 const USER_LIMIT = 5;
 const ANONYMOUS_LIMIT = 4;
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: any;
-}
 
 /**
  * Replicas of the gateway share one budget per caller through Redis. Every instance here is a
@@ -26,25 +20,18 @@ describe('rate limits shared across gateway replicas', () => {
   let redis: Redis;
   let proxy: TcpProxy;
   const base: Record<'a' | 'b' | 'c', string> = { a: '', b: '', c: '' };
+  const clients = { a: httpClient(() => base.a), b: httpClient(() => base.b), c: httpClient(() => base.c) };
 
-  async function call(instance: keyof typeof base, method: string, path: string, options: { token?: string; json?: unknown; from?: string } = {}): Promise<Reply> {
-    const headers: Record<string, string> = { 'x-forwarded-for': options.from ?? '10.0.0.1' };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    if (options.json !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${base[instance]}${path}`, { method, headers, body: options.json === undefined ? undefined : JSON.stringify(options.json) });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  /** A call to one replica from a client address (`X-Forwarded-For`, trusted one hop). */
+  function call(instance: keyof typeof base, method: string, path: string, options: { token?: string; json?: unknown; from?: string } = {}): Promise<Reply> {
+    const { from, ...rest } = options;
+    return clients[instance].call(method, path, { ...rest, headers: { 'x-forwarded-for': from ?? '10.0.0.1' } });
   }
 
   /** Registers and signs in through instance A from an address of its own (so sign-ups cost no test's budget). */
-  async function signUp(name: string): Promise<{ id: string; token: string }> {
-    const email = `${name}@example.org`;
+  function signUp(name: string): Promise<Account> {
     const from = `10.1.0.${Math.floor(Math.random() * 250) + 1}`;
-    const registered = await call('a', 'POST', '/api/v1/auth/register', { json: { email, password: 'Correct horse 1' }, from });
-    expect(registered.status).toBe(201);
-    const login = await call('a', 'POST', '/api/v1/auth/login', { json: { email, password: 'Correct horse 1' }, from });
-    expect(login.status).toBe(200);
-    return { id: registered.body.id, token: login.body.accessToken };
+    return signUpAt(clients.a, `${name}@example.org`, { headers: { 'x-forwarded-for': from } });
   }
 
   function counterKey(key: string): string {
@@ -53,9 +40,8 @@ describe('rate limits shared across gateway replicas', () => {
   }
 
   function expectRefused(reply: Reply, limit: number): void {
-    expect(reply.status).toBe(429);
-    expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(reply.body).toMatchObject({ status: 429, code: 'RATE_LIMIT.EXCEEDED', limit, windowSeconds: 86_400 });
+    expectProblem(reply, 429, 'RATE_LIMIT.EXCEEDED');
+    expect(reply.body).toMatchObject({ limit, windowSeconds: 86_400 });
     const retryAfter = Number(reply.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(86_400);
@@ -70,27 +56,24 @@ describe('rate limits shared across gateway replicas', () => {
     // Instance C reaches Redis through a relay that starts cut: Redis is unreachable when it boots.
     proxy = await startTcpProxy({ targetHost: '127.0.0.1', targetPort: 6379 });
     await proxy.cut();
-    world = await createServiceWorld('gateway_rate_limit', {
-      NODE_ENV: 'test',
-      JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
-      AUTH_REQUIRE_VERIFIED_EMAIL: 'false',
-      PASSWORD_HASH_MEMORY_KIB: '1024',
-      PASSWORD_HASH_PASSES: '1',
-      RATE_LIMIT_WINDOW: '24h',
-      RATE_LIMIT_USER: String(USER_LIMIT),
-      RATE_LIMIT_ANONYMOUS: String(ANONYMOUS_LIMIT),
-      TRUST_PROXY_HOPS: '1',
-      REDIS_URL,
-      RATE_LIMIT_REDIS_PREFIX: prefix,
-    });
+    world = await createServiceWorld(
+      'gateway_rate_limit',
+      gatewayTestEnv({
+        AUTH_REQUIRE_VERIFIED_EMAIL: 'false',
+        RATE_LIMIT_WINDOW: '24h',
+        RATE_LIMIT_USER: String(USER_LIMIT),
+        RATE_LIMIT_ANONYMOUS: String(ANONYMOUS_LIMIT),
+        TRUST_PROXY_HOPS: '1',
+        REDIS_URL,
+        RATE_LIMIT_REDIS_PREFIX: prefix,
+      }),
+    );
     for (const [instance, env] of [
       ['a', {}],
       ['b', {}],
       ['c', { REDIS_URL: proxy.url(REDIS_URL) }],
     ] as const) {
-      const port = await freePort();
-      await world.start(gatewayService, { http: true, env: { ...env, PORT: String(port) } });
-      base[instance] = `http://127.0.0.1:${port}`;
+      base[instance] = (await startGateway(world, { env })).base;
     }
   }, 120_000);
 
@@ -104,8 +87,8 @@ describe('rate limits shared across gateway replicas', () => {
     }
   });
 
-  let alice: { id: string; token: string };
-  let bob: { id: string; token: string };
+  let alice: Account;
+  let bob: Account;
 
   it('counts one user across both replicas and refuses the request past the limit', async () => {
     alice = await signUp('alice');

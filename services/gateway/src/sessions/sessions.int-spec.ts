@@ -1,52 +1,16 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
-import { freePort } from '@leap/testing';
-import { gatewayService } from '../service';
+import { expectProblem, gatewayTestEnv, httpClient, markVerified, registerAccount, signIn, startGateway, TEST_PASSWORD as PASSWORD, type Reply } from '../testing';
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: any;
-  /** Set-Cookie lines by cookie name. */
-  setCookies: Record<string, string>;
-}
-
-interface CallOptions {
-  token?: string;
-  json?: unknown;
-  cookies?: Record<string, string>;
-  headers?: Record<string, string>;
-}
-
-const PASSWORD = 'Correct horse 1';
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 
 describe('sessions over HTTP', () => {
   let world: ServiceWorld;
   let db: DataSource;
   let base: string;
-
-  async function call(method: string, path: string, options: CallOptions = {}): Promise<Reply> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    if (options.cookies) headers.cookie = Object.entries(options.cookies).map(([k, v]) => `${k}=${v}`).join('; ');
-    let body: string | undefined;
-    if (options.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.json);
-    }
-    const response = await fetch(`${base}${path}`, { method, headers, body });
-    const text = await response.text();
-    const setCookies: Record<string, string> = {};
-    for (const line of response.headers.getSetCookie()) setCookies[line.slice(0, line.indexOf('='))] = line;
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined, setCookies };
-  }
-
-  function expectProblem(reply: Reply, status: number, code: string): void {
-    expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code });
-    expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  }
+  const client = httpClient(() => base);
+  const { call } = client;
 
   /** The value of a cookie set by a reply. */
   function cookieValue(reply: Reply, name: string): string {
@@ -55,43 +19,23 @@ describe('sessions over HTTP', () => {
     return decodeURIComponent(line!.slice(name.length + 1).split(';')[0]!);
   }
 
-  async function register(email: string): Promise<string> {
-    const reply = await call('POST', '/api/v1/auth/register', { json: { email, password: PASSWORD } });
-    expect(reply.status).toBe(201);
-    return reply.body.id;
-  }
+  const register = (email: string) => registerAccount(client, email);
 
   /** An account whose address is verified (the mail link flow is tested with identity). */
   async function verifiedAccount(email: string): Promise<string> {
     const id = await register(email);
-    await db.query(`UPDATE users SET email_verified_at = now() WHERE id = $1`, [id]);
+    await markVerified(db, id);
     return id;
   }
 
-  async function login(email: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-    const reply = await call('POST', '/api/v1/auth/login', { json: { email, password: PASSWORD, ...extra }, headers });
-    expect(reply.status).toBe(200);
-    return reply.body as { accessToken: string; refreshToken: string; sessionId: string; expiresIn: number; refreshExpiresIn: number };
-  }
+  const login = (email: string, body: Record<string, unknown> = {}, headers: Record<string, string> = {}) => signIn(client, email, { body, headers });
 
   const recordings = (token: string) => call('GET', '/api/v1/recordings', { token });
   const refresh = (refreshToken: string) => call('POST', '/api/v1/auth/refresh', { json: { refreshToken } });
 
   beforeAll(async () => {
-    const port = await freePort();
-    world = await createServiceWorld('sessions', {
-      NODE_ENV: 'test',
-      PORT: String(port),
-      JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
-      AUTH_REQUIRE_VERIFIED_EMAIL: 'true',
-      PASSWORD_HASH_MEMORY_KIB: '1024',
-      PASSWORD_HASH_PASSES: '1',
-      RATE_LIMIT_ANONYMOUS: '100000',
-      RATE_LIMIT_USER: '100000',
-    });
-    const gateway = await world.start(gatewayService, { http: true });
-    db = gateway.app.get(DataSource);
-    base = `http://127.0.0.1:${port}`;
+    world = await createServiceWorld('sessions', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'true' }));
+    ({ db, base } = await startGateway(world));
   }, 120_000);
 
   afterAll(() => world?.close());

@@ -1,0 +1,5 @@
+/** Test support of the gateway's integration specs (never imported by the service itself). */
+export * from './http';
+export * from './accounts';
+export * from './gateway';
+export * from './stand-ins';
