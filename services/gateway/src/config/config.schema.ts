@@ -57,6 +57,11 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
 
   /** How long an `Idempotency-Key` and the answer it produced are kept. */
   IDEMPOTENCY_TTL: field.duration({ min: 60_000 }).default('24h'),
+
+  /** How often ended identity rows (links, cooldowns, sessions, refresh tokens, idempotency keys) are deleted; `0s` turns it off. */
+  AUTH_SWEEP_INTERVAL: field.duration({ min: 0 }).default('1h'),
+  /** How long revoked, used or expired links, sessions and refresh tokens are kept after they end (audit, reuse detection). */
+  AUTH_SWEEP_RETENTION: field.duration({ min: 3_600_000 }).default('7d'),
 });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
