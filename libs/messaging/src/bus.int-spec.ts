@@ -1,11 +1,13 @@
 import { HEADER, toWire } from './envelope';
 import { LeapError } from './errors';
 import type { MessageBus, MessageContext } from './bus';
+import { parkedFailureReport, type ParkedFailure } from './parking';
 import { startTcpProxy } from '@leap/testing';
 import { BusHarness, sleep, waitFor, type TransportKind } from './test-support/harness';
 
 const EVENT = 'test.thing.happened.v1';
 const QUEUE = 'consumer.things';
+const RESULT = 'test.thing-result.v1';
 
 type Thing = { aggregateId: string; seq: number; note?: string };
 
@@ -123,6 +125,112 @@ describe.each(kinds)('message bus over %s', (kind) => {
     await waitFor(() => h.effects('consumer'), (e) => e.some((x) => x.aggregate_id === 'flaky'));
     expect(await consumer.parked(queue)).toHaveLength(0);
     await consumer.stop();
+  });
+
+  async function startListener(queue: string): Promise<{ bus: MessageBus; results: Array<{ aggregateId: string; count: number }> }> {
+    const results: Array<{ aggregateId: string; count: number }> = [];
+    const bus = await h.bus('producer');
+    bus.registerConsumer({ queue, types: [RESULT] });
+    bus.registerHandler({ queue, type: RESULT, handle: async (ctx: MessageContext<{ aggregateId: string; count: number }>) => void results.push(ctx.data) });
+    await bus.start();
+    return { bus, results };
+  }
+
+  it('calls the onParked hook once when the retries run out; what it publishes goes through the outbox, and a replay that succeeds proceeds', async () => {
+    const queue = 'consumer.exhausted';
+    const listener = await startListener('listener.exhausted');
+    let failing = true;
+    const failures: ParkedFailure[] = [];
+    const consumer = await h.bus('consumer');
+    consumer.registerConsumer({ queue, types: [EVENT] });
+    consumer.registerHandler({
+      queue,
+      type: EVENT,
+      name: 'test-handler',
+      handle: async (ctx: MessageContext<Thing>) => {
+        if (failing) throw new LeapError('TEST.DOWNSTREAM_DOWN', 'downstream is down', { retryable: true });
+        await recordEffect(ctx);
+      },
+      onParked: async (ctx: MessageContext<Thing>, failure) => {
+        failures.push(failure);
+        await ctx.publish(RESULT, { aggregateId: ctx.data.aggregateId, count: -1 }, { subject: ctx.data.aggregateId });
+      },
+    });
+    await consumer.start();
+    const ds = await h.dataSource();
+    await ds.transaction((m) => producer.publish(m, EVENT, { aggregateId: 'exhausted', seq: 1 }, { subject: 'exhausted' }));
+
+    const parked = await waitFor(() => consumer.parked(queue), (p) => p.length === 1);
+    expect(parked[0]!.headers[HEADER.faultCode]).toBe('TEST.DOWNSTREAM_DOWN');
+    await waitFor(async () => listener.results, (r) => r.length === 1);
+    await sleep(700);
+    expect(listener.results).toEqual([{ aggregateId: 'exhausted', count: -1 }]);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ code: 'TEST.DOWNSTREAM_DOWN', message: 'downstream is down', retriesExhausted: true, retryCount: 2 });
+    expect(parkedFailureReport('TEST', failures[0]!)).toEqual({
+      code: 'TEST.RETRIES_EXHAUSTED',
+      message: 'Gave up after 2 retry tiers; last error TEST.DOWNSTREAM_DOWN: downstream is down',
+      retryable: false,
+    });
+    const outbox = await ds.query(`SELECT routing_key, aggregate_id FROM consumer.outbox WHERE routing_key = $1`, [RESULT]);
+    expect(outbox).toEqual([{ routing_key: RESULT, aggregate_id: 'exhausted' }]);
+
+    // An operator replays it once the fault is gone: the handler's effect happens, the hook does not run again.
+    failing = false;
+    expect(await consumer.replay(queue)).toBe(1);
+    await waitFor(() => h.effects('consumer'), (e) => e.some((x) => x.aggregate_id === 'exhausted'));
+    await sleep(300);
+    expect(await consumer.parked(queue)).toHaveLength(0);
+    expect(failures).toHaveLength(1);
+    expect(listener.results).toHaveLength(1);
+    await consumer.stop();
+    await listener.bus.stop();
+  });
+
+  it('keeps the message parked and logs the fault when the onParked hook fails; never for a payload that breaks its contract', async () => {
+    const queue = 'consumer.broken-hook';
+    const listener = await startListener('listener.broken-hook');
+    const errors: Array<{ message: string; meta?: Record<string, unknown> }> = [];
+    const logger = { info: () => undefined, warn: () => undefined, error: (message: string, meta?: Record<string, unknown>) => void errors.push({ message, meta }) };
+    let hookCalls = 0;
+    const consumer = await h.bus('consumer', { logger });
+    consumer.registerConsumer({ queue, types: [EVENT] });
+    consumer.registerHandler({
+      queue,
+      type: EVENT,
+      name: 'test-handler',
+      handle: async () => {
+        throw new LeapError('TEST.BAD_INPUT', 'cannot ever work', { retryable: false });
+      },
+      onParked: async (ctx: MessageContext<Thing>) => {
+        hookCalls++;
+        await ctx.publish(RESULT, { aggregateId: ctx.data.aggregateId, count: -1 }, { subject: ctx.data.aggregateId });
+        throw new Error('the hook broke');
+      },
+    });
+    await consumer.start();
+    const ds = await h.dataSource();
+    await ds.transaction((m) => producer.publish(m, EVENT, { aggregateId: 'broken-hook', seq: 1 }, { subject: 'broken-hook' }));
+
+    const parked = await waitFor(() => consumer.parked(queue), (p) => p.length === 1);
+    expect(parked[0]!.headers[HEADER.faultCode]).toBe('TEST.BAD_INPUT');
+    const logged = await waitFor(async () => errors.filter((e) => e.message === 'Parked-message hook failed; the message stays parked'), (l) => l.length === 1);
+    expect(logged[0]!.meta).toMatchObject({ messageId: parked[0]!.messageId, queue, type: EVENT, handler: 'test-handler', error: 'the hook broke' });
+
+    // A message that breaks its contract is parked without reaching the handler or its hook.
+    const envelope = producer.envelope(EVENT, { aggregateId: 'broken-hook-invalid', seq: 1 });
+    await producer.transport.publish('test.events', EVENT, toWire({ ...envelope, data: { aggregateId: 'broken-hook-invalid', seq: 'x' } }));
+    await waitFor(() => consumer.parked(queue), (p) => p.length === 2);
+
+    await sleep(700);
+    expect(hookCalls).toBe(1);
+    expect(await consumer.parked(queue)).toHaveLength(2);
+    expect(await producer.transport.depth(queue)).toBe(0);
+    // The hook's transaction rolled back: what it published never left.
+    expect(listener.results).toEqual([]);
+    expect(await ds.query(`SELECT 1 FROM consumer.outbox WHERE aggregate_id = 'broken-hook'`)).toEqual([]);
+    await consumer.stop();
+    await listener.bus.stop();
   });
 
   it('parks an invalid payload at once, without retries', async () => {

@@ -13,6 +13,7 @@ import {
 import { KeyedExecutor } from './keyed-executor';
 import { silentLogger, type MessagingLogger } from './logger';
 import { OutboxRelay, OutboxWriter, type OutboxEntry } from './outbox/outbox';
+import { parkedFailure, type ParkedFailure } from './parking';
 import { queueNames, type Delivery, type ExchangeSpec, type QueueSpec, type Subscription, type Topology, type Transport } from './transport';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -34,6 +35,15 @@ export interface HandlerSpec<T = any> {
   handle(ctx: MessageContext<T>): Promise<unknown>;
   /** Name used in logs and fault headers. */
   name?: string;
+  /**
+   * Runs right after the message is parked because `handle` kept failing (its retries ran out,
+   * or it threw an error that is not retryable); never for malformed, unknown or invalid
+   * messages. It runs in a transaction of its own, with the message's context, so what it
+   * publishes goes through the outbox: the place to tell the rest of the platform that the work
+   * will not happen. It runs at most once per message id; if it fails, the failure is logged and
+   * the message stays parked.
+   */
+  onParked?(ctx: MessageContext<T>, failure: ParkedFailure): Promise<unknown>;
 }
 
 export interface PublishOptions {
@@ -456,22 +466,53 @@ export class MessageBus {
       };
       return this.settle(delivery, () => this.options.transport.delay(consumer.queue, delayMs, next));
     }
-    return this.settle(delivery, () => this.park({ ...base, error: lastError, consumer: consumerName }));
+    return this.settle(delivery, async () => {
+      await this.park({ ...base, error: lastError, consumer: consumerName });
+      await this.afterParked(handler, envelope, info, parkedFailure(lastError, retryCount));
+    });
+  }
+
+  /**
+   * Runs the handler's `onParked` hook in its own transaction. Never throws: the message is
+   * parked already, and a failing hook must neither lose it nor send it round again. The inbox
+   * (under the parking lot's name) makes a redelivery of the same message skip the hook.
+   */
+  private async afterParked(handler: HandlerSpec, envelope: Envelope, info: DeliveryInfo, failure: ParkedFailure): Promise<void> {
+    const hook = handler.onParked;
+    if (!hook) return;
+    const meta = { messageId: envelope.id, type: envelope.type, queue: info.queue, handler: handler.name };
+    try {
+      await this.options.dataSource.transaction(async (manager) => {
+        if (!(await this.claim(manager, envelope, queueNames.error(info.queue)))) {
+          this.logger.info('Parked-message hook already ran for this message', meta);
+          return;
+        }
+        await hook.call(handler, new MessageContext(envelope, info, manager, this), failure);
+      });
+    } catch (error) {
+      this.logger.error('Parked-message hook failed; the message stays parked', {
+        ...meta,
+        code: errorCode(error),
+        error: (error as Error)?.message ?? String(error),
+      });
+    }
+  }
+
+  /** Records the message in the inbox under `consumer`; false when it was there already. */
+  private async claim(manager: EntityManager, envelope: Envelope, consumer: string): Promise<boolean> {
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO "${this.options.schema}".inbox (message_id, consumer, message_type) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING RETURNING message_id`,
+      [envelope.id, consumer, envelope.type],
+    );
+    return inserted.length > 0;
   }
 
   private async invoke(def: MessageDefinition, handler: HandlerSpec, envelope: Envelope, info: DeliveryInfo): Promise<unknown> {
-    const { dataSource, schema } = this.options;
-    return dataSource.transaction(async (manager) => {
-      if (def.kind !== 'query') {
-        const inserted: unknown[] = await manager.query(
-          `INSERT INTO "${schema}".inbox (message_id, consumer, message_type) VALUES ($1, $2, $3)
-           ON CONFLICT DO NOTHING RETURNING message_id`,
-          [envelope.id, info.queue, envelope.type],
-        );
-        if (inserted.length === 0) {
-          this.logger.info('Duplicate message ignored', { messageId: envelope.id, type: envelope.type, queue: info.queue });
-          return undefined;
-        }
+    return this.options.dataSource.transaction(async (manager) => {
+      if (def.kind !== 'query' && !(await this.claim(manager, envelope, info.queue))) {
+        this.logger.info('Duplicate message ignored', { messageId: envelope.id, type: envelope.type, queue: info.queue });
+        return undefined;
       }
       const ctx = new MessageContext(envelope, info, manager, this);
       return handler.handle(ctx);

@@ -11,3 +11,4 @@ export * from './nest/message-handler.decorator';
 export * from './nest/messaging.module';
 export * from './transports/amqp/definitions';
 export * from './transports/postgres';
+export * from './parking';

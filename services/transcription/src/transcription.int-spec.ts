@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -16,12 +16,13 @@ import {
   type TopicsExtracted,
   type TranscriptionFailed,
 } from '@leap/contracts';
-import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
+import { HEADER, MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
 import { OBJECT_STORE, type ServiceDefinition } from '@leap/platform';
 import { storageKeys, type ObjectStore } from '@leap/storage-client';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually } from '@leap/testing';
 import { transcriptionService } from './service';
+import { SUBTITLES_QUEUE } from './subtitles/subtitles.consumer';
 import type { MasterTranscript } from './transcript/master-transcript';
 import type { TopicsDocument } from './topics/topics-document';
 
@@ -85,6 +86,7 @@ describe('the transcription service', () => {
   let work: string;
   let store: ObjectStore;
   let bus: MessageBus;
+  let transcriptionBus: MessageBus;
   let sender: DataSource;
   let counter = 0;
 
@@ -105,6 +107,7 @@ describe('the transcription service', () => {
     work = await world.tempDir('transcription-fixtures');
     const transcription = await world.start(transcriptionService);
     store = transcription.app.get<ObjectStore>(OBJECT_STORE);
+    transcriptionBus = transcription.app.get(MessageBus);
     const ingest = await world.start(ingestStandIn);
     bus = ingest.app.get(MessageBus);
     sender = ingest.app.get(DataSource);
@@ -244,4 +247,42 @@ describe('the transcription service', () => {
     expect(await store.exists(storageKeys.topics(USER, recording))).toBe(false);
     expect(await store.exists(storageKeys.subtitles(USER, recording, 'srt'))).toBe(false);
   }, 120_000);
+
+  it('reports a command whose retries ran out as a failed stage, and a replay once the store is back proceeds', async () => {
+    const recording = recordingId();
+    const key = storageKeys.masterTranscript(USER, recording);
+    // A folder where the transcript should be: every read fails with TRANSCRIPTION.STORAGE_UNAVAILABLE (retryable).
+    const blocker = join(world.storageRoot, ...key.split('/'));
+    await mkdir(blocker, { recursive: true });
+    const transcript: ObjectRef = { key, sizeBytes: '200', kind: ObjectKind.TRANSCRIPT };
+    await send(T.GenerateSubtitles, { recordingId: recording, userId: USER, transcript });
+
+    const [failed] = await eventually(() => {
+      const events = eventsOf<TranscriptionFailed>(T.TranscriptionFailed, recording);
+      expect(events).toHaveLength(1);
+      return events;
+    }, { timeoutMs: 30_000 });
+    expect(failed).toMatchObject({
+      recordingId: recording,
+      userId: USER,
+      stage: PipelineStage.GENERATE_SUBTITLES,
+      error: { code: 'TRANSCRIPTION.RETRIES_EXHAUSTED', retryable: false },
+    });
+    // The world retries through one 100 ms tier.
+    expect(failed!.error.message).toMatch(/^Gave up after 1 retry tier; last error TRANSCRIPTION.STORAGE_UNAVAILABLE: The object store failed on /);
+    const parked = await transcriptionBus.parked(SUBTITLES_QUEUE);
+    expect(parked.map((m) => [m.headers[HEADER.faultCode], JSON.parse(m.body.toString()).recordingId])).toEqual([
+      ['TRANSCRIPTION.STORAGE_UNAVAILABLE', recording],
+    ]);
+
+    // The store is back and holds the transcript: the replayed command succeeds (ingest then sees a failure followed by a completion).
+    await rm(blocker, { recursive: true });
+    const master = { version: 1, language: 'en', provider: 'test', model: 'test', durationSeconds: 2, words: [], segments: [{ start: 0, end: 2, text: 'Hello students.' }], stats: { wordCount: 0 } };
+    await store.put(key, JSON.stringify(master), { contentType: 'application/json' });
+    expect(await transcriptionBus.replay(SUBTITLES_QUEUE)).toBe(1);
+    await eventually(() => expect(eventsOf<SubtitlesGenerated>(T.SubtitlesGenerated, recording)).toHaveLength(1), { timeoutMs: 30_000 });
+    expect((await store.getBuffer(storageKeys.subtitles(USER, recording, 'srt'))).toString('utf8')).toContain('Hello students.');
+    expect(eventsOf(T.TranscriptionFailed, recording)).toHaveLength(1);
+    expect(await transcriptionBus.parked(SUBTITLES_QUEUE)).toEqual([]);
+  }, 60_000);
 });

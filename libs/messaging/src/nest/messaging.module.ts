@@ -10,7 +10,8 @@ import {
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { MessageBus, type ConsumerSpec, type MessageBusOptions } from '../bus';
-import { MESSAGE_HANDLER_METADATA, type MessageHandlerMetadata } from './message-handler.decorator';
+import { MessagingConfigurationError } from '../errors';
+import { MESSAGE_HANDLER_METADATA, type MessageHandlerMetadata, type ParkedHook } from './message-handler.decorator';
 
 export const MESSAGING_CONSUMERS = Symbol('leap:messaging-consumers');
 
@@ -22,6 +23,16 @@ export interface MessagingModuleOptions {
   consumers: ConsumerSpec[];
   /** Start consuming at application bootstrap (default true). */
   autoStart?: boolean;
+}
+
+/** The provider's method a handler's `onParked` names, bound to the provider; a boot error when there is none. */
+function parkedHook(instance: Record<string, unknown>, meta: MessageHandlerMetadata, handlerName: string): ParkedHook | undefined {
+  if (meta.onParked === undefined) return undefined;
+  const hook = instance[meta.onParked];
+  if (typeof hook !== 'function') {
+    throw new MessagingConfigurationError(`${handlerName} names onParked "${meta.onParked}", which is not a method of its provider`);
+  }
+  return (hook as ParkedHook).bind(instance);
 }
 
 /** Finds `@MessageHandler` methods, registers them, starts the bus, and stops it at shutdown. */
@@ -46,8 +57,9 @@ export class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplica
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const meta = this.reflector.get<MessageHandlerMetadata | undefined>(MESSAGE_HANDLER_METADATA, prototype[method]);
         if (!meta) continue;
+        const name = `${prototype.constructor.name}.${method}`;
         const fn = (instance[method] as (...args: unknown[]) => Promise<unknown>).bind(instance);
-        this.bus.registerHandler({ queue: meta.queue, type: meta.type, handle: fn, name: `${prototype.constructor.name}.${method}` });
+        this.bus.registerHandler({ queue: meta.queue, type: meta.type, handle: fn, name, onParked: parkedHook(instance, meta, name) });
       }
     }
     if (this.autoStart) await this.bus.start();

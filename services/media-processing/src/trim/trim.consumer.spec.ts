@@ -79,6 +79,30 @@ describe('TrimConsumer', () => {
     await expect(consumer.handle(ctx)).rejects.toBe(error);
     expect(published).toEqual([]);
   });
+
+  it('publishes media.processing.failed.v1 with MEDIA.RETRIES_EXHAUSTED once the command is parked', async () => {
+    const { consumer, ctx, published } = harness(async () => {
+      throw new Error('unexpected call');
+    });
+    const error = new LeapError('MEDIA.STORAGE_UNAVAILABLE', 'The object store failed', { retryable: true });
+    await consumer.parked(ctx, { error, code: error.code, message: error.message, retriesExhausted: true, retryCount: 2 });
+    expect(published).toEqual([
+      {
+        type: MessageTypes.media.MediaProcessingFailed,
+        data: {
+          recordingId: 'rec-1',
+          userId: 'user-1',
+          stage: PipelineStage.TRIM,
+          error: {
+            code: 'MEDIA.RETRIES_EXHAUSTED',
+            message: 'Gave up after 2 retry tiers; last error MEDIA.STORAGE_UNAVAILABLE: The object store failed',
+            retryable: false,
+          },
+        },
+        options: { subject: 'rec-1', tenant: 'user-1' },
+      },
+    ]);
+  });
 });
 
 describe('TrimService.settingsFor', () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MessageTypes, PipelineStage, type MediaProcessingFailed, type MediaProgress, type TrimRecording } from '@leap/contracts';
-import { LeapError, MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
+import { MessageTypes, PipelineStage, type Failure, type MediaProcessingFailed, type MediaProgress, type TrimRecording } from '@leap/contracts';
+import { LeapError, MessageBus, MessageHandler, parkedFailureReport, type MessageContext, type ParkedFailure } from '@leap/messaging';
 import { SERVICE_LOGGER } from '@leap/platform';
 import type { Logger } from 'winston';
 import { TrimService } from './trim.service';
@@ -11,7 +11,8 @@ export const TRIM_QUEUE = 'media.trim';
  * `media.recording.trim.v1` → `media.recording.trimmed.v1`. A non-retryable failure (bad source,
  * no audio, a missing tool) becomes `media.processing.failed.v1` with its code, so the pipeline
  * learns why the stage failed; anything else (the object store unreachable) is thrown for the
- * retry tiers.
+ * retry tiers. When those run out too and the command is parked, the same event says
+ * `MEDIA.RETRIES_EXHAUSTED`.
  */
 @Injectable()
 export class TrimConsumer {
@@ -21,7 +22,7 @@ export class TrimConsumer {
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
 
-  @MessageHandler(MessageTypes.media.TrimRecording, { queue: TRIM_QUEUE })
+  @MessageHandler(MessageTypes.media.TrimRecording, { queue: TRIM_QUEUE, onParked: 'parked' })
   async handle(ctx: MessageContext<TrimRecording>): Promise<void> {
     const { recordingId, userId } = ctx.data;
     const subject = recordingId;
@@ -36,15 +37,20 @@ export class TrimConsumer {
       await ctx.publish(MessageTypes.media.RecordingTrimmed, trimmed, { subject, tenant: userId });
     } catch (error) {
       if (!(error instanceof LeapError) || error.retryable) throw error;
-      this.logger.warn(`trim failed for recording ${recordingId}: ${error.code} ${error.message}`, { recordingId, code: error.code });
-      const failed: MediaProcessingFailed = {
-        recordingId,
-        userId,
-        stage: PipelineStage.TRIM,
-        error: { code: error.code, message: error.message, retryable: false },
-      };
-      await ctx.publish(MessageTypes.media.MediaProcessingFailed, failed, { subject, tenant: userId });
+      await this.fail(ctx, { code: error.code, message: error.message, retryable: false });
     }
+  }
+
+  /** The trim command was parked (its retries ran out): the pipeline learns the stage failed. */
+  async parked(ctx: MessageContext<TrimRecording>, failure: ParkedFailure): Promise<void> {
+    await this.fail(ctx, parkedFailureReport('MEDIA', failure));
+  }
+
+  private async fail(ctx: MessageContext<TrimRecording>, error: Failure): Promise<void> {
+    const { recordingId, userId } = ctx.data;
+    this.logger.warn(`trim failed for recording ${recordingId}: ${error.code} ${error.message}`, { recordingId, code: error.code });
+    const failed: MediaProcessingFailed = { recordingId, userId, stage: PipelineStage.TRIM, error };
+    await ctx.publish(MessageTypes.media.MediaProcessingFailed, failed, { subject: recordingId, tenant: userId });
   }
 
   /** Best effort: a lost progress tick is harmless, so it never fails the job. */

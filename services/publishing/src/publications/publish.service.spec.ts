@@ -63,6 +63,19 @@ describe('PublishService', () => {
     await expect(transient.service.publish(tx, command)).rejects.toThrow('no space left');
     expect(transient.recorded).toEqual([]);
   });
+
+  it('records a command parked after its retries as failed with PUBLISHING.RETRIES_EXHAUSTED', async () => {
+    const { service, recorded } = setup({});
+    const failure = { error: new Error('no space left'), code: 'Error', message: 'no space left', retriesExhausted: true, retryCount: 3 };
+    expect(await service.parked(tx, command, failure)).toEqual({
+      recordingId: 'r1',
+      userId: 'u1',
+      targetId: 't1',
+      platform: Platform.LOCAL,
+      error: { code: 'PUBLISHING.RETRIES_EXHAUSTED', message: 'Gave up after 3 retry tiers; last error Error: no space left', retryable: false },
+    });
+    expect(recorded).toEqual([expect.objectContaining({ status: 'FAILED', errorCode: 'PUBLISHING.RETRIES_EXHAUSTED' })]);
+  });
 });
 
 describe('exportFileName', () => {

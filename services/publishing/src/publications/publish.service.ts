@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Platform, type PublishingFailed, type PublishRecording, type RecordingPublished } from '@leap/contracts';
-import { LeapError } from '@leap/messaging';
+import { Platform, type Failure, type PublishingFailed, type PublishRecording, type RecordingPublished } from '@leap/contracts';
+import { LeapError, parkedFailureReport, type ParkedFailure } from '@leap/messaging';
 import { LocalExportService } from '../local-export/local-export.service';
 import { PublicationsRepository, type Transaction } from './publications.repository';
 
@@ -9,7 +9,8 @@ export type PublishOutcome = { published: RecordingPublished; failed?: undefined
 /**
  * Publishes a recording to one output target and records the outcome. A failure that trying
  * again cannot fix (bad input, a platform not available) becomes `publishing.failed.v1`; any
- * other error is thrown, so the message goes through the retry tiers.
+ * other error is thrown, so the message goes through the retry tiers; once those run out and the
+ * command is parked, `parked` records it as failed with `PUBLISHING.RETRIES_EXHAUSTED`.
  */
 @Injectable()
 export class PublishService {
@@ -40,17 +41,27 @@ export class PublishService {
       return { published: { recordingId, userId, targetId, platform, location: exported.location, externalId, publishedAt: publishedAt.toISOString() } };
     } catch (error) {
       if (!(error instanceof LeapError) || error.retryable) throw error;
-      await this.publications.record(tx, {
-        recordingId,
-        targetId,
-        userId,
-        platform: platformName(platform),
-        status: 'FAILED',
-        errorCode: error.code,
-        errorMessage: error.message,
-      });
-      return { failed: { recordingId, userId, targetId, platform, error: { code: error.code, message: error.message, retryable: false } } };
+      return { failed: await this.recordFailure(tx, command, { code: error.code, message: error.message, retryable: false }) };
     }
+  }
+
+  /** The publish command was parked after its retries ran out: the publication failed. */
+  parked(tx: Transaction, command: PublishRecording, failure: ParkedFailure): Promise<PublishingFailed> {
+    return this.recordFailure(tx, command, parkedFailureReport('PUBLISHING', failure));
+  }
+
+  private async recordFailure(tx: Transaction, command: PublishRecording, error: Failure): Promise<PublishingFailed> {
+    const { recordingId, userId, targetId, platform } = command;
+    await this.publications.record(tx, {
+      recordingId,
+      targetId,
+      userId,
+      platform: platformName(platform),
+      status: 'FAILED',
+      errorCode: error.code,
+      errorMessage: error.message,
+    });
+    return { recordingId, userId, targetId, platform, error };
   }
 }
 

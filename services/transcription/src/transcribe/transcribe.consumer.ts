@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MessageTypes, PipelineStage, type RecordingTranscribed, type TranscribeRecording } from '@leap/contracts';
-import { MessageHandler, type MessageContext } from '@leap/messaging';
+import { MessageHandler, type MessageContext, type ParkedFailure } from '@leap/messaging';
 import { SERVICE_LOGGER } from '@leap/platform';
 import type { Logger } from 'winston';
-import { runStage } from '../stage-failure';
+import { runStage, stageParked } from '../stage-failure';
 import { TranscribeService } from './transcribe.service';
 
 export const TRANSCRIBE_QUEUE = 'transcription.transcribe';
@@ -15,7 +15,7 @@ export class TranscribeConsumer {
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
 
-  @MessageHandler(MessageTypes.transcription.TranscribeRecording, { queue: TRANSCRIBE_QUEUE })
+  @MessageHandler(MessageTypes.transcription.TranscribeRecording, { queue: TRANSCRIBE_QUEUE, onParked: 'parked' })
   async handle(ctx: MessageContext<TranscribeRecording>): Promise<void> {
     await runStage(ctx, PipelineStage.TRANSCRIBE, this.logger, async () => {
       const { master, ref } = await this.transcribe.transcribe(ctx.data);
@@ -29,5 +29,10 @@ export class TranscribeConsumer {
       };
       await ctx.publish(MessageTypes.transcription.RecordingTranscribed, event, { subject: ctx.data.recordingId });
     });
+  }
+
+  /** Its retries ran out and the command is parked: the pipeline learns the stage failed. */
+  async parked(ctx: MessageContext<TranscribeRecording>, failure: ParkedFailure): Promise<void> {
+    await stageParked(ctx, PipelineStage.TRANSCRIBE, this.logger, failure);
   }
 }
