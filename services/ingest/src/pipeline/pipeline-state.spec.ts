@@ -1,4 +1,4 @@
-import { deriveStatus, isPipelineComplete, stagesToStart, type StageSnapshot, type StageState } from './pipeline-state';
+import { acceptsResult, deriveStatus, isPipelineComplete, stagesToStart, type StageSnapshot, type StageState } from './pipeline-state';
 
 type Plan = Partial<Record<'DOWNLOAD' | 'TRIM' | 'TRANSCRIBE' | 'EXTRACT_TOPICS' | 'GENERATE_SUBTITLES', StageState>> & { uploads?: Record<string, StageState> };
 
@@ -107,5 +107,20 @@ describe('the recording status derived from its stages', () => {
     expect(isPipelineComplete(stages({ ...all, uploads: { local: 'COMPLETED' } }))).toBe(true);
     expect(isPipelineComplete(stages({ ...all, uploads: { local: 'FAILED' } }))).toBe(false);
     expect(isPipelineComplete(stages(all))).toBe(false);
+  });
+});
+
+describe('which results a stage takes', () => {
+  const stage = (status: StageSnapshot['status']): StageSnapshot => ({ stage: 'TRIM', target: '', status });
+
+  it('takes either result while running, a late success after a failure, and nothing otherwise', () => {
+    expect(acceptsResult(stage('IN_PROGRESS'), 'completed')).toBe(true);
+    expect(acceptsResult(stage('IN_PROGRESS'), 'failed')).toBe(true);
+    expect(acceptsResult(stage('FAILED'), 'completed')).toBe(true);
+    expect(acceptsResult(stage('FAILED'), 'failed')).toBe(false);
+    for (const status of ['PENDING', 'COMPLETED', 'SKIPPED'] as const) {
+      expect([acceptsResult(stage(status), 'completed'), acceptsResult(stage(status), 'failed')]).toEqual([false, false]);
+    }
+    expect(acceptsResult(undefined, 'completed')).toBe(false);
   });
 });

@@ -103,7 +103,12 @@ export function isPipelineComplete(stages: readonly StageSnapshot[]): boolean {
   return stages.length > 0 && stages.every((s) => isFinished(s.status));
 }
 
-/** Whether a result event for this stage may be applied: only a stage that is running takes one. */
-export function acceptsResult(stage: StageSnapshot | undefined): boolean {
-  return stage?.status === 'IN_PROGRESS';
+/**
+ * Whether a result event for this stage may be applied. A running stage takes either result. A
+ * failed stage takes a success too: its work was parked after its retries and an operator replayed
+ * it once the cause was fixed, so the recording recovers instead of staying failed.
+ */
+export function acceptsResult(stage: StageSnapshot | undefined, result: 'completed' | 'failed'): boolean {
+  if (stage?.status === 'IN_PROGRESS') return true;
+  return result === 'completed' && stage?.status === 'FAILED';
 }

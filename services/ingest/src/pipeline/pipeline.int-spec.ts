@@ -311,6 +311,54 @@ describe('the ingest pipeline process manager', () => {
     expect(commandTypesOf(cmd.recordingId)).toEqual([MESSAGE_TYPES.media.TrimRecording]);
   });
 
+  it('recovers a recording whose failed stage succeeds after all (its parked work was replayed), and goes on to READY', async () => {
+    const cmd = upload(FAIL_TRIM);
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
+    await eventually(() => expect(statusesOf(cmd.recordingId).at(-1)?.failed).toBe(true), { timeoutMs: 60_000, intervalMs: 100 });
+    expect(latestStages(cmd.recordingId).get('PIPELINE_STAGE_TRIM')).toMatchObject({ status: 'STAGE_STATUS_FAILED', attempt: 1 });
+
+    // The trim command was replayed from the parking lot after the fault was fixed, and succeeded.
+    const { recordingId, userId } = cmd;
+    await dataSource.transaction((m) =>
+      bus.publish(m, MESSAGE_TYPES.media.RecordingTrimmed, {
+        recordingId,
+        userId,
+        video: ref(storageKeys.video(userId, recordingId, 'mp4'), ObjectKind.VIDEO),
+        audio: ref(storageKeys.audio(userId, recordingId), ObjectKind.AUDIO),
+        sourceDurationSeconds: 60,
+        trimmedDurationSeconds: 50,
+      }, { subject: recordingId, tenant: userId }),
+    );
+
+    await eventually(() => expect(statusesOf(recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+    const final = statusesOf(recordingId).at(-1)!;
+    expect(final.failed).toBe(false);
+    expect(final.failedStage ?? 'PIPELINE_STAGE_UNSPECIFIED').toBe('PIPELINE_STAGE_UNSPECIFIED');
+    // A second attempt, so every reader (the gateway's read model) moves the stage forward.
+    expect(latestStages(recordingId).get('PIPELINE_STAGE_TRIM')).toMatchObject({ status: 'STAGE_STATUS_COMPLETED', attempt: 2 });
+    expect(commandTypesOf(recordingId)).toEqual([
+      MESSAGE_TYPES.media.TrimRecording,
+      MESSAGE_TYPES.transcription.TranscribeRecording,
+      MESSAGE_TYPES.transcription.ExtractTopics,
+      MESSAGE_TYPES.transcription.GenerateSubtitles,
+      MESSAGE_TYPES.publishing.PublishRecording,
+    ]);
+
+    // A late failure report of a stage that has completed changes nothing.
+    await dataSource.transaction((m) =>
+      bus.publish(m, MESSAGE_TYPES.media.MediaProcessingFailed, {
+        recordingId,
+        userId,
+        stage: 'PIPELINE_STAGE_TRIM',
+        error: { code: 'MEDIA.CORRUPT_INPUT', message: 'late duplicate' },
+      }, { subject: recordingId, tenant: userId }),
+    );
+    const later = upload('Lecture after a late failure report');
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, later);
+    await eventually(() => expect(statusesOf(later.recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+    expect(statusesOf(recordingId).at(-1)).toMatchObject({ status: 'RECORDING_STATUS_READY', failed: false });
+  });
+
   it('deletes a recording: publishes the deletion and has storage remove its objects; another user cannot', async () => {
     const cmd = upload('Lecture to delete');
     await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);

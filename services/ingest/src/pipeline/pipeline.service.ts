@@ -129,14 +129,19 @@ export class PipelineService {
     await this.advance(tx, recording, stages, new Set(stages.filter((s) => s.stage === 'DOWNLOAD')), recording.status, recording.failed);
   }
 
-  /** A stage finished: record it and its artifacts, then start whatever may start next. */
+  /**
+   * A stage finished: record it and its artifacts, then start whatever may start next. A stage
+   * that had failed and now succeeds (its parked work was replayed) counts as another attempt, and
+   * the recording's failure is lifted when no other stage has failed, so the pipeline goes on.
+   */
   async completeStage(tx: PipelineTx, ref: StageRef, artifacts: RecordingArtifacts = {}, details: Record<string, unknown> = {}): Promise<void> {
-    const loaded = await this.load(tx, ref);
+    const loaded = await this.load(tx, ref, 'completed');
     if (!loaded) return;
     const { recording, stages, stage } = loaded;
     const before = recording.status;
     const failedBefore = recording.failed;
     const now = this.clock.now();
+    if (stage.status === 'FAILED') this.recover(recording, stages, stage);
     stage.status = 'COMPLETED';
     stage.finishedAt = now;
     stage.details = { ...stage.details, ...details };
@@ -147,7 +152,7 @@ export class PipelineService {
 
   /** A stage failed after its retries: mark it, flag the recording, start nothing more. */
   async failStage(tx: PipelineTx, ref: StageRef, error: Failure): Promise<void> {
-    const loaded = await this.load(tx, ref);
+    const loaded = await this.load(tx, ref, 'failed');
     if (!loaded) return;
     const { recording, stages, stage } = loaded;
     const before = recording.status;
@@ -187,8 +192,22 @@ export class PipelineService {
     await tx.send(MESSAGE_TYPES.storage.DeleteRecordingObjects, objects, opts(recording));
   }
 
+  /** A failed stage succeeded after all: a new attempt, and the recording's failure lifted unless another stage failed. */
+  private recover(recording: RecordingEntity, stages: RecordingStageEntity[], stage: RecordingStageEntity): void {
+    this.logger.info('A failed stage succeeded after all; the recording recovers', { recordingId: recording.id, stage: stage.stage, target: stage.target });
+    stage.attempt += 1;
+    stage.errorCode = null;
+    stage.errorMessage = null;
+    if (stages.some((s) => s !== stage && s.status === 'FAILED')) return;
+    recording.failed = false;
+    recording.failedStage = null;
+    recording.failureCode = null;
+    recording.failureReason = null;
+    recording.failedAt = null;
+  }
+
   /** The recording (locked) and the stage a result is about, or undefined when the result does not apply. */
-  private async load(tx: PipelineTx, ref: StageRef) {
+  private async load(tx: PipelineTx, ref: StageRef, result: 'completed' | 'failed') {
     const recording = await this.recordings.lock(tx.manager, ref.recordingId);
     const target = ref.stage === 'UPLOAD' ? (ref.target ?? '') : '';
     const meta = { recordingId: ref.recordingId, stage: ref.stage, target };
@@ -202,7 +221,7 @@ export class PipelineService {
     }
     const stages = await this.recordings.stages(tx.manager, recording.id);
     const stage = stages.find((s) => s.stage === ref.stage && s.target === target);
-    if (!stage || !acceptsResult(stage)) {
+    if (!stage || !acceptsResult(stage, result)) {
       this.logger.info('Stage result ignored: the stage is not running', { ...meta, status: stage?.status ?? 'not planned' });
       return undefined;
     }
