@@ -2,6 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import type { Logger } from 'winston';
+import { createMemoryTransport } from '@leap/logging';
+import { SERVICE_LOGGER } from '@leap/platform';
 import { MessageBus } from '@leap/messaging';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
@@ -36,6 +39,7 @@ describe('the gateway over HTTP', () => {
   let ingestBus: MessageBus;
   let ingestDb: DataSource;
   let mail: MailCatcher;
+  const accessLog = createMemoryTransport();
 
   const client = httpClient(() => base);
   const { call } = client;
@@ -59,7 +63,13 @@ describe('the gateway over HTTP', () => {
     const ingest = await world.start(ingestProbe);
     ingestBus = ingest.app.get(MessageBus);
     ingestDb = ingest.app.get(DataSource);
-    ({ base } = await startGateway(world, { port, env: { UPLOAD_MAX_BYTES: String(mp4.length + 1024) } }));
+    const gateway = await startGateway(world, { port, env: { UPLOAD_MAX_BYTES: String(mp4.length + 1024) } });
+    base = gateway.base;
+    // Keep the console as quiet as the test world has it, and collect info lines in memory.
+    const logger = gateway.app.get<Logger>(SERVICE_LOGGER);
+    for (const transport of logger.transports) transport.level ??= logger.level;
+    logger.level = 'info';
+    logger.add(accessLog.transport);
   }, 120_000);
 
   afterAll(async () => {
@@ -111,6 +121,13 @@ describe('the gateway over HTTP', () => {
     });
     expect(reply.status).toBe(202);
     expect(reply.headers.get('x-request-id')).toBe('upload-request-7');
+    // One access line per request, with its ids, and never the query string.
+    const line = await eventually(() => {
+      const found = accessLog.entries().find((e) => e.requestId === 'upload-request-7');
+      expect(found).toBeDefined();
+      return found!;
+    });
+    expect(line).toMatchObject({ level: 'info', message: expect.stringMatching(/^POST \/api\/v1\/recordings 202 [\d.]+ms$/), userId: alice.id, http: { method: 'POST', path: '/api/v1/recordings', status: 202 } });
     expect(reply.body).toMatchObject({ title: 'Graphs, part 1', status: 'INITIALIZED', failed: false, sizeBytes: mp4.length, contentType: 'video/mp4' });
     uploadedId = reply.body.id;
     expect(reply.headers.get('location')).toBe(`/api/v1/recordings/${uploadedId}`);
