@@ -76,7 +76,7 @@ describe('the OpenAPI document and reference page', () => {
     const response = await fetch(`${base}/api/v1/openapi.json`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(response.headers.get('x-request-id')).toBeTruthy();
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
     expect(response.headers.get('ratelimit-limit')).toBeNull();
     served = (await response.json()) as Doc;
   }, 120_000);
