@@ -42,25 +42,16 @@ export class AccessGuard implements CanActivate {
     const limitClass = meta<RateLimitClass>(RATE_LIMIT_CLASS) ?? 'api';
 
     let principal: Principal | undefined;
+    let refused: unknown;
     try {
       principal = await this.authenticate(request);
     } catch (error) {
-      // A bad credential still costs the caller's address, so guessing tokens is throttled too.
-      if (limitClass !== 'none') await this.limit(response, `ip:${this.address(request)}`, this.config.RATE_LIMIT_ANONYMOUS);
-      if (!isPublic) throw error;
+      refused = error;
     }
-    if (!principal && !isPublic) {
-      if (limitClass !== 'none') await this.limit(response, `ip:${this.address(request)}`, this.config.RATE_LIMIT_ANONYMOUS);
-      throw unauthenticated();
-    }
-
-    if (limitClass === 'credentials' || (limitClass === 'api' && !principal)) {
-      await this.limit(response, `ip:${this.address(request)}`, this.config.RATE_LIMIT_ANONYMOUS);
-    } else if (limitClass === 'api' && principal) {
-      const credential = principal.credential;
-      if (credential.kind === 'api-key') await this.limit(response, `key:${credential.keyId}`, this.config.RATE_LIMIT_API_KEY);
-      else await this.limit(response, `user:${principal.userId}`, this.config.RATE_LIMIT_USER);
-    }
+    // Counted before any refusal, so guessing tokens or keys costs the caller's address too.
+    if (limitClass !== 'none') await this.limitBudget(request, response, limitClass, principal);
+    if (refused !== undefined && !isPublic) throw refused;
+    if (!principal && !isPublic) throw unauthenticated();
 
     if (!principal) return true;
     setPrincipal(request, principal);
@@ -90,6 +81,20 @@ export class AccessGuard implements CanActivate {
     const cookie = cookiesOf(request)[COOKIE.access];
     if (cookie) return this.tokens.authenticate(cookie, 'cookie', request);
     return undefined;
+  }
+
+  /**
+   * One count against the caller's budget: the API key's, the user's, or the client address's
+   * when there is no (valid) credential and for the credential routes (login, register, reset).
+   */
+  private async limitBudget(request: Request, response: ServerResponse, limitClass: RateLimitClass, principal: Principal | undefined): Promise<void> {
+    if (limitClass === 'credentials' || !principal) {
+      await this.limit(response, `ip:${this.address(request)}`, this.config.RATE_LIMIT_ANONYMOUS);
+    } else if (principal.credential.kind === 'api-key') {
+      await this.limit(response, `key:${principal.credential.keyId}`, this.config.RATE_LIMIT_API_KEY);
+    } else {
+      await this.limit(response, `user:${principal.userId}`, this.config.RATE_LIMIT_USER);
+    }
   }
 
   private address(request: Request): string {

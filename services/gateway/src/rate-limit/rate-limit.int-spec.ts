@@ -134,6 +134,11 @@ describe('rate limits shared across gateway replicas', () => {
     const elsewhere = await call('a', 'GET', '/api/v1/recordings', { from: '10.3.0.2' });
     expect(elsewhere.status).toBe(401);
     expect(elsewhere.headers.get('ratelimit-remaining')).toBe(String(ANONYMOUS_LIMIT - 1));
+
+    // A stale token sent to a public route (a login with an old Authorization header) is one call, counted once.
+    const stale = await call('a', 'POST', '/api/v1/auth/login', { from: '10.3.0.3', token: 'expired.jwt.token', json: { email: 'nobody@example.org', password: 'Wrong password 1' } });
+    expectProblem(stale, 401, 'AUTH.INVALID_CREDENTIALS');
+    expect(stale.headers.get('ratelimit-remaining')).toBe(String(ANONYMOUS_LIMIT - 1));
   });
 
   it('keeps serving with per-process limits while Redis is unreachable, and shares again once it is back', async () => {
