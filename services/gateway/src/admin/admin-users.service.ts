@@ -6,8 +6,8 @@ import type { AdminUserView, ListUsersQuery, PatchUserDto } from './admin.dto';
 import { AdminUsersRepository, type AdminUserRow, type UserChange } from './admin-users.repository';
 import { AuditLog, type AuditChanges } from './audit-log.service';
 import { selfChange, userNotFound } from './problems';
+import { isUuid } from '../common/validation';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A user as the admin API shows it. */
 export const adminUserView = (row: AdminUserRow): AdminUserView => accountView(row);
@@ -47,7 +47,7 @@ export class AdminUsersService {
   }
 
   async get(id: string): Promise<AdminUserView> {
-    const row = UUID.test(id) ? await this.users.find(id) : undefined;
+    const row = isUuid(id) ? await this.users.find(id) : undefined;
     if (!row) throw userNotFound();
     return adminUserView(row);
   }
@@ -61,7 +61,7 @@ export class AdminUsersService {
       if (patch.role !== undefined && patch.role !== 'admin') throw selfChange('role');
       if (patch.isActive === false) throw selfChange('isActive');
     }
-    if (!UUID.test(id)) throw userNotFound();
+    if (!isUuid(id)) throw userNotFound();
     return this.users.transaction(async (manager) => {
       const row = await this.users.find(id, manager, true);
       if (!row) throw userNotFound();

@@ -7,8 +7,8 @@ import { displayPrefix, generateApiKey } from './api-key-format';
 import type { ApiKeyStatus, ApiKeyView, CreateApiKeyDto, CreatedApiKey, ListApiKeysQuery } from './api-keys.dto';
 import { ApiKeysRepository, type ApiKeyRow } from './api-keys.repository';
 import { apiKeyNotFound } from './problems';
+import { isUuid } from '../common/validation';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Attempts at drawing an unused public id (36^8 ids: a collision is already rare). */
 const PUBLIC_ID_ATTEMPTS = 5;
 
@@ -68,6 +68,6 @@ export class ApiKeysService {
 
   /** Revokes the owner's key; revoking it again is fine. Another user's key is "not found". */
   async revoke(ownerId: string, id: string): Promise<void> {
-    if (!UUID.test(id) || !(await this.keys.revoke(ownerId, id))) throw apiKeyNotFound();
+    if (!isUuid(id) || !(await this.keys.revoke(ownerId, id))) throw apiKeyNotFound();
   }
 }

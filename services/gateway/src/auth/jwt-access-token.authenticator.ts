@@ -8,6 +8,7 @@ import { principalFrom, type Principal } from '../access/principal';
 import { accountDisabled, unauthenticated } from '../access/problems';
 import { TokenService } from './token.service';
 import { accessColumns, accessStateOf, type AccessRow } from './users.repository';
+import { isUuid } from '../common/validation';
 
 /** `sessions.last_used_at` is written at most this often per session. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -34,7 +35,7 @@ export class JwtAccessTokenAuthenticator extends AccessTokenAuthenticator {
 
   async authenticate(token: string, via: 'bearer' | 'cookie', _request: Request): Promise<Principal> {
     const claims = this.tokens.verify(token);
-    if (!claims || !UUID.test(claims.sub) || !UUID.test(claims.sid)) throw invalid();
+    if (!claims || !isUuid(claims.sub) || !isUuid(claims.sid)) throw invalid();
     const rows: AccountAndSessionRow[] = await this.dataSource.query(
       `SELECT ${accessColumns('u')}, s.last_used_at AS "sessionLastUsedAt"
          FROM users u
@@ -60,7 +61,6 @@ export class JwtAccessTokenAuthenticator extends AccessTokenAuthenticator {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function invalid() {
   return unauthenticated('The access token is invalid, expired or revoked');

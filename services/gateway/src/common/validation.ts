@@ -7,3 +7,10 @@ export function parseInput<S extends z.ZodTypeAny>(schema: S, input: unknown): z
   if (result.success) return result.data;
   throw validationError(result.error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message })));
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a path parameter or claim is a UUID (anything else cannot name a row, so it is a 404 or a 401 without asking the database). */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}

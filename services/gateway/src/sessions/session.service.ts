@@ -4,15 +4,15 @@ import type { EntityManager } from 'typeorm';
 import { SERVICE_CONFIG } from '@leap/platform';
 import type { GatewayConfig } from '../config/config.schema';
 import type { Principal } from '../access/principal';
-import { accountDisabled, emailNotVerified } from '../access/problems';
+import { accountDisabled, emailNotVerified, sessionRequired } from '../access/problems';
 import { PasswordHasher } from '../auth/password-hasher.service';
 import { TokenService } from '../auth/token.service';
 import { pageOf, type Page } from '../common/pagination';
 import { chooseDeviceLabel } from './device-label';
-import { sessionRequired } from '../access/problems';
 import { invalidCredentials, refreshTokenInvalid, refreshTokenReused, sessionNotFound } from './problems';
 import type { LoginDto, SessionListQuery, SessionView } from './sessions.dto';
 import { SessionsRepository } from './sessions.repository';
+import { isUuid } from '../common/validation';
 
 /** A fresh access and refresh token for one session. */
 export interface IssuedPair {
@@ -37,7 +37,6 @@ type SessionsConfig = Pick<GatewayConfig, 'JWT_SECRET' | 'AUTH_REQUIRE_VERIFIED_
 
 type RefreshOutcome = { kind: 'issued'; pair: IssuedPair } | { kind: 'reused' } | { kind: 'invalid' } | { kind: 'disabled' };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Login and the sessions it opens. A session is one login on one device; it holds a chain of
@@ -160,7 +159,7 @@ export class SessionService {
 
   /** Revokes one of the caller's sessions (the current one too); 404 for anyone else's or an unknown id. */
   async revoke(caller: Principal, sessionId: string): Promise<void> {
-    if (!UUID.test(sessionId) || !(await this.sessions.revokeOwn(caller.userId, sessionId))) throw sessionNotFound();
+    if (!isUuid(sessionId) || !(await this.sessions.revokeOwn(caller.userId, sessionId))) throw sessionNotFound();
   }
 
   /** Rotates the session's refresh tokens to a new one and issues the access token to go with it. */
