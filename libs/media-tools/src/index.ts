@@ -4,3 +4,4 @@ export * from './progress';
 export * from './process';
 export * from './probe';
 export * from './silence';
+export * from './work-dirs';

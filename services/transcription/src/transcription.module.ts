@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { LeapError } from '@leap/messaging';
-import { SERVICE_CONFIG } from '@leap/platform';
+import { WorkDirSweeper } from '@leap/media-tools';
+import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
+import type { Logger } from 'winston';
 import type { TranscriptionConfig } from './config/config.schema';
 import { FfmpegAudioConverter } from './recognition/audio-converter';
 import { PocketsphinxProvider } from './recognition/pocketsphinx.provider';
@@ -34,6 +36,11 @@ export function createTranscriptionProvider(config: TranscriptionConfig, runner:
 @Module({
   providers: [
     { provide: PROCESS_RUNNER, useClass: SpawnProcessRunner },
+    {
+      provide: WorkDirSweeper,
+      inject: [SERVICE_CONFIG, SERVICE_LOGGER],
+      useFactory: (config: TranscriptionConfig, logger: Logger) => new WorkDirSweeper({ maxAgeMs: config.WORK_DIR_MAX_AGE, logger }),
+    },
     { provide: TRANSCRIPTION_PROVIDER, inject: [SERVICE_CONFIG, PROCESS_RUNNER], useFactory: createTranscriptionProvider },
     RecordingObjectsRepository,
     TranscribeService,

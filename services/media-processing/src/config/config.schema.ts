@@ -9,6 +9,8 @@ export const mediaProcessingConfigSchema = baseConfigSchema.extend({
   TRIM_SILENCE_THRESHOLD_DB: field.number({ min: -120, max: 0 }).default(-40),
   TRIM_MIN_SILENCE_SECONDS: field.number({ min: 0.1 }).default(2),
   TRIM_PADDING_SECONDS: field.number({ min: 0 }).default(5),
+  /** Scratch folders of jobs older than this are removed whatever their process (a killed job's never are otherwise). */
+  WORK_DIR_MAX_AGE: field.duration({ min: 60_000 }).default('24h'),
 });
 
 export type MediaProcessingConfig = z.output<typeof mediaProcessingConfigSchema>;

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { ObjectKind, type ObjectRef, type RecordingTrimmed, type TrimRecording } from '@leap/contracts';
-import { MediaToolError, type ProbeResult } from '@leap/media-tools';
+import { makeWorkDir, MediaToolError, type ProbeResult } from '@leap/media-tools';
 import { LeapError } from '@leap/messaging';
 import { SERVICE_CONFIG } from '@leap/platform';
 import type { MediaProcessingConfig } from '../config/config.schema';
@@ -63,7 +62,7 @@ export class TrimService {
     const { recordingId, userId, source } = command;
     const settings = this.settingsFor(command);
     this.objects.assertOwned(source.key, userId, recordingId);
-    const work = await mkdtemp(join(tmpdir(), 'leap-trim-'));
+    const work = await makeWorkDir('trim');
     try {
       const extension = /\.([A-Za-z0-9]{1,8})$/.exec(source.key)?.[1]?.toLowerCase() ?? 'bin';
       const sourcePath = join(work, `source.${extension}`);

@@ -13,6 +13,8 @@ export const transcriptionConfigSchema = baseConfigSchema.extend({
   POCKETSPHINX_MODEL_DIR: field.string().default('/usr/share/pocketsphinx/model/en-us'),
   FFMPEG_PATH: field.string().optional(),
   TRANSCRIPTION_TIMEOUT: field.duration({ min: 1000 }).default('1h'),
+  /** Scratch folders of jobs older than this are removed whatever their process (a killed job's never are otherwise). */
+  WORK_DIR_MAX_AGE: field.duration({ min: 60_000 }).default('24h'),
 });
 
 export type TranscriptionConfig = z.output<typeof transcriptionConfigSchema>;

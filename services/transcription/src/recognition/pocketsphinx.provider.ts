@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LeapError } from '@leap/messaging';
 import { parsePocketsphinxOutput, wavDurationSeconds } from './pocketsphinx-output';
 import type { AudioConverter } from './audio-converter';
 import type { ProcessRunner } from './process-runner';
 import type { RecognitionResult, TranscribeOptions, TranscriptionProvider } from './transcription-provider';
+import { makeWorkDir } from '@leap/media-tools';
 
 /** Where Debian's `pocketsphinx-en-us` package puts the US English model. */
 export const DEFAULT_POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
@@ -59,7 +59,7 @@ export class PocketsphinxProvider implements TranscriptionProvider {
   async transcribe(audioPath: string, options: TranscribeOptions): Promise<RecognitionResult> {
     const model = this.modelFiles();
     const pocketsphinx = this.binary(this.options.binary, 'pocketsphinx_continuous', 'POCKETSPHINX_PATH');
-    const dir = await mkdtemp(join(tmpdir(), 'leap-pocketsphinx-'));
+    const dir = await makeWorkDir('pocketsphinx');
     try {
       const wav = join(dir, 'speech.wav');
       await this.converter.toWav16kMono(audioPath, wav, { signal: options.signal, timeoutMs: this.options.timeoutMs });

@@ -1,5 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { ObjectKind, type ObjectRef, type TranscribeRecording } from '@leap/contracts';
@@ -7,6 +6,7 @@ import { LeapError } from '@leap/messaging';
 import { RecordingObjectsRepository } from '../storage/recording-objects.repository';
 import { TRANSCRIPTION_PROVIDER, type TranscriptionProvider } from '../recognition/transcription-provider';
 import { buildMasterTranscript, type MasterTranscript } from '../transcript/master-transcript';
+import { makeWorkDir } from '@leap/media-tools';
 
 /**
  * Stage 3: downloads the media to the OS temp dir, runs the recogniser and stores
@@ -22,7 +22,7 @@ export class TranscribeService {
   async transcribe(command: TranscribeRecording, signal?: AbortSignal): Promise<{ master: MasterTranscript; ref: ObjectRef }> {
     const keys = this.objects.keys(command.userId, command.recordingId);
     this.objects.assertOwned(command.media.key, command.userId, command.recordingId);
-    const dir = await mkdtemp(join(tmpdir(), 'leap-transcribe-'));
+    const dir = await makeWorkDir('transcribe');
     try {
       const input = join(dir, `input${extname(command.media.key).toLowerCase() || '.bin'}`);
       await this.objects.download(command.media.key, input);

@@ -275,7 +275,15 @@ export class AmqpTransport implements Transport {
     } finally {
       await channel.close().catch(() => undefined); // unacked messages go back to the queue
     }
+    // The broker puts them back asynchronously (a quorum queue through its log): wait, briefly,
+    // until they count again, so a replay or purge right after a look finds them.
+    if (out.length > 0) await this.untilDepthAtLeast(queue, out.length, 2_000);
     return out;
+  }
+
+  private async untilDepthAtLeast(queue: string, count: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.depth(queue)) < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   async drain(queue: string, filter: { messageIds?: string[]; limit?: number }, onEach: (message: WireMessage) => Promise<void>): Promise<number> {
