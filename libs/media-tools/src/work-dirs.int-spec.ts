@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeWorkDir, processIsAlive, sweepWorkDirs } from './work-dirs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '@leap/testing';
+import { makeWorkDir, processIsAlive, sweepWorkDirs, WorkDirSweeper } from './work-dirs';
 
 /** The id of a process that has ended. */
 async function deadPid(): Promise<number> {
@@ -35,15 +37,21 @@ describe('work folders', () => {
     const orphan = join(root, `leap-trim-${gone}-abcDEF`);
     await mkdir(orphan);
     await writeFile(join(orphan, 'source.mp4'), Buffer.alloc(1024));
+    await mkdir(join(orphan, 'frames'));
+    await writeFile(join(orphan, 'frames', '1.png'), Buffer.alloc(100));
     const mine = await makeWorkDir('transcribe', root);
     const oldOfLiving = join(root, `leap-pocketsphinx-${process.pid}-old123`);
     await mkdir(oldOfLiving);
     const twoDaysAgo = new Date(Date.now() - 48 * 3600_000);
     await utimes(oldOfLiving, twoDaysAgo, twoDaysAgo);
+    const ofParent = join(root, `leap-trim-${process.ppid}-parent`);
+    await mkdir(ofParent);
     const unrelated = join(root, `other-${gone}-abcdef`);
     await mkdir(unrelated);
     const linkTarget = join(root, 'target');
     await mkdir(linkTarget);
+    await writeFile(join(linkTarget, 'keep.txt'), 'not a work folder');
+    await symlink(linkTarget, join(orphan, 'outside'));
     const link = join(root, `leap-trim-${gone}-link12`);
     await symlink(linkTarget, link);
     const info: string[] = [];
@@ -54,11 +62,38 @@ describe('work folders', () => {
     expect(existsSync(orphan)).toBe(false);
     expect(existsSync(oldOfLiving)).toBe(false);
     expect(existsSync(mine)).toBe(true);
+    expect(existsSync(ofParent)).toBe(true);
     expect(existsSync(unrelated)).toBe(true);
     expect(existsSync(link)).toBe(true);
-    expect(existsSync(linkTarget)).toBe(true);
-    expect(info).toEqual(['Removed 2 work folder(s) of jobs that were killed or ran too long']);
+    expect(existsSync(join(linkTarget, 'keep.txt'))).toBe(true);
+    expect(info).toEqual(['Removed 2 work folder(s) (1124 bytes) of jobs that were killed or ran too long']);
     expect(await sweepWorkDirs({ root, maxAgeMs: 24 * 3600_000 })).toEqual([]);
+  });
+
+  it('removes stale folders of any process, its own included, once they are older than the limit', async () => {
+    const mine = await makeWorkDir('trim', root);
+    const removed = await sweepWorkDirs({ root, maxAgeMs: 60_000, now: Date.now() + 120_000, isAlive: () => true });
+    expect(removed).toEqual([mine]);
+  });
+
+  it('sweeps shortly after start and then on every interval, until the module is destroyed', async () => {
+    const gone = await deadPid();
+    const first = join(root, `leap-trim-${gone}-first1`);
+    await mkdir(first);
+    const sweeper = new WorkDirSweeper({ root, maxAgeMs: 24 * 3600_000, firstDelayMs: 10, intervalMs: 100 });
+    sweeper.onApplicationBootstrap();
+    try {
+      await eventually(() => expect(existsSync(first)).toBe(false));
+      const second = join(root, `leap-trim-${gone}-secnd2`);
+      await mkdir(second);
+      await eventually(() => expect(existsSync(second)).toBe(false));
+    } finally {
+      await sweeper.onModuleDestroy();
+    }
+    const after = join(root, `leap-trim-${gone}-after3`);
+    await mkdir(after);
+    await sleep(300);
+    expect(existsSync(after)).toBe(true);
   });
 
   it('never throws, even when the folder cannot be read', async () => {

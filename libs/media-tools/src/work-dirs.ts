@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,14 +15,34 @@ export async function makeWorkDir(kind: string, root: string = tmpdir()): Promis
   return mkdtemp(join(root, `leap-${kind}-${process.pid}-`));
 }
 
-/** Whether a process with this id runs on this host (EPERM: it runs, under another user). */
+/**
+ * Whether a process with this id may run on this host. Only ESRCH says it is gone; EPERM (it runs,
+ * under another user) or any other doubt counts as alive, so its folders wait for `maxAgeMs`.
+ */
 export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
+}
+
+/** Bytes of the files under a folder, links not followed; what cannot be read counts as 0. */
+async function sizeOf(path: string): Promise<number> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(path, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  let bytes = 0;
+  for (const entry of entries) {
+    const child = join(path, entry.name);
+    if (entry.isDirectory()) bytes += await sizeOf(child);
+    else if (entry.isFile()) bytes += await lstat(child).then((stats) => stats.size, () => 0);
+  }
+  return bytes;
 }
 
 export interface SweepWorkDirsOptions {
@@ -44,6 +65,7 @@ export async function sweepWorkDirs(options: SweepWorkDirsOptions): Promise<stri
   const now = options.now ?? Date.now();
   const isAlive = options.isAlive ?? processIsAlive;
   const removed: string[] = [];
+  let bytes = 0;
   let names: string[];
   try {
     names = await readdir(root);
@@ -62,7 +84,9 @@ export async function sweepWorkDirs(options: SweepWorkDirsOptions): Promise<stri
       const orphaned = pid !== process.pid && !isAlive(pid);
       const stale = now - stats.mtimeMs > options.maxAgeMs;
       if (!orphaned && !stale) continue;
+      const size = await sizeOf(path);
       await rm(path, { recursive: true, force: true });
+      bytes += size;
       removed.push(path);
     } catch (error) {
       // Gone meanwhile (its job ended) or not ours to remove: leave it.
@@ -71,7 +95,9 @@ export async function sweepWorkDirs(options: SweepWorkDirsOptions): Promise<stri
       }
     }
   }
-  if (removed.length > 0) options.logger?.info(`Removed ${removed.length} work folder(s) of jobs that were killed or ran too long`, { folders: removed });
+  if (removed.length > 0) {
+    options.logger?.info(`Removed ${removed.length} work folder(s) (${bytes} bytes) of jobs that were killed or ran too long`, { folders: removed, bytes });
+  }
   return removed;
 }
 

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeWorkDir } from '@leap/media-tools';
 import { LeapError } from '@leap/messaging';
 import { parsePocketsphinxOutput, wavDurationSeconds } from './pocketsphinx-output';
 import type { AudioConverter } from './audio-converter';
 import type { ProcessRunner } from './process-runner';
 import type { RecognitionResult, TranscribeOptions, TranscriptionProvider } from './transcription-provider';
-import { makeWorkDir } from '@leap/media-tools';
 
 /** Where Debian's `pocketsphinx-en-us` package puts the US English model. */
 export const DEFAULT_POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';

@@ -2,11 +2,11 @@ import { rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { ObjectKind, type ObjectRef, type TranscribeRecording } from '@leap/contracts';
+import { makeWorkDir } from '@leap/media-tools';
 import { LeapError } from '@leap/messaging';
 import { RecordingObjectsRepository } from '../storage/recording-objects.repository';
 import { TRANSCRIPTION_PROVIDER, type TranscriptionProvider } from '../recognition/transcription-provider';
 import { buildMasterTranscript, type MasterTranscript } from '../transcript/master-transcript';
-import { makeWorkDir } from '@leap/media-tools';
 
 /**
  * Stage 3: downloads the media to the OS temp dir, runs the recogniser and stores
