@@ -36,6 +36,16 @@ const events: { type: string; recordingId: string; data: unknown }[] = [];
 
 const ref = (key: string, kind: string, sizeBytes = '100') => ({ key, sizeBytes, kind: kind as ObjectKind, contentType: 'application/octet-stream' });
 
+/** What media processing answers for a trimmed recording. */
+const trimmed = (recordingId: string, userId: string) => ({
+  recordingId,
+  userId,
+  video: ref(storageKeys.video(userId, recordingId, 'mp4'), ObjectKind.VIDEO),
+  audio: ref(storageKeys.audio(userId, recordingId), ObjectKind.AUDIO),
+  sourceDurationSeconds: 60,
+  trimmedDurationSeconds: 50,
+});
+
 /** Plays media-processing, transcription, publishing and storage: answers each command with its result event. */
 @Injectable()
 class FakeWorld {
@@ -57,14 +67,7 @@ class FakeWorld {
       }, subject);
       return;
     }
-    await ctx.publish(MESSAGE_TYPES.media.RecordingTrimmed, {
-      recordingId,
-      userId,
-      video: ref(storageKeys.video(userId, recordingId, 'mp4'), ObjectKind.VIDEO),
-      audio: ref(storageKeys.audio(userId, recordingId), ObjectKind.AUDIO),
-      sourceDurationSeconds: 60,
-      trimmedDurationSeconds: 50,
-    }, subject);
+    await ctx.publish(MESSAGE_TYPES.media.RecordingTrimmed, trimmed(recordingId, userId), subject);
   }
 
   @MessageHandler(MESSAGE_TYPES.transcription.TranscribeRecording, { queue: 'fake.work' })
@@ -320,14 +323,7 @@ describe('the ingest pipeline process manager', () => {
     // The trim command was replayed from the parking lot after the fault was fixed, and succeeded.
     const { recordingId, userId } = cmd;
     await dataSource.transaction((m) =>
-      bus.publish(m, MESSAGE_TYPES.media.RecordingTrimmed, {
-        recordingId,
-        userId,
-        video: ref(storageKeys.video(userId, recordingId, 'mp4'), ObjectKind.VIDEO),
-        audio: ref(storageKeys.audio(userId, recordingId), ObjectKind.AUDIO),
-        sourceDurationSeconds: 60,
-        trimmedDurationSeconds: 50,
-      }, { subject: recordingId, tenant: userId }),
+      bus.publish(m, MESSAGE_TYPES.media.RecordingTrimmed, trimmed(recordingId, userId), { subject: recordingId, tenant: userId }),
     );
 
     await eventually(() => expect(statusesOf(recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
