@@ -39,7 +39,7 @@ describe('distributed mode', () => {
       expect(live).toEqual({ status: 200, body: { status: 'ok', service: name } });
       const ready = await getJson(`http://127.0.0.1:${ports.get(name)}/health/ready`);
       expect(ready.status).toBe(200);
-      expect(ready.body.checks).toEqual({ [`${name}.database`]: { status: 'up' }, [`${name}.broker`]: { status: 'up' } });
+      expect(ready.body.checks).toEqual({ [`${name}.database`]: { status: 'up' }, [`${name}.broker`]: { status: 'up' }, [`${name}.storage`]: { status: 'up' } });
     }
     const client = new Client({ connectionString: db.url });
     await client.connect();

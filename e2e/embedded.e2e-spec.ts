@@ -43,7 +43,7 @@ describe('embedded mode', () => {
     running = await start(port, pgPort);
     const ready = await getJson(`http://127.0.0.1:${port}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(Object.keys(ready.body.checks).sort()).toEqual(SERVICES.flatMap((s) => [`${s}.broker`, `${s}.database`]).sort());
+    expect(Object.keys(ready.body.checks).sort()).toEqual(SERVICES.flatMap((s) => [`${s}.broker`, `${s}.database`, `${s}.storage`]).sort());
     expect(Object.values(ready.body.checks).every((c: any) => c.status === 'up')).toBe(true);
 
     const exit = await running.stop('SIGINT', 30_000);

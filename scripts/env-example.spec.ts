@@ -88,7 +88,26 @@ describe('.env.example', () => {
 
   it('uses a change-me placeholder for every secret it gives a value with credentials', () => {
     const secretKeys = [...schemaKeys].filter((key) => SERVICES.some(([, schema]) => schema.shape[key] && fieldMeta(schema.shape[key]).secret));
-    expect(secretKeys.sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'RABBITMQ_URL', 'REDIS_URL', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'SMTP_URL']);
+    expect(secretKeys.sort()).toEqual([
+      'ASSEMBLYAI_API_KEY',
+      'CREDENTIALS_KEYRING',
+      'CREDENTIALS_TRANSIT_KEYRING',
+      'DATABASE_URL',
+      'GOOGLE_CLIENT_SECRET',
+      'JWT_SECRET',
+      'LLM_API_KEY',
+      'MEDIA_URL_SECRET',
+      'OAUTH_STATE_SECRET',
+      'OPENAI_TRANSCRIPTION_API_KEY',
+      'RABBITMQ_URL',
+      'REDIS_URL',
+      'S3_ACCESS_KEY_ID',
+      'S3_SECRET_ACCESS_KEY',
+      'SMTP_URL',
+      'TRANSCRIPTION_CREDENTIALS_KEYRING',
+      'WEBHOOK_SECRETS_KEYRING',
+      'YANDEX_CLIENT_SECRET',
+    ]);
     for (const key of secretKeys) {
       const value = entries.find((entry) => entry.key === key)!.value;
       const credentialFreeUrl = /^[a-z]+:\/\/[^@]+$/.test(value);
@@ -111,7 +130,11 @@ describe('.env.example', () => {
       'S3_ACCESS_KEY_ID',
       'S3_SECRET_ACCESS_KEY',
       'JWT_SECRET',
+      'CREDENTIALS_TRANSIT_KEYRING',
+      'OAUTH_STATE_SECRET',
+      'MEDIA_URL_SECRET',
       'SMTP_URL',
+      'WEBHOOK_SECRETS_KEYRING',
     ]);
     expect((error as ConfigValidationError).message).not.toContain('change-me-to-a-random');
   });

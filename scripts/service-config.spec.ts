@@ -26,7 +26,7 @@ function problemsOf(run: () => unknown): ConfigValidationError {
 }
 
 describe('secrets', () => {
-  const gatewayEnv = { ...minimal, JWT_SECRET: STRONG_SECRET };
+  const gatewayEnv = { ...minimal, JWT_SECRET: STRONG_SECRET, WEBHOOK_SECRETS_KEYRING: `w1:${'ab'.repeat(32)}` };
 
   it('refuses the placeholder JWT_SECRET in production without showing it', () => {
     const placeholder = 'change-me-to-a-random-string-of-at-least-32-characters';
@@ -68,9 +68,10 @@ describe('secrets', () => {
         S3_ACCESS_KEY_ID: 'change-me',
         S3_SECRET_ACCESS_KEY: 'change-me',
         JWT_SECRET: 'short',
+        WEBHOOK_SECRETS_KEYRING: 'w1:change-me-to-32-random-bytes-in-base64',
       }),
     );
-    expect(error.issues.map((issue) => issue.key)).toEqual(['DATABASE_URL', 'RABBITMQ_URL', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'JWT_SECRET']);
+    expect(error.issues.map((issue) => issue.key)).toEqual(['DATABASE_URL', 'RABBITMQ_URL', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'JWT_SECRET', 'WEBHOOK_SECRETS_KEYRING']);
   });
 
   it('never echoes a secret value that fails to parse', () => {

@@ -39,7 +39,7 @@ import * as path from 'node:path';
 import * as amqp from 'amqplib';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { AmqpTransport, MessageBus, OUTBOX_CHANNEL, toWire, type WireMessage } from '@leap/messaging';
+import { AmqpTransport, MessageBus, OUTBOX_CHANNEL, toWire, type UntypedMessages, type WireMessage } from '@leap/messaging';
 import { outboxInboxDdl } from '@leap/persistence';
 import { createTestDatabase, createTestVhost, startProcess, type RunningProcess, type TestDatabase, type TestVhost } from '@leap/testing';
 import {
@@ -71,7 +71,7 @@ const config = {
 };
 /** Handler transactions a consumer runs at once: its prefetch, capped by its connection pool. */
 const consumerConcurrency = Math.min(config.prefetch, config.poolSize);
-const TARGET_RATIO = 0.5;
+const TARGET_RATIO = 0.8;
 const TARGET_P99_MS = 50;
 /** Pause between the pairs of the idle-pairs run; shorter than the relay's 1 s poll interval. */
 const PAIR_PAUSE_MS = 250;
@@ -84,7 +84,7 @@ interface World {
   db: TestDatabase;
   vhost: TestVhost;
   producerDs?: DataSource;
-  producer?: MessageBus;
+  producer?: MessageBus<UntypedMessages>;
   consumer?: RunningConsumer;
   child?: RunningProcess;
   admin?: Client;
@@ -569,7 +569,7 @@ async function main(): Promise<void> {
 
     world.producerDs = new DataSource({ type: 'postgres', url: world.db.url, poolSize: config.poolSize, applicationName: 'bench-producer' });
     await world.producerDs.initialize();
-    world.producer = new MessageBus({
+    world.producer = new MessageBus<UntypedMessages>({
       service: PRODUCER_SCHEMA,
       transport: new AmqpTransport({ url: world.vhost.url, connectionName: 'bench-producer' }),
       catalog: benchCatalog(),
@@ -766,11 +766,34 @@ function report(floorA: FloorA, floorB: FloorB, floorBNotify: FloorB, results: B
     'times in ms. sustained: events handled between the 5th and 95th percentile of completion times, per second. ' +
       "commit->claim: the relay's claim time minus the producer transaction's start (database clock).",
   );
-  console.log(`second consumer: ${fmt(max1.rate)} -> ${fmt(max2.rate)} events/s (x${fmt(max2.rate / max1.rate, 2)})`);
+  const scaling = max2.rate / max1.rate;
+  console.log(`second consumer: ${fmt(max1.rate)} -> ${fmt(max2.rate)} events/s (x${fmt(scaling, 2)})`);
   console.log(`duplicate effects: ${duplicates}`);
   console.log(
     `target: max-load throughput >= ${TARGET_RATIO} x lower floor: ${fmt(ratio, 2)} -> ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}; ` +
-      `p99 < ${TARGET_P99_MS} ms at ${config.rate}/s: ${ms(moderate.latency.p99)} ms -> ${moderate.latency.p99 < TARGET_P99_MS ? 'met' : 'NOT met'}`,
+      `p99 < ${TARGET_P99_MS} ms at ${config.rate}/s: ${ms(moderate.latency.p99)} ms -> ${moderate.latency.p99 < TARGET_P99_MS ? 'met' : 'NOT met'}; ` +
+      `a second consumer process adds throughput: x${fmt(scaling, 2)} -> ${secondConsumerVerdict(scaling, max1, max2)}`,
+  );
+}
+
+/** Busier than this with one consumer, the machine has no idle core left for a second process to use. */
+const SATURATED = 0.8;
+
+/**
+ * A second consumer can only add throughput on cores the first leaves idle. When one consumer
+ * already keeps the machine saturated, the second competes with it (and with PostgreSQL and the
+ * broker) for the same cores, and its own costs (a second connection set, more lock and claim
+ * contention) show up as more CPU per event: the benchmark then says so instead of "not met".
+ */
+function secondConsumerVerdict(scaling: number, one: { cpu: CpuUse; events: number }, two: { cpu: CpuUse; events: number }): string {
+  if (scaling > 1) return 'met';
+  const busy = one.cpu.machineBusy;
+  if (busy === undefined || busy < SATURATED) return 'NOT met';
+  const perEvent = (r: { cpu: CpuUse; events: number }) => (r.cpu.self + (r.cpu.child ?? 0) + (r.cpu.postgres ?? 0) + (r.cpu.broker ?? 0)) / r.events;
+  return (
+    `not met, and cannot be on this machine: one consumer already kept it ${Math.round(busy * 100)}% busy across ${cpus().length} cores ` +
+    `(${Math.round(SATURATED * 100)}% or more is saturated), so a second process shares the same cores, ` +
+    `and the whole run spends ${perEvent(two).toFixed(2)} CPU ms per event with two consumers against ${perEvent(one).toFixed(2)} with one`
   );
 }
 

@@ -1,20 +1,21 @@
 /**
- * Regenerates everything derived from proto/: libs/contracts/src/generated/ (types, message
- * maps, runtime descriptor), docs/asyncapi.yaml and docs/events.md. Refuses while the protos
- * break a lint rule. `--check` writes nothing and fails when a generated file is out of date.
+ * Regenerates everything derived from proto/: libs/contracts/src/generated/pb/ (protoc-gen-es,
+ * through `buf generate` with libs/contracts/buf.gen.yaml), the payload types, file list and
+ * message maps on top of it (src/generated/*.ts), docs/asyncapi.yaml and docs/events.md.
+ * Refuses while the protos break a lint rule. `--check` writes nothing and fails when a
+ * generated file is out of date.
  *
  *   npm run contracts:generate [-- --check]
  */
 import * as path from 'node:path';
-import { formatLintProblem, lintProtos } from '../src/checks/lint';
+import { lintModule } from '../src/checks/lint';
 import { generateArtifacts, REPO_ROOT, staleArtifacts, writeArtifacts } from '../src/codegen/artifacts';
-import { loadProtoDirectory } from '../src/proto/loader';
 
 function main(): number {
   const protoDir = path.join(REPO_ROOT, 'proto');
-  const problems = lintProtos(loadProtoDirectory(protoDir, { keepCase: true }));
+  const problems = lintModule(protoDir);
   if (problems.length > 0) {
-    console.error(`proto/ breaks ${problems.length} lint rule(s):\n  ${problems.map(formatLintProblem).join('\n  ')}`);
+    console.error(`proto/ breaks ${problems.length} lint rule(s):\n  ${problems.join('\n  ')}`);
     return 1;
   }
   const files = generateArtifacts({ protoDir });

@@ -1,29 +1,28 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as protobuf from 'protobufjs';
+import type { DescMessage, FileRegistry, Registry } from '@bufbuild/protobuf';
+import { bufBuild, registryOfImage } from './checks/buf';
 import type { ContractCatalog, ContractDefinition, ContractField, JsonSchema } from './contract-types';
+import { leapOptionReader } from './descriptors/leap-options';
+import { commentOf, fieldsOf, packageOf, protoTypeOf } from './descriptors/shapes';
 import { jsonSchemaOfType } from './json-schema';
-import { parseProtoSources, readProtoSources, type ProtoSource } from './proto/loader';
-import { allTypes, commentOf, contractOptions, fieldsOf, fullNameOf, protoTypeOf } from './proto/reflect';
 import { appForPrefix, commandsExchange, eventsExchange } from './services';
 import { createValidatorFactory } from './validation/validator';
 
 const MESSAGE_TYPE = /^([a-z][a-z0-9-]*)\.(?:[a-z0-9-]+\.)*v([1-9][0-9]*)$/;
+const KINDS: Record<string, ContractDefinition['role']> = {
+  MESSAGE_KIND_EVENT: 'event',
+  MESSAGE_KIND_COMMAND: 'command',
+  MESSAGE_KIND_QUERY: 'query',
+  MESSAGE_KIND_REPLY: 'reply',
+};
 
-/** The package a type is declared in: its namespace, skipping enclosing messages. */
-function packageOf(type: protobuf.Type): string {
-  let parent = type.parent;
-  while (parent instanceof protobuf.Type) parent = parent.parent;
-  return parent ? fullNameOf(parent) : '';
-}
-
-function contractFields(type: protobuf.Type): ContractField[] {
-  return fieldsOf(type).map((shape) => {
+function contractFields(type: DescMessage, registry: Registry): ContractField[] {
+  return fieldsOf(type, registry).map((shape) => {
     const field: ContractField = {
       jsonName: shape.jsonName,
       number: shape.number,
       protoType: protoTypeOf(shape),
-      repeated: shape.repeated && !shape.mapKey,
+      repeated: shape.repeated,
       map: shape.mapKey !== undefined,
       required: shape.required,
       description: shape.comment,
@@ -33,18 +32,31 @@ function contractFields(type: protobuf.Type): ContractField[] {
   });
 }
 
+/** Every message of a registry, nested ones included, in the order of its files and declarations. */
+function allMessages(registry: Registry): DescMessage[] {
+  const out: DescMessage[] = [];
+  for (const type of registry) if (type.kind === 'message') out.push(type);
+  // Stable: declaration order within a file.
+  return out.sort((a, b) => (a.file.name < b.file.name ? -1 : a.file.name > b.file.name ? 1 : 0));
+}
+
 class ProtoCatalog implements ContractCatalog {
   private readonly byType = new Map<string, ContractDefinition>();
-  private readonly typesByName = new Map<string, protobuf.Type>();
+  private readonly typesByName = new Map<string, DescMessage>();
   private readonly schemas = new Map<string, JsonSchema>();
 
-  constructor(readonly root: protobuf.Root) {
+  constructor(
+    readonly registry: Registry,
+    messages: Iterable<DescMessage> = allMessages(registry),
+  ) {
     const problems: string[] = [];
-    const validatorFor = createValidatorFactory();
-    for (const type of allTypes(root)) {
-      const options = contractOptions(type);
+    const validatorFor = createValidatorFactory(registry);
+    const read = leapOptionReader(registry);
+    for (const type of messages) {
+      const kindValue = read.kind(type);
+      const options = { messageType: read.messageType(type), kindValue, kind: kindValue === undefined ? undefined : KINDS[kindValue], replyType: read.replyType(type) };
       if (options.messageType === undefined) continue;
-      const name = fullNameOf(type);
+      const name = type.typeName;
       const match = MESSAGE_TYPE.exec(options.messageType);
       if (!match) {
         problems.push(`${name}: message type "${options.messageType}" is not <service>.<name>.v<N>`);
@@ -72,7 +84,7 @@ class ProtoCatalog implements ContractCatalog {
         version: Number(match[2]),
         routingKey: options.messageType,
         description: commentOf(type),
-        fields: contractFields(type),
+        fields: contractFields(type, registry),
         validate: validatorFor(type),
       };
       if (role === 'event') definition.exchange = eventsExchange(prefix);
@@ -114,7 +126,7 @@ class ProtoCatalog implements ContractCatalog {
     let schema = this.schemas.get(type);
     if (!schema) {
       this.getOrThrow(type);
-      schema = jsonSchemaOfType(this.typesByName.get(type)!, type);
+      schema = jsonSchemaOfType(this.typesByName.get(type)!, this.registry, type);
       this.schemas.set(type, schema);
     }
     return schema;
@@ -122,40 +134,28 @@ class ProtoCatalog implements ContractCatalog {
 }
 
 /**
- * A catalogue of every message in `root` that declares `(leap.message_type)`. Validators are
- * compiled here, once per type. Throws when the contracts contradict each other (a duplicate
- * type, a query without a reply, a missing kind).
+ * A catalogue of every message of `registry` that declares `(leap.message_type)` (or of
+ * `messages`, when given, all from `registry`). Its validators share what they prepare for a
+ * message type on first use. Throws when the contracts contradict each other (a duplicate type, a query without a reply,
+ * a missing kind).
  */
-export function buildCatalog(root: protobuf.Root): ContractCatalog {
-  return new ProtoCatalog(root);
-}
-
-export interface LoadCatalogOptions {
-  /** Folder the files' import paths are relative to (their `path` in imports). */
-  protoRoot?: string;
-  /** Folders searched for imports not among the files; the repository's `proto/` by default. */
-  importPaths?: string[];
+export function buildCatalog(registry: Registry, messages?: Iterable<DescMessage>): ContractCatalog {
+  return new ProtoCatalog(registry, messages);
 }
 
 /** The repository's `proto/` folder, when the sources are on disk. */
 export const DEFAULT_PROTO_DIR = path.resolve(__dirname, '../../../proto');
 
 /**
- * A catalogue built from proto files (for tests that declare their own contracts). `files`
- * are paths on disk or inline sources; `import "leap/options.proto"` resolves to the
- * repository's options unless the files include their own.
+ * A catalogue of the buf module at `dir` (the folder holding buf.yaml), compiled by `buf build`
+ * with its comments. For the generators and for tests with contracts of their own; the
+ * platform's catalogue is built from the generated code and needs no buf.
  */
-export function loadCatalogFromProtoFiles(files: Array<string | ProtoSource>, options: LoadCatalogOptions = {}): ContractCatalog {
-  const sources = files.map((file): ProtoSource => {
-    if (typeof file !== 'string') return file;
-    const relative = options.protoRoot ? path.relative(options.protoRoot, file) : path.basename(file);
-    return { path: relative.split(path.sep).join('/'), text: fs.readFileSync(file, 'utf8') };
-  });
-  const set = parseProtoSources(sources, { keepCase: false, importPaths: options.importPaths ?? [DEFAULT_PROTO_DIR] });
-  return buildCatalog(set.root);
+export function loadCatalogFromProtoDirectory(dir: string): ContractCatalog {
+  return buildCatalog(compileProtoDirectory(dir));
 }
 
-/** A catalogue of every proto file under a folder. */
-export function loadCatalogFromProtoDirectory(dir: string): ContractCatalog {
-  return buildCatalog(parseProtoSources(readProtoSources(dir), { keepCase: false, importPaths: [dir] }).root);
+/** `buf build` of the module at `dir`, with comments, as descriptors. */
+export function compileProtoDirectory(dir: string): FileRegistry {
+  return registryOfImage(bufBuild(dir, { sourceInfo: true }));
 }

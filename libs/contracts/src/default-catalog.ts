@@ -1,13 +1,15 @@
-import * as protobuf from 'protobufjs';
+import { createRegistry } from '@bufbuild/protobuf';
 import { buildCatalog } from './catalog';
 import type { ContractCatalog, JsonSchema } from './contract-types';
-import descriptor from './generated/descriptor.json';
+import { CONTRACT_FILES } from './generated/files';
 
 /**
- * The platform's catalogue of every contract in `proto/`, loaded from the generated
- * descriptor (the runtime never parses .proto files and does not need `proto/` on disk).
+ * The platform's catalogue of every contract in `proto/`, built from the descriptors that
+ * protoc-gen-es embeds in the generated code (the runtime needs neither buf nor `proto/` on
+ * disk). Those descriptors keep the options and leave the comments out, so the runtime
+ * catalogue's descriptions are empty; docs/events.md and the generators have them.
  */
-export const catalog: ContractCatalog = buildCatalog(protobuf.Root.fromJSON(descriptor as protobuf.INamespace));
+export const catalog: ContractCatalog = buildCatalog(createRegistry(...CONTRACT_FILES));
 
 /** JSON Schema (draft-07) of a message type's payload, as webhooks and AsyncAPI publish it. */
 export function jsonSchemaFor(type: string): JsonSchema {

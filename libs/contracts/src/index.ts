@@ -1,6 +1,8 @@
-// Contracts of the LEAP bus, generated from proto/: payload types, message type constants,
-// the runtime catalogue with validators and JSON Schemas, and the proto tooling (lint,
-// breaking-change check, generators) that keeps them honest.
+// Contracts of the LEAP bus, generated from proto/: payload types (on the proto3 JSON types of
+// protoc-gen-es), message type constants, the runtime catalogue with validators (strict
+// `fromJson` of @bufbuild/protobuf plus LEAP's rules) and JSON Schemas. The proto tooling (buf
+// lint, breaking and generate, LEAP's rules, generators) lives in src/checks/ and src/codegen/
+// and runs from scripts/; the runtime does not need it (buf is a development dependency).
 
 export type {
   ContractCatalog,
@@ -13,8 +15,9 @@ export type {
   MessageKind,
 } from './contract-types';
 export { catalog, jsonSchemaFor, validatePayload } from './default-catalog';
-export { buildCatalog, DEFAULT_PROTO_DIR, loadCatalogFromProtoDirectory, loadCatalogFromProtoFiles, type LoadCatalogOptions } from './catalog';
-export { compileValidator, createValidatorFactory, type Validator } from './validation/validator';
+export { buildCatalog, compileProtoDirectory, DEFAULT_PROTO_DIR, loadCatalogFromProtoDirectory } from './catalog';
+export { createValidatorFactory, type Validator } from './validation/validator';
+export { jsonEnum, type JsonEnum } from './json-enum';
 export { JSON_SCHEMA_DRAFT, JsonSchemaBuilder, jsonSchemaOfType } from './json-schema';
 export {
   appForPrefix,
@@ -28,27 +31,7 @@ export {
   type ContractApp,
   type ContractPrefix,
 } from './services';
-export { loadProtoDirectory, parseProtoSources, readProtoSources, type ParseOptions, type ProtoFile, type ProtoSet, type ProtoSource } from './proto/loader';
-export { toJsonName } from './proto/reflect';
-export { formatLintProblem, LINT_RULES, lintProtos, PAST_TENSE_ALLOWLIST, type LintOptions, type LintProblem, type LintRule } from './checks/lint';
-export {
-  BREAKING_RULES,
-  checkBreakingChanges,
-  emptyLock,
-  formatBreakingChange,
-  mergeLock,
-  parseLock,
-  serializeLock,
-  snapshotOf,
-  type BreakingChange,
-  type BreakingRule,
-  type FieldLabel,
-  type LockedEnum,
-  type LockedField,
-  type LockedMessage,
-  type ProtoLock,
-} from './checks/breaking';
 export { ARTIFACT_PATHS, generateArtifacts, staleArtifacts, writeArtifacts, type GenerateOptions } from './codegen/artifacts';
-export type { PayloadOf, ReplyOf, TypedMessage } from './typed';
+export type { PayloadOf, ReplyOf } from './typed';
 export * from './generated/messages';
-export * from './generated/types';
+export * from './generated/payloads';

@@ -28,7 +28,8 @@ function sample(schema: JsonSchema, root: JsonSchema): Json {
     case 'array':
       return [sample(s.items as JsonSchema, root)];
     case 'object': {
-      if (!s.properties) return { key: sample(s.additionalProperties as JsonSchema, root) };
+      // A map has additionalProperties; a google.protobuf.Struct is any JSON object.
+      if (!s.properties) return s.additionalProperties ? { key: sample(s.additionalProperties as JsonSchema, root) } : { key: 'any JSON' };
       const exclusive = new Set(((s.allOf as JsonSchema[] | undefined) ?? []).map((rule) => ((rule.not as JsonSchema).required as string[])[1]));
       const out: Record<string, Json> = {};
       for (const [name, child] of Object.entries(s.properties as Record<string, JsonSchema>)) if (!exclusive.has(name)) out[name] = sample(child, root);

@@ -1,13 +1,13 @@
-import * as protobuf from 'protobufjs';
+import type { DescEnum, DescMessage, Registry } from '@bufbuild/protobuf';
 import type { JsonSchema } from './contract-types';
-import { commentOf, fieldsOf, fullNameOf, wrappedScalar, zeroValueName, type FieldShape, type ScalarType, type ValueShape, type WellKnownType } from './proto/reflect';
+import { commentOf, fieldsOf, wrappedScalar, zeroValueName, type FieldShape, type ScalarName, type ValueShape, type WellKnownType } from './descriptors/shapes';
 
 export const JSON_SCHEMA_DRAFT = 'http://json-schema.org/draft-07/schema#';
 
 const INT64_PATTERN = '^-?(0|[1-9][0-9]*)$';
 const UINT64_PATTERN = '^(0|[1-9][0-9]*)$';
 
-function scalarSchema(scalar: ScalarType): JsonSchema {
+function scalarSchema(scalar: ScalarName): JsonSchema {
   switch (scalar) {
     case 'string':
       return { type: 'string' };
@@ -71,27 +71,31 @@ export class JsonSchemaBuilder {
   /** Definitions by full proto name, in the order they were first needed. */
   readonly definitions = new Map<string, JsonSchema>();
 
-  constructor(private readonly refPrefix: string) {}
+  constructor(
+    private readonly refPrefix: string,
+    /** The registry the messages come from (it holds `leap/options.proto`). */
+    private readonly registry: Registry,
+  ) {}
 
   /** A `$ref` to the definition of a message or enum, adding the definition if needed. */
-  ref(type: protobuf.Type | protobuf.Enum): JsonSchema {
-    const name = fullNameOf(type);
+  ref(type: DescMessage | DescEnum): JsonSchema {
+    const name = type.typeName;
     if (!this.definitions.has(name)) {
       this.definitions.set(name, {});
-      this.definitions.set(name, type instanceof protobuf.Enum ? this.enumSchema(type) : this.messageSchema(type));
+      this.definitions.set(name, type.kind === 'enum' ? this.enumSchema(type) : this.messageSchema(type));
     }
     return { $ref: `${this.refPrefix}${name}` };
   }
 
-  enumSchema(en: protobuf.Enum): JsonSchema {
-    const schema: JsonSchema = { title: en.name, type: 'string', enum: Object.keys(en.values) };
+  enumSchema(en: DescEnum): JsonSchema {
+    const schema: JsonSchema = { title: en.name, type: 'string', enum: en.values.map((v) => v.name) };
     const description = commentOf(en);
     if (description) schema.description = description;
     return schema;
   }
 
-  messageSchema(type: protobuf.Type): JsonSchema {
-    const fields = fieldsOf(type);
+  messageSchema(type: DescMessage): JsonSchema {
+    const fields = fieldsOf(type, this.registry);
     const properties: Record<string, JsonSchema> = {};
     for (const field of fields) properties[field.jsonName] = this.fieldSchema(field);
     const schema: JsonSchema = { title: type.name, type: 'object' };
@@ -154,12 +158,12 @@ export class JsonSchemaBuilder {
 }
 
 /** A self-contained JSON Schema of a message: nested types under `definitions`. */
-export function jsonSchemaOfType(type: protobuf.Type, id?: string): JsonSchema {
-  const builder = new JsonSchemaBuilder('#/definitions/');
+export function jsonSchemaOfType(type: DescMessage, registry: Registry, id?: string): JsonSchema {
+  const builder = new JsonSchemaBuilder('#/definitions/', registry);
   const root = builder.messageSchema(type);
   const definitions = Object.fromEntries(builder.definitions);
   const schema: JsonSchema = { $schema: JSON_SCHEMA_DRAFT };
-  if (id) schema.$comment = `Payload of ${id} (${fullNameOf(type)}), in the proto3 JSON mapping.`;
+  if (id) schema.$comment = `Payload of ${id} (${type.typeName}), in the proto3 JSON mapping.`;
   Object.assign(schema, root);
   if (builder.definitions.size > 0) schema.definitions = definitions;
   return schema;

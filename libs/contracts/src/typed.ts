@@ -5,9 +5,3 @@ export type PayloadOf<T extends keyof MessagePayloads> = MessagePayloads[T];
 
 /** The reply payload of a query type. */
 export type ReplyOf<Q extends QueryType> = MessagePayloads[QueryReplies[Q]];
-
-/** A message type with its payload, for typed publish helpers: `publish<T extends MessageType>(type: T, data: PayloadOf<T>)`. */
-export interface TypedMessage<T extends keyof MessagePayloads = keyof MessagePayloads> {
-  type: T;
-  data: MessagePayloads[T];
-}

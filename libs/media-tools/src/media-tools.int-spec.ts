@@ -6,7 +6,7 @@ import { binaryPath, resolveBinary } from './binaries';
 import { MediaToolError } from './errors';
 import { FfmpegProgress } from './progress';
 import { ffprobe } from './probe';
-import { runFfmpeg } from './process';
+import { runFfmpeg, runTool } from './process';
 import { detectSilences } from './silence';
 
 jest.setTimeout(180_000);
@@ -26,9 +26,16 @@ describe('media tools on real media', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('finds the installed ffmpeg, ffprobe and yt-dlp', () => {
-    for (const tool of ['ffmpeg', 'ffprobe'] as const) expect(resolveBinary(tool).path).toMatch(new RegExp(`${tool}$`));
-    expect(binaryPath('ffmpeg')).toBe(binaryPath('ffmpeg'));
+  it('finds the installed ffmpeg, ffprobe and yt-dlp, and each one runs', async () => {
+    for (const tool of ['ffmpeg', 'ffprobe', 'yt-dlp'] as const) {
+      const found = resolveBinary(tool);
+      expect(found.path).toMatch(new RegExp(`${tool}$`));
+      expect(binaryPath(tool)).toBe(found.path);
+    }
+    // Each binary answers for itself: ffmpeg and ffprobe name themselves, yt-dlp prints a dated version.
+    expect((await runTool(binaryPath('ffmpeg'), ['-version'])).stdout).toMatch(/^ffmpeg version /);
+    expect((await runTool(binaryPath('ffprobe'), ['-version'])).stdout).toMatch(/^ffprobe version /);
+    expect((await runTool(binaryPath('yt-dlp'), ['--version'])).stdout.trim()).toMatch(/^\d{4}\.\d{2}\.\d{2}/);
   });
 
   it('probes duration, streams and codecs', async () => {

@@ -17,6 +17,8 @@ export interface DetectSilencesOptions {
   audioStreamIndex?: number;
   signal?: AbortSignal;
   ffmpegPath?: string;
+  /** Called as decoding advances, with the position reached in seconds (from ffmpeg's `-progress`). */
+  onProgress?: (decodedSeconds: number) => void;
 }
 
 export interface SilenceReport {
@@ -67,7 +69,10 @@ export async function detectSilences(path: string, options: DetectSilencesOption
       signal: options.signal,
       ffmpegPath: options.ffmpegPath,
       onProgress: (p) => {
-        if (p.outTimeSeconds > 0) decodedSeconds = p.outTimeSeconds;
+        if (p.outTimeSeconds > 0) {
+          decodedSeconds = p.outTimeSeconds;
+          options.onProgress?.(p.outTimeSeconds);
+        }
       },
     },
   );

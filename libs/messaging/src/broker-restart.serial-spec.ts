@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { MessageContext } from './bus';
-import { BusHarness, sleep, waitFor } from './test-support/harness';
+import { BusHarness, sleep, waitFor, type TestBus, type TestContext } from './test-support/harness';
 
 const run = promisify(execFile);
 const EVENT = 'test.thing.happened.v1';
@@ -23,7 +22,7 @@ describe('RabbitMQ restart while events flow', () => {
     consumer.registerHandler({
       queue: 'consumer.restart',
       type: EVENT,
-      handle: async (ctx: MessageContext<{ aggregateId: string; seq: number }>) => {
+      handle: async (ctx: TestContext<{ aggregateId: string; seq: number }>) => {
         await ctx.manager.query(`INSERT INTO consumer.effects (message_id, aggregate_id, seq) VALUES ($1, $2, $3)`, [
           ctx.envelope.id,
           ctx.data.aggregateId,

@@ -1,9 +1,8 @@
 import { HEADER, toWire } from './envelope';
 import { LeapError } from './errors';
-import type { MessageBus, MessageContext } from './bus';
 import { parkedFailureReport, type ParkedFailure } from './parking';
 import { startTcpProxy } from '@leap/testing';
-import { BusHarness, sleep, waitFor, type TransportKind } from './test-support/harness';
+import { BusHarness, sleep, waitFor, type TransportKind, type TestBus, type TestContext } from './test-support/harness';
 
 const EVENT = 'test.thing.happened.v1';
 const QUEUE = 'consumer.things';
@@ -11,7 +10,7 @@ const RESULT = 'test.thing-result.v1';
 
 type Thing = { aggregateId: string; seq: number; note?: string };
 
-async function recordEffect(ctx: MessageContext<Thing>, schema = 'consumer'): Promise<void> {
+async function recordEffect(ctx: TestContext<Thing>, schema = 'consumer'): Promise<void> {
   await ctx.manager.query(`INSERT INTO "${schema}".effects (message_id, aggregate_id, seq, note) VALUES ($1, $2, $3, $4)`, [
     ctx.envelope.id,
     ctx.data.aggregateId,
@@ -24,7 +23,7 @@ const kinds: TransportKind[] = (process.env.LEAP_TEST_TRANSPORTS ?? 'amqp,postgr
 
 describe.each(kinds)('message bus over %s', (kind) => {
   const h = new BusHarness(kind);
-  let producer: MessageBus;
+  let producer: TestBus;
 
   beforeAll(async () => {
     await h.setup();
@@ -32,10 +31,10 @@ describe.each(kinds)('message bus over %s', (kind) => {
   afterAll(() => h.teardown());
 
   async function startConsumer(
-    handle: (ctx: MessageContext<Thing>) => Promise<unknown>,
+    handle: (ctx: TestContext<Thing>) => Promise<unknown>,
     queue = QUEUE,
     options: Parameters<BusHarness['bus']>[1] = {},
-  ): Promise<MessageBus> {
+  ): Promise<TestBus> {
     const bus = await h.bus('consumer', options);
     bus.registerConsumer({ queue, types: [EVENT] });
     bus.registerHandler({ queue, type: EVENT, handle, name: 'test-handler' });
@@ -127,11 +126,11 @@ describe.each(kinds)('message bus over %s', (kind) => {
     await consumer.stop();
   });
 
-  async function startListener(queue: string): Promise<{ bus: MessageBus; results: Array<{ aggregateId: string; count: number }> }> {
+  async function startListener(queue: string): Promise<{ bus: TestBus; results: Array<{ aggregateId: string; count: number }> }> {
     const results: Array<{ aggregateId: string; count: number }> = [];
     const bus = await h.bus('producer');
     bus.registerConsumer({ queue, types: [RESULT] });
-    bus.registerHandler({ queue, type: RESULT, handle: async (ctx: MessageContext<{ aggregateId: string; count: number }>) => void results.push(ctx.data) });
+    bus.registerHandler({ queue, type: RESULT, handle: async (ctx: TestContext<{ aggregateId: string; count: number }>) => void results.push(ctx.data) });
     await bus.start();
     return { bus, results };
   }
@@ -147,11 +146,11 @@ describe.each(kinds)('message bus over %s', (kind) => {
       queue,
       type: EVENT,
       name: 'test-handler',
-      handle: async (ctx: MessageContext<Thing>) => {
+      handle: async (ctx: TestContext<Thing>) => {
         if (failing) throw new LeapError('TEST.DOWNSTREAM_DOWN', 'downstream is down', { retryable: true });
         await recordEffect(ctx);
       },
-      onParked: async (ctx: MessageContext<Thing>, failure) => {
+      onParked: async (ctx: TestContext<Thing>, failure) => {
         failures.push(failure);
         await ctx.publish(RESULT, { aggregateId: ctx.data.aggregateId, count: -1 }, { subject: ctx.data.aggregateId });
       },
@@ -202,7 +201,7 @@ describe.each(kinds)('message bus over %s', (kind) => {
       handle: async () => {
         throw new LeapError('TEST.BAD_INPUT', 'cannot ever work', { retryable: false });
       },
-      onParked: async (ctx: MessageContext<Thing>) => {
+      onParked: async (ctx: TestContext<Thing>) => {
         hookCalls++;
         await ctx.publish(RESULT, { aggregateId: ctx.data.aggregateId, count: -1 }, { subject: ctx.data.aggregateId });
         throw new Error('the hook broke');
@@ -373,7 +372,7 @@ describe.each(kinds)('message bus over %s', (kind) => {
     bus.registerHandler({
       queue: 'consumer.queries',
       type: 'test.get-thing.v1',
-      handle: async (ctx: MessageContext<{ aggregateId: string }>) => {
+      handle: async (ctx: TestContext<{ aggregateId: string }>) => {
         if (ctx.data.aggregateId === 'missing') throw new LeapError('TEST.NOT_FOUND', 'no such thing', { status: 404 });
         return { aggregateId: ctx.data.aggregateId, count: 3 };
       },
@@ -410,7 +409,7 @@ describe('message bus over amqp when the broker is down at commit time', () => {
     await producer.start();
     const consumer = await h.bus('consumer');
     consumer.registerConsumer({ queue: QUEUE, types: [EVENT] });
-    consumer.registerHandler({ queue: QUEUE, type: EVENT, handle: (ctx: MessageContext<Thing>) => recordEffect(ctx) });
+    consumer.registerHandler({ queue: QUEUE, type: EVENT, handle: (ctx: TestContext<Thing>) => recordEffect(ctx) });
     await consumer.start();
 
     await proxy.cut();

@@ -54,6 +54,9 @@ export const HEADER = {
   faultRoutingKey: 'x-fault-original-routing-key',
   faultRetryCount: 'x-fault-retry-count',
   faultedAt: 'x-fault-failed-at',
+  /** How many times operators replayed the message from a parking queue, and when last. */
+  replayCount: 'x-replay-count',
+  replayedAt: 'x-replayed-at',
 } as const;
 
 /** CloudEvents AMQP binding: application properties prefixed `cloudEvents:`. */

@@ -1,28 +1,8 @@
-/**
- * One error base for the whole platform. `code` is stable and documented (`AREA.REASON`);
- * `retryable` tells the messaging library whether a failed handler is retried through the
- * retry tiers (true) or parked in `<queue>.error` at once (false). The gateway maps the same
- * errors to RFC 9457 problem details.
- */
-export class LeapError extends Error {
-  readonly code: string;
-  readonly retryable: boolean;
-  readonly status: number;
-  readonly details?: Record<string, unknown>;
+import { LeapError } from '@leap/errors';
 
-  constructor(
-    code: string,
-    message: string,
-    options: { retryable?: boolean; status?: number; details?: Record<string, unknown>; cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.retryable = options.retryable ?? false;
-    this.status = options.status ?? 500;
-    this.details = options.details;
-  }
-}
+// The platform's error base lives in @leap/errors; it is re-exported here so that code written
+// against the messaging library keeps one import.
+export { errorCode, isRetryable, LeapError } from '@leap/errors';
 
 /** A payload that does not match its contract: never retried. */
 export class InvalidMessageError extends LeapError {
@@ -54,20 +34,4 @@ export class RequestTimeoutError extends LeapError {
   constructor(type: string, timeoutMs: number) {
     super('MESSAGING.REQUEST_TIMEOUT', `No reply to ${type} within ${timeoutMs} ms`, { retryable: true, status: 504 });
   }
-}
-
-/**
- * Errors thrown by code we do not own (drivers, network) are retryable unless they say otherwise:
- * a transient fault should not park a message.
- */
-export function isRetryable(error: unknown): boolean {
-  if (error instanceof LeapError) return error.retryable;
-  if (error && typeof error === 'object' && 'retryable' in error) return Boolean((error as { retryable: unknown }).retryable);
-  return true;
-}
-
-export function errorCode(error: unknown): string {
-  if (error instanceof LeapError) return error.code;
-  if (error instanceof Error) return error.name;
-  return 'UNKNOWN';
 }

@@ -1,4 +1,4 @@
-import { errorCode, isRetryable } from './errors';
+import { errorCode, isRetryable } from '@leap/errors';
 
 /**
  * Why a handled message ended in its queue's parking lot (`<queue>.error`), as the handler's

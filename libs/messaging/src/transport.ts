@@ -67,6 +67,12 @@ export type TransportEvent = 'connected' | 'disconnected';
 
 export interface Transport {
   readonly kind: 'amqp' | 'postgres';
+  /**
+   * Publishes started one after another without waiting for each other reach the broker in that
+   * order (one confirm channel): the outbox relay then pipelines an aggregate's messages and
+   * awaits their confirms together.
+   */
+  readonly ordersPipelinedPublishes: boolean;
   connect(): Promise<void>;
   /** Close channels and connections; pending confirms are awaited first. */
   close(): Promise<void>;
@@ -96,6 +102,11 @@ export interface Transport {
   drain(queue: string, filter: { messageIds?: string[]; limit?: number }, onEach: (message: WireMessage) => Promise<void>): Promise<number>;
   /** Count of ready messages in a queue. */
   depth(queue: string): Promise<number>;
+  /**
+   * Every consumer queue (`<consumer>.<purpose>`, without companions) any service has declared on
+   * this broker, sorted: what operators look through for parked and dead-lettered messages.
+   */
+  queues(): Promise<string[]>;
 
   /** Request/reply: send to an exchange and wait for the reply correlated by message id. */
   request(exchange: string, routingKey: string, message: WireMessage, timeoutMs: number): Promise<WireMessage>;

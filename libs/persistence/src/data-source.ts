@@ -18,6 +18,11 @@ export interface ServiceDataSourceOptions {
   logging?: LoggerOptions;
   /** Where TypeORM writes its log (default: the console, for what `logging` enables and migrations). */
   logger?: Logger;
+  /**
+   * The server ends a session that stays idle inside a transaction this long, in milliseconds
+   * (default 60 s; 0 turns it off): a guard against work holding a transaction open while it waits.
+   */
+  idleInTransactionTimeoutMs?: number;
   /** Shown in `pg_stat_activity` (default `leap-<schema>`). */
   applicationName?: string;
 }
@@ -52,7 +57,9 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
     logging: options.logging ?? false,
     ...(options.logger ? { logger: options.logger } : {}),
     applicationName: options.applicationName ?? `leap-${schema}`,
-    extra: { options: `-c search_path=${quoteIdent(schema)},public` },
+    extra: {
+      options: `-c search_path=${quoteIdent(schema)},public -c idle_in_transaction_session_timeout=${Math.max(0, Math.round(options.idleInTransactionTimeoutMs ?? 60_000))}`,
+    },
   });
 }
 

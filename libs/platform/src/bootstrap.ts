@@ -43,11 +43,12 @@ export async function startService(definition: ServiceDefinition, options: Start
   const nestLogger = new NestLogger(logger);
   const http = options.http ?? true;
   const app = http
-    ? await NestFactory.create(module, { logger: nestLogger, bufferLogs: true })
+    ? await NestFactory.create(module, { logger: nestLogger, bufferLogs: true, bodyParser: definition.http?.bodyParser ?? true })
     : await NestFactory.createApplicationContext(module, { logger: nestLogger, bufferLogs: true });
   if (options.shutdownHooks) app.enableShutdownHooks();
   let port: number | undefined;
   if (http) {
+    definition.http?.configure?.(app as INestApplication, config as unknown as Record<string, unknown>);
     await (app as INestApplication).listen(config.PORT);
     port = config.PORT;
     logger.info(`${definition.name} listening`, { port });

@@ -1,13 +1,15 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { MessageBus } from '@leap/messaging';
+import type { ObjectStore } from '@leap/storage-client';
 import { SERVICE_DEFINITION } from './tokens';
 import type { ServiceDefinition } from './service-definition';
 import { ReadinessRegistry } from './readiness';
 
 /**
  * Liveness answers while the process can serve at all; readiness checks the service's
- * database and broker (and, in the embedded mode, every service in the process).
+ * database, broker and object store (S3: the bucket answers; and, in the embedded mode, every
+ * service in the process).
  */
 @Controller('health')
 export class HealthController {
@@ -29,7 +31,7 @@ export class HealthController {
   }
 }
 
-export function ownReadinessChecks(name: string, dataSource: DataSource, bus: MessageBus) {
+export function ownReadinessChecks(name: string, dataSource: DataSource, bus: MessageBus, store: ObjectStore) {
   return [
     {
       name: `${name}.database`,
@@ -38,5 +40,6 @@ export function ownReadinessChecks(name: string, dataSource: DataSource, bus: Me
       },
     },
     { name: `${name}.broker`, check: () => bus.ping() },
+    { name: `${name}.storage`, check: () => store.ping() },
   ];
 }

@@ -6,3 +6,4 @@ export * from './health.controller';
 export * from './tokens';
 export * from './transport-factory';
 export * from './platform-config';
+import './typed-messages';

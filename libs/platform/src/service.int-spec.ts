@@ -54,14 +54,14 @@ describe('a service on the platform', () => {
     running.push(storage);
     const sender = await startService(definition({ name: 'ingest', consumers: [], imports: [] }), { env, http: false });
     running.push(sender);
-    const bus = sender.app.get(MessageBus);
+    const bus: MessageBus = sender.app.get(MessageBus);
     const dataSource = sender.app.get(await import('typeorm').then((t) => t.DataSource));
     const recordingId = '0192f0c8-7c4e-7a1b-9c3d-5e6f7a8b9c0d';
     await dataSource.transaction((m) => bus.send(m, DELETE, { recordingId, userId: 'user-1' }, { subject: recordingId, tenant: 'user-1' }));
     await eventually(() => expect(handled.map((h) => h.recordingId)).toEqual([recordingId]), { timeoutMs: 10_000 });
     expect(handled[0]!.tenant).toBe('user-1');
     const ready = await storage.readiness.check();
-    expect(ready).toEqual({ status: 'ok', checks: { 'storage.database': { status: 'up' }, 'storage.broker': { status: 'up' } } });
+    expect(ready).toEqual({ status: 'ok', checks: { 'storage.database': { status: 'up' }, 'storage.broker': { status: 'up' }, 'storage.storage': { status: 'up' } } });
   });
 
   it('refuses to boot when a subscribed type has no handler', async () => {

@@ -38,7 +38,15 @@ export const storageKeys = {
   topics: (userId: string, recordingId: string) => `${storageKeys.recordingPrefix(userId, recordingId)}transcription/topics.json`,
   subtitles: (userId: string, recordingId: string, format: SubtitleFormat) =>
     `${storageKeys.recordingPrefix(userId, recordingId)}transcription/subtitles.${format}`,
+  /** `transcription/subtitles.<lang>.<format>`: subtitles translated into a BCP 47 language (`de`, `pt-BR`). */
+  translatedSubtitles: (userId: string, recordingId: string, language: string, format: SubtitleFormat) =>
+    `${storageKeys.recordingPrefix(userId, recordingId)}transcription/subtitles.${languageTag(language)}.${format}`,
 };
+
+function languageTag(value: string): string {
+  if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/.test(value)) throw new Error(`Invalid language for a storage key: ${JSON.stringify(value)}`);
+  return value;
+}
 
 /** Parses a recording key back into its owner and recording, or undefined for other keys. */
 export function parseRecordingKey(key: string): { userId: string; recordingId: string; name: string } | undefined {

@@ -47,12 +47,12 @@ describe('eventually', () => {
     expect(failure.message).toContain(`attempt ${attempts} failed`);
     expect(attempts).toBeGreaterThan(3);
     expect(elapsed).toBeGreaterThanOrEqual(200);
-    expect(elapsed).toBeLessThan(1000);
+    expect(elapsed).toBeLessThan(5000); // gives up near its timeout, even on a busy machine
   });
 
   it('passes at once without waiting when the assertion already holds', async () => {
     const started = Date.now();
     expect(await eventually(() => 42, { intervalMs: 1000 })).toBe(42);
-    expect(Date.now() - started).toBeLessThan(100);
+    expect(Date.now() - started).toBeLessThan(900); // less than one interval: it did not wait
   });
 });

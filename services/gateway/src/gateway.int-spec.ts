@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import type { Logger } from 'winston';
 import { createMemoryTransport } from '@leap/logging';
 import { SERVICE_LOGGER } from '@leap/platform';
-import { MessageBus } from '@leap/messaging';
+import { MessageBus, type UntypedMessages } from '@leap/messaging';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually, freePort, startMailCatcher, type MailCatcher } from '@leap/testing';
@@ -36,7 +36,8 @@ describe('the gateway over HTTP', () => {
   let store: LocalObjectStore;
   let base: string;
   let mp4: Buffer;
-  let ingestBus: MessageBus;
+  /** Publishes raw fixtures, as another service would: checked against proto/ at run time only. */
+  let ingestBus: MessageBus<UntypedMessages>;
   let ingestDb: DataSource;
   let mail: MailCatcher;
   const accessLog = createMemoryTransport();
@@ -241,10 +242,13 @@ describe('the gateway over HTTP', () => {
     }, { timeoutMs: 20_000, intervalMs: 200 });
     expect(detail).toMatchObject({ id: recordingId, title: 'Graphs, part 1', originalFilename: 'Lecture 1.mp4', sourceType: 'UPLOAD', failed: false });
     expect(detail.stages).toEqual([
-      { stage: 'TRIM', status: 'COMPLETED', attempt: 1, startedAt: '2026-01-10T10:00:05.000Z', finishedAt: '2026-01-10T10:01:35.000Z', durationMs: 90_000, error: null },
+      {
+        stage: 'TRIM', status: 'COMPLETED', attempt: 1, startedAt: '2026-01-10T10:00:05.000Z', finishedAt: '2026-01-10T10:01:35.000Z', durationMs: 90_000, error: null,
+        progress: 100, step: null,
+      },
       {
         stage: 'TRANSCRIBE', status: 'FAILED', attempt: 2, startedAt: '2026-01-10T10:02:00.000Z', finishedAt: '2026-01-10T10:02:30.500Z', durationMs: 30_500,
-        error: { code: 'TRANSCRIPTION.PROVIDER_TIMEOUT', message: 'no answer', retryable: true },
+        error: { code: 'TRANSCRIPTION.PROVIDER_TIMEOUT', message: 'The transcription service did not answer in time.', retryable: true }, progress: null, step: null,
       },
     ]);
     expect(detail.links['subtitles.srt']).toBe(`/api/v1/recordings/${recordingId}/subtitles.srt`);
@@ -298,7 +302,37 @@ describe('the gateway over HTTP', () => {
       timeoutMs: 15_000,
     });
 
-    await publish('ingest.recording.deleted.v1', { recordingId: uploadedId, userId: alice.id, deletedAt: new Date().toISOString() });
+    // Soft-deleted: out of the list, its files out of reach, still shown (restorable) to its owner only.
+    const deletedAt = new Date();
+    const restorableUntil = new Date(deletedAt.getTime() + 3 * 86_400_000).toISOString();
+    const hardDeleteAt = new Date(deletedAt.getTime() + 33 * 86_400_000).toISOString();
+    await publish('ingest.recording.deleted.v1', {
+      recordingId: uploadedId, userId: alice.id, deletedAt: deletedAt.toISOString(), reason: 'DELETION_REASON_MANUAL', restorableUntil, hardDeleteAt,
+    });
+    await eventually(async () => expect((await call('GET', foreign, { token: alice.token })).body.deletion?.state).toBe('DELETED'), { timeoutMs: 20_000, intervalMs: 200 });
+    // A recording its owner deleted keeps its pipeline status, so a restore gives it back as it was.
+    expect((await call('GET', foreign, { token: alice.token })).body).toMatchObject({
+      status: 'PROCESSED',
+      deletion: { state: 'DELETED', reason: 'MANUAL', restorable: true, restorableUntil, hardDeleteAt },
+      links: { self: foreign },
+    });
+    expect((await call('GET', '/api/v1/recordings', { token: alice.token })).body.items.map((r: { id: string }) => r.id)).not.toContain(uploadedId);
+    expect((await call('GET', '/api/v1/recordings?deleted=true', { token: alice.token })).body.items.map((r: { id: string }) => r.id)).toEqual([uploadedId]);
+    expectProblem(await call('GET', `${foreign}/transcript.txt`, { token: alice.token }), 404, 'RECORDING.NOT_FOUND');
+    expectProblem(await call('DELETE', foreign, { token: alice.token }), 404, 'RECORDING.NOT_FOUND');
+    expectProblem(await call('GET', foreign, { token: bob.token }), 404, 'RECORDING.NOT_FOUND');
+
+    // A late deletion never undoes a restore; the purge and the hard delete follow.
+    const restoredAt = new Date(deletedAt.getTime() + 1000).toISOString();
+    await publish('ingest.recording.restored.v1', { recordingId: uploadedId, userId: alice.id, restoredAt, expireAt: hardDeleteAt, paused: false });
+    await eventually(async () => expect((await call('GET', foreign, { token: alice.token })).body.deletion).toBeNull(), { timeoutMs: 20_000, intervalMs: 200 });
+    await publish('ingest.recording.deleted.v1', { recordingId: uploadedId, userId: alice.id, deletedAt: deletedAt.toISOString() });
+    await publish('ingest.recording.purged.v1', { recordingId: uploadedId, userId: alice.id, purgedAt: new Date(deletedAt.getTime() + 2000).toISOString(), hardDeleteAt });
+    await eventually(async () => expect((await call('GET', foreign, { token: alice.token })).body.deletion).toMatchObject({ state: 'PURGED', restorable: false }), {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+    });
+    await publish('ingest.recording.hard-deleted.v1', { recordingId: uploadedId, userId: alice.id, hardDeletedAt: new Date().toISOString() });
     await eventually(async () => expectProblem(await call('GET', foreign, { token: alice.token }), 404, 'RECORDING.NOT_FOUND'), { timeoutMs: 20_000, intervalMs: 200 });
   });
 });

@@ -1,5 +1,4 @@
-import 'reflect-metadata';
-import { runService } from '@leap/platform';
-import { gatewayService } from './service';
+import { runTracedService } from '@leap/platform/src/tracing';
 
-runService(gatewayService);
+// Tracing starts before the service's modules load, so that their HTTP, pg and amqplib calls are instrumented.
+runTracedService('gateway', async () => (await import('./service')).gatewayService);

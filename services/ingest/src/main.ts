@@ -1,5 +1,4 @@
-import 'reflect-metadata';
-import { runService } from '@leap/platform';
-import { ingestService } from './service';
+import { runTracedService } from '@leap/platform/src/tracing';
 
-runService(ingestService);
+// Tracing starts before the service's modules load, so that their HTTP, pg and amqplib calls are instrumented.
+runTracedService('ingest', async () => (await import('./service')).ingestService);

@@ -1,5 +1,4 @@
-import 'reflect-metadata';
-import { runService } from '@leap/platform';
-import { mediaProcessingService } from './service';
+import { runTracedService } from '@leap/platform/src/tracing';
 
-runService(mediaProcessingService);
+// Tracing starts before the service's modules load, so that their HTTP, pg and amqplib calls are instrumented.
+runTracedService('media-processing', async () => (await import('./service')).mediaProcessingService);

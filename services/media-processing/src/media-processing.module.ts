@@ -5,6 +5,7 @@ import type { Logger } from 'winston';
 import type { MediaProcessingConfig } from './config/config.schema';
 import { FfmpegMediaToolkit, MediaToolkit } from './trim/media-toolkit';
 import { RecordingMediaRepository } from './trim/recording-media.repository';
+import { MediaJobsControlConsumer } from './jobs-control.consumer';
 import { TrimConsumer } from './trim/trim.consumer';
 import { TrimService } from './trim/trim.service';
 
@@ -15,6 +16,7 @@ import { TrimService } from './trim/trim.service';
     RecordingMediaRepository,
     TrimService,
     TrimConsumer,
+    MediaJobsControlConsumer,
     {
       provide: WorkDirSweeper,
       inject: [SERVICE_CONFIG, SERVICE_LOGGER],

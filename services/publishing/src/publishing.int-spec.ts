@@ -119,6 +119,8 @@ describe('publishing: the local export target', () => {
       userId,
       targetId,
       title: 'Linear algebra, lecture 3',
+      // No description template: the reference's fallback, the date and the topics.
+      description: expect.stringMatching(/^Uploaded on \d\d\.\d\d\.\d{4}\n\nТемы:\n1\. Matrices$/),
       variables: { title: 'Linear algebra, lecture 3' },
       files: names.map((name, i) => ({
         name,
@@ -134,6 +136,32 @@ describe('publishing: the local export target', () => {
 
     const row = await publishing.app.get(DataSource).query(`SELECT status, location, platform FROM publications WHERE recording_id = $1 AND target_id = $2`, [recordingId, targetId]);
     expect(row).toEqual([{ status: 'PUBLISHED', location: folder, platform: 'LOCAL' }]);
+  });
+
+  it('keeps the export while its deleted recording can be restored, and removes it when its files go', async () => {
+    const recordingId = randomUUID();
+    const objects = await recordingObjects(recordingId);
+    await send({ recordingId, userId, targetId: randomUUID(), platform: Platform.LOCAL, objects });
+    await eventually(() => expect(published.filter((p) => p.recordingId === recordingId)).toHaveLength(1), { timeoutMs: 20_000 });
+    const folder = join(exportRoot, userId, recordingId);
+    expect(existsSync(folder)).toBe(true);
+
+    const now = new Date().toISOString();
+    await dataSource.transaction((m) =>
+      bus.publish(m, 'ingest.recording.deleted.v1', { recordingId, userId, deletedAt: now }, { subject: recordingId, tenant: userId }),
+    );
+    // Handled (its inbox row commits with its effect), and the export is still there.
+    await eventually(
+      async () => expect(await publishing.app.get(DataSource).query(`SELECT 1 FROM inbox WHERE message_type = 'ingest.recording.deleted.v1'`)).toHaveLength(1),
+      { timeoutMs: 20_000 },
+    );
+    expect(existsSync(folder)).toBe(true);
+
+    await dataSource.transaction((m) =>
+      bus.publish(m, 'ingest.recording.purged.v1', { recordingId, userId, purgedAt: now, hardDeleteAt: now }, { subject: recordingId, tenant: userId }),
+    );
+    await eventually(() => expect(existsSync(folder)).toBe(false), { timeoutMs: 20_000 });
+    expect((await readdir(join(exportRoot, userId))).filter((name) => name.includes(recordingId))).toEqual([]);
   });
 
   it('rewrites the same folder when the command comes again', async () => {
@@ -152,26 +180,15 @@ describe('publishing: the local export target', () => {
     expect(sha256(await readFile(join(folder, 'video.mp4')))).toBe(video.checksumSha256);
     const metadata = JSON.parse(await readFile(join(folder, 'metadata.json'), 'utf8'));
     expect(metadata.files).toEqual([{ name: 'video.mp4', kind: 'VIDEO', contentType: 'video/mp4', sizeBytes: 2048, checksumSha256: video.checksumSha256 }]);
-    expect(metadata.title).toBeUndefined();
+    // Without a name, the title falls back to the date as the reference's does.
+    expect(metadata.title).toMatch(/^Uploaded on \d\d\.\d\d\.\d{4}$/);
   });
 
-  it('reports a platform that is not available yet as a failure that retrying cannot fix', async () => {
+  it('takes no publish command without a platform: the contract refuses it before it is sent', async () => {
     const recordingId = randomUUID();
-    const targetId = randomUUID();
     const objects = await recordingObjects(recordingId);
-    await send({ recordingId, userId, targetId, platform: Platform.YOUTUBE, objects });
-    const event = await eventually(() => {
-      const found = failed.find((f) => f.recordingId === recordingId);
-      expect(found).toBeDefined();
-      return found!;
-    }, { timeoutMs: 20_000 });
-    expect(event).toEqual({
-      recordingId,
-      userId,
-      targetId,
-      platform: Platform.YOUTUBE,
-      error: { code: 'PUBLISHING.PLATFORM_UNAVAILABLE', message: expect.stringContaining('PLATFORM_YOUTUBE'), retryable: false },
-    });
+    await expect(send({ recordingId, userId, targetId: randomUUID(), platform: Platform.UNSPECIFIED, objects })).rejects.toThrow(/platform: required field must not be PLATFORM_UNSPECIFIED/);
+    expect(failed.find((f) => f.recordingId === recordingId)).toBeUndefined();
   });
 
   it('fails without leaving a folder when an object is not in storage', async () => {

@@ -1,5 +1,4 @@
-import 'reflect-metadata';
-import { runService } from '@leap/platform';
-import { quotaService } from './service';
+import { runTracedService } from '@leap/platform/src/tracing';
 
-runService(quotaService);
+// Tracing starts before the service's modules load, so that their HTTP, pg and amqplib calls are instrumented.
+runTracedService('quota', async () => (await import('./service')).quotaService);

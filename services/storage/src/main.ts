@@ -1,5 +1,4 @@
-import 'reflect-metadata';
-import { runService } from '@leap/platform';
-import { storageService } from './service';
+import { runTracedService } from '@leap/platform/src/tracing';
 
-runService(storageService);
+// Tracing starts before the service's modules load, so that their HTTP, pg and amqplib calls are instrumented.
+runTracedService('storage', async () => (await import('./service')).storageService);

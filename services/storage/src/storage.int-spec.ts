@@ -13,7 +13,7 @@ import {
   type RecordingObjectsDeleted,
   type StorageUsageChanged,
 } from '@leap/contracts';
-import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
+import { MessageBus, MessageHandler, type MessageContext, type UntypedMessages } from '@leap/messaging';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
 import type { RunningService } from '@leap/platform';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
@@ -44,7 +44,8 @@ describe('storage: the object catalogue, usage and the delete cascade', () => {
   let storage: RunningService;
   let root: string;
   let store: LocalObjectStore;
-  let bus: MessageBus;
+  /** Publishes raw fixtures, as another service would: checked against proto/ at run time only. */
+  let bus: MessageBus<UntypedMessages>;
   let dataSource: DataSource;
 
   const userId = randomUUID();

@@ -1,44 +1,34 @@
-import { MessageTypes, type Failure, type PipelineStage, type TranscriptionFailed } from '@leap/contracts';
-import { LeapError, parkedFailureReport, type MessageContext, type ParkedFailure } from '@leap/messaging';
+import { MESSAGE_TYPES, type PipelineStage, type TranscriptionFailed, type TranscriptionProgress } from '@leap/contracts';
+import type { JobContext, JobProgress, ReportStageFailure } from '@leap/jobs';
+import type { MessageBus } from '@leap/messaging';
 import type { Logger } from 'winston';
 
 type StageCommand = { recordingId: string; userId: string };
 
-/**
- * Runs one stage for a command. A non-retryable `LeapError` (missing or garbled input, no speech,
- * a missing tool) becomes `transcription.failed.v1` with its code, so the pipeline learns why the
- * stage failed; anything else is thrown for the retry tiers and, in the end, the parking lot
- * (where `stageParked` reports it).
- */
-export async function runStage<T extends StageCommand>(
-  ctx: MessageContext<T>,
-  stage: PipelineStage,
-  logger: Logger,
-  work: () => Promise<void>,
-): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    if (!(error instanceof LeapError) || error.retryable) throw error;
-    await failStage(ctx, stage, logger, { code: error.code, message: error.message, retryable: false });
-  }
-}
+/** The failure area of every transcription stage: `TRANSCRIPTION.RETRIES_EXHAUSTED`, `TRANSCRIPTION.WORKER_LOST`. */
+export const TRANSCRIPTION_AREA = 'TRANSCRIPTION';
 
 /**
- * The stage's command was parked after its retries ran out: `transcription.failed.v1` with
- * `TRANSCRIPTION.RETRIES_EXHAUSTED` and the last error, so the recording does not wait forever.
+ * How a transcription stage reports that it failed (for `runStageJob` and `stageFailed` of
+ * @leap/jobs): `transcription.failed.v1` with the stage and the failure, so the pipeline learns
+ * why the stage failed.
  */
-export function stageParked<T extends StageCommand>(
-  ctx: MessageContext<T>,
-  stage: PipelineStage,
-  logger: Logger,
-  failure: ParkedFailure,
-): Promise<void> {
-  return failStage(ctx, stage, logger, parkedFailureReport('TRANSCRIPTION', failure));
+export function reportStageFailure<T extends StageCommand>(stage: PipelineStage, logger: Logger): ReportStageFailure<T> {
+  return async (ctx, error) => {
+    logger.warn(`${stage} failed for recording ${ctx.data.recordingId}: ${error.code} ${error.message}`);
+    const failed: TranscriptionFailed = { recordingId: ctx.data.recordingId, userId: ctx.data.userId, stage, error };
+    await ctx.publish(MESSAGE_TYPES.transcription.TranscriptionFailed, failed, { subject: ctx.data.recordingId });
+  };
 }
 
-async function failStage<T extends StageCommand>(ctx: MessageContext<T>, stage: PipelineStage, logger: Logger, error: Failure): Promise<void> {
-  logger.warn(`${stage} failed for recording ${ctx.data.recordingId}: ${error.code} ${error.message}`);
-  const failed: TranscriptionFailed = { recordingId: ctx.data.recordingId, userId: ctx.data.userId, stage, error };
-  await ctx.publish(MessageTypes.transcription.TranscriptionFailed, failed, { subject: ctx.data.recordingId });
+/** Publishes a progress tick of a stage's job (best effort, outside the outbox). */
+export async function stageProgress<T extends StageCommand>(bus: MessageBus, job: JobContext<T>, stage: PipelineStage, progress: JobProgress): Promise<void> {
+  const tick: TranscriptionProgress = {
+    recordingId: job.data.recordingId,
+    userId: job.data.userId,
+    stage,
+    percent: Math.floor(progress.percent),
+    ...(progress.step ? { step: progress.step } : {}),
+  };
+  await bus.publishNow(MESSAGE_TYPES.transcription.TranscriptionProgress, tick, { subject: job.data.recordingId, tenant: job.data.userId, causation: job.envelope });
 }

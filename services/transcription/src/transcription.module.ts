@@ -1,36 +1,35 @@
 import { Module } from '@nestjs/common';
-import { LeapError } from '@leap/messaging';
 import { WorkDirSweeper } from '@leap/media-tools';
 import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
 import type { Logger } from 'winston';
 import type { TranscriptionConfig } from './config/config.schema';
-import { FfmpegAudioConverter } from './recognition/audio-converter';
-import { PocketsphinxProvider } from './recognition/pocketsphinx.provider';
+import { FfmpegChunkAudio } from './chunking/chunk-audio';
+import { ChunkResultsRepository } from './chunking/chunk-results.repository';
+import { ChunkedTranscription } from './chunking/chunked-transcription';
+import { createTranscriptionProviders, PROVIDER_FETCH, serverProviderSettings } from './providers/provider-factory';
+import type { Fetch } from './providers/provider-http';
+import { ProviderCredentialsConsumer } from './credentials/provider-credentials.consumer';
+import { ProviderCredentialsRepository } from './credentials/provider-credentials.repository';
+import { PROVIDER_KEY_VAULT, ProviderKeyVault } from './credentials/provider-key-vault';
+import { TenantProviders } from './credentials/tenant-providers';
+import { ProviderKeyResealer } from './credentials/provider-key-resealer';
 import { PROCESS_RUNNER, SpawnProcessRunner, type ProcessRunner } from './recognition/process-runner';
-import { TRANSCRIPTION_PROVIDER, type TranscriptionProvider } from './recognition/transcription-provider';
+import { TRANSCRIPTION_PROVIDERS, type TranscriptionProvider } from './recognition/transcription-provider';
 import { RecordingObjectsRepository } from './storage/recording-objects.repository';
+import { TranscriptionJobsControlConsumer } from './jobs-control.consumer';
 import { SubtitlesConsumer } from './subtitles/subtitles.consumer';
-import { SubtitlesService } from './subtitles/subtitles.service';
+import { SUBTITLE_TRANSLATOR, SubtitlesService } from './subtitles/subtitles.service';
+import { SubtitleTranslator } from './subtitles/translation';
 import { TopicsConsumer } from './topics/topics.consumer';
-import { TopicsService } from './topics/topics.service';
+import { TopicsEditConsumer } from './topics/topics-edit.consumer';
+import { LLM_TOPICS, TopicsService } from './topics/topics.service';
+import { OpenAiChatClient, type ChatClient } from './topics/llm/chat-client';
+import { LlmTopicExtractor } from './topics/llm/llm-topics';
 import { TranscribeConsumer } from './transcribe/transcribe.consumer';
-import { TranscribeService } from './transcribe/transcribe.service';
+import { CHUNKED_TRANSCRIPTION, TranscribeService } from './transcribe/transcribe.service';
 
-/** The recogniser the configuration names. Only the offline one is built in so far. */
-export function createTranscriptionProvider(config: TranscriptionConfig, runner: ProcessRunner): TranscriptionProvider {
-  if (config.TRANSCRIPTION_PROVIDER !== 'offline') {
-    throw new LeapError(
-      'TRANSCRIPTION.PROVIDER_UNAVAILABLE',
-      `TRANSCRIPTION_PROVIDER=${config.TRANSCRIPTION_PROVIDER} is not available in this version; use offline`,
-      { retryable: false },
-    );
-  }
-  return new PocketsphinxProvider(runner, new FfmpegAudioConverter(config.FFMPEG_PATH), {
-    binary: config.POCKETSPHINX_PATH,
-    modelDir: config.POCKETSPHINX_MODEL_DIR,
-    timeoutMs: config.TRANSCRIPTION_TIMEOUT,
-  });
-}
+/** The chat model topics and translations share, or null without LLM_API_KEY. */
+const CHAT_CLIENT = Symbol('transcription:chat-client');
 
 /** Speech recognition (stage 3), topics (stage 4) and subtitles (stage 5). */
 @Module({
@@ -41,14 +40,48 @@ export function createTranscriptionProvider(config: TranscriptionConfig, runner:
       inject: [SERVICE_CONFIG, SERVICE_LOGGER],
       useFactory: (config: TranscriptionConfig, logger: Logger) => new WorkDirSweeper({ maxAgeMs: config.WORK_DIR_MAX_AGE, logger }),
     },
-    { provide: TRANSCRIPTION_PROVIDER, inject: [SERVICE_CONFIG, PROCESS_RUNNER], useFactory: createTranscriptionProvider },
+    { provide: PROVIDER_FETCH, useValue: (...args: Parameters<typeof fetch>) => fetch(...args) },
+    {
+      provide: TRANSCRIPTION_PROVIDERS,
+      inject: [SERVICE_CONFIG, PROCESS_RUNNER, PROVIDER_FETCH],
+      useFactory: (config: TranscriptionConfig, runner: ProcessRunner, fetchFn: Fetch) =>
+        createTranscriptionProviders(config, runner, serverProviderSettings(config), fetchFn),
+    },
+    { provide: PROVIDER_KEY_VAULT, inject: [SERVICE_CONFIG], useFactory: (config: TranscriptionConfig) => new ProviderKeyVault(config) },
+    ProviderCredentialsRepository,
+    ProviderCredentialsConsumer,
+    ProviderKeyResealer,
+    TenantProviders,
+    ChunkResultsRepository,
+    {
+      provide: CHUNKED_TRANSCRIPTION,
+      inject: [SERVICE_CONFIG, TRANSCRIPTION_PROVIDERS, ChunkResultsRepository],
+      useFactory: (config: TranscriptionConfig, providers: TranscriptionProvider[], results: ChunkResultsRepository) =>
+        new ChunkedTranscription(providers, new FfmpegChunkAudio(config.FFMPEG_PATH), results, {
+          concurrency: config.TRANSCRIPTION_CHUNK_CONCURRENCY,
+          attemptsPerProvider: config.TRANSCRIPTION_PROVIDER_ATTEMPTS,
+          backoffMs: config.TRANSCRIPTION_RETRY_BACKOFF,
+          maxChunkSeconds: config.TRANSCRIPTION_MAX_CHUNK_SECONDS,
+        }),
+    },
+    {
+      // Server settings today; a tenant's own key would pick its client here.
+      provide: CHAT_CLIENT,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: TranscriptionConfig) =>
+        config.LLM_API_KEY ? new OpenAiChatClient({ baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT }) : null,
+    },
+    { provide: LLM_TOPICS, inject: [CHAT_CLIENT], useFactory: (chat: ChatClient | null) => (chat ? new LlmTopicExtractor(chat) : null) },
+    { provide: SUBTITLE_TRANSLATOR, inject: [CHAT_CLIENT], useFactory: (chat: ChatClient | null) => (chat ? new SubtitleTranslator(chat) : null) },
     RecordingObjectsRepository,
     TranscribeService,
     TranscribeConsumer,
     TopicsService,
     TopicsConsumer,
+    TopicsEditConsumer,
     SubtitlesService,
     SubtitlesConsumer,
+    TranscriptionJobsControlConsumer,
   ],
 })
 export class TranscriptionModule {}

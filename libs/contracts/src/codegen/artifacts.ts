@@ -1,63 +1,104 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildCatalog } from '../catalog';
-import { loadProtoDirectory } from '../proto/loader';
+import { buildCatalog, compileProtoDirectory } from '../catalog';
 import { asyncApiDocument } from './asyncapi';
-import { runtimeDescriptor } from './descriptor';
 import { eventsMarkdown } from './events-doc';
-import { generateMessagesFile, generateTypesFile } from './typescript';
+import { generateFilesFile, generateMessagesFile, generatePayloadsFile } from './typescript';
 import { toYaml } from './yaml';
 
 /** The repository root (this file is libs/contracts/src/codegen/artifacts.ts). */
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
-/** Every generated file, relative to the repository root. */
+/** The `buf generate` template: protoc-gen-es into {@link PB_DIR}. */
+export const BUF_GEN_TEMPLATE = 'libs/contracts/buf.gen.yaml';
+
+/** Where protoc-gen-es writes, relative to the repository root; the folder is its alone. */
+export const PB_DIR = 'libs/contracts/src/generated/pb';
+
+/** The files LEAP generates itself, relative to the repository root. */
 export const ARTIFACT_PATHS = {
-  types: 'libs/contracts/src/generated/types.ts',
+  payloads: 'libs/contracts/src/generated/payloads.ts',
+  files: 'libs/contracts/src/generated/files.ts',
   messages: 'libs/contracts/src/generated/messages.ts',
-  descriptor: 'libs/contracts/src/generated/descriptor.json',
   asyncapi: 'docs/asyncapi.yaml',
   events: 'docs/events.md',
 } as const;
 
 export interface GenerateOptions {
-  /** Folder holding `leap/**.proto`; `<repoRoot>/proto` by default. */
+  /** Folder holding buf.yaml and `leap/**.proto`; `<repoRoot>/proto` by default. */
   protoDir?: string;
   repoRoot?: string;
 }
 
+function listFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    .sort();
+}
+
 /**
- * Generates every artifact in memory: TypeScript types and message maps, the runtime
- * descriptor, the AsyncAPI document and the message catalogue. Keys are paths relative to the
- * repository root.
+ * `buf generate` with protoc-gen-es (libs/contracts/buf.gen.yaml), into a temporary folder:
+ * the generated files by their path relative to the repository root.
+ */
+export function generateWithProtocGenEs(options: GenerateOptions = {}): Map<string, string> {
+  const repoRoot = options.repoRoot ?? REPO_ROOT;
+  const protoDir = options.protoDir ?? path.join(repoRoot, 'proto');
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'leap-buf-generate-'));
+  try {
+    const buf = require.resolve('@bufbuild/buf/bin/buf');
+    const run = spawnSync(process.execPath, [buf, 'generate', protoDir, '--template', BUF_GEN_TEMPLATE, '--output', out], { cwd: repoRoot, encoding: 'utf8' });
+    if (run.error) throw run.error;
+    if (run.status !== 0) throw new Error(`buf generate failed:\n${run.stderr.trim()}`);
+    const root = path.join(out, PB_DIR);
+    return new Map(listFiles(root).map((file) => [`${PB_DIR}/${file}`, fs.readFileSync(path.join(root, file), 'utf8')]));
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Generates every artifact in memory: protoc-gen-es's code, the payload types and message maps
+ * on top of it, the AsyncAPI document and the message catalogue. Keys are paths relative to
+ * the repository root.
  */
 export function generateArtifacts(options: GenerateOptions = {}): Map<string, string> {
   const repoRoot = options.repoRoot ?? REPO_ROOT;
   const protoDir = options.protoDir ?? path.join(repoRoot, 'proto');
-  const asWritten = loadProtoDirectory(protoDir, { keepCase: true });
-  const asJson = loadProtoDirectory(protoDir, { keepCase: false });
-  const catalog = buildCatalog(asWritten.root);
+  const registry = compileProtoDirectory(protoDir);
+  const catalog = buildCatalog(registry);
   const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'libs/contracts/package.json'), 'utf8')) as { version: string }).version;
-  const files = new Map<string, string>();
-  files.set(ARTIFACT_PATHS.types, generateTypesFile(asWritten, catalog));
-  files.set(ARTIFACT_PATHS.messages, generateMessagesFile(asWritten, catalog));
-  files.set(ARTIFACT_PATHS.descriptor, `${JSON.stringify(runtimeDescriptor(asJson), null, 2)}\n`);
-  const asyncapi = asyncApiDocument(asWritten, catalog, { version });
+  const files = generateWithProtocGenEs({ protoDir, repoRoot });
+  files.set(ARTIFACT_PATHS.payloads, generatePayloadsFile(registry, catalog));
+  files.set(ARTIFACT_PATHS.files, generateFilesFile(registry));
+  files.set(ARTIFACT_PATHS.messages, generateMessagesFile(registry, catalog));
+  const asyncapi = asyncApiDocument(registry, catalog, { version });
   files.set(ARTIFACT_PATHS.asyncapi, `# Generated by \`npm run contracts:generate\` from proto/. Do not edit.\n${toYaml(asyncapi)}`);
-  files.set(ARTIFACT_PATHS.events, eventsMarkdown(asWritten, catalog));
+  files.set(ARTIFACT_PATHS.events, eventsMarkdown(registry, catalog));
   return files;
 }
 
-/** Generated files whose content on disk differs from `files` (missing ones included). */
+/** Files under {@link PB_DIR} that the generation no longer produces. */
+function leftovers(files: Map<string, string>, repoRoot: string): string[] {
+  return listFiles(path.join(repoRoot, PB_DIR))
+    .map((file) => `${PB_DIR}/${file}`)
+    .filter((file) => !files.has(file));
+}
+
+/** Generated files whose content on disk differs from `files` (missing and left-over ones included). */
 export function staleArtifacts(files: Map<string, string>, repoRoot = REPO_ROOT): string[] {
   const stale: string[] = [];
   for (const [file, content] of files) {
     const full = path.join(repoRoot, file);
     if (!fs.existsSync(full) || fs.readFileSync(full, 'utf8') !== content) stale.push(file);
   }
-  return stale;
+  return [...stale, ...leftovers(files, repoRoot)];
 }
 
+/** Writes what changed and removes left-over files of protoc-gen-es; returns the paths touched. */
 export function writeArtifacts(files: Map<string, string>, repoRoot = REPO_ROOT): string[] {
   const written: string[] = [];
   for (const [file, content] of files) {
@@ -65,6 +106,10 @@ export function writeArtifacts(files: Map<string, string>, repoRoot = REPO_ROOT)
     if (fs.existsSync(full) && fs.readFileSync(full, 'utf8') === content) continue;
     fs.mkdirSync(path.dirname(full), { recursive: true });
     fs.writeFileSync(full, content);
+    written.push(file);
+  }
+  for (const file of leftovers(files, repoRoot)) {
+    fs.rmSync(path.join(repoRoot, file));
     written.push(file);
   }
   return written;

@@ -1,8 +1,6 @@
-import type * as protobuf from 'protobufjs';
+import type { Registry } from '@bufbuild/protobuf';
 import type { ContractCatalog, ContractDefinition, JsonSchema } from '../contract-types';
 import { JsonSchemaBuilder } from '../json-schema';
-import type { ProtoSet } from '../proto/loader';
-import { allTypes, fullNameOf } from '../proto/reflect';
 import { CONTRACT_SERVICES } from '../services';
 import { summaryOf } from './text';
 
@@ -114,11 +112,10 @@ function messageFor(def: ContractDefinition): JsonSchema {
  * its service's exchange), what the owning service does with it (publishes events, handles
  * commands and queries, with the reply), and every payload as a JSON Schema from the proto.
  */
-export function asyncApiDocument(set: ProtoSet, catalog: ContractCatalog, options: AsyncApiOptions): JsonSchema {
+export function asyncApiDocument(registry: Registry, catalog: ContractCatalog, options: AsyncApiOptions): JsonSchema {
   const defs = catalog.all();
-  const types = new Map(allTypes(set.root).map((t) => [fullNameOf(t), t] as [string, protobuf.Type]));
-  const schemas = new JsonSchemaBuilder(pointer('components', 'schemas') + '/');
-  for (const def of defs) schemas.ref(types.get(def.schema)!);
+  const schemas = new JsonSchemaBuilder(pointer('components', 'schemas') + '/', registry);
+  for (const def of defs) schemas.ref(registry.getMessage(def.schema)!);
   const sortedSchemas = Object.fromEntries([...schemas.definitions.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
   const channels: JsonSchema = {};

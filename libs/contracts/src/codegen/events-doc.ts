@@ -1,7 +1,6 @@
-import * as protobuf from 'protobufjs';
+import type { DescEnum, DescMessage, Registry } from '@bufbuild/protobuf';
 import type { ContractCatalog, ContractDefinition } from '../contract-types';
-import type { ProtoSet } from '../proto/loader';
-import { allTypes, commentOf, fieldsOf, fullNameOf, wrappedScalar, type FieldShape, type ValueShape } from '../proto/reflect';
+import { commentOf, fieldsOf, wrappedScalar, type FieldShape, type ValueShape } from '../descriptors/shapes';
 import { CONTRACT_SERVICES } from '../services';
 
 function cell(text: string): string {
@@ -26,10 +25,13 @@ function anchor(heading: string): string {
 
 /** Types that the documented messages use, collected as they are met. */
 class TypeCollector {
-  readonly messages = new Map<string, protobuf.Type>();
-  readonly enums = new Map<string, protobuf.Enum>();
+  readonly messages = new Map<string, DescMessage>();
+  readonly enums = new Map<string, DescEnum>();
 
-  constructor(private readonly contracts: Set<string>) {}
+  constructor(
+    private readonly contracts: Set<string>,
+    readonly registry: Registry,
+  ) {}
 
   typeLabel(value: ValueShape): string {
     switch (value.kind) {
@@ -45,10 +47,10 @@ class TypeCollector {
       }
       case 'enum':
         this.addEnum(value.enum);
-        return `[${value.enum.name}](#${anchor(fullNameOf(value.enum))})`;
+        return `[${value.enum.name}](#${anchor(value.enum.typeName)})`;
       case 'message':
         this.addMessage(value.type);
-        return `[${value.type.name}](#${anchor(fullNameOf(value.type))})`;
+        return `[${value.type.name}](#${anchor(value.type.typeName)})`;
     }
   }
 
@@ -59,20 +61,20 @@ class TypeCollector {
     return value;
   }
 
-  private addEnum(en: protobuf.Enum): void {
-    this.enums.set(fullNameOf(en), en);
+  private addEnum(en: DescEnum): void {
+    this.enums.set(en.typeName, en);
   }
 
-  private addMessage(type: protobuf.Type): void {
-    const name = fullNameOf(type);
+  private addMessage(type: DescMessage): void {
+    const name = type.typeName;
     if (this.contracts.has(name) || this.messages.has(name)) return;
     this.messages.set(name, type);
-    for (const field of fieldsOf(type)) this.typeLabel(field.value);
+    for (const field of fieldsOf(type, this.registry)) this.typeLabel(field.value);
   }
 }
 
-function fieldTable(type: protobuf.Type, types: TypeCollector): string {
-  const fields = fieldsOf(type);
+function fieldTable(type: DescMessage, types: TypeCollector): string {
+  const fields = fieldsOf(type, types.registry);
   if (fields.length === 0) return '_No fields._\n';
   let out = '| Field | Type | Required | Description |\n|---|---|---|---|\n';
   for (const field of fields) {
@@ -89,10 +91,9 @@ function kindLabel(def: ContractDefinition): string {
 }
 
 /** `docs/events.md`: the catalogue of every message, per service, with its fields. */
-export function eventsMarkdown(set: ProtoSet, catalog: ContractCatalog): string {
+export function eventsMarkdown(registry: Registry, catalog: ContractCatalog): string {
   const defs = catalog.all();
-  const types = new Map(allTypes(set.root).map((t) => [fullNameOf(t), t]));
-  const collector = new TypeCollector(new Set(defs.map((d) => d.schema)));
+  const collector = new TypeCollector(new Set(defs.map((d) => d.schema)), registry);
   const out: string[] = [];
   out.push('# LEAP message catalogue');
   out.push('');
@@ -146,7 +147,7 @@ request's reply address, not through an exchange.`),
       facts.push(`schema: \`${def.schema}\``);
       out.push(facts.join(' · '));
       out.push('');
-      out.push(fieldTable(types.get(def.schema)!, collector).trimEnd());
+      out.push(fieldTable(registry.getMessage(def.schema)!, collector).trimEnd());
     }
   }
 
@@ -178,7 +179,7 @@ request's reply address, not through an exchange.`),
       }
       out.push('| Value | Number | Description |');
       out.push('|---|---|---|');
-      for (const [value, number] of Object.entries(en.values)) out.push(`| \`${value}\` | ${number} | ${cell((en.comments?.[value] ?? '').trim())} |`);
+      for (const value of en.values) out.push(`| \`${value.name}\` | ${value.number} | ${cell(commentOf(value))} |`);
     }
   }
   return `${out.join('\n')}\n`;

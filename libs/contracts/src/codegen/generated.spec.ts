@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { catalog } from '../default-catalog';
-import { header, protoSet } from '../test-support/protos';
+import { compileSources, header } from '../test-support/protos';
 import { buildCatalog } from '../catalog';
-import { ARTIFACT_PATHS, generateArtifacts, REPO_ROOT, staleArtifacts } from './artifacts';
-import { generateTypesFile } from './typescript';
+import { ARTIFACT_PATHS, generateArtifacts, PB_DIR, REPO_ROOT, staleArtifacts } from './artifacts';
+import { generatePayloadsFile } from './typescript';
 import { toYaml } from './yaml';
 
 type Doc = Record<string, any>;
@@ -17,7 +17,9 @@ describe('generated files', () => {
   const files = generateArtifacts();
 
   it('are up to date with proto/ (run npm run contracts:generate)', () => {
-    expect([...files.keys()].sort()).toEqual(Object.values(ARTIFACT_PATHS).sort());
+    const own = [...files.keys()].filter((file) => !file.startsWith(`${PB_DIR}/`));
+    expect(own.sort()).toEqual(Object.values(ARTIFACT_PATHS).sort());
+    expect(files.get(`${PB_DIR}/leap/media/v1/events_pb.ts`)).toContain('export type RecordingTrimmedJson = {');
     for (const [file, content] of files) {
       expect({ file, content: fs.readFileSync(path.join(REPO_ROOT, file), 'utf8') }).toEqual({ file, content });
     }
@@ -95,24 +97,25 @@ describe('generated files', () => {
     const markdown = files.get(ARTIFACT_PATHS.events)!;
     for (const def of catalog.all()) expect(markdown).toContain(`### ${def.type}\n`);
     expect(markdown).toContain('| `sizeBytes` | int64 (decimal string) | yes | Size of the object in bytes. |');
-    expect(markdown).toContain('| [media-processing](#media-processing) | `media` | `media.events` | `media.commands` | 4 |');
+    expect(markdown).toContain('| [media-processing](#media-processing) | `media` | `media.events` | `media.commands` | 6 |');
   });
 
   it('refuse two protos that would share a TypeScript name', () => {
-    const set = protoSet({
+    const registry = compileSources({
       'leap/media/v1/types.proto': `${header('leap.media.v1')}message Job { string id = 1; }`,
       'leap/storage/v1/types.proto': `${header('leap.storage.v1')}message Job { string id = 1; }`,
     });
-    expect(() => generateTypesFile(set, buildCatalog(set.root))).toThrow('leap.storage.v1.Job and leap.media.v1.Job would both be the TypeScript type Job; rename one');
+    expect(() => generatePayloadsFile(registry, buildCatalog(registry))).toThrow('leap.storage.v1.Job and leap.media.v1.Job would both be the TypeScript type Job; rename one');
   });
 
-  it('name later versions and nested types apart', () => {
-    const set = protoSet({
-      'leap/media/v2/types.proto': `${header('leap.media.v2')}message Job { message Step { string id = 1; } Step step = 1; }`,
+  it('name later versions and nested types apart, on the JSON types of protoc-gen-es', () => {
+    const registry = compileSources({
+      'leap/media/v2/types.proto': `${header('leap.media.v2', 'leap/options.proto')}message Job { message Step { string id = 1 [(leap.required) = true]; } Step step = 1; }`,
     });
-    const types = generateTypesFile(set, buildCatalog(set.root));
-    expect(types).toContain('export interface JobV2 {\n  step?: JobV2_Step;\n}');
-    expect(types).toContain('export interface JobV2_Step {');
+    const payloads = generatePayloadsFile(registry, buildCatalog(registry));
+    expect(payloads).toContain("import * as media_v2_types from './pb/leap/media/v2/types_pb';");
+    expect(payloads).toContain("export interface JobV2 extends Omit<media_v2_types.JobJson, 'step'> {\n  step?: JobV2_Step;\n}");
+    expect(payloads).toContain("export interface JobV2_Step extends Omit<media_v2_types.Job_StepJson, 'id'> {\n  id: NonNullable<media_v2_types.Job_StepJson['id']>;\n}");
   });
 });
 

@@ -1,26 +1,32 @@
-import type * as protobuf from 'protobufjs';
-import { fieldsOf, fullNameOf, wrappedScalar, zeroValueName, type FieldShape, type ScalarType, type ValueShape, type WellKnownType } from '../proto/reflect';
+import { fromJson, type DescEnum, type DescMessage, type JsonReadOptions, type JsonValue, type Registry } from '@bufbuild/protobuf';
+import { isFieldError } from '@bufbuild/protobuf/reflect';
+import { fieldsOf, zeroValueName, type FieldShape, type ScalarName } from '../descriptors/shapes';
 
 /** Problems found in a proto3-JSON payload, each prefixed by its path; empty when valid. */
 export type Validator = (data: unknown) => string[];
 
-/** Checks one value; returns what is wrong with it (without the path), or undefined. */
-type ValueCheck = (value: unknown) => string | undefined;
-/** Checks one value that has structure inside, reporting problems at `path` and below. */
-type DeepCheck = (value: unknown, path: string, out: string[]) => void;
+/*
+ * A payload is valid when `@bufbuild/protobuf` parses it with `fromJson` (unknown fields
+ * rejected) and it passes LEAP's own rules, which are stricter than a proto3 JSON parser has
+ * to be. The parser accepts, as the proto3 JSON spec tells parsers to, several spellings that
+ * LEAP producers never write and that would make the bus carry two shapes of one message:
+ *
+ * - proto field names (`size_bytes`) besides the JSON names: LEAP accepts JSON names only;
+ * - `null` for "absent": LEAP payloads leave an absent field out (null only in google.protobuf.Value);
+ * - numbers as strings (`"5"`, `"0.5"`) and enums as numbers: LEAP writes numbers and enum names;
+ * - `"NaN"`, `"Infinity"` and `"-Infinity"` for float and double: LEAP payloads hold finite numbers;
+ * - 64-bit integers as JSON numbers beyond 2^53, whose exact value JSON.parse has already lost;
+ * - calendar-impossible timestamps (`2025-02-29`, `24:00:00`), which the parser rolls over.
+ *
+ * And one rule proto3 has no notion of: `(leap.required)`, a field that must be present and
+ * not empty. JavaScript producers may also leave a property `undefined`; it is absent, as
+ * JSON.stringify makes it on the wire.
+ */
 
-const INT_SIGNED = /^-?(0|[1-9][0-9]*)$/;
-const INT_UNSIGNED = /^(0|[1-9][0-9]*)$/;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const UINT64_MAX = 2n ** 64n - 1n;
-const FLOAT_MAX = 3.4028234663852886e38;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const BASE64_URL = /^[A-Za-z0-9_-]*$/;
+const NUMBER_SCALARS = new Set<ScalarName>(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32', 'float', 'double']);
+const INT64_SCALARS = new Set<ScalarName>(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+const WRAPPED_NUMBERS: Record<string, ScalarName> = { DoubleValue: 'double', FloatValue: 'float', Int32Value: 'int32', UInt32Value: 'uint32', Int64Value: 'int64', UInt64Value: 'uint64' };
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/;
-const DURATION = /^-?(\d+)(?:\.\d{1,9})?s$/;
-const DURATION_MAX_SECONDS = 315_576_000_000;
-const FIELD_MASK = /^(?:[a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*(?:,[a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*)*)?$/;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /** A short rendering of a value for problem messages. */
@@ -43,111 +49,40 @@ export function describeValue(value: unknown): string {
   }
 }
 
-function expected(what: string): ValueCheck {
-  return (value) => `expected ${what}, got ${describeValue(value)}`;
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function int32Check(scalar: ScalarType, min: number, max: number): ValueCheck {
-  const wrong = expected(`${scalar} integer`);
-  return (value) => {
-    if (typeof value !== 'number' || !Number.isInteger(value)) return wrong(value);
-    if (value < min || value > max) return `${scalar} out of range [${min}, ${max}], got ${value}`;
-    return undefined;
-  };
+function childPath(path: string, name: string): string {
+  return path === '' ? name : `${path}.${name}`;
 }
 
-function int64Check(scalar: ScalarType, signed: boolean): ValueCheck {
-  const pattern = signed ? INT_SIGNED : INT_UNSIGNED;
-  const min = signed ? INT64_MIN : 0n;
-  const max = signed ? INT64_MAX : UINT64_MAX;
-  const wrong = expected(signed ? `${scalar} string or integer` : `${scalar} string or non-negative integer`);
-  return (value) => {
-    if (typeof value === 'string') {
-      if (!pattern.test(value)) return wrong(value);
-      if (value.length >= 19) {
-        const big = BigInt(value);
-        if (big < min || big > max) return `${scalar} out of range, got ${describeValue(value)}`;
-      }
-      return undefined;
-    }
-    if (typeof value === 'number') {
-      if (!Number.isInteger(value) || (!signed && value < 0)) return wrong(value);
-      if (!Number.isSafeInteger(value)) return `${scalar} beyond 2^53 must be a string, got ${value}`;
-      return undefined;
-    }
-    return wrong(value);
-  };
+function mapKeyPath(path: string, key: string): string {
+  return IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
-
-function floatCheck(scalar: 'float' | 'double'): ValueCheck {
-  const wrong = expected(`${scalar} number (or "NaN", "Infinity", "-Infinity")`);
-  return (value) => {
-    if (typeof value === 'number') {
-      if (!Number.isFinite(value)) return wrong(value);
-      if (scalar === 'float' && Math.abs(value) > FLOAT_MAX) return `float out of range, got ${value}`;
-      return undefined;
-    }
-    if (value === 'NaN' || value === 'Infinity' || value === '-Infinity') return undefined;
-    return wrong(value);
-  };
-}
-
-const SCALAR_CHECKS: Record<ScalarType, ValueCheck> = {
-  string: (value) => (typeof value === 'string' ? undefined : `expected string, got ${describeValue(value)}`),
-  bool: (value) => (typeof value === 'boolean' ? undefined : `expected boolean, got ${describeValue(value)}`),
-  bytes: (value) =>
-    typeof value === 'string' && (BASE64.test(value) || (BASE64_URL.test(value) && value.length % 4 !== 1))
-      ? undefined
-      : `expected base64 string, got ${describeValue(value)}`,
-  int32: int32Check('int32', -2147483648, 2147483647),
-  sint32: int32Check('sint32', -2147483648, 2147483647),
-  sfixed32: int32Check('sfixed32', -2147483648, 2147483647),
-  uint32: int32Check('uint32', 0, 4294967295),
-  fixed32: int32Check('fixed32', 0, 4294967295),
-  int64: int64Check('int64', true),
-  sint64: int64Check('sint64', true),
-  sfixed64: int64Check('sfixed64', true),
-  uint64: int64Check('uint64', false),
-  fixed64: int64Check('fixed64', false),
-  float: floatCheck('float'),
-  double: floatCheck('double'),
-};
 
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-const TIMESTAMP_WRONG = 'expected RFC 3339 timestamp string such as "2025-01-31T12:00:00Z"';
-
-function checkTimestamp(value: unknown): string | undefined {
-  if (typeof value !== 'string') return `${TIMESTAMP_WRONG}, got ${describeValue(value)}`;
+/** A timestamp the parser would accept but that names no real instant. */
+function impossibleTimestamp(value: string): boolean {
   const m = TIMESTAMP.exec(value);
-  if (!m) return `${TIMESTAMP_WRONG}, got ${describeValue(value)}`;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
+  if (!m) return false; // the parser reports the format
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
   const valid =
-    year >= 1 &&
     month >= 1 &&
     month <= 12 &&
     day >= 1 &&
     day <= daysInMonth(year, month) &&
-    Number(m[4]) < 24 &&
-    Number(m[5]) < 60 &&
-    Number(m[6]) < 60 &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60 &&
     (m[7] === undefined || (Number(m[7]) < 24 && Number(m[8]) < 60));
-  return valid ? undefined : `${TIMESTAMP_WRONG}, got the impossible time ${describeValue(value)}`;
+  return !valid;
 }
 
-function checkDuration(value: unknown): string | undefined {
-  const wrong = `expected duration string such as "1.5s", got ${describeValue(value)}`;
-  if (typeof value !== 'string') return wrong;
-  const m = DURATION.exec(value);
-  if (!m) return wrong;
-  return Number(m[1]) > DURATION_MAX_SECONDS ? `duration out of range, got ${describeValue(value)}` : undefined;
-}
-
-/** A value that JSON can carry: no undefined, functions, non-finite numbers or class instances. */
+/** JSON.stringify would drop or rewrite it: undefined, NaN, Infinity, functions. */
 function jsonProblem(value: unknown, depth = 0): string | undefined {
   if (depth > 64) return 'nested too deeply';
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
@@ -169,281 +104,249 @@ function jsonProblem(value: unknown, depth = 0): string | undefined {
   return `expected a JSON value, got ${describeValue(value)}`;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function wellKnownCheck(wkt: WellKnownType): ValueCheck {
-  const wrapped = wrappedScalar(wkt);
-  if (wrapped) return SCALAR_CHECKS[wrapped];
-  switch (wkt) {
-    case 'Timestamp':
-      return checkTimestamp;
-    case 'Duration':
-      return checkDuration;
-    case 'FieldMask':
-      return (value) =>
-        typeof value === 'string' && FIELD_MASK.test(value) ? undefined : `expected field mask string such as "title,sizeBytes", got ${describeValue(value)}`;
-    case 'Struct':
-      return (value) => (isPlainObject(value) ? jsonProblem(value) : `expected object, got ${describeValue(value)}`);
-    case 'ListValue':
-      return (value) => (Array.isArray(value) ? jsonProblem(value) : `expected array, got ${describeValue(value)}`);
-    case 'Value':
-      return (value) => (value === undefined ? 'expected a JSON value, got undefined' : jsonProblem(value));
-    case 'NullValue':
-      return (value) => (value === null ? undefined : `expected null, got ${describeValue(value)}`);
-    case 'Empty':
-      return (value) => {
-        if (!isPlainObject(value)) return `expected empty object, got ${describeValue(value)}`;
-        for (const key in value) return `expected empty object, got field ${JSON.stringify(key)}`;
-        return undefined;
-      };
-    case 'Any':
-      return (value) =>
-        isPlainObject(value) && typeof value['@type'] === 'string' ? undefined : `expected object with an "@type" string, got ${describeValue(value)}`;
-    default:
-      throw new Error(`unsupported well-known type google.protobuf.${wkt as string}`);
-  }
-}
-
-function enumCheck(en: protobuf.Enum): ValueCheck {
-  const names = Object.keys(en.values);
-  const known = new Set(names);
+function enumProblem(en: DescEnum, value: unknown): string | undefined {
+  if (typeof value === 'string' && en.values.some((v) => v.name === value)) return undefined;
+  const names = en.values.map((v) => v.name);
   const shown = names.length > 12 ? `${names.slice(0, 12).join(', ')}, …` : names.join(', ');
-  const wrong = `expected ${fullNameOf(en)} value name (${shown})`;
-  return (value) => (typeof value === 'string' && known.has(value) ? undefined : `${wrong}, got ${describeValue(value)}`);
+  return `expected ${en.typeName} value name (${shown}), got ${describeValue(value)}`;
 }
 
-function childPath(path: string, name: string): string {
-  return path === '' ? name : `${path}.${name}`;
+function scalarProblem(scalar: ScalarName, value: unknown): string | undefined {
+  if (NUMBER_SCALARS.has(scalar) && typeof value === 'string') {
+    const finite = scalar === 'float' || scalar === 'double' ? ' (a finite one: LEAP payloads never hold "NaN" or "Infinity")' : '';
+    return `expected ${scalar} as a JSON number${finite}, got ${describeValue(value)}`;
+  }
+  if (INT64_SCALARS.has(scalar) && typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    return `${scalar} beyond 2^53 must be a decimal string, got ${value}`;
+  }
+  return undefined;
 }
 
-function mapKeyPath(path: string, key: string): string {
-  return IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-}
-
-function mapKeyCheck(key: ScalarType): ValueCheck | undefined {
-  switch (key) {
-    case 'string':
+/** LEAP's rule for one element (or the single value) of a field whose value is not a message of ours. */
+function valueProblem(field: FieldShape, value: unknown): string | undefined {
+  const shape = field.value;
+  switch (shape.kind) {
+    case 'scalar':
+      return scalarProblem(shape.scalar, value);
+    case 'enum':
+      return enumProblem(shape.enum, value);
+    case 'wkt':
+      if (shape.wkt in WRAPPED_NUMBERS) return scalarProblem(WRAPPED_NUMBERS[shape.wkt], value);
+      if (shape.wkt === 'Timestamp' && typeof value === 'string' && impossibleTimestamp(value)) {
+        return `expected RFC 3339 timestamp string such as "2025-01-31T12:00:00Z", got the impossible time ${describeValue(value)}`;
+      }
+      if (shape.wkt === 'Struct' || shape.wkt === 'ListValue' || shape.wkt === 'Value') return value === undefined ? 'expected a JSON value, got undefined' : jsonProblem(value);
       return undefined;
-    case 'bool':
-      return (k) => (k === 'true' || k === 'false' ? undefined : `map key must be "true" or "false", got ${describeValue(k)}`);
-    case 'int64':
-    case 'sint64':
-    case 'sfixed64':
-    case 'uint64':
-    case 'fixed64':
-      return (k) => SCALAR_CHECKS[key](k) && `map key must be a ${key} in decimal, got ${describeValue(k)}`;
-    default: {
-      const check = SCALAR_CHECKS[key];
-      return (k) => {
-        const s = k as string;
-        const n = INT_SIGNED.test(s) ? Number(s) : NaN;
-        return Number.isNaN(n) || check(n) ? `map key must be a ${key} in decimal, got ${describeValue(k)}` : undefined;
-      };
-    }
+    case 'message':
+      return undefined;
   }
 }
 
-/** Compiles validators, once per message type; recursive types share one entry. */
-class ValidatorCompiler {
-  private readonly messages = new Map<protobuf.Type, DeepCheck>();
+function requiredProblem(field: FieldShape, value: unknown): string | undefined {
+  if (field.mapKey) return isPlainObject(value) && Object.keys(value).length === 0 ? 'required field has no entries' : undefined;
+  if (field.repeated) return Array.isArray(value) && value.length === 0 ? 'required field has no entries' : undefined;
+  const shape = field.value;
+  if (value === '' && (shape.kind === 'scalar' || (shape.kind === 'wkt' && (shape.wkt === 'StringValue' || shape.wkt === 'BytesValue')))) return 'required field is empty';
+  if (shape.kind === 'enum') {
+    const zero = zeroValueName(shape.enum);
+    if (zero !== undefined && value === zero) return `required field must not be ${zero}`;
+  }
+  return undefined;
+}
 
-  messageCheck(type: protobuf.Type): DeepCheck {
-    const cached = this.messages.get(type);
-    if (cached) return cached;
-    let compiled: DeepCheck | undefined;
-    // Registered before compiling so a self-referencing type finds itself.
-    const trampoline: DeepCheck = (value, path, out) => compiled!(value, path, out);
-    this.messages.set(type, trampoline);
-    compiled = this.compileMessage(type);
-    this.messages.set(type, compiled);
-    return compiled;
+/** What one message type needs for the walk, prepared once. */
+interface Prepared {
+  type: DescMessage;
+  fields: FieldShape[];
+  byJsonName: Map<string, FieldShape>;
+  /** Proto names (`size_bytes`) that are not also JSON names, to point to the JSON name. */
+  protoNames: Map<string, string>;
+}
+
+class Walker {
+  private readonly prepared = new Map<DescMessage, Prepared>();
+  private readonly options: Partial<JsonReadOptions>;
+
+  constructor(private readonly registry: Registry) {
+    this.options = { ignoreUnknownFields: false, registry };
   }
 
-  private valueCheck(shape: ValueShape): DeepCheck {
-    switch (shape.kind) {
-      case 'message':
-        return this.messageCheck(shape.type);
-      case 'scalar':
-        return leaf(SCALAR_CHECKS[shape.scalar]);
-      case 'enum':
-        return leaf(enumCheck(shape.enum));
-      case 'wkt':
-        return leaf(wellKnownCheck(shape.wkt));
-    }
-  }
-
-  private fieldCheck(field: FieldShape): DeepCheck {
-    const value = this.valueCheck(field.value);
-    if (field.mapKey) {
-      const keyCheck = mapKeyCheck(field.mapKey);
-      return (map, path, out) => {
-        if (!isPlainObject(map)) {
-          out.push(`${path}: expected object (map), got ${describeValue(map)}`);
-          return;
-        }
-        for (const key in map) {
-          const entryPath = mapKeyPath(path, key);
-          const keyProblem = keyCheck?.(key);
-          if (keyProblem) out.push(`${entryPath}: ${keyProblem}`);
-          value(map[key], entryPath, out);
-        }
+  prepare(type: DescMessage): Prepared {
+    let p = this.prepared.get(type);
+    if (!p) {
+      const fields = fieldsOf(type, this.registry);
+      p = {
+        type,
+        fields,
+        byJsonName: new Map(fields.map((f) => [f.jsonName, f])),
+        protoNames: new Map(fields.filter((f) => f.name !== f.jsonName).map((f) => [f.name, f.jsonName])),
       };
+      this.prepared.set(type, p);
     }
-    if (field.repeated) {
-      return (list, path, out) => {
-        if (!Array.isArray(list)) {
-          out.push(`${path}: expected array, got ${describeValue(list)}`);
-          return;
-        }
-        for (let i = 0; i < list.length; i++) value(list[i], `${path}[${i}]`, out);
-      };
-    }
-    return value;
+    return p;
   }
 
-  private leafCheck(field: FieldShape): ValueCheck | undefined {
-    if (field.mapKey || field.repeated) return undefined;
-    switch (field.value.kind) {
-      case 'scalar':
-        return SCALAR_CHECKS[field.value.scalar];
-      case 'enum':
-        return enumCheck(field.value.enum);
-      case 'wkt':
-        return wellKnownCheck(field.value.wkt);
-      default:
-        return undefined;
+  /** The parser's words for part of a message, when it refuses it; used to put a parse error under its path. */
+  parseProblem(type: DescMessage, part: Record<string, unknown>): string | undefined {
+    try {
+      fromJson(type, part as JsonValue, this.options);
+      return undefined;
+    } catch (error) {
+      return parserWords(error as Error);
     }
   }
 
-  private requiredCheck(field: FieldShape): ValueCheck | undefined {
-    if (!field.required) return undefined;
-    if (field.mapKey) return (v) => (Object.keys(v as object).length === 0 ? 'required field has no entries' : undefined);
-    if (field.repeated) return (v) => ((v as unknown[]).length === 0 ? 'required field has no entries' : undefined);
-    if (field.value.kind === 'scalar' && (field.value.scalar === 'string' || field.value.scalar === 'bytes')) {
-      return (v) => (v === '' ? 'required field is empty' : undefined);
+  /**
+   * LEAP's rules over a message object at `path`. With `diagnose`, also parses each field
+   * that is not a message of ours on its own, so a parse error is reported under its field's path.
+   */
+  walk(type: DescMessage, value: unknown, path: string, out: string[], diagnose: boolean): void {
+    const p = this.prepare(type);
+    if (!isPlainObject(value)) {
+      out.push(`${path === '' ? 'payload' : path}: expected object (${type.typeName}), got ${describeValue(value)}`);
+      return;
     }
-    if (field.value.kind === 'wkt' && (field.value.wkt === 'StringValue' || field.value.wkt === 'BytesValue')) {
-      return (v) => (v === '' ? 'required field is empty' : undefined);
+    for (const field of p.fields) {
+      const v = value[field.jsonName];
+      const at = childPath(path, field.jsonName);
+      if (v === undefined) {
+        if (field.required) out.push(`${at}: required field is missing`);
+        continue;
+      }
+      if (v === null && !(field.value.kind === 'wkt' && (field.value.wkt === 'Value' || field.value.wkt === 'NullValue') && !field.repeated && !field.mapKey)) {
+        out.push(`${at}: null is not a value here; leave an absent field out`);
+        continue;
+      }
+      const before = out.length;
+      this.fieldValue(p, field, v, at, out, diagnose);
+      if (field.required && out.length === before) {
+        const problem = requiredProblem(field, v);
+        if (problem) out.push(`${at}: ${problem}`);
+      }
     }
-    if (field.value.kind === 'enum') {
-      const zero = zeroValueName(field.value.enum);
-      if (zero) return (v) => (v === zero ? `required field must not be ${zero}` : undefined);
+    if (diagnose) {
+      // Each field was parsed alone; members of one oneof are parsed together.
+      for (const oneof of type.oneofs) {
+        const set = p.fields.filter((f) => f.field.oneof === oneof && value[f.jsonName] !== undefined);
+        if (set.length < 2) continue;
+        const problem = this.parseProblem(type, Object.fromEntries(set.map((f) => [f.jsonName, value[f.jsonName]])));
+        if (problem) out.push(`${childPath(path, oneof.name)}: ${problem}`);
+      }
     }
-    return undefined;
+    for (const key in value) {
+      if (p.byJsonName.has(key) || value[key] === undefined) continue;
+      const jsonName = p.protoNames.get(key);
+      out.push(`${childPath(path, key)}: unknown field${jsonName ? ` (the JSON name is ${jsonName})` : ` in ${type.typeName}`}`);
+    }
   }
 
-  private compileMessage(type: protobuf.Type): DeepCheck {
-    const typeName = fullNameOf(type);
-    interface Compiled {
-      jsonName: string;
-      /** A single value with nothing inside: checked without building its path first. */
-      leaf?: ValueCheck;
-      check: DeepCheck;
-      missing?: string;
-      required?: ValueCheck;
-      oneof?: number;
-    }
-    const shapes = fieldsOf(type);
-    const oneofNames = [...new Set(shapes.map((f) => f.oneof).filter((n): n is string => n !== undefined))];
-    const oneofMembers = oneofNames.map((name) => shapes.filter((f) => f.oneof === name).map((f) => f.jsonName));
-    const fields: Compiled[] = shapes.map((shape) => {
-      const leafCheck = this.leafCheck(shape);
-      return {
-        jsonName: shape.jsonName,
-        leaf: leafCheck,
-        check: leafCheck ? NO_CHECK : this.fieldCheck(shape),
-        missing: shape.required ? 'required field is missing' : undefined,
-        required: this.requiredCheck(shape),
-        oneof: shape.oneof === undefined ? undefined : oneofNames.indexOf(shape.oneof),
-      };
-    });
-    const known: Record<string, true> = Object.create(null);
-    for (const f of fields) known[f.jsonName] = true;
-    // Proto names (`size_bytes`) are rejected with a pointer to the JSON name.
-    const hints: Record<string, string> = Object.create(null);
-    for (const shape of shapes) {
-      const snake = shape.name.includes('_') ? shape.name : shape.jsonName.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-      if (snake !== shape.jsonName) hints[snake] = shape.jsonName;
-    }
-    const notObject = `expected object (${typeName})`;
-    const oneofCount = oneofNames.length;
-
-    return (value, path, out) => {
-      if (!isPlainObject(value)) {
-        out.push(`${path === '' ? 'payload' : path}: ${notObject}, got ${describeValue(value)}`);
+  private fieldValue(p: Prepared, field: FieldShape, v: unknown, at: string, out: string[], diagnose: boolean): void {
+    const nested = field.value.kind === 'message' ? field.value.type : undefined;
+    if (field.mapKey || field.repeated) {
+      const entries: Array<[string, unknown]> | undefined = field.mapKey
+        ? isPlainObject(v)
+          ? Object.entries(v).map(([key, item]) => [mapKeyPath(at, key), item])
+          : undefined
+        : Array.isArray(v)
+          ? v.map((item, i) => [`${at}[${i}]`, item])
+          : undefined;
+      if (!entries) {
+        out.push(`${at}: expected ${field.mapKey ? 'object (map)' : 'array'}, got ${describeValue(v)}`);
         return;
       }
-      let seen: number[] | undefined;
-      for (let i = 0; i < fields.length; i++) {
-        const field = fields[i];
-        const v = value[field.jsonName];
-        if (v === undefined) {
-          if (field.missing) out.push(`${childPath(path, field.jsonName)}: ${field.missing}`);
-          continue;
-        }
-        const before = out.length;
-        if (field.leaf) {
-          const problem = field.leaf(v);
-          if (problem !== undefined) out.push(`${childPath(path, field.jsonName)}: ${problem}`);
-        } else field.check(v, childPath(path, field.jsonName), out);
-        if (field.required && out.length === before) {
-          const problem = field.required(v);
-          if (problem) out.push(`${childPath(path, field.jsonName)}: ${problem}`);
-        }
-        if (field.oneof !== undefined) {
-          seen ??= new Array<number>(oneofCount).fill(0);
-          seen[field.oneof]++;
+      const before = out.length;
+      for (const [itemPath, item] of entries) {
+        if (nested) this.walk(nested, item, itemPath, out, diagnose);
+        else if (item === null || item === undefined) out.push(`${itemPath}: expected a value, got ${describeValue(item)}`);
+        else {
+          const problem = valueProblem(field, item);
+          if (problem) out.push(`${itemPath}: ${problem}`);
         }
       }
-      if (seen) {
-        for (let o = 0; o < oneofCount; o++) {
-          if (seen[o] > 1) {
-            const set = oneofMembers[o].filter((name) => value[name] !== undefined);
-            out.push(`${childPath(path, oneofNames[o])}: only one of ${set.join(', ')} may be set`);
-          }
-        }
-      }
-      for (const key in value) {
-        if (known[key] === true) continue;
-        if (value[key] === undefined) continue;
-        const hint = hints[key];
-        out.push(`${childPath(path, key)}: unknown field${hint ? ` (the JSON name is ${hint})` : ` in ${typeName}`}`);
-      }
-    };
+      // Map keys and the elements' own values are the parser's: it reads them with the field
+      // (messages emptied, as they were walked above).
+      if (diagnose && (nested || out.length === before)) this.parse(p, field, nested ? emptied(field, v) : v, at, out);
+      return;
+    }
+    if (nested) {
+      this.walk(nested, v, at, out, diagnose);
+      return;
+    }
+    const problem = valueProblem(field, v);
+    if (problem) out.push(`${at}: ${problem}`);
+    else if (diagnose) this.parse(p, field, v, at, out);
+  }
+
+  private parse(p: Prepared, field: FieldShape, v: unknown, at: string, out: string[]): void {
+    const problem = this.parseProblem(p.type, { [field.jsonName]: v });
+    if (!problem) return;
+    // The parser numbers list items from 1 and quotes map keys; the path says them as JSON does.
+    const item = /^list item #(\d+): ([\s\S]*)$/.exec(problem);
+    const entry = /^map entry ("(?:[^"\\]|\\.)*"): ([\s\S]*)$/.exec(problem);
+    if (item) {
+      const index = Number(item[1]) - 1;
+      out.push(`${at}[${index}]: ${int64Words(item[2], (v as unknown[])[index])}`);
+    } else if (entry) {
+      const key = JSON.parse(entry[1]) as string;
+      out.push(`${mapKeyPath(at, key)}: ${int64Words(entry[2], (v as Record<string, unknown>)[key])}`);
+    } else out.push(`${at}: ${int64Words(problem, v)}`);
   }
 }
 
-const NO_CHECK: DeepCheck = () => undefined;
+/** What the parser says: its field errors name the field, which the path already does. */
+function parserWords(error: Error): string {
+  const cause = error.cause;
+  return isFieldError(cause) ? cause.message : error.message.replace(/^cannot decode (?:message |enum )?(\S+) from JSON:? /, 'invalid $1: ');
+}
 
-function leaf(check: ValueCheck): DeepCheck {
-  return (value, path, out) => {
-    const problem = check(value);
-    if (problem !== undefined) out.push(`${path}: ${problem}`);
-  };
+/** The parser calls a 64-bit integer a bigint, which JSON has not, and shows the value without quotes. */
+function int64Words(words: string, value: unknown): string {
+  return words
+    .replace(/expected bigint \((\w+)\): (.*) out of range$/, (_, type: string, shown: string) =>
+      /^-?[0-9]+$/.test(shown) ? `${type} out of range, got ${shown}` : `expected ${type} as a decimal string, got ${describeValue(value)}`,
+    )
+    .replace(/expected bigint \((\w+)\)/, 'expected $1 as a decimal string');
+}
+
+/** A list or map of messages with each message emptied: the parser then checks only the container and its keys. */
+function emptied(field: FieldShape, v: unknown): unknown {
+  if (field.mapKey) return Object.fromEntries(Object.keys(v as object).map((key) => [key, {}]));
+  return (v as unknown[]).map(() => ({}));
+}
+
+/** Whether JSON.stringify would drop something, so the parser must see the payload as it travels. */
+function hasUndefined(value: unknown, depth = 0): boolean {
+  if (depth > 64 || value === null || typeof value !== 'object') return value === undefined;
+  if (Array.isArray(value)) return value.some((item) => hasUndefined(item, depth + 1));
+  for (const key in value) if (hasUndefined((value as Record<string, unknown>)[key], depth + 1)) return true;
+  return false;
 }
 
 /**
- * Builds the validator of a message type: a tree of closures prepared once, so validating a
- * payload walks the payload, never the proto reflection. Checks the proto3 JSON mapping
- * strictly: JSON (lowerCamelCase) names only, unknown fields rejected, enums by name, 64-bit
- * integers as decimal strings (or safe integers), Timestamps as RFC 3339 strings, at most one
- * member of a oneof, and `(leap.required)` fields present and not empty.
+ * A validator factory over the descriptors of `registry` (which must hold `leap/options.proto`
+ * for `(leap.required)`). Each validator parses a payload with `@bufbuild/protobuf`'s strict
+ * `fromJson` and applies LEAP's rules (see above). A valid payload costs one walk and one
+ * parse; only a refused payload is parsed field by field, so that every problem is reported
+ * at once under its path.
  */
-export function compileValidator(type: protobuf.Type): Validator {
-  return createValidatorFactory()(type);
-}
-
-/** A validator factory whose compiled types are shared between the validators it builds. */
-export function createValidatorFactory(): (type: protobuf.Type) => Validator {
-  const compiler = new ValidatorCompiler();
-  return (type) => {
-    const check = compiler.messageCheck(type);
-    return (data) => {
-      const out: string[] = [];
-      check(data, '', out);
+export function createValidatorFactory(registry: Registry): (type: DescMessage) => Validator {
+  const walker = new Walker(registry);
+  const options: Partial<JsonReadOptions> = { ignoreUnknownFields: false, registry };
+  return (type) => (data) => {
+    const out: string[] = [];
+    walker.walk(type, data, '', out, false);
+    if (out.length > 0) {
+      const all: string[] = [];
+      walker.walk(type, data, '', all, true);
+      return all;
+    }
+    try {
+      fromJson(type, (hasUndefined(data) ? JSON.parse(JSON.stringify(data)) : data) as JsonValue, options);
       return out;
-    };
+    } catch (error) {
+      walker.walk(type, data, '', out, true);
+      if (out.length === 0) out.push(`payload: ${parserWords(error as Error)}`);
+      return out;
+    }
   };
 }

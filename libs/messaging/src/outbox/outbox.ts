@@ -1,8 +1,10 @@
-import { Client, Pool, type PoolClient } from 'pg';
-import type { EntityManager } from 'typeorm';
+import { Pool, type PoolClient } from 'pg';
+import { PgListener } from '../pg-listener';
+import type { EntityManager, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
 import type { WireMessage } from '../envelope';
 import type { Transport } from '../transport';
 import type { MessagingLogger } from '../logger';
+import { publishInMessageTrace } from './outbox-tracing';
 
 export interface OutboxEntry {
   exchange: string;
@@ -29,35 +31,132 @@ function assertSchema(schema: string): string {
   return `"${schema}"`;
 }
 
-/** Writes outbox rows inside the caller's transaction; a NOTIFY wakes the relay at commit. */
+/** Relays running in this process, by schema: a commit that wrote rows wakes them directly. */
+const localRelays = new Map<string, Set<OutboxRelay>>();
+
+/** What a transaction has written to the outbox so far (kept on its query runner). */
+interface PendingWrites {
+  entries: Array<{ schema: string; depth: number; entry: OutboxEntry }>;
+  /** Schemas whose rows the commit made visible, for the after-commit wake. */
+  committed?: Set<string>;
+}
+
+const PENDING = '__leapOutboxPending';
+
+function pendingOf(queryRunner: QueryRunner | undefined, create: boolean): PendingWrites | undefined {
+  if (!queryRunner) return undefined;
+  const data = queryRunner.data as Record<string, unknown>;
+  let pending = data[PENDING] as PendingWrites | undefined;
+  if (!pending && create) {
+    pending = { entries: [] };
+    data[PENDING] = pending;
+  }
+  return pending;
+}
+
+function storedOf(e: OutboxEntry): StoredWire {
+  return {
+    messageId: e.message.messageId,
+    type: e.message.type,
+    contentType: e.message.contentType,
+    timestamp: e.message.timestamp,
+    correlationId: e.message.correlationId,
+    headers: e.message.headers,
+    body: e.message.body.toString('utf8'),
+  };
+}
+
+/** One multi-row INSERT for a schema's entries. */
+async function insertRows(queryRunner: QueryRunner, schema: string, entries: OutboxEntry[]): Promise<void> {
+  const values: unknown[] = [];
+  const rows = entries.map((e, i) => {
+    values.push(e.message.messageId, e.exchange, e.routingKey, e.aggregateId, JSON.stringify(storedOf(e)));
+    const b = i * 5;
+    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::jsonb)`;
+  });
+  await queryRunner.query(`INSERT INTO ${assertSchema(schema)}.outbox (id, exchange, routing_key, aggregate_id, message) VALUES ${rows.join(', ')}`, values);
+}
+
+/**
+ * Writes a transaction's outbox rows when it commits, and wakes the relay after. TypeORM awaits
+ * `beforeTransactionCommit` before it sends COMMIT, so the rows commit with the transaction's
+ * other changes, in one multi-row INSERT per schema; a rollback (of the transaction or of a
+ * savepoint) drops what was written inside it.
+ */
+class OutboxTransactionSubscriber implements EntitySubscriberInterface {
+  async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
+    const queryRunner = event.queryRunner;
+    const pending = pendingOf(queryRunner, false);
+    if (!pending || pending.entries.length === 0) return;
+    const depth = (queryRunner as unknown as { transactionDepth: number }).transactionDepth;
+    if (depth > 1) {
+      // A savepoint is released: what was written inside it now belongs to the enclosing level.
+      for (const p of pending.entries) if (p.depth >= depth) p.depth = depth - 1;
+      return;
+    }
+    const bySchema = new Map<string, OutboxEntry[]>();
+    for (const { schema, entry } of pending.entries) {
+      const list = bySchema.get(schema) ?? [];
+      list.push(entry);
+      bySchema.set(schema, list);
+    }
+    pending.entries = [];
+    for (const [schema, entries] of bySchema) await insertRows(queryRunner, schema, entries);
+    pending.committed = new Set(bySchema.keys());
+  }
+
+  async afterTransactionCommit(event: TransactionCommitEvent): Promise<void> {
+    const queryRunner = event.queryRunner;
+    if (queryRunner.isTransactionActive) return; // a savepoint, not the commit
+    const pending = pendingOf(queryRunner, false);
+    const schemas = pending?.committed;
+    if (!schemas) return;
+    pending!.committed = undefined;
+    for (const schema of schemas) {
+      const relays = localRelays.get(schema);
+      if (relays && relays.size > 0) {
+        for (const relay of relays) relay.wakeUp();
+      } else {
+        // No relay of this schema in this process: tell the others, outside the transaction.
+        await queryRunner.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, schema]).catch(() => undefined);
+      }
+    }
+  }
+
+  beforeTransactionRollback(event: TransactionRollbackEvent): void {
+    const queryRunner = event.queryRunner;
+    const pending = pendingOf(queryRunner, false);
+    if (!pending) return;
+    const depth = (queryRunner as unknown as { transactionDepth: number }).transactionDepth;
+    pending.entries = pending.entries.filter((p) => p.depth < depth);
+    pending.committed = undefined;
+  }
+}
+
+const subscriber = new OutboxTransactionSubscriber();
+
+/**
+ * Adds outbox rows to the caller's transaction. They are written in one INSERT when it commits,
+ * and the relay is woken right after the commit: in this process directly, elsewhere by a NOTIFY
+ * sent outside the transaction (a NOTIFY inside every business transaction would serialise
+ * commits across the whole server).
+ */
 export class OutboxWriter {
-  private readonly table: string;
   constructor(private readonly schema: string) {
-    this.table = `${assertSchema(schema)}.outbox`;
+    assertSchema(schema);
   }
 
   async add(manager: EntityManager, entries: OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    if (!manager.queryRunner?.isTransactionActive) {
+    const queryRunner = manager.queryRunner;
+    if (!queryRunner?.isTransactionActive) {
       throw new Error('Outbox writes must run inside a transaction (pass the EntityManager of an open transaction)');
     }
-    const values: unknown[] = [];
-    const rows = entries.map((e, i) => {
-      const stored: StoredWire = {
-        messageId: e.message.messageId,
-        type: e.message.type,
-        contentType: e.message.contentType,
-        timestamp: e.message.timestamp,
-        correlationId: e.message.correlationId,
-        headers: e.message.headers,
-        body: e.message.body.toString('utf8'),
-      };
-      values.push(e.message.messageId, e.exchange, e.routingKey, e.aggregateId, JSON.stringify(stored));
-      const b = i * 5;
-      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::jsonb)`;
-    });
-    await manager.query(`INSERT INTO ${this.table} (id, exchange, routing_key, aggregate_id, message) VALUES ${rows.join(', ')}`, values);
-    await manager.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, this.schema]);
+    const subscribers = manager.connection.subscribers;
+    if (!subscribers.includes(subscriber)) subscribers.push(subscriber);
+    const pending = pendingOf(queryRunner, true)!;
+    const depth = (queryRunner as unknown as { transactionDepth: number }).transactionDepth;
+    for (const entry of entries) pending.entries.push({ schema: this.schema, depth, entry });
   }
 }
 
@@ -92,7 +191,8 @@ interface ClaimedRow {
  */
 export class OutboxRelay {
   private readonly table: string;
-  private listener?: Client;
+  /** Wakes the relay on other processes' commits (`NOTIFY leap_outbox, '<schema>'`). */
+  private readonly listener: PgListener;
   /** The relay's own small pool: it must not queue behind the service's transactions that fill the outbox. */
   private readonly pool: Pool;
   private running = false;
@@ -115,62 +215,44 @@ export class OutboxRelay {
     this.maxAttempts = options.maxAttempts ?? 10;
     this.retentionMs = options.retentionMs ?? 24 * 3600_000;
     this.pool = new Pool({ connectionString: options.url, max: 2, application_name: `${options.schema}-outbox-relay` });
+    this.listener = new PgListener({
+      url: options.url,
+      applicationName: `${options.schema}-outbox-relay`,
+      channel: OUTBOX_CHANNEL,
+      logger: options.logger,
+      who: 'Outbox relay',
+      onNotification: (payload) => {
+        if (payload === options.schema) this.wakeUp();
+      },
+      // Commits made while nobody listened are picked up now.
+      onListening: () => this.wake?.(),
+    });
     this.pool.on('error', () => undefined);
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.listen();
+    const relays = localRelays.get(this.options.schema) ?? new Set<OutboxRelay>();
+    relays.add(this);
+    localRelays.set(this.options.schema, relays);
+    await this.listener.start();
     this.loop = this.run();
   }
 
-  private listenRetry?: NodeJS.Timeout;
-
-  /** One retry at a time, however many ways the connection reports its end. */
-  private scheduleListen(): void {
-    if (!this.running || this.listenRetry) return;
-    this.listenRetry = setTimeout(() => {
-      this.listenRetry = undefined;
-      void this.listen();
-    }, 1000);
-    this.listenRetry.unref();
-  }
-
-  private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.options.url, application_name: `${this.options.schema}-outbox-relay` });
-    client.on('error', () => undefined);
-    client.on('end', () => {
-      if (this.listener === client) this.listener = undefined;
-      this.scheduleListen();
-    });
-    client.on('notification', (n) => {
-      if (n.payload !== this.options.schema) return;
-      this.notified = true;
-      this.wake?.();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      this.listener = client;
-      this.wake?.(); // commits made while we were not listening are picked up now
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      this.options.logger.warn('Outbox relay could not LISTEN; polling until it can', { error: (error as Error).message });
-      this.scheduleListen();
-    }
+  /** A commit in this process wrote rows: publish them now. */
+  wakeUp(): void {
+    this.notified = true;
+    this.wake?.();
   }
 
   /** Stop after the current batch; `flush` first to publish what is committed. */
   async stop(): Promise<void> {
     this.running = false;
-    if (this.listenRetry) clearTimeout(this.listenRetry);
-    this.listenRetry = undefined;
+    localRelays.get(this.options.schema)?.delete(this);
     this.wake?.();
     await this.loop;
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => undefined);
+    await this.listener.stop();
     await this.pool.end().catch(() => undefined);
   }
 
@@ -247,12 +329,31 @@ export class OutboxRelay {
         list.push(row);
         byAggregate.set(row.aggregate_id, list);
       }
+      const pipelined = this.options.transport.ordersPipelinedPublishes;
       await Promise.all(
         [...byAggregate.values()].map(async (list) => {
+          if (pipelined) {
+            // One aggregate's messages go out back to back on the confirm channel, in order, and
+            // their confirms are awaited together: a command no longer waits for the confirms of
+            // the events its transaction wrote before it. When one fails, it and every later
+            // message of the aggregate stay unsent (a later one that did reach the broker goes
+            // again, and the inbox drops the duplicate), so the aggregate's order holds.
+            // Each publish starts synchronously (span, then the channel write), so they leave in order.
+            const results = await Promise.allSettled(list.map((row) => publishInMessageTrace(this.options.transport, row.exchange, row.routing_key, toWire(row.message))));
+            const firstFailure = results.findIndex((r) => r.status === 'rejected');
+            const upTo = firstFailure === -1 ? list.length : firstFailure;
+            for (let i = 0; i < upTo; i++) sent.push(list[i]!.seq);
+            if (firstFailure !== -1) {
+              blocked.add(list[0]!.aggregate_id);
+              const reason = (results[firstFailure] as PromiseRejectedResult).reason as Error;
+              for (let i = firstFailure; i < list.length; i++) failed.push({ row: list[i]!, error: reason?.message ?? String(reason) });
+            }
+            return;
+          }
           for (const row of list) {
             if (blocked.has(row.aggregate_id)) break;
             try {
-              await this.options.transport.publish(row.exchange, row.routing_key, toWire(row.message));
+              await publishInMessageTrace(this.options.transport, row.exchange, row.routing_key, toWire(row.message));
               sent.push(row.seq);
             } catch (error) {
               blocked.add(row.aggregate_id);

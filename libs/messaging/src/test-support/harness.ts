@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { outboxInboxDdl } from '@leap/persistence';
 import { createTestDatabase, createTestVhost, type TestDatabase, type TestVhost } from '@leap/testing';
-import { MessageBus, type MessageBusOptions } from '../bus';
+import { MessageBus, type MessageBusOptions, type MessageContext } from '../bus';
+import type { UntypedMessages, UntypedReplies } from '../message-map';
 import type { Transport } from '../transport';
 import { AmqpTransport } from '../transports/amqp/amqp-transport';
 import { PostgresTransport } from '../transports/postgres';
@@ -9,12 +10,16 @@ import { testCatalog } from './test-catalog';
 
 export type TransportKind = 'amqp' | 'postgres';
 
+/** The tests' buses carry the test catalogue's types, which no contract registers: untyped. */
+export type TestBus = MessageBus<UntypedMessages, UntypedReplies>;
+export type TestContext<T> = MessageContext<T, UntypedMessages>;
+
 /** One test file's world: its own database (two service schemas) and its own vhost. */
 export class BusHarness {
   db!: TestDatabase;
   vhost?: TestVhost;
   private readonly sources: DataSource[] = [];
-  private readonly buses: MessageBus[] = [];
+  private readonly buses: TestBus[] = [];
   private readonly transports: Transport[] = [];
 
   constructor(readonly kind: TransportKind) {}
@@ -48,8 +53,8 @@ export class BusHarness {
     return transport;
   }
 
-  async bus(schema: string, options: Partial<MessageBusOptions> = {}): Promise<MessageBus> {
-    const bus = new MessageBus({
+  async bus(schema: string, options: Partial<MessageBusOptions> = {}): Promise<TestBus> {
+    const bus = new MessageBus<UntypedMessages, UntypedReplies>({
       service: schema,
       transport: options.transport ?? (await this.transport()),
       catalog: testCatalog(),

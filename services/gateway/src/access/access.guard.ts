@@ -1,24 +1,26 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { logContext } from '@leap/logging';
 import { HealthController, SERVICE_CONFIG } from '@leap/platform';
 import { headerOf, type HttpRequest as Request } from '../common/http-types';
 import type { GatewayConfig } from '../config/config.schema';
-import { AccessTokenAuthenticator, API_KEY_PREFIX, ApiKeyAuthenticator, RateLimiter, type RateLimitDecision } from './authenticators';
+import { AccessTokenAuthenticator, API_KEY_PREFIX, ApiKeyAuthenticator, RateLimiter, StreamTokenAuthenticator, type RateLimitDecision } from './authenticators';
 import { clientAddress } from './client-address';
 import { COOKIE, assertCsrf, cookiesOf } from './cookies';
-import { ADMIN_ONLY, PUBLIC_ROUTE, RATE_LIMIT_CLASS, REQUIRED_FLAG, REQUIRED_SCOPE, type RateLimitClass } from './decorators';
+import { csrfTokenFor } from './csrf-token';
+import { ADMIN_ONLY, PUBLIC_ROUTE, RATE_LIMIT_CLASS, REQUIRED_FLAG, REQUIRED_SCOPE, STREAM_TOKEN_ROUTE, type RateLimitClass } from './decorators';
 import { adminRequired, featureDisabled, insufficientScope, unauthenticated } from './problems';
 import { setPrincipal, type FeatureFlag, type Principal, type Scope } from './principal';
 
-type AccessConfig = Pick<GatewayConfig, 'RATE_LIMIT_WINDOW' | 'RATE_LIMIT_USER' | 'RATE_LIMIT_API_KEY' | 'RATE_LIMIT_ANONYMOUS' | 'TRUST_PROXY_HOPS'>;
+type AccessConfig = Pick<GatewayConfig, 'JWT_SECRET' | 'RATE_LIMIT_WINDOW' | 'RATE_LIMIT_USER' | 'RATE_LIMIT_API_KEY' | 'RATE_LIMIT_ANONYMOUS' | 'TRUST_PROXY_HOPS'>;
 
 /**
  * Every request passes here, in this order:
  * 1. authentication: `Authorization: Bearer <API key | access token>`, else the `access_token`
- *    cookie (whose state changes also need the CSRF double-submit header);
+ *    cookie (whose state changes also need the session's CSRF token in `X-CSRF-Token`), else, on
+ *    the event stream routes only, a stream token in the `stream_token` query parameter;
  * 2. the rate limit of the caller (per API key, per user, or per client address when anonymous);
  * 3. authorization: the route's scope, admin role and feature flag.
  * Routes are private unless marked `@Public()`; health endpoints are exempt from all of it.
@@ -30,6 +32,7 @@ export class AccessGuard implements CanActivate {
     private readonly tokens: AccessTokenAuthenticator,
     private readonly apiKeys: ApiKeyAuthenticator,
     private readonly limiter: RateLimiter,
+    private readonly streamTokens: StreamTokenAuthenticator,
     @Inject(SERVICE_CONFIG) private readonly config: AccessConfig,
   ) {}
 
@@ -45,6 +48,7 @@ export class AccessGuard implements CanActivate {
     let refused: unknown;
     try {
       principal = await this.authenticate(request);
+      if (!principal && meta<boolean>(STREAM_TOKEN_ROUTE) === true) principal = await this.streamToken(request);
     } catch (error) {
       refused = error;
     }
@@ -58,7 +62,9 @@ export class AccessGuard implements CanActivate {
     logContext.assign({ userId: principal.userId });
     if (isPublic) return true;
 
-    if (principal.credential.kind === 'access-token' && principal.credential.via === 'cookie') assertCsrf(request);
+    if (principal.credential.kind === 'access-token' && principal.credential.via === 'cookie') {
+      assertCsrf(request, csrfTokenFor(this.config.JWT_SECRET, principal.credential.sessionId));
+    }
     const adminOnly = meta<boolean>(ADMIN_ONLY) === true;
     const method = (request.method ?? 'GET').toUpperCase();
     const scope = meta<Scope>(REQUIRED_SCOPE) ?? (adminOnly ? 'admin' : method === 'GET' || method === 'HEAD' ? 'read' : 'write');
@@ -81,6 +87,12 @@ export class AccessGuard implements CanActivate {
     const cookie = cookiesOf(request)[COOKIE.access];
     if (cookie) return this.tokens.authenticate(cookie, 'cookie', request);
     return undefined;
+  }
+
+  /** The caller of a stream token in the query, or undefined when there is none. */
+  private async streamToken(request: Request): Promise<Principal | undefined> {
+    const token = new URL(request.url ?? '/', 'http://gateway').searchParams.get('stream_token');
+    return token ? this.streamTokens.authenticate(token) : undefined;
   }
 
   /**

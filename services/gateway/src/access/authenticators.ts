@@ -35,3 +35,12 @@ export interface RateLimitDecision {
 export abstract class RateLimiter {
   abstract consume(key: string, limit: number, windowMs: number): Promise<RateLimitDecision>;
 }
+
+/**
+ * Turns a stream token (`?stream_token=`, only on the event stream routes) into the caller, with
+ * the `read` scope alone; throws a 401 LeapError for a token that is invalid, expired, of a
+ * revoked session or an older token version.
+ */
+export abstract class StreamTokenAuthenticator {
+  abstract authenticate(token: string): Promise<Principal>;
+}

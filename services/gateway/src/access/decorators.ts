@@ -7,6 +7,7 @@ export const ADMIN_ONLY = 'leap:admin-only';
 export const REQUIRED_FLAG = 'leap:flag';
 export const RATE_LIMIT_CLASS = 'leap:rate-limit-class';
 export const IDEMPOTENT_ROUTE = 'leap:idempotent';
+export const STREAM_TOKEN_ROUTE = 'leap:stream-token';
 
 /** No credential needed (a credential, when given, is still checked and used). */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
@@ -43,3 +44,9 @@ export interface IdempotentOptions {
  * and body replay the first answer; the same key with another body is 422.
  */
 export const Idempotent = (options: IdempotentOptions = {}) => SetMetadata(IDEMPOTENT_ROUTE, { notStored: options.notStored ?? [] });
+
+/**
+ * An event stream route: besides the usual credentials it takes a stream token in the
+ * `stream_token` query parameter (for `EventSource`, which cannot send headers), read-only.
+ */
+export const AcceptsStreamToken = () => SetMetadata(STREAM_TOKEN_ROUTE, true);

@@ -14,7 +14,7 @@ export type Role = (typeof ROLES)[number];
 
 /** How the caller proved who they are. */
 export type Credential =
-  | { kind: 'access-token'; via: 'bearer' | 'cookie'; sessionId: string; tokenId: string }
+  | { kind: 'access-token'; via: 'bearer' | 'cookie' | 'stream-token'; sessionId: string; tokenId: string }
   | { kind: 'api-key'; keyId: string };
 
 /** The authenticated caller of a request. */

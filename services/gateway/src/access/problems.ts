@@ -1,4 +1,4 @@
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { registerProblemTitles } from '../common/problem-details';
 
 registerProblemTitles({
@@ -34,7 +34,7 @@ export function featureDisabled(flag: string): LeapError {
 }
 
 export function csrfFailed(): LeapError {
-  return new LeapError('AUTH.CSRF_FAILED', 'A cookie-authenticated change needs an X-CSRF-Token header equal to the csrf_token cookie', { status: 403 });
+  return new LeapError('AUTH.CSRF_FAILED', 'A cookie-authenticated change needs the X-CSRF-Token header with the CSRF token of its session (the csrf_token cookie)', { status: 403 });
 }
 
 export function accountDisabled(): LeapError {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { accountViewSchema, featureFlagsSchema, type AccountView } from '../auth/account-view';
 import { ROLES } from '../access/principal';
-import { booleanFilter, multiValueFilter, pageParams, pageSchema, sortParam, valuesFilter } from '../common/pagination';
+import { booleanFilter, multiValueFilter, listQuery, pageSchema, sortParam, valuesFilter } from '../common/pagination';
 
 const uuid = z.string().uuid('must be a user id');
 
@@ -10,8 +10,7 @@ const uuid = z.string().uuid('must be a user id');
 export const USER_SORT_FIELDS = ['createdAt', 'email', 'lastLoginAt'] as const;
 export type UserSortField = (typeof USER_SORT_FIELDS)[number];
 
-export const listUsersQuerySchema = z.object({
-  ...pageParams,
+export const listUsersQuerySchema = listQuery({
   sort: sortParam(USER_SORT_FIELDS, '-createdAt'),
   search: z.string().trim().max(200, 'must be at most 200 characters').optional().describe('Part of the email or full name, any case'),
   role: multiValueFilter(['USER', 'ADMIN'] as const)
@@ -43,8 +42,7 @@ export type PatchUserDto = z.output<typeof patchUserSchema>;
 
 // ---------------------------------------------------------------- audit log
 
-export const listAuditLogQuerySchema = z.object({
-  ...pageParams,
+export const listAuditLogQuerySchema = listQuery({
   sort: sortParam(['createdAt'] as const, '-createdAt'),
   actorId: valuesFilter(uuid).describe('Ids of the administrators who acted (comma-separated for several)'),
   targetId: valuesFilter(z.string().max(200)).describe('Ids of what was acted on (comma-separated for several)'),

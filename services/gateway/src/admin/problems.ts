@@ -1,9 +1,10 @@
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { registerProblemTitles } from '../common/problem-details';
 
 registerProblemTitles({
   'USER.NOT_FOUND': 'User not found',
   'ADMIN.SELF_CHANGE': 'Administrators cannot demote or deactivate themselves',
+  'STORAGE.UNAVAILABLE': 'Storage service unavailable',
 });
 
 /** 404 `USER.NOT_FOUND`. */

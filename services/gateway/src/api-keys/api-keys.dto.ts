@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SCOPES } from '../access/principal';
-import { multiValueFilter, pageParams, pageSchema, sortParam } from '../common/pagination';
+import { multiValueFilter, listQuery, pageSchema, sortParam } from '../common/pagination';
 
 /** The longest lifetime a key may be given. */
 export const MAX_KEY_LIFETIME_DAYS = 3650;
@@ -30,8 +30,7 @@ export type ApiKeyStatus = (typeof API_KEY_STATUSES)[number];
 export const API_KEY_SORT_FIELDS = ['createdAt', 'lastUsedAt', 'name'] as const;
 export type ApiKeySortField = (typeof API_KEY_SORT_FIELDS)[number];
 
-export const listApiKeysQuerySchema = z.object({
-  ...pageParams,
+export const listApiKeysQuerySchema = listQuery({
   sort: sortParam(API_KEY_SORT_FIELDS, '-createdAt'),
   status: multiValueFilter(['ACTIVE', 'REVOKED', 'EXPIRED'] as const)
     .transform((list) => list?.map((s) => s.toLowerCase() as ApiKeyStatus))

@@ -26,8 +26,10 @@ export interface ApiDocOptions {
   rawBody?: { contentType: string; schema: Record<string, unknown>; description?: string };
   /** Query parameters, one per key of the object schema. */
   query?: z.AnyZodObject;
-  /** Descriptions of the path parameters (`{id}`), by name. */
-  params?: Record<string, string>;
+  /** Request headers the route reads (a tus request's `Upload-Length`), by name. */
+  headers?: Record<string, { description: string; required?: boolean; schema?: Record<string, unknown> }>;
+  /** Descriptions of the path parameters (`{id}`), by name; with `enum` for one that takes a fixed set of values. */
+  params?: Record<string, string | { description: string; enum: readonly string[] }>;
   /** Success answers by status. */
   responses: Record<number, ApiResponseDoc>;
   /** Problem codes (beyond the ones every route can answer) this route may answer with, by status. */

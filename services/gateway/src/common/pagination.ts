@@ -10,11 +10,21 @@ import { z } from 'zod';
  * - the answer is `{ items, page, pageSize, total, totalPages }`.
  */
 export const MAX_PAGE_SIZE = 100;
+/** The highest page number asked for (far past any list; it keeps OFFSET within a bigint). */
+export const MAX_PAGE = 1_000_000;
 
 export const pageParams = {
-  page: z.coerce.number().int('must be an integer').min(1, 'must be at least 1').default(1),
+  page: z.coerce.number().int('must be an integer').min(1, 'must be at least 1').max(MAX_PAGE, `must be at most ${MAX_PAGE}`).default(1),
   pageSize: z.coerce.number().int('must be an integer').min(1, 'must be at least 1').max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`).default(20),
 };
+
+/**
+ * The query of a list: `page`, `pageSize` and the list's own parameters. Any other parameter is a
+ * 400, so a misspelt filter (or `status[]=`) is never silently ignored.
+ */
+export function listQuery<T extends z.ZodRawShape>(shape: T) {
+  return z.object({ ...pageParams, ...shape }).strict();
+}
 
 export interface SortKey<F extends string> {
   field: F;

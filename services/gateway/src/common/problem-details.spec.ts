@@ -1,6 +1,7 @@
 import { NotFoundException } from '@nestjs/common';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { toProblem, validationError } from './problem-details';
+import { loggableUrl } from './problem-details.filter';
 
 describe('problem details', () => {
   it('maps a LeapError through its code, status and public details', () => {
@@ -31,5 +32,14 @@ describe('problem details', () => {
     expect(JSON.stringify(problem)).not.toContain('10.0.0.5');
     expect(toProblem(new LeapError('DB.BROKEN', 'secret detail', { details: { stack: 'x' } }))).toMatchObject({ status: 500, code: 'INTERNAL' });
     expect(toProblem(new NotFoundException())).toMatchObject({ status: 404, code: 'HTTP.NOT_FOUND' });
+  });
+});
+
+describe('loggableUrl', () => {
+  it('hides the values of secret query parameters and keeps the rest', () => {
+    expect(loggableUrl('/api/v1/oauth/vk/callback?code=abc&state=n.s&device_id=d&type=code_v2')).toBe('/api/v1/oauth/vk/callback?code=***&state=***&device_id=***&type=code_v2');
+    expect(loggableUrl('/api/v1/auth/verify-email?token=t')).toBe('/api/v1/auth/verify-email?token=***');
+    expect(loggableUrl('/api/v1/recordings?page=2')).toBe('/api/v1/recordings?page=2');
+    expect(loggableUrl('/api/v1/recordings')).toBe('/api/v1/recordings');
   });
 });

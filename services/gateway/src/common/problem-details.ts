@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 
 /** An RFC 9457 problem details body, with the platform's stable `code` and extension members. */
 export interface ProblemDetails {
@@ -24,7 +24,9 @@ const TITLES: Record<string, string> = {
   'AUTH.EMAIL_TAKEN': 'Email already registered',
   'AUTH.UNAUTHENTICATED': 'Authentication required',
   'VALIDATION.FAILED': 'The request is not valid',
-  'REQUEST.MALFORMED': 'The request body could not be read',
+  'REQUEST.MALFORMED': 'The request could not be read',
+  'REQUEST.TOO_LARGE': 'Request body too large',
+  'REQUEST.UNSUPPORTED_MEDIA_TYPE': 'Unsupported request body',
   'RECORDING.NOT_FOUND': 'Recording not found',
   'ARTIFACT.NOT_READY': 'Artifact not ready',
   'UPLOAD.UNSUPPORTED_TYPE': 'Unsupported media type',
@@ -59,9 +61,19 @@ const HTTP_CODES: Record<number, string> = {
   401: 'AUTH.UNAUTHENTICATED',
   404: 'HTTP.NOT_FOUND',
   405: 'HTTP.METHOD_NOT_ALLOWED',
-  413: 'UPLOAD.TOO_LARGE',
-  415: 'UPLOAD.UNSUPPORTED_TYPE',
+  413: 'REQUEST.TOO_LARGE',
+  415: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
 };
+
+/**
+ * A client error raised by Express or Node's HTTP plumbing (http-errors: `status` and `expose`),
+ * such as a path whose percent-encoding cannot be decoded.
+ */
+function plumbingClientError(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, expose } = error as { status?: unknown; expose?: unknown };
+  return typeof status === 'number' && status >= 400 && status < 500 && expose === true ? status : undefined;
+}
 
 /** Extension members a LeapError may carry in `details` that must never reach a client. */
 const PRIVATE_DETAILS = new Set(['stack', 'cause', 'headers']);
@@ -90,6 +102,12 @@ export function toProblem(error: unknown, instance?: string): ProblemDetails {
     const status = error.getStatus();
     const code = HTTP_CODES[status] ?? `HTTP.${status}`;
     return { type: problemType(code), title: TITLES[code] ?? error.name, status, detail: error.message, instance, code };
+  }
+  const plumbing = plumbingClientError(error);
+  if (plumbing !== undefined) {
+    const code = HTTP_CODES[plumbing] ?? 'REQUEST.MALFORMED';
+    const status = HTTP_CODES[plumbing] ? plumbing : 400;
+    return { type: problemType(code), title: TITLES[code]!, status, detail: (error as Error).message, instance, code };
   }
   return {
     type: problemType('INTERNAL'),

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Module, Post, Res } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import type { ServiceDefinition } from '@leap/platform';
 import { LocalObjectStore } from '@leap/storage-client';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';

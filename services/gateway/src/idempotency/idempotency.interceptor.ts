@@ -1,7 +1,7 @@
 import { HttpException, Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { SERVICE_LOGGER } from '@leap/platform';
 import { catchError, concatMap, from, of, tap, throwError, type Observable } from 'rxjs';
 import type { Logger } from 'winston';

@@ -15,24 +15,10 @@ export function linkFailedPage(title: string, detail: string, hint: string): str
 }
 
 /**
- * The form behind a password-reset link. It posts `{token, newPassword}` as JSON to
- * `POST /api/v1/auth/reset-password` (the page's own address) and shows the answer.
+ * The script of the password-reset form. It is inline and constant: the Content-Security-Policy
+ * names its hash (http/security-headers.ts), so no other inline script can run on the page.
  */
-export function resetPasswordPage(token: string): string {
-  return htmlPage(
-    'Choose a new password',
-    `<h1>Choose a new password</h1>
-<form id="reset" method="post" novalidate>
-<input type="hidden" name="token" value="${escapeHtml(token)}">
-<label for="password">New password</label>
-<input id="password" name="newPassword" type="password" autocomplete="new-password" required minlength="8">
-<label for="repeat">Repeat it</label>
-<input id="repeat" type="password" autocomplete="new-password" required minlength="8">
-<p class="hint">At least 8 characters, with a digit and an uppercase letter. Setting it signs you out on every device.</p>
-<button type="submit">Set new password</button>
-<p id="result" role="status"></p>
-</form>
-<script>
+export const RESET_PAGE_SCRIPT = `
 (function () {
   var form = document.getElementById('reset');
   var result = document.getElementById('result');
@@ -65,6 +51,26 @@ export function resetPasswordPage(token: string): string {
     });
   });
 })();
-</script>`,
+`;
+
+/**
+ * The form behind a password-reset link. It posts `{token, newPassword}` as JSON to
+ * `POST /api/v1/auth/reset-password` (the page's own address) and shows the answer.
+ */
+export function resetPasswordPage(token: string): string {
+  return htmlPage(
+    'Choose a new password',
+    `<h1>Choose a new password</h1>
+<form id="reset" method="post" novalidate>
+<input type="hidden" name="token" value="${escapeHtml(token)}">
+<label for="password">New password</label>
+<input id="password" name="newPassword" type="password" autocomplete="new-password" required minlength="8">
+<label for="repeat">Repeat it</label>
+<input id="repeat" type="password" autocomplete="new-password" required minlength="8">
+<p class="hint">At least 8 characters, with a digit and an uppercase letter. Setting it signs you out on every device.</p>
+<button type="submit">Set new password</button>
+<p id="result" role="status"></p>
+</form>
+<script>${RESET_PAGE_SCRIPT}</script>`,
   );
 }

@@ -35,15 +35,19 @@ export class PasswordService {
     @Inject(SERVICE_CONFIG) private readonly config: PasswordConfig,
   ) {}
 
-  /** Mails a reset link to the address when it has an active account; the answer is the same for any address. */
+  /**
+   * Mails a reset link to the address when it has an active account. The answer is the same for
+   * any address and takes the same time: only the cooldown, which every address has, is claimed
+   * before it; the account is looked up and its token stored after it.
+   */
   async forgotPassword(email: string): Promise<typeof RESET_ACCEPTED> {
     await this.throttle.claim(email, 'reset-password');
-    const recipient = await this.accounts.recipient(email);
-    if (recipient && recipient.isActive) {
+    this.mailer.prepareInBackground('password-reset', async () => {
+      const recipient = await this.accounts.recipient(email);
+      if (!recipient || !recipient.isActive) return undefined;
       const token = await this.accounts.transaction((manager) => this.tokens.issue(manager, recipient.id, 'reset-password', this.config.PASSWORD_RESET_TTL));
-      const link = mailLink(this.config.PUBLIC_BASE_URL, 'reset-password', token);
-      this.mailer.sendInBackground(passwordResetMail(recipient.email, link, this.config.PASSWORD_RESET_TTL));
-    }
+      return passwordResetMail(recipient.email, mailLink(this.config.PUBLIC_BASE_URL, 'reset-password', token), this.config.PASSWORD_RESET_TTL);
+    });
     return RESET_ACCEPTED;
   }
 

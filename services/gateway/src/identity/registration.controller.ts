@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { Public, RateLimitClass } from '../access/decorators';
 import { ApiDoc } from '../common/api-doc';
 import type { HttpRequest, HttpResponse } from '../common/http-types';

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
-import { LeapError, MessageBus } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
+import { MessageBus } from '@leap/messaging';
 import { SERVICE_CONFIG } from '@leap/platform';
-import type { UserRegistered } from '@leap/contracts';
+import { MESSAGE_TYPES, type UserRegistered } from '@leap/contracts';
 import { PasswordHasher } from '../auth/password-hasher.service';
 import type { GatewayConfig } from '../config/config.schema';
 import { AccountsRepository } from './accounts.repository';
@@ -57,7 +58,7 @@ export class RegistrationService {
     const outcome = await this.accounts.transaction(async (manager) => {
       if (!(await this.accounts.create(manager, account))) return { created: false as const };
       const event: UserRegistered = { userId: account.id, email: account.email, registeredAt: account.createdAt.toISOString() };
-      await this.bus.publish(manager, 'gateway.user.registered.v1', event, { subject: account.id, tenant: account.id });
+      await this.bus.publish(manager, MESSAGE_TYPES.gateway.UserRegistered, event, { subject: account.id, tenant: account.id });
       const token = verified ? undefined : await this.tokens.issue(manager, account.id, 'verify-email', this.config.EMAIL_VERIFICATION_TTL);
       return { created: true as const, token };
     });
@@ -90,11 +91,13 @@ export class RegistrationService {
   /** Sends a fresh verification mail to an unverified account; the answer is the same for any address. */
   async resendVerification(email: string): Promise<typeof RESEND_ACCEPTED> {
     await this.throttle.claim(email, 'verify-email');
-    const recipient = await this.accounts.recipient(email);
-    if (recipient && recipient.isActive && !recipient.emailVerified) {
+    // As for forgotten passwords: nothing that depends on the account happens before the answer.
+    this.mailer.prepareInBackground('verification', async () => {
+      const recipient = await this.accounts.recipient(email);
+      if (!recipient || !recipient.isActive || recipient.emailVerified) return undefined;
       const token = await this.accounts.transaction((manager) => this.tokens.issue(manager, recipient.id, 'verify-email', this.config.EMAIL_VERIFICATION_TTL));
-      this.sendVerification(recipient.email, token);
-    }
+      return verificationMail(recipient.email, mailLink(this.config.PUBLIC_BASE_URL, 'verify-email', token), this.config.EMAIL_VERIFICATION_TTL);
+    });
     return RESEND_ACCEPTED;
   }
 

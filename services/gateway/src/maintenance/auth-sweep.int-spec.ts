@@ -112,6 +112,10 @@ describe('the auth sweep', () => {
     };
     await insertIdempotencyKey('expired', at(-1000));
     await insertIdempotencyKey('live', at(HOUR));
+    // OAuth connects: one whose state expired (used or not, it can no longer be), one still open.
+    for (const [nonce, expiresAt] of [['sweep-expired', at(-1000)], ['sweep-open', at(HOUR)]] as const) {
+      await db.query(`INSERT INTO oauth_states (nonce, user_id, platform, redirect_uri, expires_at) VALUES ($1, $2, 'youtube', 'http://x/cb', $3)`, [nonce, alice.id, expiresAt]);
+    }
     // The tokens logins and the refresh made: one of the first session, two of the rotated one.
     const liveChain = await ids(`SELECT id FROM refresh_tokens WHERE session_id IN ($1, $2) AND id <> ALL($3::uuid[])`, [
       alice.sessionId,
@@ -122,8 +126,9 @@ describe('the auth sweep', () => {
 
     expect(await sweeper.sweep()).toEqual({
       swept: true,
-      deleted: { auth_tokens: 2, mail_throttle: 1, refresh_tokens: 1, sessions: 2, idempotency_keys: 1 },
+      deleted: { auth_tokens: 2, mail_throttle: 1, refresh_tokens: 1, sessions: 2, idempotency_keys: 1, oauth_states: 1 },
     });
+    expect(((await db.query(`SELECT nonce FROM oauth_states WHERE nonce LIKE 'sweep-%'`)) as { nonce: string }[]).map((row) => row.nonce)).toEqual(['sweep-open']);
 
     expect(await ids(`SELECT id FROM auth_tokens WHERE purpose = 'reset-password'`)).toEqual(
       [tokens.expiredRecently, tokens.usedRecently, tokens.usedLongAgoStillValid].sort(),
@@ -136,7 +141,7 @@ describe('the auth sweep', () => {
     expect(await idempotencyKeys()).toEqual(['live']);
 
     // Nothing is left to delete; the live sessions still refresh, and the user still signs in.
-    expect(await sweeper.sweep()).toEqual({ swept: true, deleted: { auth_tokens: 0, mail_throttle: 0, refresh_tokens: 0, sessions: 0, idempotency_keys: 0 } });
+    expect(await sweeper.sweep()).toEqual({ swept: true, deleted: { auth_tokens: 0, mail_throttle: 0, refresh_tokens: 0, sessions: 0, idempotency_keys: 0, oauth_states: 0 } });
     const next = await refresh(rotated.refreshToken);
     expect(next.status).toBe(200);
     expect(next.body.sessionId).toBe(rotated.sessionId);

@@ -1,5 +1,5 @@
 /** The tables the auth sweep keeps small. */
-export type SweptTable = 'auth_tokens' | 'mail_throttle' | 'refresh_tokens' | 'sessions' | 'idempotency_keys';
+export type SweptTable = 'auth_tokens' | 'mail_throttle' | 'refresh_tokens' | 'sessions' | 'idempotency_keys' | 'oauth_states';
 
 /** The instants one sweep measures against, all derived from the sweep's `now`. */
 export interface SweepCutoffs {
@@ -46,6 +46,8 @@ export const SWEEP_RULES: readonly SweepRule[] = [
   // With their remaining refresh tokens (ON DELETE CASCADE).
   { table: 'sessions', key: 'id', where: `revoked_at < $2 OR expires_at < $2`, params: (c) => [c.retainedSince] },
   { table: 'idempotency_keys', key: 'scope, key', where: `expires_at <= $2`, params: (c) => [c.now] },
+  // An OAuth state past its expiry cannot be used any more, whether it was or not.
+  { table: 'oauth_states', key: 'nonce', where: `expires_at <= $2`, params: (c) => [c.now] },
 ];
 
 /** One batch of `rule`: at most `$1` rows, skipping rows other transactions hold. */

@@ -105,7 +105,8 @@ const PARAMETERS: Record<string, JsonObject> = {
     name: 'X-CSRF-Token',
     in: 'header',
     required: false,
-    description: 'Only with the `access_token` cookie: must equal the `csrf_token` cookie, else 403 `AUTH.CSRF_FAILED`. Not needed with an `Authorization` header.',
+    description:
+      "Only with the `access_token` cookie: the session's CSRF token (the `csrf_token` cookie, also in the login answer; bound to the session), else 403 `AUTH.CSRF_FAILED`. Not needed with an `Authorization` header.",
     schema: { type: 'string' },
   },
 };
@@ -128,7 +129,7 @@ export const SECURITY_SCHEMES: Record<string, JsonObject> = {
     in: 'cookie',
     name: 'access_token',
     description:
-      'The session cookie a browser gets from login. Requests with unsafe methods (POST, PUT, PATCH, DELETE) must also send an `X-CSRF-Token` header equal to the `csrf_token` cookie (double submit), else 403 `AUTH.CSRF_FAILED`.',
+      'The session cookie a browser gets from login. Requests with unsafe methods (POST, PUT, PATCH, DELETE) must also send an `X-CSRF-Token` header with the session\'s CSRF token (the `csrf_token` cookie, an HMAC of the session id), else 403 `AUTH.CSRF_FAILED`.',
   },
 };
 

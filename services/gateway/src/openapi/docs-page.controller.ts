@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Param, StreamableFile } from '@nestjs/common';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { Public, RateLimitClass } from '../access/decorators';
 import { ApiDoc } from '../common/api-doc';
 import { ASSET_NAMES, DOCS_PAGE_HTML, docsAsset } from './docs-page';

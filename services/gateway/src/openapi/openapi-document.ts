@@ -138,17 +138,24 @@ function describe(route: RouteInfo): string {
 }
 
 function parametersOf(route: RouteInfo): Json[] {
-  const parameters: Json[] = route.pathParams.map((name) => ({
-    name,
-    in: 'path',
-    required: true,
-    ...(route.doc?.params?.[name] ? { description: route.doc.params[name]! } : {}),
-    schema: { type: 'string' },
-  }));
+  const parameters: Json[] = route.pathParams.map((name) => {
+    const doc = route.doc?.params?.[name];
+    const description = typeof doc === 'string' ? doc : doc?.description;
+    return {
+      name,
+      in: 'path',
+      required: true,
+      ...(description ? { description } : {}),
+      schema: (typeof doc === 'object' ? { type: 'string', enum: [...doc.enum] } : { type: 'string' }) as Json,
+    };
+  });
   for (const [name, schema] of Object.entries(route.doc?.query?.shape ?? {}) as [string, ZodTypeAny][]) {
     const { description: schemaDescription, ...json } = jsonSchemaOf(schema);
     const description = schema.description ?? (typeof schemaDescription === 'string' ? schemaDescription : undefined);
     parameters.push({ name, in: 'query', required: !schema.isOptional(), ...(description ? { description } : {}), schema: json });
+  }
+  for (const [name, header] of Object.entries(route.doc?.headers ?? {})) {
+    parameters.push({ name, in: 'header', required: header.required ?? false, description: header.description, schema: (header.schema ?? { type: 'string' }) as Json });
   }
   if (route.idempotent) parameters.push(ref('parameters', PARAMETER_NAMES.idempotencyKey));
   if (route.guarded && !route.isPublic && UNSAFE.has(route.method)) parameters.push(ref('parameters', PARAMETER_NAMES.csrfToken));
@@ -176,6 +183,8 @@ function problemCodes(route: RouteInfo): Map<number, string[]> {
   const doc = route.doc;
   if (doc?.body || doc?.rawBody) add(400, 'REQUEST.MALFORMED', 'VALIDATION.FAILED');
   if (doc?.query || route.idempotent) add(400, 'VALIDATION.FAILED');
+  // RequestInputInterceptor: a path parameter must stay one segment once decoded.
+  if (route.pathParams.length > 0) add(400, 'STORAGE.UNSAFE_PATH');
   if (route.guarded && !route.isPublic) {
     add(401, 'AUTH.UNAUTHENTICATED');
     add(403, 'AUTH.ACCOUNT_DISABLED', 'AUTH.INSUFFICIENT_SCOPE');

@@ -103,14 +103,17 @@ describe('the OpenAPI document and reference page', () => {
   it('documents who may call each operation, and the server agrees', async () => {
     for (const { key, path, method, operation } of operations(served)) {
       const url = `${base}${path.replace('{id}', '0190a6c4-0000-7000-8000-000000000000').replace('{file}', 'leap-docs.js').replace(/\{[^}]+\}/g, 'x')}`;
-      const reply = await fetch(url, { method: method.toUpperCase(), headers: method === 'get' ? {} : { 'content-type': 'application/json' }, body: method === 'get' ? undefined : '{}' });
-      const body = reply.headers.get('content-type')?.startsWith('application/problem+json') ? ((await reply.json()) as Doc) : (await reply.arrayBuffer(), undefined);
+      // GET and HEAD carry no body; a HEAD answer has none either, so its problem shows in the status and content type alone.
+      const bodyless = method === 'get' || method === 'head';
+      const reply = await fetch(url, { method: method.toUpperCase(), headers: bodyless ? {} : { 'content-type': 'application/json' }, body: bodyless ? undefined : '{}' });
+      const isProblem = reply.headers.get('content-type')?.startsWith('application/problem+json') === true;
+      const body = isProblem && method !== 'head' ? ((await reply.json()) as Doc) : (await reply.arrayBuffer(), method === 'head' && isProblem ? { code: `${reply.status} problem` } : undefined);
       if (operation.security.length === 0) {
         expect({ key, code: body?.code }).not.toEqual({ key, code: 'AUTH.UNAUTHENTICATED' });
         expect({ key, scope: operation['x-leap-scope'] }).toEqual({ key, scope: undefined });
       } else {
         expect({ key, security: operation.security }).toEqual({ key, security: PRIVATE_SECURITY });
-        expect({ key, status: reply.status, code: body?.code }).toEqual({ key, status: 401, code: 'AUTH.UNAUTHENTICATED' });
+        expect({ key, status: reply.status, code: body?.code }).toEqual({ key, status: 401, code: method === 'head' ? '401 problem' : 'AUTH.UNAUTHENTICATED' });
         expect(operation.responses['401'].description).toContain('`AUTH.UNAUTHENTICATED`');
         expect(['read', 'write', 'admin']).toContain(operation['x-leap-scope']);
       }
@@ -152,7 +155,7 @@ describe('the OpenAPI document and reference page', () => {
     expect(upload.responses['429'].headers['Retry-After']).toEqual({ $ref: '#/components/headers/Retry-After' });
 
     const list = served.paths['/api/v1/recordings'].get;
-    expect(list.parameters.map((p: Doc) => p.name)).toEqual(['page', 'pageSize', 'sort', 'status']);
+    expect(list.parameters.map((p: Doc) => p.name)).toEqual(['page', 'pageSize', 'sort', 'status', 'deleted']);
     expect(list.parameters.find((p: Doc) => p.name === 'pageSize').schema).toMatchObject({ type: 'integer', maximum: 100 });
     const item = list.responses['200'].content['application/json'].schema.properties.items.items;
     expect(item.properties.title).toEqual({ type: ['string', 'null'] });
@@ -199,11 +202,14 @@ describe('the OpenAPI document and reference page', () => {
     const init = await (await fetch(`${base}/api/docs/assets/leap-docs.js`)).text();
     expect(init).toContain("url: '/api/v1/openapi.json'");
 
-    for (const name of ['nothing.js', '..%2Fpackage.json', 'index.js']) {
+    for (const name of ['nothing.js', 'index.js']) {
       const missing = await fetch(`${base}/api/docs/assets/${name}`);
       expect({ name, status: missing.status }).toEqual({ name, status: 404 });
       expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(await missing.json()).toMatchObject({ status: 404, code: 'HTTP.NOT_FOUND' });
     }
+    // An encoded slash never reaches the asset lookup.
+    const traversal = await fetch(`${base}/api/docs/assets/..%2Fpackage.json`);
+    expect(await traversal.json()).toMatchObject({ status: 400, code: 'STORAGE.UNSAFE_PATH' });
   });
 });

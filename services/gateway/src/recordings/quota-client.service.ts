@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LeapError, MessageBus } from '@leap/messaging';
 import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
-import type { ReleaseReservation, ReservationDecision, ReserveRecording } from '@leap/contracts';
+import { MESSAGE_TYPES, type ReleaseReservation, type ReservationDecision, type ReserveRecording } from '@leap/contracts';
 import type { Logger } from 'winston';
 import type { GatewayConfig } from '../config/config.schema';
 import { RecordingsRepository } from './recordings.repository';
@@ -22,7 +22,7 @@ export class QuotaClient {
     const query: ReserveRecording = { userId, idempotencyKey };
     let decision: ReservationDecision;
     try {
-      decision = await this.bus.request<ReservationDecision>('quota.recording.reserve.v1', query, {
+      decision = await this.bus.request(MESSAGE_TYPES.quota.ReserveRecording, query, {
         subject: userId,
         tenant: userId,
         timeoutMs: this.config.QUOTA_REQUEST_TIMEOUT,
@@ -55,7 +55,7 @@ export class QuotaClient {
   async release(userId: string, reservationId: string, reason: string): Promise<void> {
     const command: ReleaseReservation = { reservationId, userId, reason };
     try {
-      await this.recordings.transaction((manager) => this.bus.send(manager, 'quota.reservation.release.v1', command, { subject: userId, tenant: userId }));
+      await this.recordings.transaction((manager) => this.bus.send(manager, MESSAGE_TYPES.quota.ReleaseReservation, command, { subject: userId, tenant: userId }));
     } catch (error) {
       // Quota expires unused reservations on its own; log and move on.
       this.logger.error(`could not release quota reservation ${reservationId}: ${(error as Error).message}`);

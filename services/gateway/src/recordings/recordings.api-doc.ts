@@ -14,7 +14,9 @@ const timestamp = z.string().datetime();
 export const recordingSummarySchema = z.object({
   id: z.string().uuid(),
   title: z.string().nullable(),
-  status: z.enum(['DELETING', ...STATUSES]).describe('Where the recording is in its pipeline; `DELETING` once deletion was asked for.'),
+  status: z
+    .enum(['DELETING', ...STATUSES])
+    .describe('Where the recording is in its pipeline; `DELETING` from the delete until it is confirmed; `EXPIRED` once it expired.'),
   failed: z.boolean(),
   failedStage: z.string().nullable(),
   failureReason: z.string().nullable(),
@@ -24,6 +26,18 @@ export const recordingSummarySchema = z.object({
   contentType: z.string().nullable(),
   createdAt: timestamp.nullable(),
   updatedAt: timestamp.nullable(),
+  expiresAt: timestamp.nullable().describe('When the recording expires (is deleted with reason `EXPIRED`) unless deleted before; null once deleted.'),
+  deletion: z
+    .object({
+      state: z.enum(['DELETED', 'PURGED']).describe('`DELETED`: restorable until `restorableUntil`; `PURGED`: its files are gone, it cannot be restored.'),
+      reason: z.enum(['MANUAL', 'EXPIRED']),
+      deletedAt: timestamp.nullable(),
+      restorable: z.boolean(),
+      restorableUntil: timestamp.nullable().describe('The end of the restore window; then its files are removed.'),
+      hardDeleteAt: timestamp.nullable().describe('When its last trace goes and it is no longer found.'),
+    })
+    .nullable()
+    .describe('Set once the recording is deleted (see `deleted=true` on the list).'),
   links: z
     .object({ self: z.string() })
     .catchall(z.string())
@@ -41,6 +55,16 @@ export const recordingDetailSchema = recordingSummarySchema.extend({
       finishedAt: timestamp.nullable(),
       durationMs: z.number().nullable(),
       error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean().optional() }).nullable(),
+      progress: z
+        .number()
+        .int()
+        .min(0)
+        .max(100)
+        .nullable()
+        .describe(
+          'Percent done, from the running job\'s reports: only rises while the stage is IN_PROGRESS, 100 once COMPLETED, null before the first report and again when the stage goes back to PENDING (a pause) or starts another attempt. A FAILED stage keeps where it stopped.',
+        ),
+      step: z.string().nullable().describe('What the running job is doing, e.g. `detecting silence`; null when unknown, once COMPLETED, and after a pause.'),
     }),
   ),
   artifacts: z.array(z.object({ name: z.string(), sizeBytes: z.number().int(), contentType: z.string().nullable(), checksumSha256: z.string().nullable() })),
@@ -57,6 +81,26 @@ export const recordingDetailSchema = recordingSummarySchema.extend({
 });
 
 export const recordingsPageSchema = pageSchema(recordingSummarySchema);
+
+/** What a pause or a run answers (`pipelineAction`). */
+export function pipelineActionSchema(stages: string) {
+  return z.object({
+    id: z.string().uuid(),
+    status: z.enum(STATUSES as [string, ...string[]]).describe('The recording status right after the action, as ingest left it.'),
+    paused: z.boolean().describe('Whether the recording is paused now: nothing of it starts until a run.'),
+    stages: z.array(z.string()).describe(stages),
+    links: z.object({ self: z.string() }),
+  });
+}
+
+/** What a restore answers (`restoreAction`). */
+export const restoreActionSchema = z.object({
+  id: z.string().uuid(),
+  status: z.enum(STATUSES as [string, ...string[]]).describe('The recording status, as it was before the delete.'),
+  paused: z.boolean().describe('True when the delete cancelled work in progress: `POST /run` resumes it.'),
+  expiresAt: timestamp.describe('Its new expiry, counted from the restore.'),
+  links: z.object({ self: z.string() }),
+});
 
 /** The multipart body of an upload. */
 export const uploadBody: NonNullable<ApiDocOptions['rawBody']> = {

@@ -6,9 +6,22 @@ import { CurrentUser } from '../auth/current-user.decorator';
 import { parseInput } from '../common/validation';
 import { validationError } from '../common/problem-details';
 import { ApiDoc } from '../common/api-doc';
+import { StreamedBody } from '../http/streamed-body';
+import { attachmentDisposition } from '../http/content-disposition';
 import { listQuerySchema, recordingSummary, type DownloadName } from './recordings.dto';
-import { downloadDoc, ID_PARAM, recordingDetailSchema, recordingSummarySchema, recordingsPageSchema, uploadBody } from './recordings.api-doc';
+import {
+  downloadDoc,
+  ID_PARAM,
+  pipelineActionSchema,
+  recordingDetailSchema,
+  recordingSummarySchema,
+  recordingsPageSchema,
+  restoreActionSchema,
+  uploadBody,
+} from './recordings.api-doc';
 import { RecordingsService } from './recordings.service';
+import { mediaUrlDoc, mediaUrlQuerySchema } from './media/media.api-doc';
+import { MediaService } from './media/media.service';
 import { UploadService } from './upload.service';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
@@ -18,12 +31,14 @@ export class RecordingsController {
   constructor(
     private readonly uploads: UploadService,
     private readonly recordings: RecordingsService,
+    private readonly media: MediaService,
   ) {}
 
   @Post()
   @HttpCode(202)
   @RequireFlag('upload')
   @Idempotent()
+  @StreamedBody('multipart/form-data')
   @ApiDoc({
     summary: 'Upload a recording',
     description: 'Streams the file to storage, reserves quota and starts the pipeline. The answer is the new recording; `Location` points at it.',
@@ -55,7 +70,9 @@ export class RecordingsController {
   @Get()
   @ApiDoc({
     summary: 'List my recordings',
-    description: 'A page of the caller\'s recordings, newest first unless `sort` says otherwise.',
+    description:
+      'A page of the caller\'s recordings, newest first unless `sort` says otherwise. Deleted recordings are left out; `deleted=true` lists only them ' +
+      '(restorable ones and those whose files are gone), until their hard delete.',
     query: listQuerySchema,
     responses: { 200: { description: 'A page of recordings.', schema: recordingsPageSchema } },
   })
@@ -66,13 +83,21 @@ export class RecordingsController {
   @Get(':id')
   @ApiDoc({
     summary: 'Get a recording',
-    description: 'The recording with its stages (timings and errors), artifacts and publications.',
+    description:
+      'The recording with its stages (timings and errors), artifacts and publications. A deleted recording is still found, with its `deletion`, until its hard delete.',
     params: ID_PARAM,
     responses: { 200: { description: 'The recording.', schema: recordingDetailSchema } },
     problems: { 404: ['RECORDING.NOT_FOUND'] },
   })
   get(@CurrentUser() user: Principal, @Param('id') id: string) {
     return this.recordings.get(user.userId, id);
+  }
+
+  @Get(':id/media')
+  @ApiDoc(mediaUrlDoc)
+  mediaUrl(@CurrentUser() user: Principal, @Param('id') id: string, @Query() query: unknown) {
+    const { type, expires_in } = parseInput(mediaUrlQuerySchema, query);
+    return this.media.mediaUrl(user.userId, id, type, expires_in);
   }
 
   @Get(':id/subtitles.srt')
@@ -99,11 +124,47 @@ export class RecordingsController {
     return this.download(user, id, 'transcript.txt');
   }
 
+  @Post(':id/pause')
+  @HttpCode(200)
+  @ApiDoc({
+    summary: 'Pause a recording',
+    description:
+      'Hard pause: the stages in progress go back to `PENDING` (their jobs are cancelled and a late result is ignored), the status rolls back ' +
+      '(`DOWNLOADING`→`INITIALIZED`, `PROCESSING`→`DOWNLOADED`, `UPLOADING`→`PROCESSED`) and nothing starts until `POST /run`. ' +
+      'The answer is the state ingest left; `GET /recordings/{id}` shows it within moments.',
+    params: ID_PARAM,
+    responses: { 200: { description: 'Paused.', schema: pipelineActionSchema('The stages sent back to PENDING, e.g. `TRIM`; an upload as `UPLOAD:<target>`.') } },
+    problems: { 404: ['RECORDING.NOT_FOUND'], 409: ['INGEST.NOTHING_TO_PAUSE'], 503: ['INGEST.UNAVAILABLE'] },
+  })
+  pause(@CurrentUser() user: Principal, @Param('id') id: string) {
+    return this.recordings.pause(user.userId, id);
+  }
+
+  @Post(':id/run')
+  @HttpCode(200)
+  @RequireFlag('process')
+  @ApiDoc({
+    summary: 'Run a recording',
+    description:
+      'Smart resume from where the pipeline stands: clears a pause, retries failed stages as a new attempt (lifting the failure) and starts ' +
+      'whatever may start. A recording with nothing left to do (`READY`) answers 200 with no stage started. ' +
+      'The answer is the state ingest left; `GET /recordings/{id}` shows it within moments.',
+    params: ID_PARAM,
+    responses: { 200: { description: 'Running, or nothing left to do.', schema: pipelineActionSchema('The stages started, e.g. `TRIM`; an upload as `UPLOAD:<target>`; empty when nothing was left to do.') } },
+    problems: { 404: ['RECORDING.NOT_FOUND'], 409: ['INGEST.ALREADY_RUNNING', 'INGEST.NOT_RUNNABLE'], 503: ['INGEST.UNAVAILABLE'] },
+  })
+  run(@CurrentUser() user: Principal, @Param('id') id: string) {
+    return this.recordings.run(user.userId, id);
+  }
+
   @Delete(':id')
   @HttpCode(202)
   @ApiDoc({
     summary: 'Delete a recording',
-    description: 'Marks the recording as `DELETING` and starts its deletion.',
+    description:
+      'Soft delete: the recording shows `DELETING` until ingest confirms, then it is hidden from the list, its work in progress is cancelled (as a ' +
+      'pause cancels it), and it can be restored for `RETENTION_SOFT_DELETE_DAYS` (3 days). Then its files are removed and its storage usage given ' +
+      'back; its last trace goes `RETENTION_HARD_DELETE_DAYS` (30 days) later.',
     params: ID_PARAM,
     responses: { 202: { description: 'Deletion started; the recording as it is now.', schema: recordingSummarySchema } },
     problems: { 404: ['RECORDING.NOT_FOUND'] },
@@ -112,12 +173,27 @@ export class RecordingsController {
     return this.recordings.delete(user.userId, id);
   }
 
+  @Post(':id/restore')
+  @HttpCode(200)
+  @ApiDoc({
+    summary: 'Restore a deleted recording',
+    description:
+      'Within the restore window the recording comes back as it was: visible, with its files, stages and status, and a new expiry. Work the delete ' +
+      'cancelled stays paused until `POST /run`. The answer is the state ingest left; `GET /recordings/{id}` shows it within moments.',
+    params: ID_PARAM,
+    responses: { 200: { description: 'Restored.', schema: restoreActionSchema } },
+    problems: { 404: ['RECORDING.NOT_FOUND'], 409: ['INGEST.NOT_DELETED', 'INGEST.RESTORE_WINDOW_CLOSED'], 503: ['INGEST.UNAVAILABLE'] },
+  })
+  restore(@CurrentUser() user: Principal, @Param('id') id: string) {
+    return this.recordings.restore(user.userId, id);
+  }
+
   private async download(user: Principal, id: string, name: DownloadName): Promise<StreamableFile> {
     const file = await this.recordings.download(user.userId, id, name);
     const options = {
       type: file.contentType,
       length: file.length,
-      disposition: `attachment; filename="${file.filename.replace(/"/g, '')}"`,
+      disposition: attachmentDisposition(file.filename),
     };
     return Buffer.isBuffer(file.body) ? new StreamableFile(file.body, options) : new StreamableFile(file.body, options);
   }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { RecordingStatus } from '@leap/contracts';
-import { multiValueFilter, pageParams, sortParam } from '../common/pagination';
+import { booleanFilter, multiValueFilter, listQuery, sortParam } from '../common/pagination';
 import type { ArtifactName, RecordingRow, StageRow } from './recordings.repository';
+import { publicFailureMessage, publicStageError } from './public-failure';
 
 /** Enum values on the wire carry their type as a prefix (`RECORDING_STATUS_READY`); the API shows `READY`. */
 export function shortName(value: string | undefined | null, prefix: string): string | null {
@@ -17,10 +18,10 @@ const STATUSES = Object.values(RecordingStatus)
 export const RECORDING_SORT_FIELDS = ['createdAt', 'updatedAt', 'title', 'status', 'sizeBytes'] as const;
 export type RecordingSortField = (typeof RECORDING_SORT_FIELDS)[number];
 
-export const listQuerySchema = z.object({
-  ...pageParams,
+export const listQuerySchema = listQuery({
   sort: sortParam(RECORDING_SORT_FIELDS, '-createdAt'),
   status: multiValueFilter(STATUSES),
+  deleted: booleanFilter(),
 });
 export type ListQuery = z.output<typeof listQuerySchema>;
 
@@ -50,17 +51,44 @@ export function recordingSummary(row: RecordingRow) {
   return {
     id: row.id,
     title: row.title,
-    status: row.deletionState === 'DELETING' ? 'DELETING' : row.status,
+    status: publicStatus(row),
     failed: row.failed,
     failedStage: row.failedStage,
-    failureReason: row.failureReason,
+    // The worker's own message stays in its log: it may hold paths and storage keys.
+    failureReason: row.failed ? publicFailureMessage(row.failedStage) : null,
     originalFilename: row.originalFilename,
     sourceType: row.sourceType,
     sizeBytes: num(row.sizeBytes),
     contentType: row.contentType,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
-    links: links(row),
+    expiresAt: row.deletionState ? null : iso(row.expireAt),
+    deletion: deletionOf(row),
+    links: row.deletionState === 'DELETED' || row.deletionState === 'PURGED' ? { self: `/api/v1/recordings/${row.id}` } : links(row),
+  };
+}
+
+/**
+ * `DELETING` from the owner's delete until ingest confirms it; `EXPIRED` once it expired (as the
+ * reference computes it); otherwise where its pipeline stands (a recording deleted by its owner
+ * keeps that status, so a restore gives it back as it was).
+ */
+function publicStatus(row: RecordingRow): string {
+  if (row.deletionState === 'DELETING') return 'DELETING';
+  if ((row.deletionState === 'DELETED' || row.deletionState === 'PURGED') && row.deletionReason === 'EXPIRED') return 'EXPIRED';
+  return row.status;
+}
+
+/** The recording's deletion, when it is deleted: why, when, until when it can be restored, when it goes for good. */
+function deletionOf(row: RecordingRow) {
+  if (row.deletionState !== 'DELETED' && row.deletionState !== 'PURGED') return null;
+  return {
+    state: row.deletionState,
+    reason: row.deletionReason ?? 'MANUAL',
+    deletedAt: iso(row.deletedAt),
+    restorable: row.deletionState === 'DELETED' && (!row.restorableUntil || new Date(row.restorableUntil) > new Date()),
+    restorableUntil: iso(row.restorableUntil),
+    hardDeleteAt: iso(row.hardDeleteAt),
   };
 }
 
@@ -77,7 +105,9 @@ export function recordingDetail(row: RecordingRow, stages: StageRow[]) {
       startedAt: iso(s.startedAt),
       finishedAt: iso(s.finishedAt),
       durationMs: num(s.durationMs),
-      error: s.error,
+      error: publicStageError(s.stage, s.error),
+      progress: num(s.progress),
+      step: s.step,
     })),
     artifacts: Object.entries(row.artifacts).map(([name, ref]) => ({
       name,
@@ -86,5 +116,30 @@ export function recordingDetail(row: RecordingRow, stages: StageRow[]) {
       checksumSha256: ref!.checksumSha256 ?? null,
     })),
     publications: Object.values(row.publications),
+  };
+}
+
+/**
+ * The answer of a pause or a run: the recording's status and pause flag as ingest left them (the
+ * read model behind `GET /recordings/{id}` catches up within moments), and the stages the action
+ * paused or started (`TRIM`; an upload as `UPLOAD:<target>`).
+ */
+export function restoreAction(result: { recordingId: string; status: string; paused?: boolean; expireAt: string }) {
+  return {
+    id: result.recordingId,
+    status: result.status,
+    paused: result.paused ?? false,
+    expiresAt: result.expireAt,
+    links: { self: `/api/v1/recordings/${result.recordingId}` },
+  };
+}
+
+export function pipelineAction(result: { recordingId: string; status: string; paused?: boolean; stages?: string[] }) {
+  return {
+    id: result.recordingId,
+    status: result.status,
+    paused: result.paused ?? false,
+    stages: result.stages ?? [],
+    links: { self: `/api/v1/recordings/${result.recordingId}` },
   };
 }

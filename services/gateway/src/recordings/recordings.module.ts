@@ -1,13 +1,27 @@
 import { Module } from '@nestjs/common';
+import { PipelineControlClient } from './pipeline-control.client';
 import { QuotaClient } from './quota-client.service';
 import { ReadModelConsumer } from './read-model.consumer';
 import { RecordingsController } from './recordings.controller';
 import { RecordingsRepository } from './recordings.repository';
 import { RecordingsService } from './recordings.service';
 import { UploadService } from './upload.service';
+import { MediaController } from './media/media.controller';
+import { MediaService } from './media/media.service';
+import { ImportsController } from './imports/imports.controller';
+import { ImportsService } from './imports/imports.service';
+import { RecordingTopicsController } from './topics/topics.controller';
+import { RecordingFilesController } from './files/files.controller';
+import { RecordingTopicsService } from './topics/topics.service';
+import { EventLog } from '../progress/event-log.repository';
+import { RecordingFiles } from './files/recording-files.service';
+import { StageTimingsRepository } from '../timings/stage-timings.repository';
+import { RecordingsExportController } from './export/export.controller';
+import { RecordingsExportService } from './export/recordings-export.service';
 
 @Module({
-  controllers: [RecordingsController],
-  providers: [RecordingsRepository, RecordingsService, UploadService, QuotaClient, ReadModelConsumer],
+  controllers: [RecordingsController, MediaController, ImportsController, RecordingTopicsController, RecordingFilesController, RecordingsExportController],
+  providers: [RecordingsRepository, RecordingsService, UploadService, QuotaClient, PipelineControlClient, ReadModelConsumer, MediaService, ImportsService, RecordingTopicsService, EventLog, RecordingFiles, RecordingsExportService, StageTimingsRepository],
+  exports: [RecordingsRepository, QuotaClient, EventLog, StageTimingsRepository, MediaService, RecordingsService, RecordingFiles, RecordingTopicsService],
 })
 export class RecordingsModule {}

@@ -38,11 +38,27 @@ export interface RecordingRow {
   contentType: string | null;
   artifacts: Partial<Record<ArtifactName, ArtifactRef>>;
   publications: Record<string, Publication>;
-  deletionState: 'DELETING' | 'DELETED' | null;
+  /** DELETING: asked for; DELETED: soft-deleted, restorable until `restorableUntil`; PURGED: its files are gone. */
+  deletionState: DeletionState | null;
   deletedAt: Date | null;
+  deletionReason: string | null;
+  restorableUntil: Date | null;
+  hardDeleteAt: Date | null;
+  expireAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
+
+export type DeletionState = 'DELETING' | 'DELETED' | 'PURGED';
+
+/** Which recordings a read sees: live ones (and those being deleted), or the deleted ones (restorable or purged). */
+export type Visibility = 'live' | 'deleted' | 'any';
+
+const VISIBLE: Record<Visibility, string> = {
+  live: `deletion_state IS NULL OR deletion_state = 'DELETING'`,
+  deleted: `deletion_state IN ('DELETED', 'PURGED')`,
+  any: 'true',
+};
 
 export interface StageRow {
   stage: string;
@@ -53,6 +69,20 @@ export interface StageRow {
   finishedAt: Date | null;
   durationMs: string | null;
   error: { code: string; message: string; retryable?: boolean } | null;
+  /** Percent done (0-100) while running, 100 once completed; null before the first report. */
+  progress: number | null;
+  /** What the running job is doing, from its last progress report. */
+  step: string | null;
+}
+
+/** A progress report of a running job, for one stage (UPLOAD: one target). */
+export interface StageProgress {
+  recordingId: string;
+  userId: string;
+  stage: string;
+  target: string;
+  percent: number;
+  step: string | null;
 }
 
 export interface NewUploadedRecording {
@@ -88,10 +118,45 @@ const SORT_COLUMNS: Record<RecordingSortField, string> = {
 const COLUMNS = `id, user_id AS "userId", title, original_filename AS "originalFilename", source_type AS "sourceType", status,
   status_changed_at AS "statusChangedAt", failed, failed_stage AS "failedStage", failure_reason AS "failureReason",
   size_bytes AS "sizeBytes", content_type AS "contentType", artifacts, publications, deletion_state AS "deletionState",
-  deleted_at AS "deletedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  deleted_at AS "deletedAt", deletion_reason AS "deletionReason", restorable_until AS "restorableUntil", hard_delete_at AS "hardDeleteAt",
+  expire_at AS "expireAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-/** Rank of a stage status within one attempt: a later event never moves a stage back. */
-const STAGE_RANK = (column: string) => `(CASE ${column} WHEN 'PENDING' THEN 0 WHEN 'IN_PROGRESS' THEN 1 ELSE 2 END)`;
+/** Rows an UPDATE or DELETE touched: TypeORM answers those with `[rows, count]`, not the rows alone. */
+export function touched(result: unknown): number {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[1];
+  return Array.isArray(result) ? result.length : 0;
+}
+
+/**
+ * Rank of a stage status within one attempt: a later event never moves a stage back. Ingest
+ * reports PENDING only for an attempt that has begun when it took the stage back (a pause, or a
+ * run setting a failed stage up for its next attempt), so within its attempt PENDING comes last.
+ */
+const STAGE_RANK = (column: string) => `(CASE ${column} WHEN 'IN_PROGRESS' THEN 1 WHEN 'PENDING' THEN 3 ELSE 2 END)`;
+
+/** The columns of a RecordingRow, and the SQL of the list's sort fields, for reads beside this repository's (the export). */
+export const RECORDING_COLUMNS = COLUMNS;
+export const RECORDING_SORT_COLUMNS = SORT_COLUMNS;
+
+/**
+ * The WHERE of the caller's list (owner, visibility, statuses), its values pushed onto `params`:
+ * the filters of `GET /recordings`, shared by the export.
+ */
+export function listWhere(params: unknown[], userId: string, options: { statuses?: string[]; visibility?: Visibility; ids?: string[] }): string {
+  params.push(userId);
+  let where = `user_id = $${params.length} AND (${VISIBLE[options.visibility ?? 'live']})`;
+  if (options.statuses?.length) {
+    params.push(options.statuses);
+    // EXPIRED is shown for a recording deleted by its expiry (see publicStatus), whatever its pipeline status.
+    const expired = options.statuses.includes('EXPIRED') ? ` OR (deletion_reason = 'EXPIRED' AND deletion_state IN ('DELETED', 'PURGED'))` : '';
+    where += ` AND (status = ANY($${params.length})${expired})`;
+  }
+  if (options.ids) {
+    params.push(options.ids);
+    where += ` AND id = ANY($${params.length})`;
+  }
+  return where;
+}
 
 /**
  * The recording read model (gateway schema): one row per recording, its stages, artifacts and
@@ -127,7 +192,17 @@ export class RecordingsRepository {
 
   async applyRegistered(
     manager: EntityManager,
-    e: { recordingId: string; userId: string; title: string; originalFilename?: string; sourceType: string; status: string; registeredAt: string; source?: ArtifactRef },
+    e: {
+      recordingId: string;
+      userId: string;
+      title: string;
+      originalFilename?: string;
+      sourceType: string;
+      status: string;
+      registeredAt: string;
+      source?: ArtifactRef;
+      expireAt?: string;
+    },
   ): Promise<void> {
     await manager.query(
       `UPDATE recordings SET
@@ -137,9 +212,9 @@ export class RecordingsRepository {
          size_bytes = COALESCE(size_bytes, ($8::jsonb ->> 'sizeBytes')::bigint),
          content_type = COALESCE(content_type, $8::jsonb ->> 'contentType'),
          artifacts = CASE WHEN $8::jsonb IS NULL THEN artifacts ELSE artifacts || jsonb_build_object('source', $8::jsonb) END,
-         created_at = LEAST(created_at, $7), updated_at = now()
+         created_at = LEAST(created_at, $7), expire_at = COALESCE(expire_at, $9), updated_at = now()
        WHERE id = $1 AND user_id = $2`,
-      [e.recordingId, e.userId, e.title, e.originalFilename ?? null, e.sourceType, e.status, e.registeredAt, e.source ? JSON.stringify(e.source) : null],
+      [e.recordingId, e.userId, e.title, e.originalFilename ?? null, e.sourceType, e.status, e.registeredAt, e.source ? JSON.stringify(e.source) : null, e.expireAt ?? null],
     );
   }
 
@@ -154,22 +229,32 @@ export class RecordingsRepository {
        RETURNING id`,
       [e.recordingId, e.userId, e.status, e.failed, e.failedStage, e.failureReason, e.changedAt],
     );
-    return rows.length > 0;
+    return touched(rows) > 0;
   }
 
-  /** Upserts one stage: a higher attempt wins; within an attempt a stage only moves forward. */
-  async applyStage(manager: EntityManager, s: StageChange): Promise<void> {
-    await manager.query(
-      `INSERT INTO recording_stages AS st (recording_id, stage, target, status, attempt, started_at, finished_at, error)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+  /**
+   * Upserts one stage: a higher attempt wins; within an attempt a stage only moves forward.
+   * Progress follows: a completed stage shows 100, a stage taken back to PENDING or starting
+   * another attempt starts again from nothing, a failed one keeps where it stopped.
+   */
+  async applyStage(manager: EntityManager, s: StageChange): Promise<boolean> {
+    const applied: unknown[] = await manager.query(
+      `INSERT INTO recording_stages AS st (recording_id, stage, target, status, attempt, started_at, finished_at, error, progress)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $4 = 'COMPLETED' THEN 100 END)
        ON CONFLICT (recording_id, stage, target) DO UPDATE SET
          status = EXCLUDED.status,
          attempt = EXCLUDED.attempt,
-         started_at = COALESCE(EXCLUDED.started_at, CASE WHEN EXCLUDED.attempt = st.attempt THEN st.started_at END),
-         finished_at = COALESCE(EXCLUDED.finished_at, CASE WHEN EXCLUDED.attempt = st.attempt THEN st.finished_at END),
+         started_at = CASE WHEN EXCLUDED.status = 'PENDING' THEN NULL
+           ELSE COALESCE(EXCLUDED.started_at, CASE WHEN EXCLUDED.attempt = st.attempt THEN st.started_at END) END,
+         finished_at = CASE WHEN EXCLUDED.status = 'PENDING' THEN NULL
+           ELSE COALESCE(EXCLUDED.finished_at, CASE WHEN EXCLUDED.attempt = st.attempt THEN st.finished_at END) END,
          error = EXCLUDED.error,
+         progress = CASE WHEN EXCLUDED.status = 'COMPLETED' THEN 100
+           WHEN EXCLUDED.status = 'PENDING' OR EXCLUDED.attempt > st.attempt THEN NULL ELSE st.progress END,
+         step = CASE WHEN EXCLUDED.status IN ('COMPLETED', 'PENDING') OR EXCLUDED.attempt > st.attempt THEN NULL ELSE st.step END,
          updated_at = now()
-       WHERE EXCLUDED.attempt > st.attempt OR (EXCLUDED.attempt = st.attempt AND ${STAGE_RANK('EXCLUDED.status')} >= ${STAGE_RANK('st.status')})`,
+       WHERE EXCLUDED.attempt > st.attempt OR (EXCLUDED.attempt = st.attempt AND ${STAGE_RANK('EXCLUDED.status')} >= ${STAGE_RANK('st.status')})
+       RETURNING st.recording_id`,
       [s.recordingId, s.stage, s.target, s.status, s.attempt, s.startedAt, s.finishedAt, s.error ? JSON.stringify(s.error) : null],
     );
     await manager.query(
@@ -179,6 +264,26 @@ export class RecordingsRepository {
       [s.recordingId, s.stage, s.target],
     );
     await this.touch(manager, s.recordingId);
+    return applied.length > 0;
+  }
+
+  /**
+   * Applies a progress report while the stage runs, and only upwards, so a client polling the
+   * recording sees the value rise: reports for a stage that is not IN_PROGRESS (arriving before
+   * its start, after its end or after a pause) and reports lower than the last are dropped.
+   * False when the report did not apply.
+   */
+  async applyProgress(manager: EntityManager, p: StageProgress): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `UPDATE recording_stages st SET progress = $5, step = COALESCE($6, st.step), updated_at = now()
+       FROM recordings r
+       WHERE st.recording_id = $1 AND st.stage = $3 AND st.target = $4 AND st.status = 'IN_PROGRESS'
+         AND (st.progress IS NULL OR st.progress <= $5)
+         AND r.id = st.recording_id AND r.user_id = $2
+       RETURNING st.recording_id`,
+      [p.recordingId, p.userId, p.stage, p.target, p.percent, p.step],
+    );
+    return touched(rows) > 0;
   }
 
   async mergeArtifacts(manager: EntityManager, recordingId: string, userId: string, artifacts: Partial<Record<ArtifactName, ArtifactRef>>): Promise<void> {
@@ -189,6 +294,14 @@ export class RecordingsRepository {
     ]);
   }
 
+  /** An imported recording's original arrived: its size and type, and the title its source gave it. */
+  async applyDownloaded(manager: EntityManager, recordingId: string, userId: string, d: { title?: string; sizeBytes: number; contentType?: string }): Promise<void> {
+    await manager.query(
+      `UPDATE recordings SET title = COALESCE($3, title), size_bytes = $4, content_type = COALESCE($5, content_type), updated_at = now() WHERE id = $1 AND user_id = $2`,
+      [recordingId, userId, d.title ?? null, d.sizeBytes, d.contentType ?? null],
+    );
+  }
+
   async addPublication(manager: EntityManager, recordingId: string, userId: string, publication: Publication): Promise<void> {
     await manager.query(
       `UPDATE recordings SET publications = publications || jsonb_build_object($3::text, $4::jsonb), updated_at = now() WHERE id = $1 AND user_id = $2`,
@@ -196,11 +309,51 @@ export class RecordingsRepository {
     );
   }
 
-  async markDeleted(manager: EntityManager, recordingId: string, userId: string, deletedAt: string): Promise<void> {
-    await manager.query(
-      `UPDATE recordings SET deletion_state = 'DELETED', deleted_at = $3, updated_at = now() WHERE id = $1 AND user_id = $2`,
-      [recordingId, userId, deletedAt],
+  /**
+   * The lifecycle events, each applied unless a later one is there already (`lifecycle_changed_at`
+   * never moves back): deleted (soft), restored, purged. False when the event was older.
+   */
+  async markDeleted(
+    manager: EntityManager,
+    e: { recordingId: string; userId: string; deletedAt: string; reason: string | null; restorableUntil: string | null; hardDeleteAt: string | null },
+  ): Promise<boolean> {
+    return this.lifecycle(
+      manager,
+      e.recordingId,
+      e.userId,
+      e.deletedAt,
+      `deletion_state = 'DELETED', deleted_at = $3, deletion_reason = $4, restorable_until = $5, hard_delete_at = $6`,
+      [e.reason, e.restorableUntil, e.hardDeleteAt],
     );
+  }
+
+  async markRestored(manager: EntityManager, e: { recordingId: string; userId: string; restoredAt: string; expireAt: string }): Promise<boolean> {
+    return this.lifecycle(
+      manager,
+      e.recordingId,
+      e.userId,
+      e.restoredAt,
+      `deletion_state = NULL, deleted_at = NULL, deletion_reason = NULL, restorable_until = NULL, hard_delete_at = NULL, expire_at = $4`,
+      [e.expireAt],
+    );
+  }
+
+  async markPurged(manager: EntityManager, e: { recordingId: string; userId: string; purgedAt: string; hardDeleteAt: string }): Promise<boolean> {
+    return this.lifecycle(manager, e.recordingId, e.userId, e.purgedAt, `deletion_state = 'PURGED', hard_delete_at = $4`, [e.hardDeleteAt]);
+  }
+
+  /** The last trace of the recording: its row and (by cascade) its stages. */
+  async remove(manager: EntityManager, recordingId: string, userId: string): Promise<void> {
+    await manager.query(`DELETE FROM recordings WHERE id = $1 AND user_id = $2`, [recordingId, userId]);
+  }
+
+  private async lifecycle(manager: EntityManager, recordingId: string, userId: string, at: string, set: string, params: unknown[]): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `UPDATE recordings SET ${set}, lifecycle_changed_at = $3, updated_at = now()
+       WHERE id = $1 AND user_id = $2 AND (lifecycle_changed_at IS NULL OR lifecycle_changed_at <= $3) RETURNING id`,
+      [recordingId, userId, at, ...params],
+    );
+    return touched(rows) > 0;
   }
 
   async markDeleting(manager: EntityManager, recordingId: string, userId: string): Promise<boolean> {
@@ -209,13 +362,13 @@ export class RecordingsRepository {
        WHERE id = $1 AND user_id = $2 AND deletion_state IS NULL RETURNING id`,
       [recordingId, userId],
     );
-    return rows.length > 0;
+    return touched(rows) > 0;
   }
 
-  /** The caller's recording, unless it is gone. */
-  async findOwned(userId: string, recordingId: string): Promise<RecordingRow | undefined> {
+  /** The caller's recording if `visibility` lets it be seen (by default: live, or being deleted). */
+  async findOwned(userId: string, recordingId: string, visibility: Visibility = 'live'): Promise<RecordingRow | undefined> {
     const rows: RecordingRow[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM recordings WHERE id = $1 AND user_id = $2 AND deletion_state IS DISTINCT FROM 'DELETED'`,
+      `SELECT ${COLUMNS} FROM recordings WHERE id = $1 AND user_id = $2 AND (${VISIBLE[visibility]})`,
       [recordingId, userId],
     );
     return rows[0];
@@ -223,19 +376,19 @@ export class RecordingsRepository {
 
   async stagesOf(recordingId: string): Promise<StageRow[]> {
     return this.dataSource.query(
-      `SELECT stage, target, status, attempt, started_at AS "startedAt", finished_at AS "finishedAt", duration_ms AS "durationMs", error
+      `SELECT stage, target, status, attempt, started_at AS "startedAt", finished_at AS "finishedAt", duration_ms AS "durationMs", error,
+         progress, step
        FROM recording_stages WHERE recording_id = $1`,
       [recordingId],
     );
   }
 
-  async list(userId: string, options: { page: number; pageSize: number; statuses?: string[]; sort: SortKey<RecordingSortField>[] }): Promise<{ rows: RecordingRow[]; total: number }> {
-    const params: unknown[] = [userId];
-    let where = `user_id = $1 AND deletion_state IS DISTINCT FROM 'DELETED'`;
-    if (options.statuses?.length) {
-      params.push(options.statuses);
-      where += ` AND status = ANY($${params.length})`;
-    }
+  async list(
+    userId: string,
+    options: { page: number; pageSize: number; statuses?: string[]; sort: SortKey<RecordingSortField>[]; visibility?: Visibility },
+  ): Promise<{ rows: RecordingRow[]; total: number }> {
+    const params: unknown[] = [];
+    const where = listWhere(params, userId, options);
     const [{ total }] = (await this.dataSource.query(`SELECT count(*)::int AS total FROM recordings WHERE ${where}`, params)) as [{ total: number }];
     params.push(options.pageSize, (options.page - 1) * options.pageSize);
     const rows: RecordingRow[] = await this.dataSource.query(

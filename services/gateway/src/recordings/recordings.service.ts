@@ -3,16 +3,15 @@ import type { Readable } from 'node:stream';
 import { LeapError, MessageBus } from '@leap/messaging';
 import { OBJECT_STORE, SERVICE_LOGGER } from '@leap/platform';
 import { ObjectNotFoundError, parseRecordingKey, type ObjectStore } from '@leap/storage-client';
-import type { DeleteRecording } from '@leap/contracts';
+import { MESSAGE_TYPES, type DeleteRecording } from '@leap/contracts';
 import type { Logger } from 'winston';
-import { RecordingsRepository, type RecordingRow } from './recordings.repository';
-import { DOWNLOADS, recordingDetail, recordingSummary, type DownloadName, type ListQuery } from './recordings.dto';
+import { RecordingsRepository, type RecordingRow, type Visibility } from './recordings.repository';
+import { DOWNLOADS, pipelineAction, recordingDetail, recordingSummary, restoreAction, type DownloadName, type ListQuery } from './recordings.dto';
 import { transcriptText } from './transcript-text';
 import { pageOf } from '../common/pagination';
+import { PipelineControlClient } from './pipeline-control.client';
+import { recordingNotFound } from './problems';
 
-export function recordingNotFound(id: string): LeapError {
-  return new LeapError('RECORDING.NOT_FOUND', `There is no recording ${id}`, { status: 404 });
-}
 
 function notReady(id: string, name: string): LeapError {
   return new LeapError('ARTIFACT.NOT_READY', `${name} of recording ${id} is not ready yet`, { status: 404 });
@@ -31,17 +30,25 @@ export class RecordingsService {
   constructor(
     private readonly recordings: RecordingsRepository,
     private readonly bus: MessageBus,
+    private readonly control: PipelineControlClient,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
 
   async list(userId: string, query: ListQuery) {
-    const { rows, total } = await this.recordings.list(userId, { page: query.page, pageSize: query.pageSize, statuses: query.status, sort: query.sort });
+    const { rows, total } = await this.recordings.list(userId, {
+      page: query.page,
+      pageSize: query.pageSize,
+      statuses: query.status,
+      sort: query.sort,
+      visibility: query.deleted ? 'deleted' : 'live',
+    });
     return pageOf(rows.map(recordingSummary), query, total);
   }
 
+  /** A deleted recording is still shown (with its `deletion`) until its hard delete, so its owner can restore it. */
   async get(userId: string, id: string) {
-    const row = await this.owned(userId, id);
+    const row = await this.owned(userId, id, 'any');
     return recordingDetail(row, await this.recordings.stagesOf(id));
   }
 
@@ -69,20 +76,47 @@ export class RecordingsService {
     }
   }
 
-  /** Marks the recording as being deleted and asks ingest to delete it; 404 for anyone but the owner. */
+  /**
+   * Marks the recording as being deleted and asks ingest to delete it (soft: restorable for
+   * RETENTION_SOFT_DELETE_DAYS); 404 for anyone but the owner and for a recording deleted already.
+   */
   async delete(userId: string, id: string) {
     await this.owned(userId, id);
     const command: DeleteRecording = { recordingId: id, userId };
     await this.recordings.transaction(async (manager) => {
       if (await this.recordings.markDeleting(manager, id, userId)) {
-        await this.bus.send(manager, 'ingest.recording.delete.v1', command, { subject: id, tenant: userId });
+        await this.bus.send(manager, MESSAGE_TYPES.ingest.DeleteRecording, command, { subject: id, tenant: userId });
       }
     });
     return recordingSummary(await this.owned(userId, id));
   }
 
-  private async owned(userId: string, id: string): Promise<RecordingRow> {
-    const row = await this.recordings.findOwned(userId, id);
+  /**
+   * Pauses the recording's pipeline (stages in progress back to PENDING, the status rolled back)
+   * and answers ingest's account of it; 404 for anyone but the owner, 409 when nothing runs.
+   */
+  async pause(userId: string, id: string) {
+    await this.owned(userId, id);
+    return pipelineAction(await this.control.pause(userId, id));
+  }
+
+  /** Runs (resumes) the recording's pipeline and answers the stages it started; 409 when it cannot run or already runs. */
+  async run(userId: string, id: string) {
+    await this.owned(userId, id);
+    return pipelineAction(await this.control.run(userId, id));
+  }
+
+  /**
+   * Restores a deleted recording through ingest, which answers its state (the read model follows
+   * within moments); 404 for anyone but the owner, 409 when it is not deleted or its window closed.
+   */
+  async restore(userId: string, id: string) {
+    await this.owned(userId, id, 'any');
+    return restoreAction(await this.control.restore(userId, id));
+  }
+
+  private async owned(userId: string, id: string, visibility: Visibility = 'live'): Promise<RecordingRow> {
+    const row = await this.recordings.findOwned(userId, id, visibility);
     if (!row) throw recordingNotFound(id);
     return row;
   }

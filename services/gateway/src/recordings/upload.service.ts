@@ -7,7 +7,6 @@ import { v7 as uuidv7 } from 'uuid';
 import { LeapError, MessageBus } from '@leap/messaging';
 import { OBJECT_STORE, SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
 import { storageKeys, type ObjectStore, type StoredObject } from '@leap/storage-client';
-import type { RegisterUploadedRecording } from '@leap/contracts';
 import type { Logger } from 'winston';
 import type { GatewayConfig } from '../config/config.schema';
 import { validationError } from '../common/problem-details';
@@ -16,9 +15,12 @@ import { answerToReplay, IdempotencyStore, type IdempotencyRecord, type StoredAn
 import { keyReused } from '../idempotency/problems';
 import { baseName, matchesContainer, SNIFF_BYTES, uploadTypeOf, type UploadType } from './media-type';
 import { QuotaClient } from './quota-client.service';
+import { RequestAbortedError } from '../http/json-body';
 import { RecordingsRepository, type RecordingRow } from './recordings.repository';
+import { registerStoredUpload } from './register-upload';
 
-const TITLE_MAX = 300;
+/** The longest title kept. */
+export const TITLE_MAX = 300;
 
 interface StoredUpload {
   recordingId: string;
@@ -50,7 +52,17 @@ function recordingOf(answer: StoredAnswer): RecordingRow {
   return { ...row, statusChangedAt: date(row.statusChangedAt), deletedAt: date(row.deletedAt), createdAt: date(row.createdAt)!, updatedAt: date(row.updatedAt)! } as RecordingRow;
 }
 
-function unsupported(filename: string): LeapError {
+/** The longest file name kept (as most file systems allow). */
+export const FILENAME_MAX = 255;
+
+/** A file name the recording can keep: at most FILENAME_MAX characters, no control characters. */
+export function checkFilename(filename: string): void {
+  if (filename.length > FILENAME_MAX) throw validationError([{ field: 'file', message: `the file name must be at most ${FILENAME_MAX} characters` }]);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(filename)) throw validationError([{ field: 'file', message: 'the file name must not contain control characters' }]);
+}
+
+export function unsupported(filename: string): LeapError {
   return new LeapError('UPLOAD.UNSUPPORTED_TYPE', `"${filename}" is not a supported recording (mp4, mov, m4a, webm, mkv, mp3, wav)`, {
     status: 415,
   });
@@ -132,17 +144,13 @@ export class UploadService {
     }
 
     const { file: upload, fields } = await this.receive(request, (stream, filename) => this.storeFile(stream, filename, userId, idempotencyKey ?? uuidv7()));
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(fields.title ?? '')) {
+      // The file is stored already (the title may come after it): it goes, and so does its reservation.
+      await this.discard(upload.stored.key, userId, upload.reservationId, 'invalid title');
+      throw validationError([{ field: 'title', message: 'must not contain control characters' }]);
+    }
     const title = (fields.title ?? '').trim().slice(0, TITLE_MAX) || baseName(upload.filename);
-    const command: RegisterUploadedRecording = {
-      recordingId: upload.recordingId,
-      userId,
-      originalFilename: upload.filename,
-      sourceKey: upload.stored.key,
-      sizeBytes: String(upload.stored.sizeBytes),
-      contentType: upload.type.contentType,
-      title,
-      reservationId: upload.reservationId,
-    };
     const keyed = use && { ...use, fingerprint: uploadFingerprint(request, fields, upload.filename, upload.stored.checksumSha256) };
     let outcome: { row: RecordingRow } | { earlier: IdempotencyRecord };
     try {
@@ -151,16 +159,7 @@ export class UploadService {
           const claim = await this.idempotency.claim(keyed, manager);
           if (!claim.claimed) return { earlier: claim.existing };
         }
-        const row = await this.recordings.insertUploaded(manager, {
-          id: upload.recordingId,
-          userId,
-          title,
-          originalFilename: upload.filename,
-          sizeBytes: upload.stored.sizeBytes,
-          contentType: upload.type.contentType,
-          source: { key: upload.stored.key, sizeBytes: upload.stored.sizeBytes, checksumSha256: upload.stored.checksumSha256, contentType: upload.type.contentType },
-        });
-        await this.bus.send(manager, 'ingest.recording.register-uploaded.v1', command, { subject: upload.recordingId, tenant: userId });
+        const row = await registerStoredUpload(manager, this.recordings, this.bus, { ...upload, userId, title });
         if (keyed) await this.idempotency.complete(keyed, { status: UPLOAD_STATUS, headers: { Location: `/api/v1/recordings/${row.id}` }, body: row }, manager);
         return { row };
       });
@@ -201,14 +200,27 @@ export class UploadService {
       const fields: Record<string, string> = {};
       let file: Promise<T> | undefined;
       let settled = false;
+      let fileStream: busboy.FileStream | undefined;
       const fail = (error: unknown) => {
         if (settled) return;
         settled = true;
+        request.off('aborted', onAborted).off('close', onClose).off('error', onAborted);
         // Stop parsing; the rest of the body is read and dropped so the response reaches the client.
         request.unpipe(parser);
         request.resume();
         reject(error);
       };
+      // A client that goes away mid-file: the file stream fails, so the store drops what it wrote
+      // and the reservation is given back, instead of waiting forever for the rest.
+      const onAborted = () => {
+        const error = new RequestAbortedError();
+        fileStream?.destroy(error);
+        fail(error);
+      };
+      const onClose = () => {
+        if (!request.complete) onAborted();
+      };
+      request.once('aborted', onAborted).once('close', onClose).once('error', onAborted);
       parser.on('field', (name, value) => {
         fields[name] = value;
       });
@@ -217,6 +229,10 @@ export class UploadService {
           stream.resume();
           return;
         }
+        fileStream = stream;
+        // The sink sees a failure through its reads; between reads (while quota is asked) an
+        // abort must not become an unhandled 'error' event.
+        stream.on('error', () => undefined);
         file = sink(stream, info.filename || '');
         file.catch(fail);
       });
@@ -226,6 +242,7 @@ export class UploadService {
         file.then((received) => {
           if (settled) return;
           settled = true;
+          request.off('aborted', onAborted).off('close', onClose).off('error', onAborted);
           resolve({ file: received, fields });
         }, fail);
       });
@@ -234,6 +251,7 @@ export class UploadService {
   }
 
   private async storeFile(stream: busboy.FileStream, filename: string, userId: string, idempotencyKey: string): Promise<StoredUpload> {
+    checkFilename(filename);
     const type = uploadTypeOf(filename);
     if (!type) throw unsupported(filename);
     const { head, rest } = await splitHead(stream, SNIFF_BYTES);
@@ -256,6 +274,7 @@ export class UploadService {
 
   /** Reads the file through sha256 only, within the size limit. */
   private async hashFile(stream: busboy.FileStream, filename: string): Promise<HashedUpload> {
+    checkFilename(filename);
     const hash = createHash('sha256');
     for await (const chunk of limited(stream, this.config.UPLOAD_MAX_BYTES)) hash.update(chunk as Buffer);
     return { filename, sha256: hash.digest('hex') };

@@ -1,4 +1,4 @@
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { registerProblemTitles } from '../common/problem-details';
 
 registerProblemTitles({

@@ -1,11 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
-import { LeapError } from '@leap/messaging';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { LeapError } from '@leap/errors';
 import { SERVICE_CONFIG } from '@leap/platform';
 import { clientAddress } from '../access/client-address';
 import { COOKIE, assertCsrf, cookiesOf } from '../access/cookies';
+import { csrfTokenFor } from '../access/csrf-token';
 import { Public, RateLimitClass } from '../access/decorators';
 import { optionalPrincipalOf, type Principal } from '../access/principal';
+import { SessionCredentialGuard } from '../access/session-credential.guard';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiDoc } from '../common/api-doc';
 import { headerOf, type HttpRequest as Request, type HttpResponse as Response } from '../common/http-types';
@@ -26,7 +27,7 @@ import {
   type SessionMode,
 } from './sessions.dto';
 
-type ControllerConfig = Pick<GatewayConfig, 'TRUST_PROXY_HOPS' | 'COOKIE_SECURE' | 'COOKIE_SAMESITE' | 'COOKIE_DOMAIN'>;
+type ControllerConfig = Pick<GatewayConfig, 'JWT_SECRET' | 'TRUST_PROXY_HOPS' | 'COOKIE_SECURE' | 'COOKIE_SAMESITE' | 'COOKIE_DOMAIN'>;
 
 const COOKIES_SET = 'access_token (HttpOnly, Path=/), refresh_token (HttpOnly, Path=/api/v1/auth), csrf_token (readable, Path=/), leap_persistent=1 with remember me';
 const COOKIES_CLEARED = 'access_token, refresh_token, csrf_token and leap_persistent, expired';
@@ -89,10 +90,14 @@ export class SessionController {
     const token = fromBody ?? jar[COOKIE.refresh];
     if (!token) throw refreshTokenInvalid('No refresh token: send "refreshToken" in the body, or the refresh_token cookie');
     const mode: SessionMode = fromBody ? 'bearer' : 'cookie';
-    if (mode === 'cookie') assertCsrf(request);
+    if (mode === 'cookie') {
+      // An unknown cookie changes nothing and is refused below; a known one needs its session's CSRF token.
+      const sessionId = await this.sessions.sessionOfRefreshToken(token);
+      if (sessionId) assertCsrf(request, csrfTokenFor(this.config.JWT_SECRET, sessionId));
+    }
     try {
       const pair = await this.sessions.refresh(token);
-      return this.answer(response, mode, pair, mode === 'cookie' ? jar[COOKIE.csrf] : undefined);
+      return this.answer(response, mode, pair);
     } catch (error) {
       // A dead refresh cookie is of no further use to the browser.
       if (mode === 'cookie' && error instanceof LeapError && error.status === 401) this.cookies.clear(response);
@@ -121,11 +126,15 @@ export class SessionController {
 
   @Post('logout-all')
   @HttpCode(204)
+  @UseGuards(SessionCredentialGuard)
   @ApiDoc({
     summary: 'Sign out everywhere',
-    description: 'Revokes every session of the account and raises its token version: every access and refresh token issued so far stops working at once.',
+    description:
+      'Revokes every session of the account and raises its token version: every access and refresh token issued so far stops working at once. ' +
+      'Needs a signed-in user (an access token or the session cookie); an API key is refused, as for logout-others.',
     tag: 'auth',
     responses: { 204: { description: 'Signed out everywhere', headers: { 'Set-Cookie': `Cookie mode: ${COOKIES_CLEARED}` } } },
+    problems: { 403: ['AUTH.SESSION_REQUIRED'] },
   })
   async logoutAll(@CurrentUser() caller: Principal, @Res({ passthrough: true }) response: Response): Promise<void> {
     await this.sessions.logoutAll(caller.userId);
@@ -134,6 +143,7 @@ export class SessionController {
 
   @Post('logout-others')
   @HttpCode(200)
+  @UseGuards(SessionCredentialGuard)
   @ApiDoc({
     summary: 'Sign out everywhere else',
     description:
@@ -152,7 +162,7 @@ export class SessionController {
   async logoutOthers(@CurrentUser() caller: Principal, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const pair = await this.sessions.logoutOthers(caller);
     const mode: SessionMode = viaCookie(caller) ? 'cookie' : 'bearer';
-    return this.answer(response, mode, pair, mode === 'cookie' ? cookiesOf(request)[COOKIE.csrf] : undefined);
+    return this.answer(response, mode, pair);
   }
 
   @Get('sessions')
@@ -183,11 +193,11 @@ export class SessionController {
   }
 
   /** The answer of login, refresh and logout-others: tokens in the body, or in cookies with the CSRF token in the body. */
-  private answer(response: Response, mode: SessionMode, pair: IssuedPair, csrfToken?: string): BearerGrant | CookieGrantBody {
+  private answer(response: Response, mode: SessionMode, pair: IssuedPair): BearerGrant | CookieGrantBody {
     response.setHeader('Cache-Control', 'no-store');
     const common = { expiresIn: pair.expiresIn, refreshExpiresIn: pair.refreshExpiresIn, sessionId: pair.sessionId };
     if (mode === 'bearer') return { accessToken: pair.accessToken, refreshToken: pair.refreshToken, tokenType: 'Bearer', ...common };
-    const csrf = csrfToken || randomBytes(32).toString('base64url');
+    const csrf = csrfTokenFor(this.config.JWT_SECRET, pair.sessionId);
     this.cookies.grant(response, {
       accessToken: pair.accessToken,
       refreshToken: pair.refreshToken,

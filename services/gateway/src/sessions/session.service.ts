@@ -106,6 +106,11 @@ export class SessionService {
     return outcome.pair;
   }
 
+  /** The session a refresh token belongs to (used or not), for the CSRF check of a cookie refresh. */
+  sessionOfRefreshToken(refreshToken: string): Promise<string | undefined> {
+    return this.sessions.sessionOfRefreshToken(this.tokens.hashRefreshToken(refreshToken));
+  }
+
   /** Revokes the session of the refresh token, else of the caller's access token; nothing to revoke is fine. */
   async logout(refreshToken: string | undefined, caller: Principal | undefined): Promise<void> {
     const sessionId = refreshToken

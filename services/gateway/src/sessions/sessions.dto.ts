@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageParams, pageSchema, sortParam } from '../common/pagination';
+import { listQuery, pageSchema, sortParam } from '../common/pagination';
 
 /** How a client holds its tokens: in the answer body (`bearer`) or in cookies set by the gateway (`cookie`). */
 export const SESSION_MODES = ['bearer', 'cookie'] as const;
@@ -24,8 +24,7 @@ export const logoutSchema = refreshSchema;
 export const SESSION_SORT_FIELDS = ['lastUsedAt', 'createdAt'] as const;
 export type SessionSortField = (typeof SESSION_SORT_FIELDS)[number];
 
-export const sessionListQuerySchema = z.object({
-  ...pageParams,
+export const sessionListQuerySchema = listQuery({
   sort: sortParam(SESSION_SORT_FIELDS, '-lastUsedAt'),
 });
 export type SessionListQuery = z.output<typeof sessionListQuerySchema>;

@@ -13,6 +13,9 @@ import { httpClient, type HttpClient } from './http';
 /** A secret long enough for HS256; tokens of the tests are signed with it. */
 export const TEST_JWT_SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 
+/** The transit keyring of the specs (a fixed test key): a publishing service started with it opens the tokens. */
+export const TEST_TRANSIT_KEYRING = `t1:${'7'.repeat(64)}`;
+
 /**
  * The gateway environment of the integration specs: a JWT secret, a cheap password hash, a fast
  * outbox, and rate limits no test reaches unless it sets its own. `overrides` win.
@@ -27,6 +30,7 @@ export function gatewayTestEnv(overrides: Record<string, string> = {}): Record<s
     RATE_LIMIT_ANONYMOUS: '10000',
     RATE_LIMIT_USER: '10000',
     RATE_LIMIT_API_KEY: '10000',
+    CREDENTIALS_TRANSIT_KEYRING: TEST_TRANSIT_KEYRING,
     ...overrides,
   };
 }
@@ -52,7 +56,9 @@ export async function startGateway(
   options: { env?: Record<string, string>; port?: number; service?: ServiceDefinition } = {},
 ): Promise<RunningGateway> {
   const port = options.port ?? (await freePort());
-  const service = await world.start(options.service ?? gatewayService, { http: true, env: { PORT: String(port), ...options.env } });
+  // Resumable uploads keep their bytes in a folder of the world's, removed with it.
+  const uploads = options.env?.UPLOAD_RESUMABLE_DIR ?? world.env.UPLOAD_RESUMABLE_DIR ?? (await world.tempDir('gateway-uploads'));
+  const service = await world.start(options.service ?? gatewayService, { http: true, env: { PORT: String(port), UPLOAD_RESUMABLE_DIR: uploads, ...options.env } });
   const base = `http://127.0.0.1:${port}`;
   return { base, port, app: service.app, db: service.app.get(DataSource), client: httpClient(base), service };
 }

@@ -3,3 +3,6 @@ export * from './http';
 export * from './accounts';
 export * from './gateway';
 export * from './stand-ins';
+export * from './operations';
+export * from './sse';
+export * from './tus';

@@ -1,4 +1,9 @@
 import { CreateRecordings1767225600000 } from './1767225600000-create-recordings.migration';
+import { RecordingPaused1767398400000 } from './1767398400000-recording-paused.migration';
+import { RecordingLifecycle1767484800000 } from './1767484800000-recording-lifecycle.migration';
+import { RecordingSources1767571200000 } from './1767571200000-recording-sources.migration';
+import { SourceCredentials1767657600000 } from './1767657600000-source-credentials.migration';
+import { InputSources1767744000000 } from './1767744000000-input-sources.migration';
 
 /** The migrations of the ingest schema, in order. */
-export const ingestMigrations = [CreateRecordings1767225600000];
+export const ingestMigrations = [CreateRecordings1767225600000, RecordingPaused1767398400000, RecordingLifecycle1767484800000, RecordingSources1767571200000, SourceCredentials1767657600000, InputSources1767744000000];

@@ -1,4 +1,14 @@
-import { acceptsResult, deriveStatus, isPipelineComplete, stagesToStart, type StageSnapshot, type StageState } from './pipeline-state';
+import {
+  acceptsResult,
+  deriveStatus,
+  isPipelineComplete,
+  runRefusal,
+  stageLabel,
+  stagesToPause,
+  stagesToStart,
+  type StageSnapshot,
+  type StageState,
+} from './pipeline-state';
 
 type Plan = Partial<Record<'DOWNLOAD' | 'TRIM' | 'TRANSCRIBE' | 'EXTRACT_TOPICS' | 'GENERATE_SUBTITLES', StageState>> & { uploads?: Record<string, StageState> };
 
@@ -47,6 +57,11 @@ describe('which stages start next', () => {
   it('treats a stage that is not planned as left out', () => {
     const withoutTrim = stages().filter((s) => s.stage !== 'TRIM');
     expect(names(stagesToStart(withoutTrim, false))).toEqual(['TRANSCRIBE']);
+  });
+
+  it('starts nothing while the recording is paused', () => {
+    expect(names(stagesToStart(stages(), false, true))).toEqual([]);
+    expect(names(stagesToStart(stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', EXTRACT_TOPICS: 'COMPLETED' }), false, true))).toEqual([]);
   });
 
   it('starts nothing after a failure', () => {
@@ -122,5 +137,52 @@ describe('which results a stage takes', () => {
       expect([acceptsResult(stage(status), 'completed'), acceptsResult(stage(status), 'failed')]).toEqual([false, false]);
     }
     expect(acceptsResult(undefined, 'completed')).toBe(false);
+  });
+});
+
+describe('pausing', () => {
+  it('sends back every stage in progress, uploads named by their target', () => {
+    const parallel = stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', EXTRACT_TOPICS: 'IN_PROGRESS', GENERATE_SUBTITLES: 'IN_PROGRESS' });
+    expect(names(stagesToPause(parallel) as StageSnapshot[])).toEqual(['EXTRACT_TOPICS', 'GENERATE_SUBTITLES']);
+    const uploading = stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', EXTRACT_TOPICS: 'COMPLETED', GENERATE_SUBTITLES: 'COMPLETED', uploads: { local: 'IN_PROGRESS', youtube: 'COMPLETED' } });
+    expect((stagesToPause(uploading) as StageSnapshot[]).map(stageLabel)).toEqual(['UPLOAD:local']);
+  });
+
+  it('refuses when nothing is in progress', () => {
+    expect(stagesToPause(stages())).toBe('INGEST.NOTHING_TO_PAUSE');
+    expect(stagesToPause(stages({ TRIM: 'FAILED' }))).toBe('INGEST.NOTHING_TO_PAUSE');
+  });
+
+  it('rolls the status back once the paused stages are PENDING again', () => {
+    // What the status is once the stages that ran are PENDING again.
+    expect(deriveStatus('PROCESSING', stages())).toBe('DOWNLOADED');
+    expect(deriveStatus('PROCESSING', stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', GENERATE_SUBTITLES: 'COMPLETED' }))).toBe('DOWNLOADED');
+    const processed = { TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', EXTRACT_TOPICS: 'COMPLETED', GENERATE_SUBTITLES: 'COMPLETED' } as const;
+    expect(deriveStatus('UPLOADING', stages(processed))).toBe('PROCESSED');
+    expect(deriveStatus('DOWNLOADING', stages({ DOWNLOAD: 'PENDING' }))).toBe('INITIALIZED');
+  });
+
+  it('ignores a late result for a stage a pause sent back to PENDING', () => {
+    const paused: StageSnapshot = { stage: 'TRIM', target: '', status: 'PENDING' };
+    expect([acceptsResult(paused, 'completed'), acceptsResult(paused, 'failed')]).toEqual([false, false]);
+  });
+});
+
+describe('running (smart resume)', () => {
+  it('refuses an expired recording and one still waiting for its source', () => {
+    expect(runRefusal('EXPIRED', stages())).toBe('INGEST.NOT_RUNNABLE');
+    expect(runRefusal('PENDING_SOURCE', stages())).toBe('INGEST.NOT_RUNNABLE');
+  });
+
+  it('refuses while a stage is in progress', () => {
+    expect(runRefusal('PROCESSING', stages({ TRIM: 'IN_PROGRESS' }))).toBe('INGEST.ALREADY_RUNNING');
+  });
+
+  it('accepts a paused, a failed, a waiting and a finished recording', () => {
+    expect(runRefusal('DOWNLOADED', stages())).toBeUndefined();
+    expect(runRefusal('DOWNLOADED', stages({ TRIM: 'FAILED' }))).toBeUndefined();
+    const all = { TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', EXTRACT_TOPICS: 'COMPLETED', GENERATE_SUBTITLES: 'COMPLETED', uploads: { local: 'COMPLETED' } } as const;
+    expect(runRefusal('READY', stages(all))).toBeUndefined();
+    expect(names(stagesToStart(stages(all), false))).toEqual([]);
   });
 });

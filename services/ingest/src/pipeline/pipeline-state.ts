@@ -49,8 +49,11 @@ const PREREQUISITES: Record<StageName, readonly StageName[]> = {
 /** Statuses that only an explicit action changes; stage progress never overrides them. */
 const STICKY: readonly RecordingState[] = ['EXPIRED', 'SKIPPED', 'PENDING_SOURCE'];
 
-/** Statuses a recording holds before any processing stage has run. */
-const BASE: readonly RecordingState[] = ['INITIALIZED', 'DOWNLOADING', 'DOWNLOADED'];
+/**
+ * Statuses a recording holds before any processing stage has run. DOWNLOADING is not one of them:
+ * it holds only while the download runs, so a paused download rolls back to INITIALIZED.
+ */
+const BASE: readonly RecordingState[] = ['INITIALIZED', 'DOWNLOADED'];
 
 export function isFinished(status: StageState): boolean {
   return status === 'COMPLETED' || status === 'SKIPPED';
@@ -59,10 +62,10 @@ export function isFinished(status: StageState): boolean {
 /**
  * The planned stages that may start now: PENDING, with every prerequisite finished. A stage that
  * is not planned (no row) counts as finished, as a stage left out by configuration does. Nothing
- * starts once the recording carries a failure.
+ * starts once the recording carries a failure, nor while it is paused (only a run resumes it).
  */
-export function stagesToStart<T extends StageSnapshot>(stages: readonly T[], failed: boolean): T[] {
-  if (failed || stages.some((s) => s.status === 'FAILED')) return [];
+export function stagesToStart<T extends StageSnapshot>(stages: readonly T[], failed: boolean, paused = false): T[] {
+  if (failed || paused || stages.some((s) => s.status === 'FAILED')) return [];
   const finished = (name: StageName) => stages.filter((s) => s.stage === name).every((s) => isFinished(s.status));
   return stages.filter((s) => s.status === 'PENDING' && PREREQUISITES[s.stage].every(finished));
 }
@@ -74,7 +77,9 @@ export function stagesToStart<T extends StageSnapshot>(stages: readonly T[], fai
  * 3. a failed processing stage rolls the status back to DOWNLOADED (the original is still there);
  * 4. every processing stage finished → PROCESSED, then by the outputs: READY when every target is
  *    uploaded, UPLOADED when some are and the others failed, PROCESSED while none is;
- * 5. otherwise the base status (INITIALIZED, DOWNLOADING, DOWNLOADED) stays.
+ * 5. otherwise the base status (INITIALIZED, DOWNLOADED) stays; with nothing in progress the status
+ *    rolls back the way a pause rolls it back: DOWNLOADING → INITIALIZED, PROCESSING → DOWNLOADED,
+ *    UPLOADING → PROCESSED.
  */
 export function deriveStatus(current: RecordingState, stages: readonly StageSnapshot[]): RecordingState {
   if (STICKY.includes(current)) return current;
@@ -111,4 +116,29 @@ export function isPipelineComplete(stages: readonly StageSnapshot[]): boolean {
 export function acceptsResult(stage: StageSnapshot | undefined, result: 'completed' | 'failed'): boolean {
   if (stage?.status === 'IN_PROGRESS') return true;
   return result === 'completed' && stage?.status === 'FAILED';
+}
+
+/** Why a recording cannot be paused or run now: the error code a refusal carries. */
+export type ControlRefusal = 'INGEST.NOTHING_TO_PAUSE' | 'INGEST.NOT_RUNNABLE' | 'INGEST.ALREADY_RUNNING';
+
+/** The stages a pause sends back to PENDING (those in progress), or the refusal when there are none. */
+export function stagesToPause<T extends StageSnapshot>(stages: readonly T[]): T[] | ControlRefusal {
+  const running = stages.filter((s) => s.status === 'IN_PROGRESS');
+  return running.length > 0 ? running : 'INGEST.NOTHING_TO_PAUSE';
+}
+
+/**
+ * Whether a run (smart resume) may start: not while the source is missing or the recording has
+ * expired, and not while a stage is in progress. Otherwise it resumes a paused recording, retries
+ * FAILED stages as a new attempt and starts whatever may start (possibly nothing: READY).
+ */
+export function runRefusal(status: RecordingState, stages: readonly StageSnapshot[]): ControlRefusal | undefined {
+  if (status === 'EXPIRED' || status === 'PENDING_SOURCE') return 'INGEST.NOT_RUNNABLE';
+  if (stages.some((s) => s.status === 'IN_PROGRESS')) return 'INGEST.ALREADY_RUNNING';
+  return undefined;
+}
+
+/** How a stage is named in the pause and run answers: `TRIM`, `UPLOAD:<target>` for an upload. */
+export function stageLabel(stage: StageSnapshot): string {
+  return stage.target ? `${stage.stage}:${stage.target}` : stage.stage;
 }

@@ -11,7 +11,8 @@ import {
   type TopicsExtracted,
   type TranscriptionFailed,
 } from '@leap/contracts';
-import { LeapError, MessageHandler, type MessageContext } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
+import { MessageHandler, type MessageContext } from '@leap/messaging';
 import { STAGE_NAMES, type StageName } from './pipeline-state';
 import { PipelineService } from './pipeline.service';
 

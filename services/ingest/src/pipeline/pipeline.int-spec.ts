@@ -6,18 +6,23 @@ import {
   MESSAGE_TYPES,
   ObjectKind,
   Platform,
+  type CommandType,
   type DeleteRecordingObjects,
   type ExtractTopics,
   type GenerateSubtitles,
+  type PayloadOf,
   type PublishRecording,
   type RecordingDeleted,
+  type RecordingPaused,
   type RecordingRegistered,
   type RecordingStatusChanged,
   type RegisterUploadedRecording,
+  type ReplyOf,
   type StageStatusChanged,
   type TranscribeRecording,
   type TrimRecording,
 } from '@leap/contracts';
+import { LeapError } from '@leap/errors';
 import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
 import type { RunningService, ServiceDefinition } from '@leap/platform';
 import { storageKeys } from '@leap/storage-client';
@@ -29,6 +34,10 @@ const USER = 'user-1';
 const OTHER_USER = 'user-2';
 /** Titles that make the fake media service fail the trim. */
 const FAIL_TRIM = 'fail trim';
+/** Titles whose first trim fails; a later one succeeds. */
+const FAIL_TRIM_ONCE = 'fail trim once';
+/** Titles whose trims the fake media service takes and never answers: the stage stays in progress. */
+const HOLD_TRIM = 'hold trim';
 
 /** Everything the fake services were asked to do, and everything ingest published, by recording. */
 const commands: { type: string; recordingId: string; data: unknown }[] = [];
@@ -58,7 +67,10 @@ class FakeWorld {
     this.note(ctx);
     const { recordingId, userId } = ctx.data;
     const subject = { subject: recordingId };
-    if (titles.get(recordingId) === FAIL_TRIM) {
+    const title = titles.get(recordingId);
+    if (title === HOLD_TRIM) return;
+    const failOnce = title === FAIL_TRIM_ONCE && commands.filter((c) => c.recordingId === recordingId && c.type === ctx.envelope.type).length === 1;
+    if (title === FAIL_TRIM || failOnce) {
       await ctx.publish(MESSAGE_TYPES.media.MediaProcessingFailed, {
         recordingId,
         userId,
@@ -143,6 +155,11 @@ class FakeWorld {
     events.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
   }
 
+  @MessageHandler(MESSAGE_TYPES.ingest.RecordingPaused, { queue: 'fake.observer' })
+  async paused(ctx: MessageContext<RecordingPaused>): Promise<void> {
+    events.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
+  }
+
   @MessageHandler(MESSAGE_TYPES.ingest.RecordingDeleted, { queue: 'fake.observer' })
   async deleted(ctx: MessageContext<RecordingDeleted>): Promise<void> {
     events.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
@@ -175,6 +192,7 @@ const fakeWorld: ServiceDefinition = {
         MESSAGE_TYPES.ingest.RecordingRegistered,
         MESSAGE_TYPES.ingest.RecordingStatusChanged,
         MESSAGE_TYPES.ingest.StageStatusChanged,
+        MESSAGE_TYPES.ingest.RecordingPaused,
         MESSAGE_TYPES.ingest.RecordingDeleted,
       ],
     },
@@ -225,9 +243,39 @@ describe('the ingest pipeline process manager', () => {
     };
   }
 
-  async function send(type: string, data: { recordingId: string; userId: string }): Promise<void> {
+  async function send<K extends CommandType>(type: K, data: PayloadOf<K> & { recordingId: string; userId: string }): Promise<void> {
     await dataSource.transaction((m) => bus.send(m, type, data, { subject: data.recordingId, tenant: data.userId }));
   }
+
+  /** Asks ingest to pause or run a recording, as the gateway does. */
+  function ask<Q extends typeof MESSAGE_TYPES.ingest.PauseRecording | typeof MESSAGE_TYPES.ingest.RunRecording>(type: Q, recordingId: string, userId = USER): Promise<ReplyOf<Q>> {
+    return bus.request(type, { recordingId, userId }, { subject: recordingId, tenant: userId, timeoutMs: 15_000 });
+  }
+
+  /** The error reply ingest answers a pause or run with. */
+  async function refusal(type: typeof MESSAGE_TYPES.ingest.PauseRecording | typeof MESSAGE_TYPES.ingest.RunRecording, recordingId: string, userId = USER): Promise<{ code: string; status: number }> {
+    try {
+      await ask(type, recordingId, userId);
+    } catch (error) {
+      if (error instanceof LeapError) return { code: error.code, status: error.status };
+      throw error;
+    }
+    throw new Error(`${type} of ${recordingId} was not refused`);
+  }
+
+  async function publishTrimmed(recordingId: string, userId = USER): Promise<void> {
+    await dataSource.transaction((m) => bus.publish(m, MESSAGE_TYPES.media.RecordingTrimmed, trimmed(recordingId, userId), { subject: recordingId, tenant: userId }));
+  }
+
+  /** Runs another recording all the way through: whatever ingest would have done with earlier messages, it has done by then. */
+  async function settle(): Promise<void> {
+    const later = upload('Lecture that settles the bus');
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, later);
+    await eventually(() => expect(statusesOf(later.recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+  }
+
+  const pausedEventsOf = (recordingId: string) =>
+    events.filter((e) => e.recordingId === recordingId && e.type === MESSAGE_TYPES.ingest.RecordingPaused).map((e) => e.data as RecordingPaused);
 
   it('drives an uploaded recording through every stage to READY, with timings', async () => {
     const cmd = upload('Lecture 1');
@@ -355,7 +403,7 @@ describe('the ingest pipeline process manager', () => {
     expect(statusesOf(recordingId).at(-1)).toMatchObject({ status: 'RECORDING_STATUS_READY', failed: false });
   });
 
-  it('deletes a recording: publishes the deletion and has storage remove its objects; another user cannot', async () => {
+  it('deletes a recording (soft): publishes the deletion with its restore window, keeps its objects; another user cannot', async () => {
     const cmd = upload('Lecture to delete');
     await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
     await eventually(() => expect(statusesOf(cmd.recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
@@ -363,15 +411,119 @@ describe('the ingest pipeline process manager', () => {
     await send(MESSAGE_TYPES.ingest.DeleteRecording, { recordingId: cmd.recordingId, userId: OTHER_USER });
     await send(MESSAGE_TYPES.ingest.DeleteRecording, { recordingId: newMessageId(), userId: USER });
     await send(MESSAGE_TYPES.ingest.DeleteRecording, { recordingId: cmd.recordingId, userId: USER });
+    await send(MESSAGE_TYPES.ingest.DeleteRecording, { recordingId: cmd.recordingId, userId: USER });
 
-    await eventually(() => expect(commandTypesOf(cmd.recordingId)).toContain(MESSAGE_TYPES.storage.DeleteRecordingObjects), { timeoutMs: 30_000, intervalMs: 100 });
     await eventually(
       () => expect(events.filter((e) => e.recordingId === cmd.recordingId && e.type === MESSAGE_TYPES.ingest.RecordingDeleted)).toHaveLength(1),
       { timeoutMs: 30_000, intervalMs: 100 },
     );
-    const deletion = commands.filter((c) => c.type === MESSAGE_TYPES.storage.DeleteRecordingObjects);
-    expect(deletion.map((c) => c.data)).toEqual([{ recordingId: cmd.recordingId, userId: USER }]);
     const deleted = events.find((e) => e.recordingId === cmd.recordingId && e.type === MESSAGE_TYPES.ingest.RecordingDeleted)!.data as RecordingDeleted;
-    expect(deleted.userId).toBe(USER);
+    expect(deleted).toMatchObject({ userId: USER, reason: 'DELETION_REASON_MANUAL' });
+    const day = 86_400_000;
+    expect(Date.parse(deleted.restorableUntil!) - Date.parse(deleted.deletedAt)).toBe(3 * day);
+    expect(Date.parse(deleted.hardDeleteAt!) - Date.parse(deleted.restorableUntil!)).toBe(30 * day);
+    // The objects stay while it can be restored: storage is told only when the window closes.
+    await settle();
+    expect(commandTypesOf(cmd.recordingId)).not.toContain(MESSAGE_TYPES.storage.DeleteRecordingObjects);
+  });
+
+  it('pauses a trim in progress: the stage is PENDING again, the status rolls back, the workers are told, a late result is ignored', async () => {
+    const cmd = upload(HOLD_TRIM);
+    const { recordingId } = cmd;
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
+    await eventually(() => expect(commandTypesOf(recordingId)).toEqual([MESSAGE_TYPES.media.TrimRecording]), { timeoutMs: 60_000, intervalMs: 100 });
+    await eventually(() => expect(statusesOf(recordingId).at(-1)?.status).toBe('RECORDING_STATUS_PROCESSING'), { timeoutMs: 30_000, intervalMs: 100 });
+
+    const paused = await ask(MESSAGE_TYPES.ingest.PauseRecording, recordingId);
+    expect(paused).toEqual({ recordingId, status: 'DOWNLOADED', paused: true, stages: ['TRIM'] });
+
+    await eventually(() => expect(pausedEventsOf(recordingId)).toHaveLength(1), { timeoutMs: 30_000, intervalMs: 100 });
+    expect(pausedEventsOf(recordingId)[0]).toMatchObject({ recordingId, userId: USER, stages: ['TRIM'] });
+    await eventually(() => {
+      expect(latestStages(recordingId).get('PIPELINE_STAGE_TRIM')).toMatchObject({ status: 'STAGE_STATUS_PENDING', attempt: 1 });
+      expect(statusesOf(recordingId).at(-1)).toMatchObject({ status: 'RECORDING_STATUS_DOWNLOADED', previousStatus: 'RECORDING_STATUS_PROCESSING', failed: false });
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+    expect(latestStages(recordingId).get('PIPELINE_STAGE_TRIM')!.startedAt).toBeUndefined();
+
+    // Nothing left to pause.
+    expect(await refusal(MESSAGE_TYPES.ingest.PauseRecording, recordingId)).toEqual({ code: 'INGEST.NOTHING_TO_PAUSE', status: 409 });
+
+    // The trim that was under way finishes anyway; its result is ignored and nothing starts.
+    await publishTrimmed(recordingId);
+    await settle();
+    expect(latestStages(recordingId).get('PIPELINE_STAGE_TRIM')).toMatchObject({ status: 'STAGE_STATUS_PENDING', attempt: 1 });
+    expect(commandTypesOf(recordingId)).toEqual([MESSAGE_TYPES.media.TrimRecording]);
+    expect(statusesOf(recordingId).at(-1)?.status).toBe('RECORDING_STATUS_DOWNLOADED');
+  });
+
+  it('runs a paused recording from where it stopped, as a new attempt, to READY; refuses while running; a READY one starts nothing', async () => {
+    const cmd = upload(HOLD_TRIM);
+    const { recordingId } = cmd;
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
+    await eventually(() => expect(commandTypesOf(recordingId)).toEqual([MESSAGE_TYPES.media.TrimRecording]), { timeoutMs: 60_000, intervalMs: 100 });
+    expect(await refusal(MESSAGE_TYPES.ingest.RunRecording, recordingId)).toEqual({ code: 'INGEST.ALREADY_RUNNING', status: 409 });
+    await ask(MESSAGE_TYPES.ingest.PauseRecording, recordingId);
+
+    const run = await ask(MESSAGE_TYPES.ingest.RunRecording, recordingId);
+    expect(run).toMatchObject({ recordingId, status: 'PROCESSING', stages: ['TRIM'] });
+    expect(run.paused ?? false).toBe(false);
+    expect(await refusal(MESSAGE_TYPES.ingest.RunRecording, recordingId)).toEqual({ code: 'INGEST.ALREADY_RUNNING', status: 409 });
+
+    await eventually(() => expect(commandTypesOf(recordingId)).toEqual([MESSAGE_TYPES.media.TrimRecording, MESSAGE_TYPES.media.TrimRecording]), { timeoutMs: 30_000, intervalMs: 100 });
+    await eventually(() => {
+      expect(latestStages(recordingId).get('PIPELINE_STAGE_TRIM')).toMatchObject({ status: 'STAGE_STATUS_IN_PROGRESS', attempt: 2 });
+      expect(statusesOf(recordingId).map((s) => s.status).slice(-2)).toEqual(['RECORDING_STATUS_DOWNLOADED', 'RECORDING_STATUS_PROCESSING']);
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+
+    await publishTrimmed(recordingId);
+    await eventually(() => expect(statusesOf(recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+    expect(latestStages(recordingId).get('PIPELINE_STAGE_TRIM')).toMatchObject({ status: 'STAGE_STATUS_COMPLETED', attempt: 2 });
+
+    const again = await ask(MESSAGE_TYPES.ingest.RunRecording, recordingId);
+    expect({ status: again.status, stages: again.stages ?? [] }).toEqual({ status: 'READY', stages: [] });
+    expect(await refusal(MESSAGE_TYPES.ingest.PauseRecording, recordingId)).toEqual({ code: 'INGEST.NOTHING_TO_PAUSE', status: 409 });
+    await settle();
+    expect(commandTypesOf(recordingId).filter((t) => t === MESSAGE_TYPES.publishing.PublishRecording)).toHaveLength(1);
+  });
+
+  it('runs a failed recording again: the failed stage as a new attempt, the failure lifted, on to READY', async () => {
+    const cmd = upload(FAIL_TRIM_ONCE);
+    const { recordingId } = cmd;
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
+    await eventually(() => expect(statusesOf(recordingId).at(-1)?.failed).toBe(true), { timeoutMs: 60_000, intervalMs: 100 });
+
+    const run = await ask(MESSAGE_TYPES.ingest.RunRecording, recordingId);
+    expect(run).toMatchObject({ recordingId, status: 'PROCESSING', stages: ['TRIM'] });
+
+    await eventually(() => expect(statusesOf(recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+    expect(statusesOf(recordingId).at(-1)!.failed).toBe(false);
+    // The run lifted the failure as it started the trim again.
+    expect(statusesOf(recordingId).find((s) => s.status === 'RECORDING_STATUS_PROCESSING' && s.previousStatus === 'RECORDING_STATUS_DOWNLOADED')).toMatchObject({ failed: false });
+    expect(latestStages(recordingId).get('PIPELINE_STAGE_TRIM')).toMatchObject({ status: 'STAGE_STATUS_COMPLETED', attempt: 2 });
+  });
+
+  it('refuses pause and run of unknown, foreign and deleted recordings (404), and run of an expired one (409)', async () => {
+    for (const type of [MESSAGE_TYPES.ingest.PauseRecording, MESSAGE_TYPES.ingest.RunRecording]) {
+      expect(await refusal(type, newMessageId())).toEqual({ code: 'INGEST.RECORDING_NOT_FOUND', status: 404 });
+    }
+    const held = upload(HOLD_TRIM);
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, held);
+    await eventually(() => expect(commandTypesOf(held.recordingId)).toEqual([MESSAGE_TYPES.media.TrimRecording]), { timeoutMs: 60_000, intervalMs: 100 });
+    for (const type of [MESSAGE_TYPES.ingest.PauseRecording, MESSAGE_TYPES.ingest.RunRecording]) {
+      expect(await refusal(type, held.recordingId, OTHER_USER)).toEqual({ code: 'INGEST.RECORDING_NOT_FOUND', status: 404 });
+    }
+
+    // The EXPIRED status itself is the read model's (from the deletion reason); ingest still refuses to run it.
+    await ingest.app.get(DataSource).query(`UPDATE recordings SET status = 'EXPIRED' WHERE id = $1`, [held.recordingId]);
+    expect(await refusal(MESSAGE_TYPES.ingest.RunRecording, held.recordingId)).toEqual({ code: 'INGEST.NOT_RUNNABLE', status: 409 });
+
+    await send(MESSAGE_TYPES.ingest.DeleteRecording, { recordingId: held.recordingId, userId: USER });
+    await eventually(() => expect(events.some((e) => e.recordingId === held.recordingId && e.type === MESSAGE_TYPES.ingest.RecordingDeleted)).toBe(true), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    for (const type of [MESSAGE_TYPES.ingest.PauseRecording, MESSAGE_TYPES.ingest.RunRecording]) {
+      expect(await refusal(type, held.recordingId)).toEqual({ code: 'INGEST.RECORDING_NOT_FOUND', status: 404 });
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  DownloadMethod,
   MESSAGE_TYPES,
   ObjectKind,
   PipelineStage,
@@ -7,14 +8,12 @@ import {
   RecordingStatus,
   SourceType,
   StageStatus,
-  type DeleteRecording,
-  type DeleteRecordingObjects,
+  type DownloadRecording,
   type ExtractTopics,
   type Failure,
   type GenerateSubtitles,
   type ObjectRef,
   type PublishRecording,
-  type RecordingDeleted,
   type RecordingRegistered,
   type RecordingStatusChanged,
   type RegisterUploadedRecording,
@@ -22,10 +21,15 @@ import {
   type TranscribeRecording,
   type TrimRecording,
 } from '@leap/contracts';
-import { LeapError, type MessagingLogger } from '@leap/messaging';
-import { SERVICE_LOGGER } from '@leap/platform';
+import { LeapError } from '@leap/errors';
+import { type MessagingLogger } from '@leap/messaging';
+import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
 import { storageKeys } from '@leap/storage-client';
 import { Clock } from '../clock.service';
+import type { IngestConfig } from '../config/config.schema';
+import { RecordingSourceEntity } from '../download/recording-source.entity';
+import { RecordingSourceRepository } from '../download/recording-source.repository';
+import { expiryOf, retentionPolicy, type RetentionPolicy } from '../lifecycle/retention';
 import type { RecordingArtifacts, RecordingEntity } from '../recordings/recording.entity';
 import { RecordingStageEntity } from '../recordings/recording-stage.entity';
 import { RecordingRepository, type Transaction } from '../recordings/recording.repository';
@@ -63,11 +67,110 @@ export const DEFAULT_TARGET = { id: 'local', platform: Platform.LOCAL } as const
  */
 @Injectable()
 export class PipelineService {
+  private readonly retention: RetentionPolicy;
+
   constructor(
     private readonly recordings: RecordingRepository,
     private readonly clock: Clock,
+    @Inject(SERVICE_CONFIG) config: IngestConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: MessagingLogger,
-  ) {}
+    private readonly sources: RecordingSourceRepository,
+  ) {
+    this.retention = retentionPolicy(config);
+  }
+
+  /**
+   * A held recording's source became ready (a Zoom recording finished processing): it becomes
+   * INITIALIZED with where to fetch it now, and with `autoRun` its download starts.
+   */
+  async sourceReady(tx: PipelineTx, recordingId: string, autoRun: boolean): Promise<void> {
+    const recording = await this.recordings.lock(tx.manager, recordingId);
+    if (!recording || recording.status !== 'PENDING_SOURCE' || recording.deletedAt) return;
+    const stages = await this.recordings.stages(tx.manager, recording.id);
+    const now = this.clock.now();
+    recording.status = 'INITIALIZED';
+    recording.paused = !autoRun;
+    if (autoRun) recording.pipelineStartedAt = now;
+    await this.advance(tx, recording, stages, new Set(), 'PENDING_SOURCE', recording.failed);
+  }
+
+  /**
+   * A recording whose original is still to be fetched (a URL, a playlist entry): created
+   * INITIALIZED with where to fetch it from, its DOWNLOAD stage PENDING, and, with `autoRun`, the
+   * download started at once. Answers false when the id exists already (a repeated request).
+   */
+  async registerImported(
+    tx: PipelineTx,
+    input: {
+      recordingId: string;
+      userId: string;
+      title: string;
+      source: Omit<RecordingSourceEntity, 'recordingId' | 'userId' | 'createdAt' | 'updatedAt'>;
+      autoRun: boolean;
+      reservationId?: string;
+      /** Where it comes from (default URL). */
+      sourceType?: 'URL' | 'ZOOM' | 'YANDEX_DISK';
+      /**
+       * PENDING_SOURCE: the source is not ready yet (Zoom still processing), held until a sync
+       * finds it ready; SKIPPED: a blank recording, kept but never run. Both start nothing.
+       */
+      status?: 'INITIALIZED' | 'PENDING_SOURCE' | 'SKIPPED';
+      /** When the source says it was recorded. */
+      startedAt?: Date | null;
+    },
+  ): Promise<boolean> {
+    const now = this.clock.now();
+    const status = input.status ?? 'INITIALIZED';
+    const held = status !== 'INITIALIZED';
+    const recording: RecordingEntity = {
+      id: input.recordingId,
+      userId: input.userId,
+      title: input.title,
+      originalFilename: null,
+      sourceType: input.sourceType ?? 'URL',
+      sourceKey: null,
+      sourceSizeBytes: null,
+      sourceChecksumSha256: null,
+      sourceContentType: null,
+      reservationId: input.reservationId || null,
+      status,
+      failed: false,
+      failedStage: null,
+      failureCode: null,
+      failureReason: null,
+      failedAt: null,
+      // Without auto-run the recording waits, as a paused one does, until its owner runs it.
+      paused: held || !input.autoRun,
+      artifacts: {},
+      pipelineStartedAt: input.autoRun && !held ? now : null,
+      pipelineCompletedAt: null,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+      expireAt: expiryOf(now, this.retention),
+      deleteState: null,
+      deletionReason: null,
+      purgeAt: null,
+      hardDeleteAt: null,
+    };
+    const stages = plannedStages(input.recordingId, now, false);
+    if (!(await this.recordings.insertIfAbsent(tx.manager, recording, stages))) return false;
+    await this.sources.insert(tx.manager, { ...input.source, recordingId: recording.id, userId: recording.userId, createdAt: now, updatedAt: now });
+    const registered: RecordingRegistered = {
+      recordingId: recording.id,
+      userId: recording.userId,
+      sourceType: input.sourceType === 'ZOOM' ? SourceType.ZOOM : input.sourceType === 'YANDEX_DISK' ? SourceType.YANDEX_DISK : SourceType.URL,
+      title: recording.title,
+      status: RecordingStatus[status],
+      registeredAt: now.toISOString(),
+      expireAt: recording.expireAt.toISOString(),
+      ...(input.reservationId ? { reservationId: input.reservationId } : {}),
+    };
+    await tx.publish(MESSAGE_TYPES.ingest.RecordingRegistered, registered, opts(recording));
+    await this.publishStatus(tx, recording, undefined, now);
+    await this.advance(tx, recording, stages, new Set(), recording.status, recording.failed);
+    return true;
+  }
 
   /** `ingest.recording.register-uploaded.v1`: the original is in storage; create the recording and start trimming. */
   async registerUploaded(tx: PipelineTx, cmd: RegisterUploadedRecording): Promise<void> {
@@ -96,12 +199,18 @@ export class PipelineService {
       failureCode: null,
       failureReason: null,
       failedAt: null,
+      paused: false,
       artifacts: {},
       pipelineStartedAt: now,
       pipelineCompletedAt: null,
       createdAt: now,
       updatedAt: now,
       deletedAt: null,
+      expireAt: expiryOf(now, this.retention),
+      deleteState: null,
+      deletionReason: null,
+      purgeAt: null,
+      hardDeleteAt: null,
     };
     const stages = plannedStages(cmd.recordingId, now);
     const inserted = await this.recordings.insertIfAbsent(tx.manager, recording, stages);
@@ -122,6 +231,7 @@ export class PipelineService {
       source: sourceRef(recording),
       status: RecordingStatus.DOWNLOADED,
       registeredAt: now.toISOString(),
+      expireAt: recording.expireAt.toISOString(),
       ...(cmd.reservationId ? { reservationId: cmd.reservationId } : {}),
     };
     await tx.publish(MESSAGE_TYPES.ingest.RecordingRegistered, registered, opts(recording));
@@ -171,27 +281,6 @@ export class PipelineService {
     await this.advance(tx, recording, stages, new Set([stage]), before, failedBefore);
   }
 
-  /** `ingest.recording.delete.v1`: soft delete, then have storage remove every object of the recording. */
-  async delete(tx: PipelineTx, cmd: DeleteRecording): Promise<void> {
-    const recording = await this.recordings.lock(tx.manager, cmd.recordingId);
-    if (!recording || recording.userId !== cmd.userId) {
-      this.logger.info('Delete of an unknown recording ignored', { recordingId: cmd.recordingId, userId: cmd.userId });
-      return;
-    }
-    if (recording.deletedAt) {
-      this.logger.info('Recording already deleted', { recordingId: cmd.recordingId });
-      return;
-    }
-    const now = this.clock.now();
-    recording.deletedAt = now;
-    recording.updatedAt = now;
-    await this.recordings.save(tx.manager, recording);
-    const deleted: RecordingDeleted = { recordingId: recording.id, userId: recording.userId, deletedAt: now.toISOString() };
-    await tx.publish(MESSAGE_TYPES.ingest.RecordingDeleted, deleted, opts(recording));
-    const objects: DeleteRecordingObjects = { recordingId: recording.id, userId: recording.userId };
-    await tx.send(MESSAGE_TYPES.storage.DeleteRecordingObjects, objects, opts(recording));
-  }
-
   /** A failed stage succeeded after all: a new attempt, and the recording's failure lifted unless another stage failed. */
   private recover(recording: RecordingEntity, stages: RecordingStageEntity[], stage: RecordingStageEntity): void {
     this.logger.info('A failed stage succeeded after all; the recording recovers', { recordingId: recording.id, stage: stage.stage, target: stage.target });
@@ -229,20 +318,21 @@ export class PipelineService {
   }
 
   /**
-   * Starts every stage that may start (sending its command), derives the status, saves, and
-   * publishes a stage event for each changed stage and a status event when the status or the
-   * failure flag changed.
+   * Starts every stage that may start (sending its command; none while the recording is paused),
+   * derives the status, saves, and publishes a stage event for each changed stage and a status
+   * event when the status or the failure flag changed. Answers the stages it started.
    */
-  private async advance(
+  async advance(
     tx: PipelineTx,
     recording: RecordingEntity,
     stages: RecordingStageEntity[],
     changed: Set<RecordingStageEntity>,
     previousStatus: RecordingState,
     previouslyFailed: boolean,
-  ): Promise<void> {
+  ): Promise<RecordingStageEntity[]> {
     const now = this.clock.now();
-    const toStart = stagesToStart(stages, recording.failed);
+    // A deleted recording starts nothing, whatever its flags: a restore gives it back paused or finished.
+    const toStart = stagesToStart(stages, recording.failed, recording.paused || recording.deletedAt !== null);
     const published = new Set<RecordingStageEntity>();
     const publishChangedStages = async () => {
       const pending = [...changed].filter((s) => !published.has(s));
@@ -281,6 +371,7 @@ export class PipelineService {
     if (recording.status !== previousStatus || recording.failed !== previouslyFailed) {
       await this.publishStatus(tx, recording, previousStatus, now);
     }
+    return toStart;
   }
 
   private async sendCommand(tx: PipelineTx, recording: RecordingEntity, stage: RecordingStageEntity): Promise<void> {
@@ -322,8 +413,20 @@ export class PipelineService {
         };
         return tx.send(MESSAGE_TYPES.publishing.PublishRecording, cmd, opts(recording));
       }
-      case 'DOWNLOAD':
-        throw new LeapError('INGEST.DOWNLOAD_NOT_SUPPORTED', `Recording ${recordingId} needs a download, which only imported recordings have`);
+      case 'DOWNLOAD': {
+        const from = await this.sources.find(tx.manager, recordingId);
+        if (!from) throw new LeapError('INGEST.DOWNLOAD_NOT_SUPPORTED', `Recording ${recordingId} needs a download, which only imported recordings have`);
+        const cmd: DownloadRecording = {
+          recordingId,
+          userId,
+          url: from.url,
+          method: from.method === 'YT_DLP' ? DownloadMethod.YT_DLP : DownloadMethod.HTTP,
+          ...(from.expectedSizeBytes ? { expectedSizeBytes: from.expectedSizeBytes } : {}),
+          ...(from.quality ? { quality: from.quality } : {}),
+          ...(from.formatPreference ? { formatPreference: from.formatPreference } : {}),
+        };
+        return tx.send(MESSAGE_TYPES.ingest.DownloadRecording, cmd, opts(recording));
+      }
     }
   }
 
@@ -357,8 +460,8 @@ export class PipelineService {
   }
 }
 
-/** Every stage a direct upload goes through: the download is skipped (the original is already stored). */
-function plannedStages(recordingId: string, now: Date): RecordingStageEntity[] {
+/** Every stage a recording goes through; a direct upload skips the download (its original is already stored). */
+function plannedStages(recordingId: string, now: Date, uploaded = true): RecordingStageEntity[] {
   const row = (stage: StageName, target = '', platform: string | null = null): RecordingStageEntity =>
     Object.assign(new RecordingStageEntity(), {
       recordingId,
@@ -375,7 +478,7 @@ function plannedStages(recordingId: string, now: Date): RecordingStageEntity[] {
       updatedAt: now,
     } satisfies RecordingStageEntity);
   const download = row('DOWNLOAD');
-  Object.assign(download, { status: 'SKIPPED', startedAt: now, finishedAt: now, details: { skipReason: 'uploaded directly' } });
+  if (uploaded) Object.assign(download, { status: 'SKIPPED', startedAt: now, finishedAt: now, details: { skipReason: 'uploaded directly' } });
   return [
     download,
     row('TRIM'),
@@ -397,7 +500,8 @@ function sourceRef(recording: RecordingEntity): ObjectRef | undefined {
   };
 }
 
-function opts(recording: RecordingEntity) {
+/** The subject and tenant of every message about a recording. */
+export function opts(recording: RecordingEntity) {
   return { subject: recording.id, tenant: recording.userId };
 }
 

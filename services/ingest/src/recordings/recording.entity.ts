@@ -67,6 +67,10 @@ export class RecordingEntity {
   @Column('timestamptz', { name: 'failed_at', nullable: true })
   failedAt!: Date | null;
 
+  /** Paused by its owner: nothing starts until a run resumes it. */
+  @Column('boolean', { default: false })
+  paused!: boolean;
+
   @Column('jsonb', { default: () => "'{}'::jsonb" })
   artifacts!: RecordingArtifacts;
 
@@ -84,4 +88,26 @@ export class RecordingEntity {
 
   @Column('timestamptz', { name: 'deleted_at', nullable: true })
   deletedAt!: Date | null;
+
+  /** When it expires (is soft-deleted with reason EXPIRED) unless deleted before. */
+  @Column('timestamptz', { name: 'expire_at' })
+  expireAt!: Date;
+
+  /** Null while live; SOFT while restorable; PURGED once its files are gone. */
+  @Column('text', { name: 'delete_state', nullable: true })
+  deleteState!: DeleteState | null;
+
+  @Column('text', { name: 'deletion_reason', nullable: true })
+  deletionReason!: DeletionReasonName | null;
+
+  /** The end of the restore window: then its files are removed. */
+  @Column('timestamptz', { name: 'purge_at', nullable: true })
+  purgeAt!: Date | null;
+
+  /** When the aggregate itself goes. */
+  @Column('timestamptz', { name: 'hard_delete_at', nullable: true })
+  hardDeleteAt!: Date | null;
 }
+
+export type DeleteState = 'SOFT' | 'PURGED';
+export type DeletionReasonName = 'MANUAL' | 'EXPIRED';

@@ -1,22 +1,31 @@
 import { Injectable } from '@nestjs/common';
-import { MESSAGE_TYPES, type DeleteRecording, type RegisterUploadedRecording } from '@leap/contracts';
+import { LeapError } from '@leap/errors';
+import { MESSAGE_TYPES, type LookupRecordings, type RecordingsFound, type RegisterUploadedRecording } from '@leap/contracts';
 import { MessageHandler, type MessageContext } from '@leap/messaging';
 import { PipelineService } from '../pipeline/pipeline.service';
+import { RecordingRepository } from './recording.repository';
 
 export const INGEST_COMMANDS_QUEUE = 'ingest.commands';
 
-/** Commands about the recording aggregate: registration and deletion. */
+/** Commands and questions about the recording aggregate: registration, lookup (deletion and restore: `LifecycleConsumer`). */
 @Injectable()
 export class RecordingsConsumer {
-  constructor(private readonly pipeline: PipelineService) {}
+  constructor(
+    private readonly pipeline: PipelineService,
+    private readonly recordings: RecordingRepository,
+  ) {}
 
   @MessageHandler(MESSAGE_TYPES.ingest.RegisterUploadedRecording, { queue: INGEST_COMMANDS_QUEUE })
   registerUploaded(ctx: MessageContext<RegisterUploadedRecording>): Promise<void> {
     return this.pipeline.registerUploaded(ctx, ctx.data);
   }
 
-  @MessageHandler(MESSAGE_TYPES.ingest.DeleteRecording, { queue: INGEST_COMMANDS_QUEUE })
-  delete(ctx: MessageContext<DeleteRecording>): Promise<void> {
-    return this.pipeline.delete(ctx, ctx.data);
+  /** `ingest.recordings.lookup.v1`: which of these recordings exist, whose they are and how they stand (the storage orphan scan asks). */
+  @MessageHandler(MESSAGE_TYPES.ingest.LookupRecordings, { queue: INGEST_COMMANDS_QUEUE })
+  async lookup(ctx: MessageContext<LookupRecordings>): Promise<RecordingsFound> {
+    const ids = ctx.data.recordingIds ?? [];
+    if (ids.length > 1000) throw new LeapError('INGEST.LOOKUP_TOO_LARGE', `At most 1000 recordings per lookup, not ${ids.length}`, { status: 400, retryable: false });
+    const found = await this.recordings.presence(ctx.manager, ids);
+    return { recordings: found.map((r) => ({ recordingId: r.id, userId: r.userId, ...(r.deleteState ? { deleteState: r.deleteState } : {}) })) };
   }
 }

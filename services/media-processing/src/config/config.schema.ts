@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { baseConfigSchema, field } from '@leap/config';
 
@@ -11,6 +12,8 @@ export const mediaProcessingConfigSchema = baseConfigSchema.extend({
   TRIM_PADDING_SECONDS: field.number({ min: 0 }).default(5),
   /** Scratch folders of jobs older than this are removed whatever their process (a killed job's never are otherwise). */
   WORK_DIR_MAX_AGE: field.duration({ min: 60_000 }).default('24h'),
+  /** Trims one replica runs at once; each decodes a whole recording on a core. */
+  MEDIA_CONCURRENCY: field.int({ min: 1, max: 256 }).default(availableParallelism()),
 });
 
 export type MediaProcessingConfig = z.output<typeof mediaProcessingConfigSchema>;

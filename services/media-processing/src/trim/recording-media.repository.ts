@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ObjectKind, ObjectRef } from '@leap/contracts';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { OBJECT_STORE } from '@leap/platform';
 import { ObjectNotFoundError, parseRecordingKey, storageKeys, type ObjectStore } from '@leap/storage-client';
 

@@ -1,11 +1,13 @@
-import { MessageTypes, ObjectKind, PipelineStage, type RecordingTrimmed, type TrimRecording } from '@leap/contracts';
-import { LeapError, type MessageBus, type MessageContext } from '@leap/messaging';
+import { MESSAGE_TYPES, ObjectKind, PipelineStage, type RecordingTrimmed, type TrimRecording } from '@leap/contracts';
+import { LeapError } from '@leap/errors';
+import { type MessageBus, type MessageContext } from '@leap/messaging';
+import { JobContext, type JobRecord, type JobsRuntime } from '@leap/jobs';
 import type { Logger } from 'winston';
 import type { MediaProcessingConfig } from '../config/config.schema';
 import type { MediaToolkit } from './media-toolkit';
 import type { RecordingMediaRepository } from './recording-media.repository';
 import { TrimConsumer } from './trim.consumer';
-import { TrimService } from './trim.service';
+import { TrimService, type TrimOptions } from './trim.service';
 
 const command: TrimRecording = {
   recordingId: 'rec-1',
@@ -26,7 +28,7 @@ function unexpected<T extends object>(name: string): T {
 
 const logger = { info: () => undefined, warn: () => undefined, debug: () => undefined } as unknown as Logger;
 
-function harness(trim: (c: TrimRecording, progress: (p: number) => void) => Promise<RecordingTrimmed>) {
+function harness(trim: (c: TrimRecording, options: TrimOptions) => Promise<RecordingTrimmed>) {
   const published: Array<{ type: string; data: unknown; options: unknown }> = [];
   const ticks: unknown[] = [];
   const ctx = {
@@ -37,29 +39,41 @@ function harness(trim: (c: TrimRecording, progress: (p: number) => void) => Prom
   } as unknown as MessageContext<TrimRecording>;
   const bus = { publishNow: async (_type: string, data: unknown) => void ticks.push(data) } as unknown as MessageBus;
   const service = { trim } as unknown as TrimService;
-  return { consumer: new TrimConsumer(service, bus, logger), ctx, published, ticks };
+  const consumer = new TrimConsumer(service, unexpected<JobsRuntime>('jobs'), bus, logger);
+  const controller = new AbortController();
+  const job = new JobContext<TrimRecording>(
+    { id: 'job-1', attempts: 1, envelope: { id: 'msg-1', type: MESSAGE_TYPES.media.TrimRecording, data: command } } as unknown as JobRecord,
+    controller.signal,
+    (p) => void consumer.progress(job, p),
+  );
+  /** Runs the job and commits what it returns into `published`. */
+  const run = async () => {
+    const commit = await consumer.trim(job);
+    if (commit) await commit(ctx);
+  };
+  return { consumer, ctx, job, run, controller, published, ticks };
 }
 
 describe('TrimConsumer', () => {
-  it('publishes the trimmed event and progress ticks', async () => {
+  it('commits the trimmed event and publishes progress ticks with their step', async () => {
     const result = { recordingId: 'rec-1', userId: 'user-1' } as RecordingTrimmed;
-    const { consumer, ctx, published, ticks } = harness(async (_c, progress) => {
-      progress(30);
+    const { run, published, ticks } = harness(async (_c, options) => {
+      options.onProgress?.(30.7, 'detecting silence');
       return result;
     });
-    await consumer.handle(ctx);
-    expect(published).toEqual([{ type: MessageTypes.media.RecordingTrimmed, data: result, options: { subject: 'rec-1', tenant: 'user-1' } }]);
-    expect(ticks).toEqual([{ recordingId: 'rec-1', userId: 'user-1', stage: PipelineStage.TRIM, percent: 30 }]);
+    await run();
+    expect(published).toEqual([{ type: MESSAGE_TYPES.media.RecordingTrimmed, data: result, options: { subject: 'rec-1', tenant: 'user-1' } }]);
+    expect(ticks).toEqual([{ recordingId: 'rec-1', userId: 'user-1', stage: PipelineStage.TRIM, percent: 30, step: 'detecting silence' }]);
   });
 
-  it('turns a non-retryable error into media.processing.failed.v1 without throwing', async () => {
-    const { consumer, ctx, published } = harness(async () => {
+  it('turns a non-retryable error into media.processing.failed.v1, committed with the job', async () => {
+    const { run, published } = harness(async () => {
       throw new LeapError('MEDIA.INVALID_SOURCE', 'The source is not usable media: the source is empty', { retryable: false });
     });
-    await consumer.handle(ctx);
+    await run();
     expect(published).toEqual([
       {
-        type: MessageTypes.media.MediaProcessingFailed,
+        type: MESSAGE_TYPES.media.MediaProcessingFailed,
         data: {
           recordingId: 'rec-1',
           userId: 'user-1',
@@ -71,31 +85,40 @@ describe('TrimConsumer', () => {
     ]);
   });
 
-  it('throws retryable errors for the retry tiers and publishes nothing', async () => {
+  it('throws retryable errors for the job runner to retry, and commits nothing', async () => {
     const error = new LeapError('MEDIA.STORAGE_UNAVAILABLE', 'The object store failed', { retryable: true });
-    const { consumer, ctx, published } = harness(async () => {
+    const { run, published } = harness(async () => {
       throw error;
     });
-    await expect(consumer.handle(ctx)).rejects.toBe(error);
+    await expect(run()).rejects.toBe(error);
     expect(published).toEqual([]);
   });
 
-  it('publishes media.processing.failed.v1 with MEDIA.RETRIES_EXHAUSTED once the command is parked', async () => {
+  it('rethrows whatever a cancelled trim throws, so nothing is reported for it', async () => {
+    const { run, controller, published } = harness(async () => {
+      controller.abort();
+      throw new LeapError('MEDIA.PROCESSING_FAILED', 'ffmpeg was cancelled', { retryable: false });
+    });
+    await expect(run()).rejects.toMatchObject({ code: 'MEDIA.PROCESSING_FAILED' });
+    expect(published).toEqual([]);
+  });
+
+  it('publishes media.processing.failed.v1 with MEDIA.RETRIES_EXHAUSTED once the job gives up', async () => {
     const { consumer, ctx, published } = harness(async () => {
       throw new Error('unexpected call');
     });
     const error = new LeapError('MEDIA.STORAGE_UNAVAILABLE', 'The object store failed', { retryable: true });
-    await consumer.parked(ctx, { error, code: error.code, message: error.message, retriesExhausted: true, retryCount: 2 });
+    await consumer.failed(ctx, { error, code: error.code, message: error.message, retriesExhausted: true, retryCount: 4, attempts: 5, workerLost: false });
     expect(published).toEqual([
       {
-        type: MessageTypes.media.MediaProcessingFailed,
+        type: MESSAGE_TYPES.media.MediaProcessingFailed,
         data: {
           recordingId: 'rec-1',
           userId: 'user-1',
           stage: PipelineStage.TRIM,
           error: {
             code: 'MEDIA.RETRIES_EXHAUSTED',
-            message: 'Gave up after 2 retry tiers; last error MEDIA.STORAGE_UNAVAILABLE: The object store failed',
+            message: 'Gave up after 5 attempts; last error MEDIA.STORAGE_UNAVAILABLE: The object store failed',
             retryable: false,
           },
         },

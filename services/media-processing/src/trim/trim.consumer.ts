@@ -1,63 +1,82 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MessageTypes, PipelineStage, type Failure, type MediaProcessingFailed, type MediaProgress, type TrimRecording } from '@leap/contracts';
-import { LeapError, MessageBus, MessageHandler, parkedFailureReport, type MessageContext, type ParkedFailure } from '@leap/messaging';
+import { MESSAGE_TYPES, PipelineStage, type MediaProcessingFailed, type MediaProgress, type TrimRecording } from '@leap/contracts';
+import {
+  JobHandler,
+  JobsRuntime,
+  runStageJob,
+  stageFailed,
+  type JobCommit,
+  type JobContext,
+  type JobFailure,
+  type JobProgress,
+  type StageFailure,
+} from '@leap/jobs';
+import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
 import { SERVICE_LOGGER } from '@leap/platform';
 import type { Logger } from 'winston';
 import { TrimService } from './trim.service';
 
 export const TRIM_QUEUE = 'media.trim';
+export const TRIM_JOB = 'media.trim';
 
 /**
- * `media.recording.trim.v1` → `media.recording.trimmed.v1`. A non-retryable failure (bad source,
- * no audio, a missing tool) becomes `media.processing.failed.v1` with its code, so the pipeline
- * learns why the stage failed; anything else (the object store unreachable) is thrown for the
- * retry tiers. When those run out too and the command is parked, the same event says
- * `MEDIA.RETRIES_EXHAUSTED`.
+ * `media.recording.trim.v1` is accepted as a `media.trim` job at once (its delivery acknowledged
+ * with the job row), and the job runs the trim with no transaction open and no delivery held. Its
+ * result is `media.recording.trimmed.v1`; a non-retryable failure (bad source, no audio, a missing
+ * tool) becomes `media.processing.failed.v1` with its code at once; anything else is tried again
+ * with backoff and, when the attempts run out, fails the stage with `MEDIA.RETRIES_EXHAUSTED`.
  */
 @Injectable()
 export class TrimConsumer {
   constructor(
     private readonly trimService: TrimService,
+    private readonly jobs: JobsRuntime,
     private readonly bus: MessageBus,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
 
-  @MessageHandler(MessageTypes.media.TrimRecording, { queue: TRIM_QUEUE, onParked: 'parked' })
-  async handle(ctx: MessageContext<TrimRecording>): Promise<void> {
-    const { recordingId, userId } = ctx.data;
-    const subject = recordingId;
-    this.logger.info(`trimming recording ${recordingId}`, { recordingId });
-    try {
-      const trimmed = await this.trimService.trim(ctx.data, (percent) => this.progress(ctx, percent));
+  @MessageHandler(MESSAGE_TYPES.media.TrimRecording, { queue: TRIM_QUEUE })
+  async accept(ctx: MessageContext<TrimRecording>): Promise<void> {
+    await this.jobs.enqueue(ctx, TRIM_JOB, { subject: ctx.data.recordingId, tenant: ctx.data.userId });
+  }
+
+  @JobHandler(TRIM_JOB, { onFailed: 'failed', onProgress: 'progress' })
+  async trim(job: JobContext<TrimRecording>): Promise<JobCommit> {
+    const { recordingId, userId } = job.data;
+    this.logger.info(`trimming recording ${recordingId}`, { recordingId, jobId: job.id, attempt: job.attempt });
+    return runStageJob(job, (ctx, error) => this.fail(ctx, error), async () => {
+      const trimmed = await this.trimService.trim(job.data, { signal: job.signal, onProgress: (percent, step) => job.progress(percent, step) });
       this.logger.info(`trimmed recording ${recordingId}`, {
         recordingId,
         trimmedHeadSeconds: trimmed.trimmedHeadSeconds,
         trimmedTailSeconds: trimmed.trimmedTailSeconds,
       });
-      await ctx.publish(MessageTypes.media.RecordingTrimmed, trimmed, { subject, tenant: userId });
-    } catch (error) {
-      if (!(error instanceof LeapError) || error.retryable) throw error;
-      await this.fail(ctx, { code: error.code, message: error.message, retryable: false });
-    }
+      return (ctx) => ctx.publish(MESSAGE_TYPES.media.RecordingTrimmed, trimmed, { subject: recordingId, tenant: userId });
+    });
   }
 
-  /** The trim command was parked (its retries ran out): the pipeline learns the stage failed. */
-  async parked(ctx: MessageContext<TrimRecording>, failure: ParkedFailure): Promise<void> {
-    await this.fail(ctx, parkedFailureReport('MEDIA', failure));
+  /** The job will not be tried again (its attempts ran out, or its worker kept dying): the pipeline learns the stage failed. */
+  async failed(ctx: MessageContext<TrimRecording>, failure: JobFailure): Promise<void> {
+    await stageFailed(ctx, 'MEDIA', failure, (c, error) => this.fail(c, error));
   }
 
-  private async fail(ctx: MessageContext<TrimRecording>, error: Failure): Promise<void> {
+  /** `media.processing.failed.v1` for the trim stage. */
+  private async fail(ctx: MessageContext<TrimRecording>, error: StageFailure): Promise<void> {
     const { recordingId, userId } = ctx.data;
     this.logger.warn(`trim failed for recording ${recordingId}: ${error.code} ${error.message}`, { recordingId, code: error.code });
     const failed: MediaProcessingFailed = { recordingId, userId, stage: PipelineStage.TRIM, error };
-    await ctx.publish(MessageTypes.media.MediaProcessingFailed, failed, { subject: recordingId, tenant: userId });
+    await ctx.publish(MESSAGE_TYPES.media.MediaProcessingFailed, failed, { subject: recordingId, tenant: userId });
   }
 
-  /** Best effort: a lost progress tick is harmless, so it never fails the job. */
-  private progress(ctx: MessageContext<TrimRecording>, percent: number): void {
-    const tick: MediaProgress = { recordingId: ctx.data.recordingId, userId: ctx.data.userId, stage: PipelineStage.TRIM, percent };
-    this.bus
-      .publishNow(MessageTypes.media.MediaProgress, tick, { subject: ctx.data.recordingId, tenant: ctx.data.userId })
-      .catch((error: Error) => this.logger.debug(`progress not published: ${error.message}`));
+  /** Best effort, at most once a second: a lost progress tick is harmless. */
+  async progress(job: JobContext<TrimRecording>, progress: JobProgress): Promise<void> {
+    const tick: MediaProgress = {
+      recordingId: job.data.recordingId,
+      userId: job.data.userId,
+      stage: PipelineStage.TRIM,
+      percent: Math.floor(progress.percent),
+      ...(progress.step ? { step: progress.step } : {}),
+    };
+    await this.bus.publishNow(MESSAGE_TYPES.media.MediaProgress, tick, { subject: job.data.recordingId, tenant: job.data.userId, causation: job.envelope });
   }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { ObjectKind, type ObjectRef, type RecordingTrimmed, type TrimRecording } from '@leap/contracts';
 import { makeWorkDir, MediaToolError, type ProbeResult } from '@leap/media-tools';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { SERVICE_CONFIG } from '@leap/platform';
 import type { MediaProcessingConfig } from '../config/config.schema';
 import { MediaToolkit } from './media-toolkit';
@@ -20,8 +20,22 @@ export interface TrimSettings {
   paddingSeconds: number;
 }
 
-/** Percent done, reported at the end of each step. */
-export type TrimProgress = (percent: number) => void;
+/** Percent done and the step under way, reported as the tools advance. */
+export type TrimProgress = (percent: number, step: string) => void;
+
+export interface TrimOptions {
+  /** Aborting it kills the running tool; the trim then rejects and leaves nothing behind. */
+  signal?: AbortSignal;
+  onProgress?: TrimProgress;
+}
+
+/** Share of the whole trim each step takes, in percent: [start, end). */
+const STEPS = {
+  download: [0, 10],
+  silence: [10, 50],
+  cut: [50, 75],
+  audio: [75, 95],
+} as const;
 
 const AUDIO_ARGS = ['-vn', '-sn', '-dn', '-ac', '1', '-ar', '16000', '-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3'];
 
@@ -41,10 +55,11 @@ export class TrimService {
 
   settingsFor(command: TrimRecording): TrimSettings {
     const pick = (value: number | undefined, fallback: number): number => (value !== undefined && value !== 0 ? value : fallback);
+    const padding = command.paddingSeconds;
     const settings: TrimSettings = {
       thresholdDb: pick(command.thresholdDb, this.config.TRIM_SILENCE_THRESHOLD_DB),
       minSilenceSeconds: pick(command.minSilenceSeconds, this.config.TRIM_MIN_SILENCE_SECONDS),
-      paddingSeconds: command.paddingSeconds !== undefined && command.paddingSeconds > 0 ? command.paddingSeconds : this.config.TRIM_PADDING_SECONDS,
+      paddingSeconds: padding !== undefined && !(padding <= 0) ? padding : this.config.TRIM_PADDING_SECONDS,
     };
     if (!(settings.thresholdDb <= 0 && settings.thresholdDb >= -120)) {
       throw invalidCommand(`thresholdDb must be between -120 and 0, got ${settings.thresholdDb}`);
@@ -58,28 +73,43 @@ export class TrimService {
     return settings;
   }
 
-  async trim(command: TrimRecording, onProgress: TrimProgress = () => undefined): Promise<RecordingTrimmed> {
+  async trim(command: TrimRecording, options: TrimOptions = {}): Promise<RecordingTrimmed> {
     const { recordingId, userId, source } = command;
+    const { signal } = options;
+    const report = options.onProgress ?? (() => undefined);
+    /** Progress within a step, from the part done (0 to 1). */
+    const within = (step: keyof typeof STEPS, label: string) => (fraction: number) => {
+      const [from, to] = STEPS[step];
+      report(from + (to - from) * Math.max(0, Math.min(1, fraction)), label);
+    };
     const settings = this.settingsFor(command);
     this.objects.assertOwned(source.key, userId, recordingId);
     const work = await makeWorkDir('trim');
     try {
       const extension = /\.([A-Za-z0-9]{1,8})$/.exec(source.key)?.[1]?.toLowerCase() ?? 'bin';
       const sourcePath = join(work, `source.${extension}`);
+      within('download', 'downloading the source')(0);
       await this.objects.download(source.key, sourcePath);
+      signal?.throwIfAborted();
       const local = await this.checkIntegrity(sourcePath, source);
-      onProgress(10);
+      signal?.throwIfAborted();
 
-      const probe = await this.probe(sourcePath);
+      const probe = await this.probe(sourcePath, signal);
       const audio = probe.streams.find((s) => s.codecType === 'audio');
       if (!audio) throw new LeapError('MEDIA.NO_AUDIO_TRACK', 'The source has no audio track to analyse or transcribe', { retryable: false, status: 422 });
+      const expected = probe.durationSeconds ?? audio.durationSeconds;
+      const silenceProgress = within('silence', 'detecting silence');
+      silenceProgress(0);
       const silences = await this.tool('analyse the audio', () =>
-        this.tools.detectSilences(sourcePath, settings.thresholdDb, settings.minSilenceSeconds),
+        this.tools.detectSilences(sourcePath, settings.thresholdDb, settings.minSilenceSeconds, {
+          signal,
+          onProgress: (seconds) => expected && silenceProgress(seconds / expected),
+        }),
       );
       const duration = probe.durationSeconds ?? audio.durationSeconds ?? silences.decodedSeconds;
       if (!duration || duration <= 0) throw invalidSource('the source has no playable duration');
       const window = planTrim(silences.silences, duration, settings.paddingSeconds);
-      onProgress(30);
+      const kept = Math.max(0.001, window.end - window.start);
 
       let video: ObjectRef;
       if (window.keepWhole) {
@@ -88,16 +118,31 @@ export class TrimService {
         const container = chooseContainer(probe.streams);
         const keys = this.objects.keys(userId, recordingId, container.extension);
         const videoPath = join(work, `video.${container.extension}`);
-        await this.tool('cut the video', () => this.tools.ffmpeg(['-y', ...cutInput(sourcePath, window), '-map', '0:V?', '-map', '0:a?', '-c', 'copy', ...(container.format === 'mp4' ? ['-movflags', '+faststart'] : []), '-f', container.format, videoPath]));
+        const cutProgress = within('cut', 'cutting the video');
+        cutProgress(0);
+        await this.tool('cut the video', () =>
+          this.tools.ffmpeg(['-y', ...cutInput(sourcePath, window), '-map', '0:V?', '-map', '0:a?', '-c', 'copy', ...(container.format === 'mp4' ? ['-movflags', '+faststart'] : []), '-f', container.format, videoPath], {
+            signal,
+            onProgress: (p) => cutProgress(p.outTimeSeconds / kept),
+          }),
+        );
+        signal?.throwIfAborted();
         video = await this.objects.upload(keys.video, videoPath, container.contentType, ObjectKind.VIDEO);
       }
-      onProgress(60);
 
       const audioPath = join(work, 'audio.mp3');
       const audioInput = window.keepWhole ? ['-i', sourcePath] : cutInput(sourcePath, window);
-      await this.tool('extract the audio', () => this.tools.ffmpeg(['-y', ...audioInput, '-map', '0:a:0', ...AUDIO_ARGS, audioPath]));
+      const audioProgress = within('audio', 'extracting the audio');
+      audioProgress(0);
+      await this.tool('extract the audio', () =>
+        this.tools.ffmpeg(['-y', ...audioInput, '-map', '0:a:0', ...AUDIO_ARGS, audioPath], {
+          signal,
+          onProgress: (p) => audioProgress(p.outTimeSeconds / (window.keepWhole ? duration : kept)),
+        }),
+      );
+      signal?.throwIfAborted();
+      report(STEPS.audio[1], 'storing the results');
       const audioRef = await this.objects.upload(this.objects.keys(userId, recordingId, 'mp3').audio, audioPath, 'audio/mpeg', ObjectKind.AUDIO);
-      onProgress(90);
 
       return {
         recordingId,
@@ -139,9 +184,9 @@ export class TrimService {
     return { sizeBytes: size, checksumSha256 };
   }
 
-  private async probe(path: string): Promise<ProbeResult> {
+  private async probe(path: string, signal?: AbortSignal): Promise<ProbeResult> {
     try {
-      return await this.tools.probe(path);
+      return await this.tools.probe(path, { signal });
     } catch (error) {
       if (error instanceof MediaToolError && error.code === 'MEDIA_TOOLS.PROCESS_FAILED') {
         throw invalidSource(`ffprobe cannot read it (${error.message})`);

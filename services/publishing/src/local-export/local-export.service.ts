@@ -1,14 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { ObjectKind, type ObjectRef } from '@leap/contracts';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { OBJECT_STORE, SERVICE_CONFIG } from '@leap/platform';
-import { ObjectNotFoundError, parseRecordingKey, storageKeys, type ObjectStore } from '@leap/storage-client';
+import { checksumMeter, ObjectNotFoundError, parseRecordingKey, storageKeys, type ObjectStore } from '@leap/storage-client';
 import type { PublishingConfig } from '../config/config.schema';
 
 export interface ExportRequest {
@@ -17,6 +16,8 @@ export interface ExportRequest {
   targetId: string;
   objects: ObjectRef[];
   variables?: Record<string, string>;
+  /** The title and description rendered from the preset (or the default templates). */
+  rendered?: { title: string; description: string };
 }
 
 export interface ExportedFile {
@@ -35,6 +36,7 @@ export interface ExportMetadata {
   userId: string;
   targetId: string;
   title?: string;
+  description?: string;
   variables: Record<string, string>;
   files: ExportedFile[];
   exportedAt: string;
@@ -109,7 +111,19 @@ export class LocalExportService {
     return join(this.root, userId, recordingId);
   }
 
-  async export(request: ExportRequest): Promise<LocalExport> {
+  /** Removes a recording's export (its recording was deleted); nothing to do when there is none. */
+  async remove(userId: string, recordingId: string): Promise<boolean> {
+    const location = this.folderOf(userId, recordingId);
+    const existed = await exists(location);
+    await rm(location, { recursive: true, force: true });
+    return existed;
+  }
+
+  /**
+   * Copies the objects into a fresh folder and swaps it in. `signal` stops it between and during
+   * copies (nothing of it is left); `onProgress` gets the share of bytes copied and the file.
+   */
+  async export(request: ExportRequest, options: { signal?: AbortSignal; onProgress?: (fraction: number, step: string) => void } = {}): Promise<LocalExport> {
     const { userId, recordingId } = request;
     const location = this.folderOf(userId, recordingId);
     if (request.objects.length === 0) throw invalid('Nothing to export: the command carries no objects');
@@ -132,13 +146,23 @@ export class LocalExportService {
     try {
       await mkdir(temp);
       const files: ExportedFile[] = [];
-      for (const [name, object] of names) files.push(await this.copy(object, join(temp, name), name));
+      const total = [...names.values()].reduce((sum, o) => sum + Math.max(0, Number(o.sizeBytes) || 0), 0);
+      let copied = 0;
+      for (const [name, object] of names) {
+        options.signal?.throwIfAborted();
+        const step = `copying ${name}`;
+        const before = copied;
+        options.onProgress?.(total > 0 ? before / total : files.length / names.size, step);
+        files.push(await this.copy(object, join(temp, name), name, options.signal, (bytes) => total > 0 && options.onProgress?.(Math.min(1, (before + bytes) / total), step)));
+        copied += Math.max(0, Number(object.sizeBytes) || 0);
+      }
+      options.signal?.throwIfAborted();
       const variables = { ...(request.variables ?? {}) };
       const metadata: ExportMetadata = {
         recordingId,
         userId,
         targetId: request.targetId,
-        ...(variables.title ? { title: variables.title } : {}),
+        ...(request.rendered ? { title: request.rendered.title, description: request.rendered.description } : variables.title ? { title: variables.title } : {}),
         variables,
         files,
         exportedAt: new Date().toISOString(),
@@ -153,26 +177,19 @@ export class LocalExportService {
     }
   }
 
-  /** Copies one object into the export, checking it is the object the command describes. */
-  private async copy(object: ObjectRef, path: string, name: string): Promise<ExportedFile> {
-    const hash = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
+  /** Copies one object into the export, checking it is the object the command describes; `signal` stops it mid-file. */
+  private async copy(object: ObjectRef, path: string, name: string, signal?: AbortSignal, onBytes?: (bytes: number) => void): Promise<ExportedFile> {
+    const meter = checksumMeter(onBytes);
     try {
-      await pipeline(await this.store.get(object.key), meter, createWriteStream(path));
+      await pipeline(await this.store.get(object.key), meter.stream, createWriteStream(path), { signal });
     } catch (error) {
       if (error instanceof ObjectNotFoundError) {
         throw new LeapError('PUBLISHING.OBJECT_NOT_FOUND', `Object ${object.key} is not in storage`, { retryable: false, status: 404 });
       }
       throw error;
     }
-    const checksum = hash.digest('hex');
+    const checksum = meter.checksum();
+    const size = meter.size();
     if (String(size) !== String(object.sizeBytes) || (object.checksumSha256 && object.checksumSha256.toLowerCase() !== checksum)) {
       throw new LeapError(
         'PUBLISHING.OBJECT_CHANGED',

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export type PublicationStatus = 'PUBLISHED' | 'FAILED';
+export type PublicationStatus = 'QUEUED' | 'UPLOADING' | 'PUBLISHED' | 'FAILED' | 'RETRACTING' | 'RETRACTED';
 
 /** The latest outcome of publishing one recording to one output target. */
 @Entity({ name: 'publications' })
@@ -20,6 +20,10 @@ export class PublicationEntity {
 
   @Column('text')
   status!: PublicationStatus;
+
+  /** The preset a target was asked for with. */
+  @Column('uuid', { name: 'preset_id', nullable: true })
+  presetId!: string | null;
 
   /** Folder of a local export. */
   @Column('text', { nullable: true })
@@ -43,6 +47,9 @@ export class PublicationEntity {
 
   @Column('timestamptz', { name: 'published_at', nullable: true })
   publishedAt!: Date | null;
+
+  @Column('timestamptz', { name: 'retracted_at', nullable: true })
+  retractedAt!: Date | null;
 
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt!: Date;

@@ -1,9 +1,11 @@
 import { ObjectKind, Platform, type PublishRecording } from '@leap/contracts';
-import { LeapError } from '@leap/messaging';
+import { jobFailureReport } from '@leap/jobs';
+import { LeapError } from '@leap/errors';
 import type { LocalExportService } from '../local-export/local-export.service';
 import { exportFileName } from '../local-export/local-export.service';
 import type { PublicationOutcome, PublicationsRepository, Transaction } from './publications.repository';
 import { PublishService } from './publish.service';
+import { MetadataTemplates } from '../templating/template-engine';
 
 const tx = {} as Transaction;
 const command: PublishRecording = {
@@ -17,14 +19,21 @@ const command: PublishRecording = {
 
 function setup(exporter: Partial<LocalExportService>) {
   const recorded: PublicationOutcome[] = [];
-  const repository = { record: async (_tx: Transaction, o: PublicationOutcome) => void recorded.push(o) } as unknown as PublicationsRepository;
+  const repository = { record: async (_tx: Transaction, o: PublicationOutcome) => void recorded.push(o), markUploading: async () => undefined } as unknown as PublicationsRepository;
   const strict = new Proxy(exporter, {
     get(target, name) {
       if (name in target) return target[name as keyof typeof target];
       throw new Error(`unexpected exporter call ${String(name)}`);
     },
   }) as LocalExportService;
-  return { service: new PublishService(strict, repository), recorded };
+  const unexpected = (name: string) =>
+    new Proxy({}, {
+      get(_target, member) {
+        throw new Error(`unexpected ${name} call ${String(member)}`);
+      },
+    }) as never;
+  const service = new PublishService(strict, repository, unexpected('presets'), unexpected('credentials'), unexpected('vault'), new MetadataTemplates(), unexpected('youtube'), unexpected('store'), unexpected('yandexDisk'), unexpected('vk'), unexpected('gates'));
+  return { service, recorded };
 }
 
 describe('PublishService', () => {
@@ -32,20 +41,41 @@ describe('PublishService', () => {
     const exportedAt = '2026-01-01T10:00:00.000Z';
     const { service, recorded } = setup({
       export: async (request) => {
-        expect(request).toEqual({ userId: 'u1', recordingId: 'r1', targetId: 't1', objects: command.objects, variables: { title: 'Lecture' } });
+        // The default local templates render the title from the recording's name; no description template falls back to the date.
+        expect(request).toEqual({
+          userId: 'u1',
+          recordingId: 'r1',
+          targetId: 't1',
+          objects: command.objects,
+          variables: { title: 'Lecture' },
+          rendered: { title: 'Lecture', description: expect.stringMatching(/^Uploaded on \d\d\.\d\d\.\d{4}$/) },
+        });
+        expect(recorded).toEqual([]); // nothing is recorded while the export runs
         return { location: '/exports/u1/r1', metadata: { recordingId: 'r1', userId: 'u1', targetId: 't1', variables: {}, files: [], exportedAt } };
       },
     });
-    expect(await service.publish(tx, command)).toEqual({
-      published: { recordingId: 'r1', userId: 'u1', targetId: 't1', platform: Platform.LOCAL, location: '/exports/u1/r1', externalId: 'u1/r1', publishedAt: exportedAt },
+    expect(await (await service.publish(command))(tx)).toEqual({
+      recordingId: 'r1',
+      userId: 'u1',
+      targetId: 't1',
+      platform: Platform.LOCAL,
+      location: '/exports/u1/r1',
+      externalId: 'u1/r1',
+      publishedAt: exportedAt,
     });
     expect(recorded).toEqual([expect.objectContaining({ status: 'PUBLISHED', platform: 'LOCAL', location: '/exports/u1/r1' })]);
   });
 
-  it('fails other platforms with PUBLISHING.PLATFORM_UNAVAILABLE, without touching the exporter', async () => {
+  it('fails other platforms with PUBLISHING.PLATFORM_UNAVAILABLE, not retryable, without touching the exporter', async () => {
     const { service, recorded } = setup({});
-    const outcome = await service.publish(tx, { ...command, platform: Platform.VK });
-    expect(outcome.failed).toEqual({
+    await expect(service.publish({ ...command, platform: Platform.UNSPECIFIED })).rejects.toMatchObject({ code: 'PUBLISHING.PLATFORM_UNAVAILABLE', retryable: false });
+    expect(recorded).toEqual([]);
+  });
+
+  it('records a failure the stage reports at once, with its code', async () => {
+    const { service, recorded } = setup({});
+    const error = { code: 'PUBLISHING.PLATFORM_UNAVAILABLE', message: 'Publishing to PLATFORM_VK is not available yet', retryable: false as const };
+    expect(await service.failed(tx, { ...command, platform: Platform.VK }, error)).toEqual({
       recordingId: 'r1',
       userId: 'u1',
       targetId: 't1',
@@ -55,24 +85,25 @@ describe('PublishService', () => {
     expect(recorded).toEqual([expect.objectContaining({ status: 'FAILED', platform: 'VK', errorCode: 'PUBLISHING.PLATFORM_UNAVAILABLE' })]);
   });
 
-  it('turns a permanent export error into a failure and lets a transient one be retried', async () => {
+  it('throws export errors as they are, recording nothing', async () => {
     const permanent = setup({ export: async () => Promise.reject(new LeapError('PUBLISHING.OBJECT_NOT_FOUND', 'gone')) });
-    expect((await permanent.service.publish(tx, command)).failed?.error.code).toBe('PUBLISHING.OBJECT_NOT_FOUND');
+    await expect(permanent.service.publish(command)).rejects.toMatchObject({ code: 'PUBLISHING.OBJECT_NOT_FOUND' });
+    expect(permanent.recorded).toEqual([]);
 
     const transient = setup({ export: async () => Promise.reject(Object.assign(new Error('no space left'), { code: 'ENOSPC' })) });
-    await expect(transient.service.publish(tx, command)).rejects.toThrow('no space left');
+    await expect(transient.service.publish(command)).rejects.toThrow('no space left');
     expect(transient.recorded).toEqual([]);
   });
 
-  it('records a command parked after its retries as failed with PUBLISHING.RETRIES_EXHAUSTED', async () => {
+  it('records a job that ran out of attempts as failed with PUBLISHING.RETRIES_EXHAUSTED', async () => {
     const { service, recorded } = setup({});
-    const failure = { error: new Error('no space left'), code: 'Error', message: 'no space left', retriesExhausted: true, retryCount: 3 };
-    expect(await service.parked(tx, command, failure)).toEqual({
+    const failure = { error: new Error('no space left'), code: 'Error', message: 'no space left', retriesExhausted: true, retryCount: 2, attempts: 3, workerLost: false };
+    expect(await service.failed(tx, command, jobFailureReport('PUBLISHING', failure))).toEqual({
       recordingId: 'r1',
       userId: 'u1',
       targetId: 't1',
       platform: Platform.LOCAL,
-      error: { code: 'PUBLISHING.RETRIES_EXHAUSTED', message: 'Gave up after 3 retry tiers; last error Error: no space left', retryable: false },
+      error: { code: 'PUBLISHING.RETRIES_EXHAUSTED', message: 'Gave up after 3 attempts; last error Error: no space left', retryable: false },
     });
     expect(recorded).toEqual([expect.objectContaining({ status: 'FAILED', errorCode: 'PUBLISHING.RETRIES_EXHAUSTED' })]);
   });

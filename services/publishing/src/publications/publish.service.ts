@@ -1,56 +1,225 @@
-import { Injectable } from '@nestjs/common';
-import { Platform, type Failure, type PublishingFailed, type PublishRecording, type RecordingPublished } from '@leap/contracts';
-import { LeapError, parkedFailureReport, type ParkedFailure } from '@leap/messaging';
+import { Inject, Injectable } from '@nestjs/common';
+import { ObjectKind, Platform, type PublishingFailed, type PublishRecording, type RecordingPublished } from '@leap/contracts';
+import type { StageFailure } from '@leap/jobs';
+import { LeapError } from '@leap/errors';
+import { OBJECT_STORE } from '@leap/platform';
+import type { ObjectStore } from '@leap/storage-client';
 import { LocalExportService } from '../local-export/local-export.service';
 import { PublicationsRepository, type Transaction } from './publications.repository';
+import { PresetsRepository } from '../presets/presets.repository';
+import { localMetadataSchema, parseMetadata, type PresetMetadata, type PresetPlatform, type VkMetadata, type YandexDiskMetadata, type YoutubeMetadata } from '../presets/preset-metadata';
+import { CredentialsRepository, type CredentialRow } from '../credentials/credentials.repository';
+import { CREDENTIAL_VAULT, type CredentialVault, type PlatformTokens } from '../credentials/credential-vault';
+import { MetadataTemplates } from '../templating/template-engine';
+import { renderMetadata, type RenderedMetadata } from '../templating/render-metadata';
+import { recordingFacts } from '../templating/recording-facts';
+import { isTimeZone } from '../templating/template-variables';
+import { YoutubePublisher } from '../platforms/youtube/youtube.publisher';
+import { YandexDiskPublisher } from '../platforms/yandex-disk/yandex-disk.publisher';
+import { VkPublisher } from '../platforms/vk/vk.publisher';
+import { PLATFORM_GATES, type PlatformGates } from '../platforms/platforms.module';
 
-export type PublishOutcome = { published: RecordingPublished; failed?: undefined } | { failed: PublishingFailed; published?: undefined };
+/** What a finished publish records, in the transaction that completes its job. */
+export type PublishCommit = (tx: Transaction) => Promise<RecordingPublished>;
+
+export interface PublishOptions {
+  signal?: AbortSignal;
+  /** Share of the work done (0 to 1) and what is under way. */
+  onProgress?: (fraction: number, step: string) => void;
+}
+
+const refuse = (code: string, message: string, status = 422) => new LeapError(code, message, { retryable: false, status });
+
+/** The collaborators of the platform uploads (publishing to YouTube and VK, and the presets and credentials behind it). */
+export interface PublishPlatforms {
+  presets: PresetsRepository;
+  credentials: CredentialsRepository;
+  vault: CredentialVault;
+  templates: MetadataTemplates;
+  youtube: YoutubePublisher;
+  yandexDisk: YandexDiskPublisher;
+  vk: VkPublisher;
+  gates: PlatformGates;
+  store: ObjectStore;
+}
+
+/** A credential's tokens for one job: refreshed ones stored at once, every API call within the account's gate. */
+export interface PlatformAccount {
+  tokens: PlatformTokens;
+  onRefreshed(tokens: PlatformTokens): Promise<void>;
+  throttle<T>(call: () => Promise<T>): Promise<T>;
+}
+
+const PLATFORM_TITLES: Record<string, string> = { youtube: 'YouTube', vk_video: 'VK', yandex_disk: 'Yandex Disk' };
 
 /**
- * Publishes a recording to one output target and records the outcome. A failure that trying
- * again cannot fix (bad input, a platform not available) becomes `publishing.failed.v1`; any
- * other error is thrown, so the message goes through the retry tiers; once those run out and the
- * command is parked, `parked` records it as failed with `PUBLISHING.RETRIES_EXHAUSTED`.
+ * Publishes a recording to one output target, with no transaction open, and returns how to
+ * record the publication (in the transaction that completes the job). Errors are thrown: the
+ * job's stage helper (`runStageJob` of @leap/jobs) has `failed` record one that trying again
+ * cannot fix (bad input, a platform not available, a revoked account) at once, and the job runner
+ * tries again after any other, until `failed` records `PUBLISHING.RETRIES_EXHAUSTED`.
  */
 @Injectable()
 export class PublishService {
+  private readonly platforms: PublishPlatforms;
+
   constructor(
     private readonly localExport: LocalExportService,
     private readonly publications: PublicationsRepository,
-  ) {}
+    presets: PresetsRepository,
+    credentials: CredentialsRepository,
+    @Inject(CREDENTIAL_VAULT) vault: CredentialVault,
+    templates: MetadataTemplates,
+    youtube: YoutubePublisher,
+    @Inject(OBJECT_STORE) store: ObjectStore,
+    yandexDisk: YandexDiskPublisher,
+    vk: VkPublisher,
+    @Inject(PLATFORM_GATES) gates: PlatformGates,
+  ) {
+    this.platforms = { presets, credentials, vault, templates, youtube, yandexDisk, vk, gates, store };
+  }
 
-  async publish(tx: Transaction, command: PublishRecording): Promise<PublishOutcome> {
+  async publish(command: PublishRecording, options: PublishOptions = {}): Promise<PublishCommit> {
     const { recordingId, userId, targetId, platform } = command;
-    try {
-      if (platform !== Platform.LOCAL) {
-        throw new LeapError('PUBLISHING.PLATFORM_UNAVAILABLE', `Publishing to ${platform} is not available yet`, { retryable: false, status: 501 });
-      }
-      const exported = await this.localExport.export({ userId, recordingId, targetId, objects: command.objects, variables: command.variables });
-      const publishedAt = new Date(exported.metadata.exportedAt);
-      const externalId = `${userId}/${recordingId}`;
-      await this.publications.record(tx, {
-        recordingId,
-        targetId,
-        userId,
-        platform: platformName(platform),
-        status: 'PUBLISHED',
-        location: exported.location,
-        externalId,
-        publishedAt,
-      });
-      return { published: { recordingId, userId, targetId, platform, location: exported.location, externalId, publishedAt: publishedAt.toISOString() } };
-    } catch (error) {
-      if (!(error instanceof LeapError) || error.retryable) throw error;
-      return { failed: await this.recordFailure(tx, command, { code: error.code, message: error.message, retryable: false }) };
+    await this.publications.markUploading(recordingId, targetId);
+    if (platform === Platform.LOCAL) return this.exportLocally(command, options);
+    if (platform === Platform.YANDEX_DISK) return this.publishToYandexDisk(command, options);
+    if (platform === Platform.VK) return this.publishToVk(command, options);
+    if (platform !== Platform.YOUTUBE) {
+      throw new LeapError('PUBLISHING.PLATFORM_UNAVAILABLE', `Publishing to ${platform} is not available yet`, { retryable: false, status: 501 });
     }
+    const { metadata, credentialId } = await this.presetOf(command, 'youtube');
+    const credential = await this.credentialOf(userId, 'youtube', credentialId);
+    const { rendered, language } = await this.render(command, 'youtube', metadata);
+    const account = await this.account(credential, 'youtube', options.signal);
+    const published = await this.platforms.youtube.publish({
+      objects: command.objects,
+      metadata: metadata as YoutubeMetadata,
+      rendered,
+      ...(language ? { language } : {}),
+      tokens: account.tokens,
+      onRefreshed: account.onRefreshed,
+      throttle: account.throttle,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    return this.commitPublished(command, published.url, published.videoId);
   }
 
-  /** The publish command was parked after its retries ran out: the publication failed. */
-  parked(tx: Transaction, command: PublishRecording, failure: ParkedFailure): Promise<PublishingFailed> {
-    return this.recordFailure(tx, command, parkedFailureReport('PUBLISHING', failure));
+  private async publishToVk(command: PublishRecording, options: PublishOptions): Promise<PublishCommit> {
+    const { metadata, credentialId } = await this.presetOf(command, 'vk_video');
+    const credential = await this.credentialOf(command.userId, 'vk_video', credentialId);
+    const { rendered } = await this.render(command, 'vk_video', metadata);
+    const account = await this.account(credential, 'vk_video', options.signal);
+    const published = await this.platforms.vk.publish({ objects: command.objects, metadata: metadata as VkMetadata, rendered, account, signal: options.signal, onProgress: options.onProgress });
+    return this.commitPublished(command, published.url, published.externalId);
   }
 
-  private async recordFailure(tx: Transaction, command: PublishRecording, error: Failure): Promise<PublishingFailed> {
+  private commitPublished(command: PublishRecording, url: string, externalId: string): PublishCommit {
+    const { recordingId, userId, targetId, platform } = command;
+    const publishedAt = new Date();
+    return async (tx) => {
+      await this.publications.record(tx, { recordingId, targetId, userId, platform: platformName(platform), status: 'PUBLISHED', url, externalId, publishedAt });
+      return { recordingId, userId, targetId, platform, url, externalId, publishedAt: publishedAt.toISOString() };
+    };
+  }
+
+  /** The preset's credential, usable: it exists, is the user's, and has not been refused by the platform. */
+  async credentialOf(userId: string, platform: 'youtube' | 'vk_video' | 'yandex_disk', credentialId: string | null): Promise<CredentialRow> {
+    const title = PLATFORM_TITLES[platform];
+    if (!credentialId) throw refuse('CREDENTIAL.MISSING', `The preset names no ${title} credential`);
+    const credential = await this.platforms.credentials.find(undefined, userId, credentialId);
+    if (!credential) throw refuse('CREDENTIAL.NOT_FOUND', `There is no credential ${credentialId}`);
+    if (credential.needsReauth) {
+      throw new LeapError('CREDENTIAL.NEEDS_REAUTH', `The ${title} account "${credential.accountName}" has to be connected again`, { retryable: false, status: 401, details: { needsReauth: true } });
+    }
+    return credential;
+  }
+
+  /** The credential's tokens for this job, with the account's gate around each call; a refreshed token is stored at once (the next job does not refresh again). */
+  async account(credential: CredentialRow, platform: 'youtube' | 'vk_video', signal?: AbortSignal): Promise<PlatformAccount> {
+    const tokens = this.platforms.vault.open(credential.id, credential.sealedTokens);
+    await this.platforms.credentials.touch(credential.id);
+    const gate = this.platforms.gates[platform];
+    return {
+      tokens,
+      onRefreshed: async (fresh) => void (await this.platforms.credentials.replaceTokens(undefined, credential.id, this.platforms.vault.seal(credential.id, fresh), { reconnected: false })),
+      throttle: (call) => gate.run(credential.id, call, signal),
+    };
+  }
+
+  /**
+   * Uploads to Yandex Disk: the preset's folder and file name templates, its overwrite rule, and a
+   * public link as the target's URL when it publishes (otherwise the file's disk path is the
+   * target's location).
+   */
+  private async publishToYandexDisk(command: PublishRecording, options: PublishOptions): Promise<PublishCommit> {
+    const { recordingId, userId, targetId, platform } = command;
+    const { metadata, credentialId } = await this.presetOf(command, 'yandex_disk');
+    const credential = await this.credentialOf(userId, 'yandex_disk', credentialId);
+    const { rendered } = await this.render(command, 'yandex_disk', metadata);
+    const tokens = this.platforms.vault.open(credential.id, credential.sealedTokens);
+    await this.platforms.credentials.touch(credential.id);
+    const uploaded = await this.platforms.yandexDisk.publish({
+      objects: command.objects,
+      metadata: metadata as YandexDiskMetadata,
+      rendered,
+      tokens,
+      onRefreshed: async (fresh) => void (await this.platforms.credentials.replaceTokens(undefined, credential.id, this.platforms.vault.seal(credential.id, fresh), { reconnected: false })),
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    const publishedAt = new Date();
+    const where = uploaded.publicUrl ? { url: uploaded.publicUrl } : { location: uploaded.path };
+    return async (tx) => {
+      await this.publications.record(tx, { recordingId, targetId, userId, platform: platformName(platform), status: 'PUBLISHED', ...where, externalId: uploaded.path, publishedAt });
+      return { recordingId, userId, targetId, platform, ...where, externalId: uploaded.path, publishedAt: publishedAt.toISOString() };
+    };
+  }
+
+  private async exportLocally(command: PublishRecording, options: PublishOptions): Promise<PublishCommit> {
+    const { recordingId, userId, targetId, platform } = command;
+    const metadata = command.presetId ? (await this.presetOf(command, 'local')).metadata : localMetadataSchema.parse({});
+    const { rendered } = await this.render(command, 'local', metadata);
+    const exported = await this.localExport.export(
+      { userId, recordingId, targetId, objects: command.objects, variables: command.variables, rendered: { title: rendered.title, description: rendered.description } },
+      options,
+    );
+    const publishedAt = new Date(exported.metadata.exportedAt);
+    const externalId = `${userId}/${recordingId}`;
+    return async (tx) => {
+      await this.publications.record(tx, { recordingId, targetId, userId, platform: platformName(platform), status: 'PUBLISHED', location: exported.location, externalId, publishedAt });
+      return { recordingId, userId, targetId, platform, location: exported.location, externalId, publishedAt: publishedAt.toISOString() };
+    };
+  }
+
+  /** The command's preset, checked: it exists, is the user's, is for this platform, and its metadata still parses. */
+  async presetOf(command: Pick<PublishRecording, 'presetId' | 'userId'>, platform: PresetPlatform): Promise<{ metadata: PresetMetadata; credentialId: string | null }> {
+    if (!command.presetId) throw refuse('PRESET.REQUIRED', `Publishing to ${platform} needs a preset`);
+    const preset = await this.platforms.presets.find(undefined, command.userId, command.presetId);
+    if (!preset) throw refuse('PRESET.NOT_FOUND', `There is no preset ${command.presetId}`, 404);
+    if (preset.platform !== platform) throw refuse('PRESET.INVALID', `Preset ${preset.id} is for ${preset.platform}, not ${platform}`);
+    const parsed = parseMetadata(platform, preset.metadata);
+    if (!parsed.ok) throw refuse('PRESET.INVALID', parsed.problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+    return { metadata: parsed.value, credentialId: preset.credentialId };
+  }
+
+  /** The title and description for this recording: its variables and, when the command passes it, its topics document. */
+  private async render(command: PublishRecording, platform: PresetPlatform, metadata: PresetMetadata): Promise<{ rendered: RenderedMetadata; language?: string }> {
+    const topics = command.objects.find((o) => o.kind === ObjectKind.TOPICS);
+    const topicsJson = topics ? (await this.platforms.store.getBuffer(topics.key).catch(() => undefined))?.toString('utf8') : undefined;
+    const variables = command.variables ?? {};
+    const facts = recordingFacts(command.recordingId, variables, topicsJson, new Date());
+    const timeZone = variables.time_zone && isTimeZone(variables.time_zone) ? variables.time_zone : 'UTC';
+    return { rendered: await renderMetadata(this.platforms.templates, platform, metadata, facts, timeZone), ...(facts.language ? { language: facts.language } : {}) };
+  }
+
+  /**
+   * The publication failed (at once, or once the job will not be tried again): records it and
+   * returns the stage's failed event. A revoked account marks its credential `needs_reauth` in the
+   * same transaction, so the user sees it and only this target fails.
+   */
+  async failed(tx: Transaction, command: PublishRecording, error: StageFailure): Promise<PublishingFailed> {
     const { recordingId, userId, targetId, platform } = command;
     await this.publications.record(tx, {
       recordingId,
@@ -61,7 +230,12 @@ export class PublishService {
       errorCode: error.code,
       errorMessage: error.message,
     });
-    return { recordingId, userId, targetId, platform, error };
+    const needsReauth = error.code === 'PUBLISHING.CREDENTIAL_REVOKED' || error.code === 'CREDENTIAL.NEEDS_REAUTH';
+    if (error.code === 'PUBLISHING.CREDENTIAL_REVOKED' && command.presetId) {
+      const preset = await this.platforms.presets.find(tx, userId, command.presetId);
+      if (preset?.credentialId) await this.platforms.credentials.markNeedsReauth(tx, preset.credentialId);
+    }
+    return { recordingId, userId, targetId, platform, error, ...(needsReauth ? { needsReauth: true } : {}) };
   }
 }
 

@@ -2,7 +2,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { z } from 'zod';
 import { DataSource } from 'typeorm';
 import { baseConfigSchema } from '@leap/config';
-import { MESSAGE_TYPES, type QuotaExceeded, type RecordingRegistered, type ReservationDecision, type UsageRecorded } from '@leap/contracts';
+import { MESSAGE_TYPES, type QuotaExceeded, type RecordingRegistered, type UsageRecorded } from '@leap/contracts';
 import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
 import type { ServiceDefinition } from '@leap/platform';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
@@ -58,7 +58,7 @@ describe('quota admission by reservation', () => {
   afterAll(() => world?.close());
 
   const reserve = (userId: string, idempotencyKey: string) =>
-    bus.request<ReservationDecision>(MESSAGE_TYPES.quota.ReserveRecording, { userId, idempotencyKey }, { subject: userId, tenant: userId, timeoutMs: 30_000 });
+    bus.request(MESSAGE_TYPES.quota.ReserveRecording, { userId, idempotencyKey }, { subject: userId, tenant: userId, timeoutMs: 30_000 });
 
   async function register(userId: string, reservationId: string): Promise<string> {
     const recordingId = newMessageId();

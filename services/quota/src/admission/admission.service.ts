@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MESSAGE_TYPES, QuotaMetric, type QuotaExceeded, type ReservationDecision, type ReserveRecording, type UsageRecorded } from '@leap/contracts';
-import { LeapError, newMessageId, type Envelope, type MessagingLogger } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
+import { newMessageId, type Envelope, type MessagingLogger } from '@leap/messaging';
 import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
 import { Clock } from '../clock.service';
 import type { QuotaConfig } from '../config/config.schema';

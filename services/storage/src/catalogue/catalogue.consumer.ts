@@ -1,16 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
+import { MESSAGE_TYPES,
   ObjectKind,
   type DeleteRecordingObjects,
   type ObjectStored,
   type RecordingObjectsDeleted,
+  type RecordingDownloaded,
   type RecordingRegistered,
   type RecordingTranscribed,
   type RecordingTrimmed,
   type StorageUsageChanged,
   type SubtitlesGenerated,
   type TopicsExtracted,
-} from '@leap/contracts';
+ } from '@leap/contracts';
 import { MessageHandler, type MessageContext, type MessagingLogger } from '@leap/messaging';
 import { SERVICE_LOGGER } from '@leap/platform';
 import { CatalogueService, type CatalogueUpdate, type RecordingObjects, type UsageChange } from './catalogue.service';
@@ -19,13 +20,14 @@ export const CATALOGUE_QUEUE = 'storage.catalogue';
 export const COMMANDS_QUEUE = 'storage.commands';
 
 export const CATALOGUE_EVENTS = [
-  'ingest.recording.registered.v1',
-  'media.recording.trimmed.v1',
-  'transcription.recording.transcribed.v1',
-  'transcription.topics.extracted.v1',
-  'transcription.subtitles.generated.v1',
+  MESSAGE_TYPES.ingest.RecordingRegistered,
+  MESSAGE_TYPES.ingest.RecordingDownloaded,
+  MESSAGE_TYPES.media.RecordingTrimmed,
+  MESSAGE_TYPES.transcription.RecordingTranscribed,
+  MESSAGE_TYPES.transcription.TopicsExtracted,
+  MESSAGE_TYPES.transcription.SubtitlesGenerated,
 ] as const;
-export const STORAGE_COMMANDS = ['storage.recording-objects.delete.v1'] as const;
+export const STORAGE_COMMANDS = [MESSAGE_TYPES.storage.DeleteRecordingObjects] as const;
 
 /** Keeps the object catalogue from the result events that carry objects, and deletes recordings' objects. */
 @Injectable()
@@ -35,7 +37,7 @@ export class CatalogueConsumer {
     @Inject(SERVICE_LOGGER) private readonly logger: MessagingLogger,
   ) {}
 
-  @MessageHandler('ingest.recording.registered.v1', { queue: CATALOGUE_QUEUE })
+  @MessageHandler(MESSAGE_TYPES.ingest.RecordingRegistered, { queue: CATALOGUE_QUEUE })
   async registered(ctx: MessageContext<RecordingRegistered>): Promise<void> {
     const { source } = ctx.data;
     // Recordings that still wait for their source (imports) have nothing in storage yet.
@@ -43,33 +45,40 @@ export class CatalogueConsumer {
     await this.record(ctx, { userId: ctx.data.userId, recordingId: ctx.data.recordingId, objects: [{ ...source, kind: source.kind || ObjectKind.SOURCE }] });
   }
 
-  @MessageHandler('media.recording.trimmed.v1', { queue: CATALOGUE_QUEUE })
+  /** An imported recording's original arrived (the DOWNLOAD stage). */
+  @MessageHandler(MESSAGE_TYPES.ingest.RecordingDownloaded, { queue: CATALOGUE_QUEUE })
+  async downloaded(ctx: MessageContext<RecordingDownloaded>): Promise<void> {
+    const { source } = ctx.data;
+    await this.record(ctx, { userId: ctx.data.userId, recordingId: ctx.data.recordingId, objects: [{ ...source, kind: source.kind || ObjectKind.SOURCE }] });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.media.RecordingTrimmed, { queue: CATALOGUE_QUEUE })
   async trimmed(ctx: MessageContext<RecordingTrimmed>): Promise<void> {
     // The video may be the source object itself (nothing was cut): the same key is counted once.
     await this.record(ctx, { userId: ctx.data.userId, recordingId: ctx.data.recordingId, objects: [ctx.data.video, ctx.data.audio] });
   }
 
-  @MessageHandler('transcription.recording.transcribed.v1', { queue: CATALOGUE_QUEUE })
+  @MessageHandler(MESSAGE_TYPES.transcription.RecordingTranscribed, { queue: CATALOGUE_QUEUE })
   async transcribed(ctx: MessageContext<RecordingTranscribed>): Promise<void> {
     await this.record(ctx, { userId: ctx.data.userId, recordingId: ctx.data.recordingId, objects: [ctx.data.master] });
   }
 
-  @MessageHandler('transcription.topics.extracted.v1', { queue: CATALOGUE_QUEUE })
+  @MessageHandler(MESSAGE_TYPES.transcription.TopicsExtracted, { queue: CATALOGUE_QUEUE })
   async topics(ctx: MessageContext<TopicsExtracted>): Promise<void> {
     await this.record(ctx, { userId: ctx.data.userId, recordingId: ctx.data.recordingId, objects: [ctx.data.topics] });
   }
 
-  @MessageHandler('transcription.subtitles.generated.v1', { queue: CATALOGUE_QUEUE })
+  @MessageHandler(MESSAGE_TYPES.transcription.SubtitlesGenerated, { queue: CATALOGUE_QUEUE })
   async subtitles(ctx: MessageContext<SubtitlesGenerated>): Promise<void> {
     await this.record(ctx, { userId: ctx.data.userId, recordingId: ctx.data.recordingId, objects: [ctx.data.srt, ctx.data.vtt] });
   }
 
-  @MessageHandler('storage.recording-objects.delete.v1', { queue: COMMANDS_QUEUE })
+  @MessageHandler(MESSAGE_TYPES.storage.DeleteRecordingObjects, { queue: COMMANDS_QUEUE })
   async delete(ctx: MessageContext<DeleteRecordingObjects>): Promise<void> {
     const { userId, recordingId } = ctx.data;
     const deletion = await this.catalogue.deleteRecording(ctx.manager, userId, recordingId);
     const deleted: RecordingObjectsDeleted = { recordingId, userId, count: deletion.count, bytes: deletion.bytes.toString() };
-    await ctx.publish('storage.recording-objects.deleted.v1', deleted, { subject: recordingId, tenant: userId });
+    await ctx.publish(MESSAGE_TYPES.storage.RecordingObjectsDeleted, deleted, { subject: recordingId, tenant: userId });
     if (deletion.usage) await publishUsage(ctx, deletion.usage);
   }
 
@@ -80,7 +89,7 @@ export class CatalogueConsumer {
     }
     for (const object of update.stored) {
       const stored: ObjectStored = { object, userId: input.userId, recordingId: input.recordingId };
-      await ctx.publish('storage.object.stored.v1', stored, { subject: input.recordingId, tenant: input.userId });
+      await ctx.publish(MESSAGE_TYPES.storage.ObjectStored, stored, { subject: input.recordingId, tenant: input.userId });
     }
     if (update.usage) await publishUsage(ctx, update.usage);
     return update;
@@ -90,5 +99,5 @@ export class CatalogueConsumer {
 /** Usage events are ordered per user: their subject is the user. */
 async function publishUsage(ctx: MessageContext<unknown>, usage: UsageChange): Promise<void> {
   const event: StorageUsageChanged = { userId: usage.userId, totalBytes: usage.totalBytes.toString(), deltaBytes: usage.deltaBytes.toString() };
-  await ctx.publish('storage.usage.changed.v1', event, { subject: usage.userId, tenant: usage.userId });
+  await ctx.publish(MESSAGE_TYPES.storage.StorageUsageChanged, event, { subject: usage.userId, tenant: usage.userId });
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ObjectRef } from '@leap/contracts';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { OBJECT_STORE } from '@leap/platform';
 import { parseRecordingKey, storageKeys, type ObjectStore } from '@leap/storage-client';
 import { ObjectCatalogueRepository, type CatalogueRow, type Transaction } from './object-catalogue.repository';

@@ -57,4 +57,16 @@ export class ObjectCatalogueRepository {
     );
     return { count: rows[0]!.count, bytes: BigInt(rows[0]!.bytes) };
   }
+
+  /** Every row, for the orphan scan: key, owner, recording and size. */
+  all(tx: Transaction): Promise<{ key: string; userId: string; recordingId: string; sizeBytes: string }[]> {
+    return tx.query(`SELECT key, user_id AS "userId", recording_id AS "recordingId", size_bytes::text AS "sizeBytes" FROM stored_objects ORDER BY key`);
+  }
+
+  /** Removes the rows of these keys of one user; answers how many went. */
+  async deleteKeys(tx: Transaction, userId: string, keys: string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const rows: unknown[] = await tx.query(`DELETE FROM stored_objects WHERE user_id = $1 AND key = ANY($2::text[]) RETURNING key`, [userId, keys]);
+    return rows.length;
+  }
 }

@@ -1,4 +1,4 @@
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { binaryPath, MediaToolError, runFfmpeg } from '@leap/media-tools';
 
 /** Converts any audio or video file into what the offline recogniser reads: 16 kHz mono 16-bit WAV. */

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import type { AudioConverter } from './audio-converter';
 import { PocketsphinxProvider } from './pocketsphinx.provider';
 import type { ProcessResult, ProcessRunner } from './process-runner';
@@ -72,6 +72,7 @@ describe('PocketsphinxProvider', () => {
         { text: 'hello', start: 0.1, end: 0.5, confidence: 0.9 },
         { text: 'world', start: 0.6, end: 1, confidence: 0.8 },
       ],
+      usage: { audioSeconds: 2 },
     });
     expect(calls).toHaveLength(1);
     expect(calls[0]!.command).toBe('pocketsphinx_continuous');

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeWorkDir } from '@leap/media-tools';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { parsePocketsphinxOutput, wavDurationSeconds } from './pocketsphinx-output';
 import type { AudioConverter } from './audio-converter';
 import type { ProcessRunner } from './process-runner';
-import type { RecognitionResult, TranscribeOptions, TranscriptionProvider } from './transcription-provider';
+import { UNLIMITED, type RecognitionResult, type TranscribeOptions, type TranscriptionProvider } from './transcription-provider';
 
 /** Where Debian's `pocketsphinx-en-us` package puts the US English model. */
 export const DEFAULT_POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
@@ -18,6 +18,21 @@ export interface PocketsphinxOptions {
   modelDir?: string;
   /** Longest a conversion or recognition may run, in milliseconds. */
   timeoutMs?: number;
+  /**
+   * Run the recogniser under `stdbuf -oL` so each recognised word reaches us as it is printed
+   * (progress follows the recogniser's position in the audio); otherwise its output comes in
+   * 4 KiB blocks.
+   */
+  lineBuffered?: boolean;
+}
+
+/** The directories of PATH holding an executable `name`, first match; undefined when none does. */
+export function findOnPath(name: string): string | undefined {
+  if (name.includes('/')) return existsSync(name) ? name : undefined;
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
 }
 
 /**
@@ -28,6 +43,9 @@ export interface PocketsphinxOptions {
 export class PocketsphinxProvider implements TranscriptionProvider {
   readonly name = 'pocketsphinx';
   readonly model = 'cmusphinx-en-us';
+  /** It reads a file of any length; chunks only help it use several cores. */
+  readonly limits = UNLIMITED;
+  readonly languages = ['en'];
 
   constructor(
     private readonly runner: ProcessRunner,
@@ -62,12 +80,32 @@ export class PocketsphinxProvider implements TranscriptionProvider {
     const dir = await makeWorkDir('pocketsphinx');
     try {
       const wav = join(dir, 'speech.wav');
+      const report = options.onProgress ?? (() => undefined);
+      report(0, 'converting the audio');
       await this.converter.toWav16kMono(audioPath, wav, { signal: options.signal, timeoutMs: this.options.timeoutMs });
       const durationSeconds = await readWavDuration(wav);
+      report(0.1, 'recognising speech');
+      const args = ['-infile', wav, '-time', 'yes', '-hmm', model.hmm, '-lm', model.lm, '-dict', model.dict];
+      const stdbuf = this.options.lineBuffered ? findOnPath('stdbuf') : undefined;
+      if (stdbuf && !findOnPath(pocketsphinx)) {
+        throw new LeapError('TRANSCRIPTION.TOOL_MISSING', `${pocketsphinx} was not found: install the pocketsphinx and pocketsphinx-en-us packages or set POCKETSPHINX_PATH`, {
+          retryable: false,
+        });
+      }
+      // The recogniser's position: the end of the last word it printed, against the audio's length.
+      let pending = '';
+      const onStdout = (chunk: string) => {
+        pending += chunk;
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        const last = parsePocketsphinxOutput(lines.join('\n')).at(-1);
+        if (last && durationSeconds > 0) report(0.1 + 0.9 * Math.min(1, last.end / durationSeconds), 'recognising speech');
+      };
       const recognised = await this.runner
-        .run(pocketsphinx, ['-infile', wav, '-time', 'yes', '-hmm', model.hmm, '-lm', model.lm, '-dict', model.dict], {
+        .run(stdbuf ?? pocketsphinx, stdbuf ? ['-oL', pocketsphinx, ...args] : args, {
           signal: options.signal,
           timeoutMs: this.options.timeoutMs,
+          onStdout,
         })
         .catch((error: unknown) => {
           if (error instanceof LeapError && error.code === 'TRANSCRIPTION.TOOL_MISSING') {
@@ -83,7 +121,7 @@ export class PocketsphinxProvider implements TranscriptionProvider {
         const reason = recognised.stderr.trim().split('\n').filter((l) => /error|fatal/i.test(l)).pop() ?? `exit code ${recognised.code}`;
         throw new LeapError('TRANSCRIPTION.PROVIDER_FAILED', `pocketsphinx failed: ${reason}`, { retryable: true });
       }
-      return { language: 'en', durationSeconds, words: parsePocketsphinxOutput(recognised.stdout) };
+      return { language: 'en', durationSeconds, words: parsePocketsphinxOutput(recognised.stdout), usage: { audioSeconds: durationSeconds } };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 
 export interface ProcessResult {
   code: number;
@@ -10,7 +10,14 @@ export interface ProcessResult {
 
 /** Runs an external program (ffmpeg, a recogniser) to completion. Injected so tests and providers can swap it. */
 export interface ProcessRunner {
-  run(command: string, args: readonly string[], options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<ProcessResult>;
+  run(command: string, args: readonly string[], options?: RunOptions): Promise<ProcessResult>;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Called with each chunk of the standard output as it arrives (progress). */
+  onStdout?: (chunk: string) => void;
 }
 
 export const PROCESS_RUNNER = Symbol('transcription:process-runner');
@@ -23,7 +30,7 @@ const STDERR_TAIL = 64 * 1024;
  * `TRANSCRIPTION.PROVIDER_TIMEOUT` (retryable); an aborted run as `TRANSCRIPTION.CANCELLED`.
  */
 export class SpawnProcessRunner implements ProcessRunner {
-  run(command: string, args: readonly string[], options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ProcessResult> {
+  run(command: string, args: readonly string[], options: RunOptions = {}): Promise<ProcessResult> {
     return new Promise((resolve, reject) => {
       if (options.signal?.aborted) {
         reject(new LeapError('TRANSCRIPTION.CANCELLED', `${command} was cancelled before it started`, { retryable: true }));
@@ -33,7 +40,10 @@ export class SpawnProcessRunner implements ProcessRunner {
       const out: Buffer[] = [];
       let err = '';
       let failure: LeapError | undefined;
-      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+      child.stdout.on('data', (chunk: Buffer) => {
+        out.push(chunk);
+        options.onStdout?.(chunk.toString('utf8'));
+      });
       child.stderr.on('data', (chunk: Buffer) => {
         err = (err + chunk.toString('utf8')).slice(-STDERR_TAIL);
       });

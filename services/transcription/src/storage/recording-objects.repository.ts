@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ObjectKind, ObjectRef } from '@leap/contracts';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { OBJECT_STORE } from '@leap/platform';
 import { ObjectNotFoundError, parseRecordingKey, storageKeys, type ObjectStore } from '@leap/storage-client';
 
@@ -33,6 +33,11 @@ export class RecordingObjectsRepository {
     if (!parsed || parsed.userId !== userId || parsed.recordingId !== recordingId || parsed.name.split('/').includes('..')) {
       throw new LeapError('TRANSCRIPTION.INPUT_INVALID', `${key} is not an object of recording ${recordingId}`, { retryable: false, status: 422 });
     }
+  }
+
+  /** A URL that reads the object for `seconds` without credentials, when the store can sign one (S3); undefined otherwise. */
+  async signedUrl(key: string, seconds: number): Promise<string | undefined> {
+    return this.store.presignedGetUrl ? this.store.presignedGetUrl(key, seconds) : undefined;
   }
 
   async download(key: string, path: string): Promise<void> {

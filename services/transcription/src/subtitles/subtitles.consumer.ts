@@ -1,31 +1,52 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MessageTypes, PipelineStage, type GenerateSubtitles, type SubtitlesGenerated } from '@leap/contracts';
-import { MessageHandler, type MessageContext, type ParkedFailure } from '@leap/messaging';
-import { SERVICE_LOGGER } from '@leap/platform';
+import { MESSAGE_TYPES, PipelineStage, type GenerateSubtitles, type SubtitlesGenerated } from '@leap/contracts';
+import { JobHandler, JobsRuntime, runStageJob, stageFailed, type JobCommit, type JobContext, type JobFailure } from '@leap/jobs';
+import { MessageHandler, type MessageContext } from '@leap/messaging';
+import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
+import type { TranscriptionConfig } from '../config/config.schema';
 import type { Logger } from 'winston';
-import { runStage, stageParked } from '../stage-failure';
+import { reportStageFailure, TRANSCRIPTION_AREA } from '../stage-failure';
 import { SubtitlesService } from './subtitles.service';
 
 export const SUBTITLES_QUEUE = 'transcription.subtitles';
+export const SUBTITLES_JOB = 'transcription.subtitles';
 
+/** `transcription.subtitles.generate.v1`, accepted as a job. */
 @Injectable()
 export class SubtitlesConsumer {
   constructor(
     private readonly subtitles: SubtitlesService,
+    private readonly jobs: JobsRuntime,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: Pick<TranscriptionConfig, 'LLM_MODEL'>,
   ) {}
 
-  @MessageHandler(MessageTypes.transcription.GenerateSubtitles, { queue: SUBTITLES_QUEUE, onParked: 'parked' })
-  async handle(ctx: MessageContext<GenerateSubtitles>): Promise<void> {
-    await runStage(ctx, PipelineStage.GENERATE_SUBTITLES, this.logger, async () => {
-      const { srt, vtt } = await this.subtitles.generate(ctx.data);
-      const event: SubtitlesGenerated = { recordingId: ctx.data.recordingId, userId: ctx.data.userId, srt, vtt };
-      await ctx.publish(MessageTypes.transcription.SubtitlesGenerated, event, { subject: ctx.data.recordingId });
+  private get model(): string | undefined {
+    return this.config.LLM_MODEL;
+  }
+
+  @MessageHandler(MESSAGE_TYPES.transcription.GenerateSubtitles, { queue: SUBTITLES_QUEUE })
+  async accept(ctx: MessageContext<GenerateSubtitles>): Promise<void> {
+    await this.jobs.enqueue(ctx, SUBTITLES_JOB, { subject: ctx.data.recordingId, tenant: ctx.data.userId });
+  }
+
+  @JobHandler(SUBTITLES_JOB, { onFailed: 'failed' })
+  run(job: JobContext<GenerateSubtitles>): Promise<JobCommit> {
+    return runStageJob(job, reportStageFailure(PipelineStage.GENERATE_SUBTITLES, this.logger), async () => {
+      const { srt, vtt, translations, tokens } = await this.subtitles.generate(job.data, job.signal);
+      const event: SubtitlesGenerated = {
+        recordingId: job.data.recordingId,
+        userId: job.data.userId,
+        srt,
+        vtt,
+        translations,
+        ...(tokens ? { usage: { provider: 'llm', model: this.model ?? '', promptTokens: tokens.prompt, completionTokens: tokens.completion } } : {}),
+      };
+      return (ctx) => ctx.publish(MESSAGE_TYPES.transcription.SubtitlesGenerated, event, { subject: job.data.recordingId });
     });
   }
 
-  /** Its retries ran out and the command is parked: the pipeline learns the stage failed. */
-  async parked(ctx: MessageContext<GenerateSubtitles>, failure: ParkedFailure): Promise<void> {
-    await stageParked(ctx, PipelineStage.GENERATE_SUBTITLES, this.logger, failure);
+  async failed(ctx: MessageContext<GenerateSubtitles>, failure: JobFailure): Promise<void> {
+    await stageFailed(ctx, TRANSCRIPTION_AREA, failure, reportStageFailure(PipelineStage.GENERATE_SUBTITLES, this.logger));
   }
 }

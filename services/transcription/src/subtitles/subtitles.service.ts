@@ -1,29 +1,77 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ObjectKind, type GenerateSubtitles, type ObjectRef } from '@leap/contracts';
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
+import { storageKeys } from '@leap/storage-client';
 import { RecordingObjectsRepository } from '../storage/recording-objects.repository';
 import { parseMasterTranscript } from '../transcript/master-transcript';
 import { buildCues, DEFAULT_MAX_LINE_LENGTH, DEFAULT_MAX_LINES, toSrt, toVtt } from './subtitles';
+import { SubtitleTranslator } from './translation';
 
-/** Stage 5: SRT and VTT from the master transcript's segments, at their fixed keys. */
+/** The translator, when LLM_API_KEY is set. */
+export const SUBTITLE_TRANSLATOR = Symbol('transcription:subtitle-translator');
+
+export interface TranslatedRefs {
+  language: string;
+  srt: ObjectRef;
+  vtt: ObjectRef;
+}
+
+/**
+ * Stage 5: SRT and VTT from the master transcript's segments, at their fixed keys, and one SRT
+ * and VTT per target language (`subtitles.<lang>.srt`) through the chat model.
+ */
 @Injectable()
 export class SubtitlesService {
-  constructor(private readonly objects: RecordingObjectsRepository) {}
+  constructor(
+    private readonly objects: RecordingObjectsRepository,
+    @Optional() @Inject(SUBTITLE_TRANSLATOR) private readonly translator?: SubtitleTranslator | null,
+  ) {}
 
-  async generate(command: GenerateSubtitles): Promise<{ srt: ObjectRef; vtt: ObjectRef; cues: number }> {
+  async generate(
+    command: GenerateSubtitles,
+    signal?: AbortSignal,
+  ): Promise<{ srt: ObjectRef; vtt: ObjectRef; cues: number; translations: TranslatedRefs[]; tokens?: { prompt: number; completion: number } }> {
     const keys = this.objects.keys(command.userId, command.recordingId);
     this.objects.assertOwned(command.transcript.key, command.userId, command.recordingId);
     const master = parseMasterTranscript(await this.objects.read(command.transcript.key), command.transcript.key);
-    const cues = buildCues(master.segments, {
+    const options = {
       maxLineLength: clamp(command.maxLineLength, DEFAULT_MAX_LINE_LENGTH, 10, 200),
       maxLines: clamp(command.maxLines, DEFAULT_MAX_LINES, 1, 4),
-    });
+    };
+    const cues = buildCues(master.segments, options);
     if (cues.length === 0) {
       throw new LeapError('TRANSCRIPTION.NO_SPEECH', `${command.transcript.key} has no speech to subtitle`, { retryable: false, status: 422 });
     }
     const srt = await this.objects.write(keys.srt, toSrt(cues), 'application/x-subrip', ObjectKind.SUBTITLES_SRT);
     const vtt = await this.objects.write(keys.vtt, toVtt(cues), 'text/vtt', ObjectKind.SUBTITLES_VTT);
-    return { srt, vtt, cues: cues.length };
+
+    const languages = [...new Set((command.translateTo ?? []).map((l) => l.trim()).filter((l) => l && l.split('-')[0] !== master.language.split('-')[0]))];
+    if (languages.length === 0) return { srt, vtt, cues: cues.length, translations: [] };
+    if (!this.translator) {
+      throw new LeapError('TRANSCRIPTION.TRANSLATION_UNAVAILABLE', `Subtitles in ${languages.join(', ')} need a chat model: set LLM_API_KEY`, { retryable: false, status: 422 });
+    }
+    const translations: TranslatedRefs[] = [];
+    const tokens = { prompt: 0, completion: 0 };
+    for (const language of languages) {
+      let tKeys: { srt: string; vtt: string };
+      try {
+        tKeys = {
+          srt: storageKeys.translatedSubtitles(command.userId, command.recordingId, language, 'srt'),
+          vtt: storageKeys.translatedSubtitles(command.userId, command.recordingId, language, 'vtt'),
+        };
+      } catch (error) {
+        throw new LeapError('TRANSCRIPTION.INPUT_INVALID', (error as Error).message, { retryable: false, status: 422 });
+      }
+      const result = await this.translator.translate(cues, language, { ...options, signal });
+      tokens.prompt += result.promptTokens;
+      tokens.completion += result.completionTokens;
+      translations.push({
+        language,
+        srt: await this.objects.write(tKeys.srt, toSrt(result.cues), 'application/x-subrip', ObjectKind.SUBTITLES_SRT),
+        vtt: await this.objects.write(tKeys.vtt, toVtt(result.cues), 'text/vtt', ObjectKind.SUBTITLES_VTT),
+      });
+    }
+    return { srt, vtt, cues: cues.length, translations, tokens };
   }
 }
 

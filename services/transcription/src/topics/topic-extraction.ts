@@ -32,6 +32,12 @@ export interface ExtractedTopics {
   mainTopics: string[];
   topics: TopicEntry[];
   questions: string[];
+  /** How it was made: by a language model, or extracted from the transcript alone. */
+  method?: 'llm' | 'extractive';
+  /** The language model, for `llm`. */
+  model?: string;
+  /** Tokens the language model used, for `llm`. */
+  usage?: { promptTokens: number; completionTokens: number };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import type { ExtractedTopics } from './topic-extraction';
 
 /** One extraction, numbered from 1. */
@@ -7,6 +7,9 @@ export interface TopicVersion extends ExtractedTopics {
   createdAt: string;
   /** The command that produced it: a redelivered command finds its version instead of adding one. */
   sourceMessageId: string;
+  /** Changed by hand since it was extracted (`PATCH /recordings/{id}/topics`). */
+  manuallyEdited?: boolean;
+  editedAt?: string;
 }
 
 /** `transcription/topics.json`: every version, and which one is active. */

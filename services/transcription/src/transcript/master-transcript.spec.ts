@@ -1,4 +1,4 @@
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
 import { buildMasterTranscript, buildSegments, parseMasterTranscript, type TranscriptWord } from './master-transcript';
 
 const w = (text: string, start: number, end: number): TranscriptWord => ({ text, start, end });

@@ -1,4 +1,5 @@
-import { LeapError } from '@leap/messaging';
+import { LeapError } from '@leap/errors';
+import type { TranscriptQuality } from './quality';
 
 /** One recognised word, times in seconds from the start of the media. */
 export interface TranscriptWord {
@@ -16,17 +17,39 @@ export interface TranscriptSegment {
   text: string;
 }
 
+/** Which provider transcribed which stretch of the media (one part per chunk). */
+export interface TranscriptPart {
+  chunk: number;
+  start: number;
+  end: number;
+  provider: string;
+  model: string;
+}
+
+/** What each provider was used for: the cost basis (audio seconds). */
+export interface ProviderUsage {
+  provider: string;
+  model: string;
+  audioSeconds: number;
+  chunks: number;
+}
+
 /** `transcription/master.json`: the transcript every later stage reads. */
 export interface MasterTranscript {
   version: 1;
   /** BCP 47 code of the recognised language. */
   language: string;
+  /** The provider, or the providers in order of first use joined by `,` when a failover shared the work. */
   provider: string;
   model: string;
   durationSeconds: number;
   words: TranscriptWord[];
   segments: TranscriptSegment[];
   stats: { wordCount: number };
+  parts?: TranscriptPart[];
+  usage?: ProviderUsage[];
+  /** The quality checks' verdict (see `assessQuality`). */
+  quality?: TranscriptQuality;
 }
 
 /** Longest segment built from words, in seconds (as the reference's fallback). */
@@ -74,6 +97,10 @@ export function buildMasterTranscript(input: {
   model: string;
   durationSeconds: number;
   words: readonly TranscriptWord[];
+  /** The provider's sentence segments; built from the words when absent. */
+  segments?: readonly TranscriptSegment[];
+  parts?: TranscriptPart[];
+  usage?: ProviderUsage[];
 }): MasterTranscript {
   const words = input.words.map((w) => ({
     text: w.text,
@@ -88,8 +115,10 @@ export function buildMasterTranscript(input: {
     model: input.model,
     durationSeconds: round3(input.durationSeconds),
     words,
-    segments: buildSegments(words),
+    segments: input.segments ? input.segments.map((s) => ({ start: round3(s.start), end: round3(s.end), text: s.text })) : buildSegments(words),
     stats: { wordCount: words.length },
+    ...(input.parts ? { parts: input.parts } : {}),
+    ...(input.usage ? { usage: input.usage } : {}),
   };
 }
 

@@ -29,6 +29,13 @@ interface ConsumerState {
 }
 
 const REPLY_QUEUE = 'amq.rabbitmq.reply-to';
+/**
+ * AMQP 0-9-1 cannot list queues (only the management plugin can, and it may be absent), so every
+ * transport that declares consumer queues also writes their names into this classic queue, which
+ * nobody consumes: reading it is a `get` of each message, put back when the channel closes.
+ * Classic, not quorum, so those reads count towards no delivery limit.
+ */
+export const QUEUE_DIRECTORY = 'leap.queue-directory';
 
 /**
  * RabbitMQ through amqplib: quorum queues, retry tiers as fixed-TTL queues dead-lettered back
@@ -37,6 +44,7 @@ const REPLY_QUEUE = 'amq.rabbitmq.reply-to';
  */
 export class AmqpTransport implements Transport {
   readonly kind = 'amqp' as const;
+  readonly ordersPipelinedPublishes = true;
   private connection?: amqp.ChannelModel;
   private publishChannel?: amqp.ConfirmChannel;
   private replyChannel?: amqp.Channel;
@@ -166,6 +174,7 @@ export class AmqpTransport implements Transport {
         for (const q of queueArguments(queue)) await channel.assertQueue(q.name, { durable: true, arguments: q.arguments });
         for (const binding of queue.bindings) await channel.bindQueue(queue.name, binding.exchange, binding.routingKey);
       }
+      await this.register(connection, topology.queues.map((q) => q.name));
     } catch (error) {
       const message = (error as Error).message;
       if (message.includes('PRECONDITION_FAILED')) {
@@ -315,6 +324,54 @@ export class AmqpTransport implements Transport {
     } finally {
       await channel.close().catch(() => undefined);
     }
+  }
+
+  async queues(): Promise<string[]> {
+    if (!this.connection) throw new Error('RabbitMQ is not connected');
+    return [...(await this.readDirectory(this.connection))].sort();
+  }
+
+  /** Adds the queue names the directory does not list yet (one message per declaration that adds any). */
+  private async register(connection: amqp.ChannelModel, names: string[]): Promise<void> {
+    if (names.length === 0) return;
+    const known = await this.readDirectory(connection);
+    const missing = names.filter((name) => !known.has(name));
+    if (missing.length === 0) return;
+    const channel = await connection.createConfirmChannel();
+    channel.on('error', () => undefined);
+    try {
+      const body = Buffer.from(JSON.stringify({ queues: missing }));
+      await this.confirmed(channel, (cb) => channel.sendToQueue(QUEUE_DIRECTORY, body, { persistent: true, contentType: 'application/json' }, cb));
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * The names in the directory. Two readers at the same moment may each miss what the other holds
+   * unacknowledged: a declaration then writes a name twice (harmless, names are merged), and a
+   * listing may miss a queue until it is asked again.
+   */
+  private async readDirectory(connection: amqp.ChannelModel): Promise<Set<string>> {
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    const names = new Set<string>();
+    try {
+      const { messageCount } = await channel.assertQueue(QUEUE_DIRECTORY, { durable: true });
+      for (let i = 0; i < messageCount; i++) {
+        const msg = await channel.get(QUEUE_DIRECTORY, { noAck: false });
+        if (!msg) break;
+        try {
+          const entry = JSON.parse(msg.content.toString('utf8')) as { queues?: unknown };
+          if (Array.isArray(entry.queues)) for (const name of entry.queues) if (typeof name === 'string') names.add(name);
+        } catch {
+          // not an entry of ours: ignored
+        }
+      }
+    } finally {
+      await channel.close().catch(() => undefined); // every message goes back
+    }
+    return names;
   }
 
   private async scratchChannel(): Promise<amqp.Channel> {

@@ -112,6 +112,7 @@ export function statements(schema: string) {
     bumpTopologyVersion: `UPDATE ${s}.topology_version SET version = version + 1`,
     loadExchanges: `SELECT name, type FROM ${s}.exchanges`,
     loadQueues: `SELECT name, kind, parent, delivery_limit, retry_tiers_ms FROM ${s}.queues`,
+    mainQueues: `SELECT name FROM ${s}.queues WHERE kind = 'main' ORDER BY name`,
     loadBindings: `SELECT exchange, queue, routing_key FROM ${s}.bindings ORDER BY exchange, queue, routing_key`,
 
     insertExchange: `INSERT INTO ${s}.exchanges (name, type) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,

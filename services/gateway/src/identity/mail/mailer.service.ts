@@ -57,6 +57,23 @@ export class Mailer implements OnApplicationBootstrap, OnApplicationShutdown {
     void sending.finally(() => this.pending.delete(sending));
   }
 
+  /**
+   * Prepares a mail after the answer has gone (looking up the account, storing its token) and
+   * sends it, so the answer takes the same time whether the address has an account or not.
+   * `prepare` resolves to the mail, or to undefined when none is due. Shutdown waits for it.
+   */
+  prepareInBackground(what: string, prepare: () => Promise<OutgoingMail | undefined>): void {
+    const sending = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(prepare)
+      .then((mail) => (mail ? this.send(mail) : false))
+      .catch((error: Error) => {
+        this.logger.error(`Could not prepare the ${what} mail: ${error.message}`, { stack: error.stack });
+        return false;
+      });
+    this.pending.add(sending);
+    void sending.finally(() => this.pending.delete(sending));
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.pending]);
     this.transport.close();

@@ -1,0 +1,6 @@
+export * from './ip-address';
+export * from './address-class';
+export * from './errors';
+export * from './outbound-policy';
+export * from './outbound-http';
+export * from './guarded-proxy';

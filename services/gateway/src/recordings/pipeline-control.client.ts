@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LeapError, MessageBus } from '@leap/messaging';
+import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
+import {
+  MESSAGE_TYPES,
+  type PauseRecording,
+  type PayloadOf,
+  type ReplyOf,
+  type PauseResult,
+  type RestoreRecording,
+  type RestoreResult,
+  type RunRecording,
+  type RunResult,
+} from '@leap/contracts';
+import type { Logger } from 'winston';
+import type { GatewayConfig } from '../config/config.schema';
+import { recordingNotFound } from './problems';
+
+/** Ingest's refusals that reach the caller with their own code (409). */
+const REFUSALS = new Set(['INGEST.NOTHING_TO_PAUSE', 'INGEST.NOT_RUNNABLE', 'INGEST.ALREADY_RUNNING', 'INGEST.NOT_DELETED', 'INGEST.RESTORE_WINDOW_CLOSED']);
+
+/** Pause, run and restore through ingest (request/reply): the caller learns at once whether they applied. */
+@Injectable()
+export class PipelineControlClient {
+  constructor(
+    private readonly bus: MessageBus,
+    @Inject(SERVICE_CONFIG) private readonly config: Pick<GatewayConfig, 'INGEST_REQUEST_TIMEOUT'>,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  pause(userId: string, recordingId: string): Promise<PauseResult> {
+    const query: PauseRecording = { recordingId, userId };
+    return this.ask(MESSAGE_TYPES.ingest.PauseRecording, query);
+  }
+
+  run(userId: string, recordingId: string): Promise<RunResult> {
+    const query: RunRecording = { recordingId, userId };
+    return this.ask(MESSAGE_TYPES.ingest.RunRecording, query);
+  }
+
+  restore(userId: string, recordingId: string): Promise<RestoreResult> {
+    const query: RestoreRecording = { recordingId, userId };
+    return this.ask(MESSAGE_TYPES.ingest.RestoreRecording, query);
+  }
+
+  /**
+   * 404 `RECORDING.NOT_FOUND` when ingest does not know the recording (as every recording route
+   * answers), ingest's 409 refusals as they are, and 503 `INGEST.UNAVAILABLE` when it does not
+   * answer in time or fails.
+   */
+  private async ask<
+    Q extends typeof MESSAGE_TYPES.ingest.PauseRecording | typeof MESSAGE_TYPES.ingest.RunRecording | typeof MESSAGE_TYPES.ingest.RestoreRecording,
+  >(
+    type: Q,
+    query: PayloadOf<Q>,
+  ): Promise<ReplyOf<Q>> {
+    try {
+      return (await this.bus.request(type, query, { subject: query.recordingId, tenant: query.userId, timeoutMs: this.config.INGEST_REQUEST_TIMEOUT })) as ReplyOf<Q>;
+    } catch (error) {
+      const code = error instanceof LeapError ? error.code : undefined;
+      if (code === 'INGEST.RECORDING_NOT_FOUND') throw recordingNotFound(query.recordingId);
+      if (code && REFUSALS.has(code)) throw new LeapError(code, (error as Error).message, { status: 409 });
+      this.logger.warn(`ingest did not answer ${type}: ${(error as Error).message}`, { code, recordingId: query.recordingId });
+      throw new LeapError('INGEST.UNAVAILABLE', 'The ingest service did not answer; try again shortly', {
+        status: 503,
+        retryable: true,
+        details: { retryAfterSeconds: 5 },
+        cause: error,
+      });
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import { MESSAGE_TYPES, type PauseRecording, type PauseResult, type RunRecording, type RunResult } from '@leap/contracts';
+import { MessageHandler, type MessageContext } from '@leap/messaging';
+import { INGEST_COMMANDS_QUEUE } from '../recordings/recordings.consumer';
+import { PipelineControlService } from './pipeline-control.service';
+
+/** The pause and run queries (request/reply): the requester learns at once whether they applied. */
+@Injectable()
+export class PipelineControlConsumer {
+  constructor(private readonly control: PipelineControlService) {}
+
+  @MessageHandler(MESSAGE_TYPES.ingest.PauseRecording, { queue: INGEST_COMMANDS_QUEUE })
+  pause(ctx: MessageContext<PauseRecording>): Promise<PauseResult> {
+    return this.control.pause(ctx, ctx.data);
+  }
+
+  @MessageHandler(MESSAGE_TYPES.ingest.RunRecording, { queue: INGEST_COMMANDS_QUEUE })
+  run(ctx: MessageContext<RunRecording>): Promise<RunResult> {
+    return this.control.run(ctx, ctx.data);
+  }
+}

@@ -1,0 +1,103 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { MESSAGE_TYPES, type PauseRecording, type PauseResult, type RecordingPaused, type RunRecording, type RunResult } from '@leap/contracts';
+import { LeapError } from '@leap/errors';
+import { type MessagingLogger } from '@leap/messaging';
+import { SERVICE_LOGGER } from '@leap/platform';
+import { Clock } from '../clock.service';
+import type { RecordingEntity } from '../recordings/recording.entity';
+import { RecordingRepository } from '../recordings/recording.repository';
+import { runRefusal, stageLabel, stagesToPause, STAGE_NAMES, type ControlRefusal } from '../pipeline/pipeline-state';
+import { opts, PipelineService, type PipelineTx } from '../pipeline/pipeline.service';
+
+/** What each refusal answers the requester (the gateway turns it into problem details). */
+const REFUSALS: Record<ControlRefusal, (id: string) => LeapError> = {
+  'INGEST.NOTHING_TO_PAUSE': (id) => new LeapError('INGEST.NOTHING_TO_PAUSE', `Recording ${id} has no stage in progress to pause`, { status: 409 }),
+  'INGEST.NOT_RUNNABLE': (id) =>
+    new LeapError('INGEST.NOT_RUNNABLE', `Recording ${id} cannot run: it has expired or its source has not arrived`, { status: 409 }),
+  'INGEST.ALREADY_RUNNING': (id) => new LeapError('INGEST.ALREADY_RUNNING', `Recording ${id} already has a stage in progress`, { status: 409 }),
+};
+
+/**
+ * The owner's control over a recording's pipeline (inventory 3.6): a hard pause, and a run that
+ * resumes from wherever the pipeline stands. Both answer at once; what they change leaves through
+ * the outbox in the same transaction.
+ */
+@Injectable()
+export class PipelineControlService {
+  constructor(
+    private readonly recordings: RecordingRepository,
+    private readonly pipeline: PipelineService,
+    private readonly clock: Clock,
+    @Inject(SERVICE_LOGGER) private readonly logger: MessagingLogger,
+  ) {}
+
+  /**
+   * Stages in progress go back to PENDING (their next start is a new attempt), the recording is
+   * flagged paused so nothing starts by itself, the status rolls back, and
+   * `ingest.recording.paused.v1` has the worker services cancel the recording's jobs.
+   */
+  async pause(tx: PipelineTx, query: PauseRecording): Promise<PauseResult> {
+    const recording = await this.owned(tx, query.recordingId, query.userId);
+    const stages = await this.recordings.stages(tx.manager, recording.id);
+    const toPause = stagesToPause(stages);
+    if (typeof toPause === 'string') throw REFUSALS[toPause](recording.id);
+    toPause.sort((a, b) => STAGE_NAMES.indexOf(a.stage) - STAGE_NAMES.indexOf(b.stage) || a.target.localeCompare(b.target));
+    const before = recording.status;
+    const now = this.clock.now();
+    for (const stage of toPause) {
+      stage.status = 'PENDING';
+      stage.startedAt = null;
+      stage.finishedAt = null;
+      stage.errorCode = null;
+      stage.errorMessage = null;
+      stage.updatedAt = now;
+    }
+    recording.paused = true;
+    await this.pipeline.advance(tx, recording, stages, new Set(toPause), before, recording.failed);
+    const labels = toPause.map(stageLabel);
+    const paused: RecordingPaused = { recordingId: recording.id, userId: recording.userId, stages: labels, pausedAt: now.toISOString() };
+    await tx.publish(MESSAGE_TYPES.ingest.RecordingPaused, paused, opts(recording));
+    this.logger.info('Recording paused', { recordingId: recording.id, stages: labels, status: recording.status });
+    return { recordingId: recording.id, status: recording.status, paused: true, stages: labels };
+  }
+
+  /**
+   * Smart resume: clears the pause, turns FAILED stages back to PENDING and lifts the recording's
+   * failure (the next start is a new attempt), then starts whatever may start. A recording with
+   * nothing left to do (READY) answers with no stage started.
+   */
+  async run(tx: PipelineTx, query: RunRecording): Promise<RunResult> {
+    const recording = await this.owned(tx, query.recordingId, query.userId);
+    const stages = await this.recordings.stages(tx.manager, recording.id);
+    const refusal = runRefusal(recording.status, stages);
+    if (refusal) throw REFUSALS[refusal](recording.id);
+    const before = recording.status;
+    const failedBefore = recording.failed;
+    const now = this.clock.now();
+    const retried = stages.filter((s) => s.status === 'FAILED');
+    for (const stage of retried) {
+      stage.status = 'PENDING';
+      stage.finishedAt = null;
+      stage.updatedAt = now;
+    }
+    recording.paused = false;
+    recording.failed = false;
+    recording.failedStage = null;
+    recording.failureCode = null;
+    recording.failureReason = null;
+    recording.failedAt = null;
+    const started = await this.pipeline.advance(tx, recording, stages, new Set(retried), before, failedBefore);
+    const labels = started.map(stageLabel);
+    this.logger.info('Recording run', { recordingId: recording.id, started: labels, retried: retried.map(stageLabel), status: recording.status });
+    return { recordingId: recording.id, status: recording.status, paused: false, stages: labels };
+  }
+
+  /** The recording, locked; 404 for an unknown id, another owner's recording or a deleted one. */
+  private async owned(tx: PipelineTx, recordingId: string, userId: string): Promise<RecordingEntity> {
+    const recording = await this.recordings.lock(tx.manager, recordingId);
+    if (!recording || recording.userId !== userId || recording.deletedAt) {
+      throw new LeapError('INGEST.RECORDING_NOT_FOUND', `There is no recording ${recordingId}`, { status: 404 });
+    }
+    return recording;
+  }
+}

@@ -1,0 +1,169 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import type { Transaction } from '../recordings/recording.repository';
+
+export interface SourceRow {
+  id: string;
+  userId: string;
+  name: string;
+  description: string;
+  platform: string;
+  credentialId: string | null;
+  config: Record<string, unknown>;
+  isActive: boolean;
+  lastSyncAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SyncSkipRow {
+  sourceKey: string;
+  title?: string;
+  reason: string;
+  recordingId?: string;
+}
+
+export interface SyncRow {
+  id: string;
+  userId: string;
+  sourceId: string;
+  status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  fromDate: string;
+  toDate: string;
+  found: number;
+  created: number;
+  updated: number;
+  skips: SyncSkipRow[];
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+/** What a user already has for a source key, deleted recordings included. */
+export interface KnownItem {
+  recordingId: string;
+  status: string;
+  deleted: boolean;
+  url: string;
+  expectedSizeBytes: string | null;
+}
+
+const SOURCE = `id, user_id AS "userId", name, description, platform, credential_id AS "credentialId", config, is_active AS "isActive",
+  last_sync_at AS "lastSyncAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
+const SYNC = `id, user_id AS "userId", source_id AS "sourceId", status, to_char(from_date, 'YYYY-MM-DD') AS "fromDate", to_char(to_date, 'YYYY-MM-DD') AS "toDate",
+  found, created, updated, skips, error_code AS "errorCode", error_message AS "errorMessage", created_at AS "createdAt", finished_at AS "finishedAt"`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Input sources, their syncs, and what a sync needs to know of the recordings it made. */
+@Injectable()
+export class SourcesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  newId(): string {
+    return uuidv7();
+  }
+
+  private db(tx?: Transaction): Transaction {
+    return tx ?? this.dataSource.manager;
+  }
+
+  async find(tx: Transaction | undefined, userId: string, id: string): Promise<SourceRow | null> {
+    if (!UUID.test(id)) return null;
+    const rows = await this.db(tx).query(`SELECT ${SOURCE} FROM input_sources WHERE user_id = $1 AND id = $2`, [userId, id]);
+    return rows[0] ?? null;
+  }
+
+  async list(userId: string): Promise<SourceRow[]> {
+    return this.db().query(`SELECT ${SOURCE} FROM input_sources WHERE user_id = $1 ORDER BY created_at DESC, id DESC`, [userId]);
+  }
+
+  async nameTaken(tx: Transaction, userId: string, name: string, platform: string, credentialId: string | null, exceptId?: string): Promise<boolean> {
+    const rows = await tx.query(
+      `SELECT 1 FROM input_sources WHERE user_id = $1 AND name = $2 AND platform = $3 AND credential_id IS NOT DISTINCT FROM $4::uuid AND ($5::uuid IS NULL OR id <> $5::uuid)`,
+      [userId, name, platform, credentialId, exceptId ?? null],
+    );
+    return rows.length > 0;
+  }
+
+  async insert(tx: Transaction, row: Pick<SourceRow, 'id' | 'userId' | 'name' | 'description' | 'platform' | 'credentialId' | 'config'>): Promise<SourceRow> {
+    const rows = await tx.query(
+      `INSERT INTO input_sources (id, user_id, name, description, platform, credential_id, config) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${SOURCE}`,
+      [row.id, row.userId, row.name, row.description, row.platform, row.credentialId, JSON.stringify(row.config)],
+    );
+    return rows[0];
+  }
+
+  async update(tx: Transaction, row: SourceRow): Promise<SourceRow> {
+    const result = await tx.query(
+      `UPDATE input_sources SET name = $2, description = $3, credential_id = $4, config = $5, is_active = $6, updated_at = now() WHERE id = $1 RETURNING ${SOURCE}`,
+      [row.id, row.name, row.description, row.credentialId, JSON.stringify(row.config), row.isActive],
+    );
+    return returned<SourceRow>(result)[0];
+  }
+
+  async delete(tx: Transaction, userId: string, id: string): Promise<boolean> {
+    if (!UUID.test(id)) return false;
+    return returned<{ id: string }>(await tx.query(`DELETE FROM input_sources WHERE user_id = $1 AND id = $2 RETURNING id`, [userId, id])).length > 0;
+  }
+
+  async synced(tx: Transaction, id: string, at: Date): Promise<void> {
+    await tx.query(`UPDATE input_sources SET last_sync_at = $2 WHERE id = $1`, [id, at]);
+  }
+
+  async insertSync(tx: Transaction, row: { id: string; userId: string; sourceId: string; fromDate: string; toDate: string }): Promise<SyncRow> {
+    const rows = await tx.query(`INSERT INTO source_syncs (id, user_id, source_id, from_date, to_date) VALUES ($1, $2, $3, $4, $5) RETURNING ${SYNC}`, [
+      row.id,
+      row.userId,
+      row.sourceId,
+      row.fromDate,
+      row.toDate,
+    ]);
+    return rows[0];
+  }
+
+  async findSync(tx: Transaction | undefined, userId: string, id: string): Promise<SyncRow | null> {
+    if (!UUID.test(id)) return null;
+    const rows = await this.db(tx).query(`SELECT ${SYNC} FROM source_syncs WHERE user_id = $1 AND id = $2`, [userId, id]);
+    return rows[0] ?? null;
+  }
+
+  async syncRunning(id: string): Promise<void> {
+    await this.db().query(`UPDATE source_syncs SET status = 'RUNNING' WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')`, [id]);
+  }
+
+  async finishSync(tx: Transaction, id: string, result: { status: 'SUCCEEDED' | 'FAILED'; found: number; created: number; updated: number; skips: SyncSkipRow[]; errorCode?: string; errorMessage?: string }, at: Date): Promise<void> {
+    await tx.query(
+      `UPDATE source_syncs SET status = $2, found = $3, created = $4, updated = $5, skips = $6, error_code = $7, error_message = $8, finished_at = $9 WHERE id = $1`,
+      [id, result.status, result.found, result.created, result.updated, JSON.stringify(result.skips), result.errorCode ?? null, result.errorMessage ?? null, at],
+    );
+  }
+
+  /** The recording a user has for a source key, deleted or not (a sync never brings a deleted one back). */
+  async known(tx: Transaction, userId: string, sourceKey: string): Promise<KnownItem | null> {
+    const rows = await tx.query(
+      `SELECT s.recording_id AS "recordingId", r.status, (r.deleted_at IS NOT NULL) AS deleted, s.url, s.expected_size_bytes AS "expectedSizeBytes"
+         FROM recording_sources s JOIN recordings r ON r.id = s.recording_id
+        WHERE s.user_id = $1 AND (s.source_key = $2 OR s.metadata->>'syncKey' = $2)
+        ORDER BY r.created_at DESC LIMIT 1`,
+      [userId, sourceKey],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** A held or not yet started recording's source, as the source now describes it. */
+  async refreshSource(tx: Transaction, recordingId: string, change: { url: string; expectedSizeBytes: number | null; metadata: Record<string, unknown> }): Promise<void> {
+    await tx.query(`UPDATE recording_sources SET url = $2, expected_size_bytes = $3, metadata = metadata || $4::jsonb, updated_at = now() WHERE recording_id = $1`, [
+      recordingId,
+      change.url,
+      change.expectedSizeBytes,
+      JSON.stringify(change.metadata),
+    ]);
+  }
+}
+
+function returned<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  return result as T[];
+}

@@ -1,0 +1,2 @@
+export * from './yandex-disk-keys';
+export * from './yandex-disk.source';
