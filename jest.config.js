@@ -17,6 +17,7 @@ module.exports = {
     '^@leap/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   },
   globalSetup: '<rootDir>/scripts/jest/global-setup.ts',
-  testTimeout: 60000,
+  // A guard against a hung test, not a speed check: a loaded machine makes real processes slow.
+  testTimeout: 180000,
   maxWorkers: process.env.JEST_MAX_WORKERS ?? 2,
 };

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface EventuallyOptions {
-  /** Give up after this long (default 5 s). */
+  /** Give up after this long (default 30 s: long enough for real processes on a loaded machine; a passing wait returns as soon as its state is there). */
   timeoutMs?: number;
   /** Pause between attempts (default 50 ms). */
   intervalMs?: number;
@@ -13,7 +13,7 @@ export interface EventuallyOptions {
  * row written by a relay) without sleeping for a fixed time.
  */
 export async function eventually<T>(assertion: () => T | Promise<T>, options: EventuallyOptions = {}): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const intervalMs = options.intervalMs ?? 50;
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import { z } from 'zod';
@@ -22,6 +22,7 @@ import type { ObjectStore } from '@leap/storage-client';
 import { runFfmpeg } from '@leap/media-tools';
 import { eventually, FakeMediaServer } from '@leap/testing';
 import { ingestService } from '../service';
+import { PartialDownloads } from './partial-download';
 
 const USER = 'user-download';
 const MEDIA = Buffer.concat([Buffer.from('\x00\x00\x00\x20ftypisom'), randomBytes(512 * 1024)]);
@@ -87,11 +88,12 @@ describe('the DOWNLOAD stage', () => {
   let bus: MessageBus;
   let store: ObjectStore;
   let server: FakeMediaServer;
+  let downloadDir: string;
 
   beforeAll(async () => {
     server = await new FakeMediaServer().start();
     world = await createServiceWorld('ingest_download', { JOBS_LEASE: '1s', SHUTDOWN_TIMEOUT_MS: '200' });
-    const downloadDir = await world.tempDir('downloads');
+    downloadDir = await world.tempDir('downloads');
     world.env.INGEST_DOWNLOAD_DIR = downloadDir;
     world.env.OUTBOUND_ALLOWED_HOSTS = '127.0.0.1';
     ingest = await world.start(ingestService);
@@ -108,7 +110,7 @@ describe('the DOWNLOAD stage', () => {
   function addUrl(url: string, extra: Partial<AddRecordingFromUrl> = {}) {
     const recordingId = newMessageId();
     const query: AddRecordingFromUrl = { recordingId, userId: USER, url, autoRun: true, method: DownloadMethod.HTTP, ...extra };
-    return bus.request(MESSAGE_TYPES.ingest.AddRecordingFromUrl, query, { subject: recordingId, tenant: USER, timeoutMs: 15_000 });
+    return bus.request(MESSAGE_TYPES.ingest.AddRecordingFromUrl, query, { subject: recordingId, tenant: USER, timeoutMs: 90_000 });
   }
 
   async function refusal(promise: Promise<unknown>): Promise<{ code: string; status: number }> {
@@ -180,6 +182,9 @@ describe('the DOWNLOAD stage', () => {
     const url = server.serve('/killed.mp4', { body: MEDIA, etag: '"k"', holdAfter: 300_000 });
     const added = await addUrl(url);
     await eventually(() => expect(server.holding).toBe(true), { timeoutMs: 30_000 });
+    // Sent is not yet written: stop the worker once what the server sent is on its disk.
+    const partial = new PartialDownloads(downloadDir, 60_000).paths(added.recordingId).data;
+    await eventually(async () => expect((await stat(partial)).size).toBe(300_000));
     await ingest.close();
     server.serve('/killed.mp4', { body: MEDIA, etag: '"k"' });
     ingest = await world.start(ingestService);

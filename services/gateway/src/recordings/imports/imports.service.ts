@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DownloadMethod, MESSAGE_TYPES, type PayloadOf, type ReplyOf } from '@leap/contracts';
 import { LeapError, MessageBus, newMessageId } from '@leap/messaging';
-import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
+import { SERVICE_LOGGER } from '@leap/platform';
 import type { Logger } from 'winston';
-import type { GatewayConfig } from '../../config/config.schema';
 import { recordingSummary, shortName } from '../recordings.dto';
 import { RecordingsRepository } from '../recordings.repository';
 import { QuotaClient } from '../quota-client.service';
@@ -34,7 +33,6 @@ export class ImportsService {
     private readonly bus: MessageBus,
     private readonly quota: QuotaClient,
     private readonly recordings: RecordingsRepository,
-    @Inject(SERVICE_CONFIG) private readonly config: Pick<GatewayConfig, 'INGEST_REQUEST_TIMEOUT'>,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -59,7 +57,8 @@ export class ImportsService {
           ...(dto.templateId ? { templateId: dto.templateId } : {}),
           ...(reservationId ? { reservationId } : {}),
         },
-        this.config.INGEST_REQUEST_TIMEOUT,
+        // Ingest asks yt-dlp about the URL before it answers: as long as a playlist or a preview may take.
+        PROBE_TIMEOUT_MS,
       );
     } catch (error) {
       if (reservationId) await this.quota.release(userId, reservationId, 'the URL was refused');
