@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutboundHttp, OutboundPolicy } from '@leap/outbound';
-import { stat } from 'node:fs/promises';
 import { eventually, FakeMediaServer, startProcess } from '@leap/testing';
 import { HttpTransfer } from './http-transfer';
 import { PartialDownloads } from './partial-download';
@@ -57,13 +56,15 @@ describe('HttpTransfer against a local media server', () => {
     const controller = new AbortController();
     const first = transfer.fetch({ recordingId, url, maxBytes: 10 ** 9, signal: controller.signal });
     await eventually(() => expect(server.holding).toBe(true));
+    // Paused once what was sent is on disk (sent is not yet written on a loaded machine).
+    await eventually(async () => expect((await stat(partials.paths(recordingId).data)).size).toBe(120_000));
     controller.abort(new Error('paused'));
     await expect(first).rejects.toThrow();
     server.serve('/held.mp4', { body: MEDIA, etag: '"v1"' });
     const result = await transfer.fetch({ recordingId, url, maxBytes: 10 ** 9 });
     expect(await readFile(result.path)).toEqual(MEDIA);
-    expect(result.resumedFromBytes).toBeGreaterThan(0);
-    expect(server.requests.filter((r) => r.path === '/held.mp4').at(-1)?.range).toBe(`bytes=${result.resumedFromBytes}-`);
+    expect(result.resumedFromBytes).toBe(120_000);
+    expect(server.requests.filter((r) => r.path === '/held.mp4').at(-1)?.range).toBe('bytes=120000-');
     expect(server.bytesSent('/held.mp4')).toBe(MEDIA.length);
   });
 
