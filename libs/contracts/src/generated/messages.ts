@@ -72,6 +72,7 @@ import type {
   PublishingJobsPage,
   PublishingProgress,
   QuotaExceeded,
+  QuotaWarningRaised,
   RecordingDeleted,
   RecordingDownloaded,
   RecordingHardDeleted,
@@ -356,6 +357,8 @@ export const MESSAGE_TYPES = {
     QuotaExceeded: 'quota.exceeded.v1',
     /** Usage of a metric was recorded (a reservation committed, a transcription finished, ...). (event) */
     UsageRecorded: 'quota.usage.recorded.v1',
+    /** A user's usage of a limited metric reached a warning threshold of its limit (`QUOTA_WARNING_THRESHOLDS`, by default 80 % and 100 %). (event) */
+    QuotaWarningRaised: 'quota.warning.raised.v1',
     /** Reserve room for one new recording: checks recordings per month, storage and concurrent pipelines. (query) */
     ReserveRecording: 'quota.recording.reserve.v1',
     /** The answer to `ReserveRecording`. (reply) */
@@ -524,6 +527,7 @@ export interface MessagePayloads {
   'quota.reservation.release.v1': ReleaseReservation;
   'quota.exceeded.v1': QuotaExceeded;
   'quota.usage.recorded.v1': UsageRecorded;
+  'quota.warning.raised.v1': QuotaWarningRaised;
   'quota.recording.reserve.v1': ReserveRecording;
   'quota.reservation.decision.v1': ReservationDecision;
   'storage.recording-objects.delete.v1': DeleteRecordingObjects;
@@ -577,6 +581,7 @@ export type EventType =
   | 'publishing.publication.retracted.v1'
   | 'quota.exceeded.v1'
   | 'quota.usage.recorded.v1'
+  | 'quota.warning.raised.v1'
   | 'storage.object.stored.v1'
   | 'storage.recording-objects.deleted.v1'
   | 'storage.usage.changed.v1'

@@ -1574,6 +1574,25 @@ export interface UsageRecorded extends Omit<quota_v1_events.UsageRecordedJson, '
 }
 
 /**
+ * A user's usage of a limited metric reached a warning threshold of its limit
+ * (`QUOTA_WARNING_THRESHOLDS`, by default 80 % and 100 %). Published once per user, metric, period
+ * and threshold: usage that drops below a threshold and rises past it again in the same period
+ * does not warn again. When one change passes several thresholds, only the highest is published.
+ *
+ * Message type `quota.warning.raised.v1`: event on `quota.events`.
+ * Proto message `leap.quota.v1.QuotaWarningRaised`; its proto3 JSON shape is `QuotaWarningRaisedJson`.
+ */
+export interface QuotaWarningRaised extends Omit<quota_v1_events.QuotaWarningRaisedJson, 'userId' | 'metric' | 'used' | 'limit' | 'thresholdPercent' | 'usedPercent' | 'period'> {
+  userId: NonNullable<quota_v1_events.QuotaWarningRaisedJson['userId']>;
+  metric: NonNullable<quota_v1_events.QuotaWarningRaisedJson['metric']>;
+  used: NonNullable<quota_v1_events.QuotaWarningRaisedJson['used']>;
+  limit: NonNullable<quota_v1_events.QuotaWarningRaisedJson['limit']>;
+  thresholdPercent: NonNullable<quota_v1_events.QuotaWarningRaisedJson['thresholdPercent']>;
+  usedPercent: NonNullable<quota_v1_events.QuotaWarningRaisedJson['usedPercent']>;
+  period: NonNullable<quota_v1_events.QuotaWarningRaisedJson['period']>;
+}
+
+/**
  * Reserve room for one new recording: checks recordings per month, storage and concurrent
  * pipelines. Asking twice with the same idempotency key returns the same decision.
  *

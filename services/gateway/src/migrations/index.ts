@@ -14,6 +14,7 @@ import { GatewayShareLinks1767657700000 } from './1767657700000-gateway-share-li
 import { GatewayStageTimings1767657800000 } from './1767657800000-gateway-stage-timings.migration';
 import { GatewayWebhookSecretsSealed1767661200000 } from './1767661200000-gateway-webhook-secrets-sealed.migration';
 import { GatewayOAuthStates1767700000000 } from './1767700000000-gateway-oauth-states.migration';
+import { GatewayQuotaWarningNotifications1767861000000 } from './1767861000000-gateway-quota-warning-notifications.migration';
 import { GatewayResumableUploads1767657600000 } from './1767657600000-gateway-resumable-uploads.migration';
 
 /** The gateway schema's migrations, oldest first. */
@@ -35,4 +36,5 @@ export const gatewayMigrations = [
   GatewayStageTimings1767657800000,
   GatewayWebhookSecretsSealed1767661200000,
   GatewayOAuthStates1767700000000,
+  GatewayQuotaWarningNotifications1767861000000,
 ];

@@ -2,6 +2,7 @@
 export const NOTIFICATION_KINDS = {
   'recording-ready': { field: 'recordingReady', column: 'recording_ready', label: 'a recording is ready' },
   'recording-failed': { field: 'recordingFailed', column: 'recording_failed', label: 'the processing of a recording failed' },
+  'quota-warning': { field: 'quotaWarning', column: 'quota_warning', label: 'your usage nears or reaches a limit of your plan' },
 } as const;
 
 export type NotificationKind = keyof typeof NOTIFICATION_KINDS;

@@ -34,7 +34,7 @@ export class NotificationPreferencesController {
   @Get()
   @ApiDoc({
     summary: 'Your notification switches',
-    description: 'Which mails you get: when a recording is ready, when its processing failed. Every kind is on until you switch it off.',
+    description: 'Which mails you get: when a recording is ready, when its processing failed, when your usage nears or reaches a limit of your plan. Every kind is on until you switch it off.',
     tag: 'users',
     responses: { 200: { description: 'The switches', schema: preferencesSchema } },
   })

@@ -4,10 +4,11 @@ import { KIND_NAMES } from './notification-kinds';
 export const preferencesSchema = z.object({
   recordingReady: z.boolean().describe('A mail when a recording is ready'),
   recordingFailed: z.boolean().describe('A mail when the processing of a recording failed'),
+  quotaWarning: z.boolean().describe('A mail when your usage reaches 80 % or 100 % of a limit of your plan (the thresholds are a setting)'),
 });
 
 export const updatePreferencesSchema = z
-  .object({ recordingReady: z.boolean().optional(), recordingFailed: z.boolean().optional() })
+  .object({ recordingReady: z.boolean().optional(), recordingFailed: z.boolean().optional(), quotaWarning: z.boolean().optional() })
   .strict()
   .refine((body) => Object.keys(body).length > 0, 'must change at least one switch');
 

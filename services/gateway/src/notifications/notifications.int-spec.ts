@@ -1,4 +1,4 @@
-import { MESSAGE_TYPES, type RecordingRegistered, type RecordingStatusChanged } from '@leap/contracts';
+import { MESSAGE_TYPES, type QuotaWarningRaised, type RecordingRegistered, type RecordingStatusChanged } from '@leap/contracts';
 import { MessageBus, newMessageId } from '@leap/messaging';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually, startMailCatcher, type CaughtMail, type MailCatcher } from '@leap/testing';
@@ -82,14 +82,14 @@ describe('mail notifications', () => {
     expect(offer.status).toBe(200);
     expect(offer.text).toContain('<form method="post"');
     expect((await call('GET', path)).body).toEqual({ kind: 'recording-failed', unsubscribed: false });
-    expect((await call('GET', '/api/v1/users/me/notifications', { token: alice.token })).body).toEqual({ recordingReady: true, recordingFailed: true });
+    expect((await call('GET', '/api/v1/users/me/notifications', { token: alice.token })).body).toEqual({ recordingReady: true, recordingFailed: true, quotaWarning: true });
 
     // The button, or a mail client's one-click POST (RFC 8058), turns it off.
     const done = await call('POST', path, { headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
     expect(done.status).toBe(200);
     expect(done.text).toContain('You will no longer get a mail when the processing of a recording failed');
     expect((await call('POST', path)).body).toEqual({ kind: 'recording-failed', unsubscribed: true });
-    expect((await call('GET', '/api/v1/users/me/notifications', { token: alice.token })).body).toEqual({ recordingReady: true, recordingFailed: false });
+    expect((await call('GET', '/api/v1/users/me/notifications', { token: alice.token })).body).toEqual({ recordingReady: true, recordingFailed: false, quotaWarning: true });
 
     const failed = await recording('Lecture four');
     await statusChanged(failed, { status: 'RECORDING_STATUS_PROCESSING', failed: true, failedStage: 'PIPELINE_STAGE_TRIM' });
@@ -102,12 +102,57 @@ describe('mail notifications', () => {
   it('switches kinds on and off at /api/v1/users/me/notifications', async () => {
     expectProblem(await call('PATCH', '/api/v1/users/me/notifications', { token: alice.token, json: {} }), 400, 'VALIDATION.FAILED');
     const off = await call('PATCH', '/api/v1/users/me/notifications', { token: alice.token, json: { recordingReady: false, recordingFailed: true } });
-    expect(off.body).toEqual({ recordingReady: false, recordingFailed: true });
+    expect(off.body).toEqual({ recordingReady: false, recordingFailed: true, quotaWarning: true });
     const quiet = await recording('Lecture six');
     await statusChanged(quiet, {});
     const failed = await recording('Lecture seven');
     await statusChanged(failed, { status: 'RECORDING_STATUS_PROCESSING', failed: true, failedStage: 'PIPELINE_STAGE_TRIM' });
     await mail.waitFor({ subject: 'Failed: Lecture seven' });
     expect(mailsAbout('Lecture six')).toEqual([]);
+  }, 60_000);
+
+  it('mails a quota warning once, with a link that turns quota warnings off', async () => {
+    const warning = (change: Partial<QuotaWarningRaised>) =>
+      bus.publishNow(
+        MESSAGE_TYPES.quota.QuotaWarningRaised,
+        { userId: alice.id, metric: 'QUOTA_METRIC_RECORDINGS', used: '40', limit: '50', thresholdPercent: 80, usedPercent: 80, period: '2026-03', ...change },
+        { subject: alice.id, tenant: alice.id },
+      );
+    const quotaMails = () => mail.messages.filter((m) => /^(\d+ % used|Limit reached): /.test(m.subject)).map((m) => m.subject);
+
+    await warning({});
+    await warning({}); // the same warning again (quota raises each once, but a delivery can repeat): one mail
+    const first = await mail.waitFor({ to: 'alice@example.org', subject: '80 % used: recordings this month' });
+    expect(first.text).toContain('You have used 80 % of the limit of your plan for recordings this month.');
+    expect(first.text).toContain('You have used 40 recordings of 50 recordings (recordings this month, period 2026-03).');
+    const link = unsubscribeLink(first);
+    expect(link).toContain('kind=quota-warning');
+
+    const gib = String(5 * 1024 ** 3);
+    await warning({ metric: 'QUOTA_METRIC_STORAGE_BYTES', used: gib, limit: gib, thresholdPercent: 100, usedPercent: 100 });
+    const full = await mail.waitFor({ to: 'alice@example.org', subject: 'Limit reached: storage' });
+    expect(full.text).toContain('You have used 5 GiB of 5 GiB (storage, period 2026-03).');
+    expect(full.text).toContain('until you free some space');
+
+    // The link of the mail turns quota warnings off, and only them.
+    const path = link.replace('http://leap.test', '');
+    expect((await call('GET', path, { headers: { accept: 'text/html' } })).text).toContain('your usage nears or reaches a limit of your plan');
+    expect((await call('POST', path)).body).toEqual({ kind: 'quota-warning', unsubscribed: true });
+    expect((await call('GET', '/api/v1/users/me/notifications', { token: alice.token })).body).toEqual({
+      recordingReady: false,
+      recordingFailed: true,
+      quotaWarning: false,
+    });
+
+    await warning({ thresholdPercent: 100, used: '50', usedPercent: 100 });
+    const sentinel = await recording('Lecture eight');
+    await statusChanged(sentinel, { status: 'RECORDING_STATUS_PROCESSING', failed: true, failedStage: 'PIPELINE_STAGE_TRIM' });
+    await mail.waitFor({ subject: 'Failed: Lecture eight' });
+    expect(quotaMails()).toEqual(['80 % used: recordings this month', 'Limit reached: storage']);
+
+    // Switched on again, the next warning is mailed.
+    expect((await call('PATCH', '/api/v1/users/me/notifications', { token: alice.token, json: { quotaWarning: true } })).body).toMatchObject({ quotaWarning: true });
+    await warning({ thresholdPercent: 100, used: '50', usedPercent: 100, period: '2026-04' });
+    await mail.waitFor({ subject: 'Limit reached: recordings this month' });
   }, 60_000);
 });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { NOTIFICATION_KINDS, type NotificationKind, type NotificationPreferences } from './notification-kinds';
 
-const DEFAULTS: NotificationPreferences = { recordingReady: true, recordingFailed: true };
+const DEFAULTS: NotificationPreferences = { recordingReady: true, recordingFailed: true, quotaWarning: true };
 
 /** Notification switches per user (every kind on until switched off) and the record of what was sent. */
 @Injectable()
@@ -11,7 +11,8 @@ export class NotificationsRepository {
 
   async preferences(userId: string, manager?: EntityManager): Promise<NotificationPreferences> {
     const [row] = await (manager ?? this.dataSource).query(
-      `SELECT recording_ready AS "recordingReady", recording_failed AS "recordingFailed" FROM notification_preferences WHERE user_id = $1`,
+      `SELECT recording_ready AS "recordingReady", recording_failed AS "recordingFailed", quota_warning AS "quotaWarning"
+         FROM notification_preferences WHERE user_id = $1`,
       [userId],
     );
     return row ?? { ...DEFAULTS };
@@ -20,9 +21,10 @@ export class NotificationsRepository {
   async update(userId: string, changes: Partial<NotificationPreferences>): Promise<NotificationPreferences> {
     const next = { ...(await this.preferences(userId)), ...changes };
     await this.dataSource.query(
-      `INSERT INTO notification_preferences (user_id, recording_ready, recording_failed) VALUES ($1, $2, $3)
-       ON CONFLICT (user_id) DO UPDATE SET recording_ready = EXCLUDED.recording_ready, recording_failed = EXCLUDED.recording_failed, updated_at = now()`,
-      [userId, next.recordingReady, next.recordingFailed],
+      `INSERT INTO notification_preferences (user_id, recording_ready, recording_failed, quota_warning) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (user_id) DO UPDATE SET recording_ready = EXCLUDED.recording_ready, recording_failed = EXCLUDED.recording_failed,
+         quota_warning = EXCLUDED.quota_warning, updated_at = now()`,
+      [userId, next.recordingReady, next.recordingFailed, next.quotaWarning],
     );
     return next;
   }
@@ -42,6 +44,12 @@ export class NotificationsRepository {
       [userId, subjectId, kind],
     );
     return rows.length > 0;
+  }
+
+  /** The address of an active user, for mails that are not about a recording. */
+  async email(manager: EntityManager, userId: string): Promise<string | undefined> {
+    const [row] = await manager.query(`SELECT email FROM users WHERE id = $1 AND is_active`, [userId]);
+    return row?.email;
   }
 
   async recipient(manager: EntityManager, userId: string, recordingId: string): Promise<{ email: string; title: string | null } | undefined> {

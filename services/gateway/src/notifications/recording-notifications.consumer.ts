@@ -14,7 +14,8 @@ import { NotificationsRepository } from './notifications.repository';
 import { UnsubscribeLinks } from './unsubscribe-link';
 
 export const NOTIFICATIONS_QUEUE = 'gateway.notifications';
-export const NOTIFICATION_TYPES = [MESSAGE_TYPES.ingest.RecordingStatusChanged];
+/** What the notifications queue takes: recording statuses (here) and quota warnings (`quota-notifications.consumer.ts`). */
+export const NOTIFICATION_TYPES = [MESSAGE_TYPES.ingest.RecordingStatusChanged, MESSAGE_TYPES.quota.QuotaWarningRaised];
 
 /** The key of unsubscribe links: derived from JWT_SECRET, apart from every other use of it. */
 export function unsubscribeLinks(config: Pick<GatewayConfig, 'JWT_SECRET' | 'PUBLIC_BASE_URL'>): UnsubscribeLinks {

@@ -61,6 +61,23 @@ export const PUBLIC_EVENT_TYPES: PublicEventType[] = [
     description: 'The recording and its files were deleted.',
     example: { recordingId: REC, userId: USER, deletedAt: '2026-03-02T09:00:00Z' },
   },
+  {
+    name: 'quota.warning',
+    version: 'v1',
+    source: MESSAGE_TYPES.quota.QuotaWarningRaised,
+    schema: 'leap.quota.v1.QuotaWarningRaised',
+    description:
+      'Your usage of a limited resource reached a warning threshold of its limit (80 % and 100 % unless configured otherwise), once per threshold and period.',
+    example: {
+      userId: USER,
+      metric: 'QUOTA_METRIC_RECORDINGS',
+      used: '40',
+      limit: '50',
+      thresholdPercent: 80,
+      usedPercent: 80,
+      period: '2026-03',
+    },
+  },
 ];
 
 /** What `POST /api/v1/webhooks/{id}/test` sends; never sent for anything else. */

@@ -41,4 +41,9 @@ export class WebhookEventsConsumer {
   deleted(ctx: MessageContext<unknown>) {
     return this.fanOut(ctx);
   }
+
+  @MessageHandler(MESSAGE_TYPES.quota.QuotaWarningRaised, { queue: WEBHOOKS_QUEUE })
+  quotaWarning(ctx: MessageContext<unknown>) {
+    return this.fanOut(ctx);
+  }
 }

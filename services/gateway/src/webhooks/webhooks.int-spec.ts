@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { LookupAddress } from 'node:dns';
 import { Webhook } from 'standardwebhooks';
-import { MESSAGE_TYPES, type RecordingRegistered } from '@leap/contracts';
+import { MESSAGE_TYPES, type QuotaWarningRaised, type RecordingRegistered } from '@leap/contracts';
 import { AmqpTransport, MessageBus, newMessageId, PostgresTransport } from '@leap/messaging';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually, startMailCatcher, type MailCatcher } from '@leap/testing';
@@ -105,8 +105,10 @@ describe.each(['amqp', 'postgres'] as const)('webhooks over the %s transport', (
       'recording.stage_changed',
       'recording.paused',
       'recording.deleted',
+      'quota.warning',
     ]);
     expect(reply.body.items[0]).toMatchObject({ version: 'v1', schema: 'leap.ingest.v1.RecordingRegistered', example: expect.objectContaining({ recordingId: expect.any(String) }) });
+    expect(reply.body.items.at(-1)).toMatchObject({ version: 'v1', schema: 'leap.quota.v1.QuotaWarningRaised', example: expect.objectContaining({ thresholdPercent: 80 }) });
   });
 
   it('shows the secret once, and delivers signed events that the standardwebhooks library verifies, after three failures exactly once', async () => {
@@ -248,5 +250,41 @@ describe.each(['amqp', 'postgres'] as const)('webhooks over the %s transport', (
     expect(range.body.deliveryIds).toEqual([delivery.id]);
     await eventually(() => expect(hooks.received).toHaveLength(3), { timeoutMs: 10_000 });
     expectProblem(await call('POST', `/api/v1/webhooks/${sub.id}/deliveries/${newMessageId()}/redeliver`, { token: bob.token }), 404, 'WEBHOOK.DELIVERY_NOT_FOUND');
+  }, 60_000);
+
+  it('delivers quota warnings, signed, to the subscriptions of their user that ask for them', async () => {
+    const warnings = await receiver();
+    const recordingsOnly = await receiver();
+    const sub = await subscribe(alice, warnings.url, ['quota.warning']);
+    const other = await subscribe(alice, recordingsOnly.url, ['recording.*']);
+    const warning: QuotaWarningRaised = {
+      userId: alice.id,
+      metric: 'QUOTA_METRIC_STORAGE_BYTES',
+      used: '900',
+      limit: '1000',
+      thresholdPercent: 80,
+      usedPercent: 90,
+      period: '2026-03',
+    };
+    await bus.publishNow(MESSAGE_TYPES.quota.QuotaWarningRaised, warning, { subject: alice.id, tenant: alice.id });
+    const [delivery] = await eventually(
+      async () => {
+        const items = await log(alice, sub.id);
+        expect(items[0]?.state).toBe('delivered');
+        return items;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    expect(warnings.received).toHaveLength(1);
+    const request = warnings.received[0]!;
+    expect(request.headers['webhook-id']).toBe(delivery.id);
+    const payload = new Webhook(sub.secret).verify(request.body, request.headers as Record<string, string>);
+    expect(payload).toEqual({ type: 'quota.warning', version: 'v1', id: expect.any(String), timestamp: expect.any(String), data: warning });
+
+    // A recording event after it reaches the other subscription; the warning never did.
+    await registered(alice);
+    await eventually(() => expect(recordingsOnly.received).toHaveLength(1), { timeoutMs: 20_000 });
+    expect(JSON.parse(recordingsOnly.received[0]!.body)).toMatchObject({ type: 'recording.registered' });
+    expect((await log(alice, other.id)).map((d: { eventType: string }) => d.eventType)).toEqual(['recording.registered']);
   }, 60_000);
 });

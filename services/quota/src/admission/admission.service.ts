@@ -5,6 +5,7 @@ import { newMessageId, type Envelope, type MessagingLogger } from '@leap/messagi
 import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
 import { Clock } from '../clock.service';
 import type { QuotaConfig } from '../config/config.schema';
+import { QuotaWarnings } from '../warnings/quota-warnings.service';
 import { admit, effectiveLimits, periodOf, secondsToNextPeriod } from './limits';
 import { QuotaRepository, type ReservationRow, type Transaction } from './quota.repository';
 
@@ -23,6 +24,7 @@ export class AdmissionService {
   constructor(
     private readonly quota: QuotaRepository,
     private readonly clock: Clock,
+    private readonly warnings: QuotaWarnings,
     @Inject(SERVICE_CONFIG) private readonly config: QuotaConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: MessagingLogger,
   ) {}
@@ -80,7 +82,10 @@ export class AdmissionService {
           expiresAt: null,
         };
     await this.quota.insertReservation(tx.manager, row);
-    if (!admission.granted) {
+    if (admission.granted) {
+      // This reservation counts from now on: the usage a warning speaks of includes it.
+      await this.warnings.check(tx, userId, QuotaMetric.RECORDINGS, period, admission.used + 1, admission.limit);
+    } else {
       const exceeded: QuotaExceeded = {
         userId,
         metric: admission.metric,
@@ -143,8 +148,15 @@ export class AdmissionService {
   /** `storage.usage.changed.v1`: the user's storage total. */
   async recordStorage(tx: QuotaTx, userId: string, totalBytes: string): Promise<void> {
     const at = tx.envelope?.time ? new Date(tx.envelope.time) : this.clock.now();
+    const now = this.clock.now();
+    const period = periodOf(now);
     await this.quota.lockUser(tx.manager, userId);
-    await this.quota.setStorageBytes(tx.manager, userId, periodOf(this.clock.now()), totalBytes, at);
+    await this.quota.setStorageBytes(tx.manager, userId, period, totalBytes, at);
+    const limits = effectiveLimits(await this.quota.subscriptionLimits(tx.manager, userId, now), this.config.QUOTA_DEFAULT_RECORDINGS_PER_MONTH);
+    if (limits.storageBytes === null) return;
+    // The total kept, not the one reported: an older report than the one kept changed nothing.
+    const usage = await this.quota.usage(tx.manager, userId, period);
+    await this.warnings.check(tx, userId, QuotaMetric.STORAGE_BYTES, period, usage.storageBytes, limits.storageBytes);
   }
 
   /** Releases every reservation past its expiry; returns how many. */

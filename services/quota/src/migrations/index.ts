@@ -1,4 +1,5 @@
 import { CreateQuota1767225600000 } from './1767225600000-create-quota.migration';
+import { QuotaWarnings1767860000000 } from './1767860000000-quota-warnings.migration';
 
 /** The migrations of the quota schema, in order. */
-export const quotaMigrations = [CreateQuota1767225600000];
+export const quotaMigrations = [CreateQuota1767225600000, QuotaWarnings1767860000000];

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file leap/quota/v1/events.proto.
  */
 export const file_leap_quota_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChpsZWFwL3F1b3RhL3YxL2V2ZW50cy5wcm90bxINbGVhcC5xdW90YS52MSKyAQoNUXVvdGFFeGNlZWRlZBIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEjAKBm1ldHJpYxgCIAEoDjIaLmxlYXAucXVvdGEudjEuUXVvdGFNZXRyaWNCBMjzGAESEwoFbGltaXQYAyABKANCBMjzGAESEgoEdXNlZBgEIAEoA0IEyPMYARIUCgZwZXJpb2QYBSABKAlCBMjzGAE6GcrzGBFxdW90YS5leGNlZWRlZC52MdDzGAEizwEKDVVzYWdlUmVjb3JkZWQSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIwCgZtZXRyaWMYAiABKA4yGi5sZWFwLnF1b3RhLnYxLlF1b3RhTWV0cmljQgTI8xgBEhQKBnBlcmlvZBgDIAEoCUIEyPMYARITCgVkZWx0YRgEIAEoA0IEyPMYARITCgV0b3RhbBgFIAEoA0IEyPMYARIUCgxyZWNvcmRpbmdfaWQYBiABKAk6H8rzGBdxdW90YS51c2FnZS5yZWNvcmRlZC52MdDzGAFiBnByb3RvMw", [file_leap_options, file_leap_quota_v1_types]);
+  fileDesc("ChpsZWFwL3F1b3RhL3YxL2V2ZW50cy5wcm90bxINbGVhcC5xdW90YS52MSKyAQoNUXVvdGFFeGNlZWRlZBIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEjAKBm1ldHJpYxgCIAEoDjIaLmxlYXAucXVvdGEudjEuUXVvdGFNZXRyaWNCBMjzGAESEwoFbGltaXQYAyABKANCBMjzGAESEgoEdXNlZBgEIAEoA0IEyPMYARIUCgZwZXJpb2QYBSABKAlCBMjzGAE6GcrzGBFxdW90YS5leGNlZWRlZC52MdDzGAEizwEKDVVzYWdlUmVjb3JkZWQSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIwCgZtZXRyaWMYAiABKA4yGi5sZWFwLnF1b3RhLnYxLlF1b3RhTWV0cmljQgTI8xgBEhQKBnBlcmlvZBgDIAEoCUIEyPMYARITCgVkZWx0YRgEIAEoA0IEyPMYARITCgV0b3RhbBgFIAEoA0IEyPMYARIUCgxyZWNvcmRpbmdfaWQYBiABKAk6H8rzGBdxdW90YS51c2FnZS5yZWNvcmRlZC52MdDzGAEi+gEKElF1b3RhV2FybmluZ1JhaXNlZBIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEjAKBm1ldHJpYxgCIAEoDjIaLmxlYXAucXVvdGEudjEuUXVvdGFNZXRyaWNCBMjzGAESEgoEdXNlZBgDIAEoA0IEyPMYARITCgVsaW1pdBgEIAEoA0IEyPMYARIfChF0aHJlc2hvbGRfcGVyY2VudBgFIAEoBUIEyPMYARIaCgx1c2VkX3BlcmNlbnQYBiABKAVCBMjzGAESFAoGcGVyaW9kGAcgASgJQgTI8xgBOh/K8xgXcXVvdGEud2FybmluZy5yYWlzZWQudjHQ8xgBYgZwcm90bzM", [file_leap_options, file_leap_quota_v1_types]);
 
 /**
  * A user reached a limit: a request was refused because of it.
@@ -188,4 +188,125 @@ export type UsageRecordedJson = {
  */
 export const UsageRecordedSchema: GenMessage<UsageRecorded, {jsonType: UsageRecordedJson}> = /*@__PURE__*/
   messageDesc(file_leap_quota_v1_events, 1);
+
+/**
+ * A user's usage of a limited metric reached a warning threshold of its limit
+ * (`QUOTA_WARNING_THRESHOLDS`, by default 80 % and 100 %). Published once per user, metric, period
+ * and threshold: usage that drops below a threshold and rises past it again in the same period
+ * does not warn again. When one change passes several thresholds, only the highest is published.
+ *
+ * @generated from message leap.quota.v1.QuotaWarningRaised
+ */
+export type QuotaWarningRaised = Message<"leap.quota.v1.QuotaWarningRaised"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * The limited resource.
+   *
+   * @generated from field: leap.quota.v1.QuotaMetric metric = 2;
+   */
+  metric: QuotaMetric;
+
+  /**
+   * Usage when the threshold was reached (recordings: committed plus reserved, this one included).
+   *
+   * @generated from field: int64 used = 3;
+   */
+  used: bigint;
+
+  /**
+   * The user's effective limit (plan or override).
+   *
+   * @generated from field: int64 limit = 4;
+   */
+  limit: bigint;
+
+  /**
+   * The threshold reached, in percent of the limit.
+   *
+   * @generated from field: int32 threshold_percent = 5;
+   */
+  thresholdPercent: number;
+
+  /**
+   * Usage in percent of the limit, rounded down.
+   *
+   * @generated from field: int32 used_percent = 6;
+   */
+  usedPercent: number;
+
+  /**
+   * Accounting period, `YYYY-MM`.
+   *
+   * @generated from field: string period = 7;
+   */
+  period: string;
+};
+
+/**
+ * A user's usage of a limited metric reached a warning threshold of its limit
+ * (`QUOTA_WARNING_THRESHOLDS`, by default 80 % and 100 %). Published once per user, metric, period
+ * and threshold: usage that drops below a threshold and rises past it again in the same period
+ * does not warn again. When one change passes several thresholds, only the highest is published.
+ *
+ * @generated from message leap.quota.v1.QuotaWarningRaised
+ */
+export type QuotaWarningRaisedJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+
+  /**
+   * The limited resource.
+   *
+   * @generated from field: leap.quota.v1.QuotaMetric metric = 2;
+   */
+  metric?: QuotaMetricJson;
+
+  /**
+   * Usage when the threshold was reached (recordings: committed plus reserved, this one included).
+   *
+   * @generated from field: int64 used = 3;
+   */
+  used?: string;
+
+  /**
+   * The user's effective limit (plan or override).
+   *
+   * @generated from field: int64 limit = 4;
+   */
+  limit?: string;
+
+  /**
+   * The threshold reached, in percent of the limit.
+   *
+   * @generated from field: int32 threshold_percent = 5;
+   */
+  thresholdPercent?: number;
+
+  /**
+   * Usage in percent of the limit, rounded down.
+   *
+   * @generated from field: int32 used_percent = 6;
+   */
+  usedPercent?: number;
+
+  /**
+   * Accounting period, `YYYY-MM`.
+   *
+   * @generated from field: string period = 7;
+   */
+  period?: string;
+};
+
+/**
+ * Describes the message leap.quota.v1.QuotaWarningRaised.
+ * Use `create(QuotaWarningRaisedSchema)` to create a new message.
+ */
+export const QuotaWarningRaisedSchema: GenMessage<QuotaWarningRaised, {jsonType: QuotaWarningRaisedJson}> = /*@__PURE__*/
+  messageDesc(file_leap_quota_v1_events, 2);
 
