@@ -72,6 +72,7 @@ import type {
   PublishingJobsPage,
   PublishingProgress,
   QuotaExceeded,
+  ReceiveZoomWebhook,
   RecordingDeleted,
   RecordingDownloaded,
   RecordingHardDeleted,
@@ -133,6 +134,7 @@ import type {
   UsageRecorded,
   UserRegistered,
   WebhookSubscriptionDisabled,
+  ZoomWebhookReceived,
 } from './payloads';
 
 /** Every message type, by service prefix and message name: `MESSAGE_TYPES.media.RecordingTrimmed`. */
@@ -252,6 +254,10 @@ export const MESSAGE_TYPES = {
     GetSourceSync: 'ingest.source-sync.get.v1',
     /** The answer to `GetSourceSync`. (reply) */
     SourceSyncFound: 'ingest.source-sync.found.v1',
+    /** A Zoom webhook as the gateway received it at `POST /api/v1/webhooks/zoom` (a public route: the signature is the proof). (query) */
+    ReceiveZoomWebhook: 'ingest.zoom-webhook.receive.v1',
+    /** The answer to `ReceiveZoomWebhook`. (reply) */
+    ZoomWebhookReceived: 'ingest.zoom-webhook.received.v1',
   },
   media: {
     /** Cut the leading and trailing silence of a recording (silence in the middle is kept) and extract its audio track for speech recognition. (command) */
@@ -475,6 +481,8 @@ export interface MessagePayloads {
   'ingest.sources.sync-started.v1': SourceSyncsStarted;
   'ingest.source-sync.get.v1': GetSourceSync;
   'ingest.source-sync.found.v1': SourceSyncFound;
+  'ingest.zoom-webhook.receive.v1': ReceiveZoomWebhook;
+  'ingest.zoom-webhook.received.v1': ZoomWebhookReceived;
   'media.recording.trim.v1': TrimRecording;
   'media.recording.trimmed.v1': RecordingTrimmed;
   'media.processing.failed.v1': MediaProcessingFailed;
@@ -622,6 +630,7 @@ export type QueryType =
   | 'ingest.source.delete.v1'
   | 'ingest.sources.sync.v1'
   | 'ingest.source-sync.get.v1'
+  | 'ingest.zoom-webhook.receive.v1'
   | 'media.jobs.list.v1'
   | 'publishing.jobs.list.v1'
   | 'publishing.presets.list.v1'
@@ -669,6 +678,7 @@ export type ReplyType =
   | 'ingest.source.deleted.v1'
   | 'ingest.sources.sync-started.v1'
   | 'ingest.source-sync.found.v1'
+  | 'ingest.zoom-webhook.received.v1'
   | 'media.jobs.page.v1'
   | 'publishing.jobs.page.v1'
   | 'publishing.presets.page.v1'
@@ -717,6 +727,7 @@ export interface QueryReplies {
   'ingest.source.delete.v1': 'ingest.source.deleted.v1';
   'ingest.sources.sync.v1': 'ingest.sources.sync-started.v1';
   'ingest.source-sync.get.v1': 'ingest.source-sync.found.v1';
+  'ingest.zoom-webhook.receive.v1': 'ingest.zoom-webhook.received.v1';
   'media.jobs.list.v1': 'media.jobs.page.v1';
   'publishing.jobs.list.v1': 'publishing.jobs.page.v1';
   'publishing.presets.list.v1': 'publishing.presets.page.v1';
