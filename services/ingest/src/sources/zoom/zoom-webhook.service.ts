@@ -102,7 +102,8 @@ export class ZoomWebhookService {
   /**
    * A credential of the event's account owns the meeting. One that knows no account (user OAuth:
    * one app's secret token may sign the events of many accounts) owns it only if Zoom shows it
-   * the meeting.
+   * the meeting. The call is short and bounded (CONFIRM_TIMEOUT_MS) and happens before any row
+   * is locked; only OAuth credentials of a shared app's secret need it.
    */
   private async owns(signer: Signer, meeting: CompletedMeeting): Promise<boolean> {
     if (signer.credential.externalAccountId) return true;
