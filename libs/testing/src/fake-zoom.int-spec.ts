@@ -1,3 +1,6 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startFakeZoom, type FakeZoom } from './fake-zoom';
 
 /** The fake Zoom speaks the documented shapes a Zoom client relies on. */
@@ -75,5 +78,40 @@ describe('fake Zoom', () => {
     expect(limited.headers.get('retry-after')).toBe('2');
     zoom.expire(access);
     expect((await fetch(`${zoom.apiBaseUrl}/users/me/recordings?from=2026-03-01&to=2026-03-31`, { headers: auth })).status).toBe(401);
+  });
+  it('posts recording.completed and url validation webhooks signed the way Zoom documents it', async () => {
+    const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+        received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    try {
+      const answer = await zoom.sendRecordingCompleted(url, 'uuid/1==', { secretToken: 'app-secret' });
+      expect(answer).toMatchObject({ status: 200, body: { ok: true } });
+      const [{ headers, body }] = received;
+      const timestamp = String(headers['x-zm-request-timestamp']);
+      expect(Math.abs(Number(timestamp) * 1000 - Date.now())).toBeLessThan(60_000);
+      expect(headers['x-zm-signature']).toBe(`v0=${createHmac('sha256', 'app-secret').update(`v0:${timestamp}:${body}`).digest('hex')}`);
+      const event = JSON.parse(body);
+      expect(event).toMatchObject({
+        event: 'recording.completed',
+        payload: {
+          account_id: zoom.accountId,
+          object: { uuid: 'uuid/1==', topic: 'Lecture 1', host_id: 'host-1', duration: 60, recording_files: [expect.objectContaining({ file_type: 'MP4', download_url: `${zoom.base}/rec/download/file-1` })] },
+        },
+        download_token: expect.any(String),
+      });
+
+      await zoom.sendWebhook(url, zoom.urlValidationEvent('plain-1'), { secretToken: 'app-secret', timestamp: 1_000, signature: 'v0=forged' });
+      expect(received[1].headers).toMatchObject({ 'x-zm-request-timestamp': '1000', 'x-zm-signature': 'v0=forged' });
+      expect(JSON.parse(received[1].body)).toMatchObject({ event: 'endpoint.url_validation', payload: { plainToken: 'plain-1' } });
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -16,8 +16,27 @@ import type { AddressInfo } from 'node:net';
  *   processing it;
  * - `GET /rec/download/{fileId}`: the file's bytes with `Range` support, only with a live access
  *   token (`Authorization: Bearer` or `?access_token=`), else 401;
- * - errors `{code, message}`; 429 with `Retry-After` when a test queues them.
+ * - errors `{code, message}`; 429 with `Retry-After` when a test queues them;
+ * - webhooks as Zoom sends them to an app's event subscription: a `recording.completed` event
+ *   (the meeting with its files and a `download_token`) or an `endpoint.url_validation` challenge,
+ *   POSTed as JSON with `x-zm-request-timestamp` (seconds) and
+ *   `x-zm-signature: v0=<hex HMAC-SHA256(secretToken, "v0:{timestamp}:{body}")>`.
  */
+export interface FakeZoomWebhookOptions {
+  /** The app's secret token the request is signed with. */
+  secretToken: string;
+  /** Seconds since the epoch (now by default): an old one plays a replay. */
+  timestamp?: number;
+  /** Sent instead of the right signature (a forgery). */
+  signature?: string;
+}
+
+export interface FakeZoomWebhookAnswer {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
 export interface FakeZoomFile {
   id: string;
   fileType: 'MP4' | 'M4A' | 'TRANSCRIPT' | 'CHAT';
@@ -58,6 +77,14 @@ export interface FakeZoom {
   setProcessing(uuid: string, processing: boolean): void;
   /** The next `count` API calls answer 429 with this Retry-After. */
   rateLimitNext(count: number, retryAfterSeconds: number): void;
+  /** Zoom's `recording.completed` event for a meeting added before, of this account (the fake's by default). */
+  recordingCompletedEvent(uuid: string, options?: { accountId?: string; hostEmail?: string }): Record<string, unknown>;
+  /** Zoom's `endpoint.url_validation` challenge. */
+  urlValidationEvent(plainToken?: string): Record<string, unknown>;
+  /** POSTs an event to `url` the way Zoom does, signed with the options' secret token. */
+  sendWebhook(url: string, event: unknown, options: FakeZoomWebhookOptions): Promise<FakeZoomWebhookAnswer>;
+  /** `recordingCompletedEvent` sent with `sendWebhook`. */
+  sendRecordingCompleted(url: string, uuid: string, options: FakeZoomWebhookOptions & { accountId?: string; hostEmail?: string }): Promise<FakeZoomWebhookAnswer>;
   readonly stats: { tokenRequests: number; listRequests: number; downloads: number; downloadBytes: number; rateLimited: number };
   close(): Promise<void>;
 }
@@ -211,6 +238,39 @@ export async function startFakeZoom(): Promise<FakeZoom> {
       for (const m of [...meetings.values()].flat()) if (m.uuid === uuid) m.processing = processing;
     },
     rateLimitNext: (count, retryAfterSeconds) => void (limited = { count, retryAfter: retryAfterSeconds }),
+    recordingCompletedEvent: (uuid, options = {}) => {
+      const meeting = [...meetings.values()].flat().find((m) => m.uuid === uuid);
+      if (!meeting) throw new Error(`The fake Zoom has no meeting ${uuid}`);
+      return {
+        event: 'recording.completed',
+        event_ts: Date.now(),
+        payload: {
+          account_id: options.accountId ?? accountId,
+          object: { ...meetingView(meeting, base), account_id: options.accountId ?? accountId, host_email: options.hostEmail ?? `${meeting.hostId}@example.org`, type: 2, timezone: 'UTC' },
+        },
+        download_token: `zdt-${randomBytes(12).toString('hex')}`,
+      };
+    },
+    urlValidationEvent: (plainToken = randomBytes(16).toString('base64url')) => ({ event: 'endpoint.url_validation', event_ts: Date.now(), payload: { plainToken } }),
+    sendWebhook: async (url, event, options) => {
+      const body = JSON.stringify(event);
+      const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+      const signature = options.signature ?? `v0=${createHmac('sha256', options.secretToken).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'Zoom Marketplace/1.0a', 'x-zm-request-timestamp': timestamp, 'x-zm-signature': signature },
+        body,
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: kept as text
+      }
+      return { status: response.status, headers: response.headers, body: parsed };
+    },
+    sendRecordingCompleted: (url, uuid, options) => fake.sendWebhook(url, fake.recordingCompletedEvent(uuid, options), options),
     stats,
     close: async () => {
       server.closeAllConnections();

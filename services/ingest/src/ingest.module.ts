@@ -36,6 +36,8 @@ import { VideoUrlAdapter } from './sources/video-url.adapter';
 import { downloadAuthorizer } from './sources/download-auth';
 import { ZoomAdapter } from './sources/zoom/zoom.adapter';
 import { ZoomClient } from './sources/zoom/zoom.client';
+import { ZoomWebhookConsumer } from './sources/zoom/zoom-webhook.consumer';
+import { ZoomWebhookService } from './sources/zoom/zoom-webhook.service';
 import { DataSource } from 'typeorm';
 import { SourceCredentialsConsumer } from './credentials/source-credentials.consumer';
 import { SourceCredentialsRepository } from './credentials/source-credentials.repository';
@@ -111,6 +113,8 @@ import { SOURCE_CREDENTIAL_VAULT, SourceCredentialsService } from './credentials
     SourcesService,
     SourceSyncService,
     SourcesConsumer,
+    ZoomWebhookService,
+    ZoomWebhookConsumer,
     VideoUrlAdapter,
     // Each platform's lister; Yandex Disk adds its own here.
     { provide: SOURCE_ADAPTERS, inject: [VideoUrlAdapter, ZoomAdapter], useFactory: (...adapters: SourceAdapter[]) => adapters },

@@ -31,6 +31,7 @@ export const ingestService: ServiceDefinition = {
         MESSAGE_TYPES.ingest.LookupRecordings,
         ...SOURCE_CREDENTIAL_QUERIES,
         ...SOURCE_QUERIES,
+        MESSAGE_TYPES.ingest.ReceiveZoomWebhook,
       ],
     },
     // Accepting a download is one short transaction (the job row); the transfer runs as a job.

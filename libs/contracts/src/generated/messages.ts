@@ -73,6 +73,7 @@ import type {
   PublishingProgress,
   QuotaExceeded,
   QuotaWarningRaised,
+  ReceiveZoomWebhook,
   RecordingDeleted,
   RecordingDownloaded,
   RecordingHardDeleted,
@@ -134,6 +135,7 @@ import type {
   UsageRecorded,
   UserRegistered,
   WebhookSubscriptionDisabled,
+  ZoomWebhookReceived,
 } from './payloads';
 
 /** Every message type, by service prefix and message name: `MESSAGE_TYPES.media.RecordingTrimmed`. */
@@ -253,6 +255,10 @@ export const MESSAGE_TYPES = {
     GetSourceSync: 'ingest.source-sync.get.v1',
     /** The answer to `GetSourceSync`. (reply) */
     SourceSyncFound: 'ingest.source-sync.found.v1',
+    /** A Zoom webhook as the gateway received it at `POST /api/v1/webhooks/zoom` (a public route: the signature is the proof). (query) */
+    ReceiveZoomWebhook: 'ingest.zoom-webhook.receive.v1',
+    /** The answer to `ReceiveZoomWebhook`. (reply) */
+    ZoomWebhookReceived: 'ingest.zoom-webhook.received.v1',
   },
   media: {
     /** Cut the leading and trailing silence of a recording (silence in the middle is kept) and extract its audio track for speech recognition. (command) */
@@ -478,6 +484,8 @@ export interface MessagePayloads {
   'ingest.sources.sync-started.v1': SourceSyncsStarted;
   'ingest.source-sync.get.v1': GetSourceSync;
   'ingest.source-sync.found.v1': SourceSyncFound;
+  'ingest.zoom-webhook.receive.v1': ReceiveZoomWebhook;
+  'ingest.zoom-webhook.received.v1': ZoomWebhookReceived;
   'media.recording.trim.v1': TrimRecording;
   'media.recording.trimmed.v1': RecordingTrimmed;
   'media.processing.failed.v1': MediaProcessingFailed;
@@ -627,6 +635,7 @@ export type QueryType =
   | 'ingest.source.delete.v1'
   | 'ingest.sources.sync.v1'
   | 'ingest.source-sync.get.v1'
+  | 'ingest.zoom-webhook.receive.v1'
   | 'media.jobs.list.v1'
   | 'publishing.jobs.list.v1'
   | 'publishing.presets.list.v1'
@@ -674,6 +683,7 @@ export type ReplyType =
   | 'ingest.source.deleted.v1'
   | 'ingest.sources.sync-started.v1'
   | 'ingest.source-sync.found.v1'
+  | 'ingest.zoom-webhook.received.v1'
   | 'media.jobs.page.v1'
   | 'publishing.jobs.page.v1'
   | 'publishing.presets.page.v1'
@@ -722,6 +732,7 @@ export interface QueryReplies {
   'ingest.source.delete.v1': 'ingest.source.deleted.v1';
   'ingest.sources.sync.v1': 'ingest.sources.sync-started.v1';
   'ingest.source-sync.get.v1': 'ingest.source-sync.found.v1';
+  'ingest.zoom-webhook.receive.v1': 'ingest.zoom-webhook.received.v1';
   'media.jobs.list.v1': 'media.jobs.page.v1';
   'publishing.jobs.list.v1': 'publishing.jobs.page.v1';
   'publishing.presets.list.v1': 'publishing.presets.page.v1';

@@ -779,6 +779,33 @@ export interface SourceSyncFound extends Omit<ingest_v1_queries.SourceSyncFoundJ
 }
 
 /**
+ * A Zoom webhook as the gateway received it at `POST /api/v1/webhooks/zoom` (a public route: the
+ * signature is the proof). Ingest, which keeps the Zoom credentials, checks the timestamp (at
+ * most 5 minutes off), finds the credential whose webhook secret token signed the body (by the
+ * payload's account_id, then the credentials that know no account), and answers what Zoom gets
+ * back: the tokens of an `endpoint.url_validation`, or the outcome of an event (a
+ * `recording.completed` registers its recording as a sync would). ZOOM_WEBHOOK.INVALID (400)
+ * for a body that is not a Zoom event, ZOOM_WEBHOOK.STALE_TIMESTAMP (401),
+ * ZOOM_WEBHOOK.SIGNATURE_INVALID (401) when no credential's secret token matches.
+ *
+ * Message type `ingest.zoom-webhook.receive.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.ReceiveZoomWebhook`; its proto3 JSON shape is `ReceiveZoomWebhookJson`.
+ */
+export interface ReceiveZoomWebhook extends Omit<ingest_v1_queries.ReceiveZoomWebhookJson, 'body'> {
+  body: NonNullable<ingest_v1_queries.ReceiveZoomWebhookJson['body']>;
+}
+
+/**
+ * The answer to `ReceiveZoomWebhook`.
+ *
+ * Message type `ingest.zoom-webhook.received.v1`: reply to `ingest.zoom-webhook.receive.v1`.
+ * Proto message `leap.ingest.v1.ZoomWebhookReceived`; its proto3 JSON shape is `ZoomWebhookReceivedJson`.
+ */
+export interface ZoomWebhookReceived extends Omit<ingest_v1_queries.ZoomWebhookReceivedJson, 'outcome'> {
+  outcome: NonNullable<ingest_v1_queries.ZoomWebhookReceivedJson['outcome']>;
+}
+
+/**
  * The aggregate status of a recording, derived from its stages and outputs the way the
  * reference platform derives it. Failure is not a status: see `failed` beside it.
  *

@@ -202,6 +202,12 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
       const { userId, platform, accountName } = ctx.data;
       return { created: true, credential: { id: randomUUID(), userId, platform, accountName, kind: 'oauth', hints: {}, needsReauth: false, isActive: true, createdAt: now, updatedAt: now } };
     }
+
+    // The stand-in keeps no Zoom secret token: every Zoom webhook is refused as ingest refuses a forgery.
+    @MessageHandler(MESSAGE_TYPES.ingest.ReceiveZoomWebhook, { queue: 'ingest.commands' })
+    async zoomWebhook(): Promise<never> {
+      throw new LeapError('ZOOM_WEBHOOK.SIGNATURE_INVALID', 'No Zoom credential signed this webhook', { status: 401 });
+    }
   }
 
   @Module({ providers: [IngestCommandsProbe] })
@@ -225,6 +231,7 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
       MESSAGE_TYPES.ingest.DeleteSource,
       MESSAGE_TYPES.ingest.SyncSources,
       MESSAGE_TYPES.ingest.GetSourceSync,
+      MESSAGE_TYPES.ingest.ReceiveZoomWebhook,
     ],
     IngestProbeModule,
   );

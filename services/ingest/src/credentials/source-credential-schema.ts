@@ -73,6 +73,12 @@ export function parseCredentialData(platform: string, data: unknown): { kind: So
   return { kind: 'oauth', data: parsed.data };
 }
 
+/** The clear columns a webhook finds the credential by: a Zoom app's account id and whether it keeps a webhook secret token. */
+export function webhookIndexOf(platform: string, data: SourceCredentialData): { externalAccountId: string | null; hasWebhookSecret: boolean } {
+  if (platform !== 'zoom') return { externalAccountId: null, hasWebhookSecret: false };
+  return { externalAccountId: 'accountId' in data ? data.accountId : null, hasWebhookSecret: Boolean(data.webhookSecretToken) };
+}
+
 /** Each stored field masked: enough to recognise it, never to use it. */
 export function hintsOf(data: SourceCredentialData): Record<string, string> {
   return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, key === 'expiresAt' ? String(value) : maskSecret(String(value))]));

@@ -13,13 +13,21 @@ export interface SourceCredentialRow {
   hints: Record<string, string>;
   needsReauth: boolean;
   isActive: boolean;
+  externalAccountId: string | null;
   lastUsedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
+/** What a webhook looks a credential up by, kept in clear beside the sealed fields. */
+export interface WebhookIndex {
+  /** The platform's account id (a Zoom Server-to-Server app's `accountId`), when the fields name one. */
+  externalAccountId: string | null;
+  hasWebhookSecret: boolean;
+}
+
 const COLUMNS = `id, user_id AS "userId", platform, account_name AS "accountName", kind, sealed_data AS "sealedData", hints, needs_reauth AS "needsReauth",
-  is_active AS "isActive", last_used_at AS "lastUsedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  is_active AS "isActive", external_account_id AS "externalAccountId", last_used_at AS "lastUsedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -51,19 +59,28 @@ export class SourceCredentialsRepository {
     return this.db().query(`SELECT ${COLUMNS} FROM source_credentials WHERE user_id = $1 ORDER BY created_at DESC, id DESC`, [userId]);
   }
 
-  async insert(tx: Transaction, row: Pick<SourceCredentialRow, 'id' | 'userId' | 'platform' | 'accountName' | 'kind' | 'sealedData' | 'hints'>): Promise<SourceCredentialRow> {
+  async insert(
+    tx: Transaction,
+    row: Pick<SourceCredentialRow, 'id' | 'userId' | 'platform' | 'accountName' | 'kind' | 'sealedData' | 'hints'> & { webhook?: WebhookIndex },
+  ): Promise<SourceCredentialRow> {
     const rows = await tx.query(
-      `INSERT INTO source_credentials (id, user_id, platform, account_name, kind, sealed_data, hints) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-      [row.id, row.userId, row.platform, row.accountName, row.kind, row.sealedData, JSON.stringify(row.hints)],
+      `INSERT INTO source_credentials (id, user_id, platform, account_name, kind, sealed_data, hints, external_account_id, has_webhook_secret)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+      [row.id, row.userId, row.platform, row.accountName, row.kind, row.sealedData, JSON.stringify(row.hints), row.webhook?.externalAccountId ?? null, row.webhook?.hasWebhookSecret ?? false],
     );
     return rows[0];
   }
 
   /** New fields (a re-connect or a replacement): `needs_reauth` is cleared. */
-  async replaceData(tx: Transaction | undefined, id: string, change: { kind: string; sealedData: string; hints: Record<string, string> }): Promise<SourceCredentialRow | null> {
+  async replaceData(
+    tx: Transaction | undefined,
+    id: string,
+    change: { kind: string; sealedData: string; hints: Record<string, string>; webhook?: WebhookIndex },
+  ): Promise<SourceCredentialRow | null> {
     const result = await this.db(tx).query(
-      `UPDATE source_credentials SET kind = $2, sealed_data = $3, hints = $4, needs_reauth = false, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, change.kind, change.sealedData, JSON.stringify(change.hints)],
+      `UPDATE source_credentials SET kind = $2, sealed_data = $3, hints = $4, needs_reauth = false, external_account_id = $5, has_webhook_secret = $6, updated_at = now()
+        WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, change.kind, change.sealedData, JSON.stringify(change.hints), change.webhook?.externalAccountId ?? null, change.webhook?.hasWebhookSecret ?? false],
     );
     return returned<SourceCredentialRow>(result)[0] ?? null;
   }
@@ -90,6 +107,22 @@ export class SourceCredentialsRepository {
   /** The platform refused the credential: the owner has to replace it. */
   async markNeedsReauth(id: string): Promise<void> {
     await this.db().query(`UPDATE source_credentials SET needs_reauth = true, updated_at = now() WHERE id = $1`, [id]);
+  }
+
+  /**
+   * The Zoom credentials that may have signed a webhook: those of the event's account first, then
+   * those that know no account (user OAuth); every one with a webhook secret token when the event
+   * names no account (URL validation). Active ones only, at most `limit`.
+   */
+  async webhookCandidates(tx: Transaction | undefined, accountId: string | null, limit: number): Promise<SourceCredentialRow[]> {
+    return this.db(tx).query(
+      `SELECT ${COLUMNS} FROM source_credentials
+        WHERE platform = 'zoom' AND has_webhook_secret AND is_active
+          AND ($1::text IS NULL OR external_account_id = $1::text OR external_account_id IS NULL)
+        ORDER BY (external_account_id IS NOT DISTINCT FROM $1::text) DESC, created_at, id
+        LIMIT $2`,
+      [accountId, limit],
+    );
   }
 
   async touch(id: string): Promise<void> {

@@ -13,7 +13,7 @@ import type {
 } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
 import type { Transaction } from '../recordings/recording.repository';
-import { hintsOf, parseCredentialData } from './source-credential-schema';
+import { hintsOf, parseCredentialData, webhookIndexOf } from './source-credential-schema';
 import type { SourceCredentialVault } from './source-credential-vault';
 import { SourceCredentialsRepository, type SourceCredentialRow } from './source-credentials.repository';
 
@@ -51,11 +51,11 @@ export class SourceCredentialsService {
     const { kind, data } = parseCredentialData(q.platform, this.vault.openTransit(q.userId, q.sealedData));
     const existing = await this.credentials.findByAccount(tx, q.userId, q.platform, accountName);
     if (existing) {
-      const row = await this.credentials.replaceData(tx, existing.id, { kind, sealedData: this.vault.seal(existing.id, data), hints: hintsOf(data) });
+      const row = await this.credentials.replaceData(tx, existing.id, { kind, sealedData: this.vault.seal(existing.id, data), hints: hintsOf(data), webhook: webhookIndexOf(q.platform, data) });
       return { credential: sourceCredentialView(row!), created: false };
     }
     const id = this.credentials.newId();
-    const row = await this.credentials.insert(tx, { id, userId: q.userId, platform: q.platform, accountName, kind, sealedData: this.vault.seal(id, data), hints: hintsOf(data) });
+    const row = await this.credentials.insert(tx, { id, userId: q.userId, platform: q.platform, accountName, kind, sealedData: this.vault.seal(id, data), hints: hintsOf(data), webhook: webhookIndexOf(q.platform, data) });
     return { credential: sourceCredentialView(row), created: true };
   }
 
@@ -75,7 +75,7 @@ export class SourceCredentialsService {
     }
     if (q.sealedData) {
       const { kind, data } = parseCredentialData(row.platform, this.vault.openTransit(q.userId, q.sealedData));
-      row = (await this.credentials.replaceData(tx, row.id, { kind, sealedData: this.vault.seal(row.id, data), hints: hintsOf(data) }))!;
+      row = (await this.credentials.replaceData(tx, row.id, { kind, sealedData: this.vault.seal(row.id, data), hints: hintsOf(data), webhook: webhookIndexOf(row.platform, data) }))!;
     }
     if (accountName || q.isActive) row = (await this.credentials.update(tx, row.id, { accountName, isActive: q.isActive ? q.isActive === 'true' : undefined }))!;
     return { credential: sourceCredentialView(row) };

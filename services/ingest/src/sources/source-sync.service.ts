@@ -30,6 +30,7 @@ export class SourceSyncService {
   async apply(tx: PipelineTx, source: SourceToList, items: SourceItem[]): Promise<SyncOutcome> {
     const outcome: SyncOutcome = { found: items.length, created: 0, updated: 0, skips: [] };
     const autoRun = source.config.autoRun === true;
+    await this.sources.lockKeys(tx.manager, source.userId, items.map((i) => i.sourceKey));
     const seen = new Set<string>();
     for (const item of items) {
       if (seen.has(item.sourceKey)) continue;

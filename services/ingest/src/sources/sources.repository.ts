@@ -108,6 +108,20 @@ export class SourcesRepository {
     return returned<{ id: string }>(await tx.query(`DELETE FROM input_sources WHERE user_id = $1 AND id = $2 RETURNING id`, [userId, id])).length > 0;
   }
 
+  /** The user's active sources that list with this credential, oldest first. */
+  async activeWithCredential(tx: Transaction, userId: string, platform: string, credentialId: string): Promise<SourceRow[]> {
+    return tx.query(`SELECT ${SOURCE} FROM input_sources WHERE user_id = $1 AND platform = $2 AND credential_id = $3 AND is_active ORDER BY created_at, id`, [userId, platform, credentialId]);
+  }
+
+  /**
+   * Holds the user's source keys until the transaction ends, in one order (no deadlock between two
+   * holders): a sync and a webhook (or two deliveries of one webhook) that bring the same item
+   * decide one after the other, so the second sees the first's recording.
+   */
+  async lockKeys(tx: Transaction, userId: string, sourceKeys: string[]): Promise<void> {
+    for (const key of [...new Set(sourceKeys)].sort()) await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`source-key:${userId}:${key}`]);
+  }
+
   async synced(tx: Transaction, id: string, at: Date): Promise<void> {
     await tx.query(`UPDATE input_sources SET last_sync_at = $2 WHERE id = $1`, [id, at]);
   }

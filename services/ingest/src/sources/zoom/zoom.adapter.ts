@@ -12,7 +12,7 @@ const BLANK_BYTES = 25 * 1024 * 1024;
 /** The file the reference keeps, best first. */
 const PREFERRED = ['shared_screen_with_speaker_view', 'shared_screen_with_speaker_view(cc)', 'shared_screen_with_gallery_view', 'speaker_view', 'gallery_view', 'active_speaker', 'shared_screen'];
 
-interface ZoomFile {
+export interface ZoomFile {
   id: string;
   file_type: string;
   file_size: number;
@@ -21,7 +21,7 @@ interface ZoomFile {
   download_url: string;
 }
 
-interface ZoomMeeting {
+export interface ZoomMeeting {
   uuid: string;
   topic: string;
   start_time: string;
@@ -38,6 +38,28 @@ export function bestFile(files: readonly ZoomFile[]): ZoomFile | undefined {
 function rank(file: ZoomFile): number {
   const i = PREFERRED.indexOf(file.recording_type);
   return i === -1 ? PREFERRED.length : i;
+}
+
+/**
+ * What a sync (or a `recording.completed` webhook) makes of one meeting: its best file, blank
+ * when short or small, pending while Zoom still processes it, keyed by the meeting's uuid.
+ */
+export function zoomItem(meeting: ZoomMeeting, files: readonly ZoomFile[], at: { pending: boolean; credentialId: string; sourceId: string }): SourceItem {
+  const file = bestFile(files);
+  const sizeBytes = file?.file_size ?? null;
+  const blank = meeting.duration < BLANK_MINUTES || (sizeBytes !== null && sizeBytes < BLANK_BYTES);
+  return {
+    sourceKey: `zoom:${meeting.uuid}`,
+    title: (meeting.topic || 'Zoom meeting').slice(0, 500),
+    startedAt: new Date(meeting.start_time),
+    sizeBytes,
+    // Zoom reports minutes.
+    durationSeconds: meeting.duration * 60,
+    download: { method: 'HTTP', url: file?.download_url ?? '', credentialId: at.credentialId },
+    ...(at.pending || !file ? { pending: true } : {}),
+    ...(blank && !at.pending ? { skip: 'blank' as const } : {}),
+    metadata: { zoomMeetingUuid: meeting.uuid, zoomFileId: file?.id ?? null, recordingType: file?.recording_type ?? null, sourceId: at.sourceId },
+  };
 }
 
 /** Windows of at most 30 days covering `window` (`from`/`to` dates, inclusive). */
@@ -91,21 +113,7 @@ export class ZoomAdapter implements SourceAdapter {
     const details = await this.zoom.get<ZoomMeeting & { code?: number }>(credential, `/meetings/${encodeURIComponent(encodeURIComponent(meeting.uuid))}/recordings`, signal);
     const pending = details.body.code === 3301 || (meeting.recording_files ?? []).some((f) => f.status === 'processing');
     const files = details.status < 400 ? (details.body.recording_files ?? meeting.recording_files ?? []) : (meeting.recording_files ?? []);
-    const file = bestFile(files);
-    const sizeBytes = file?.file_size ?? null;
-    const blank = meeting.duration < BLANK_MINUTES || (sizeBytes !== null && sizeBytes < BLANK_BYTES);
-    return {
-      sourceKey: `zoom:${meeting.uuid}`,
-      title: (meeting.topic || 'Zoom meeting').slice(0, 500),
-      startedAt: new Date(meeting.start_time),
-      sizeBytes,
-      // Zoom reports minutes.
-      durationSeconds: meeting.duration * 60,
-      download: { method: 'HTTP', url: file?.download_url ?? '', credentialId: credential.id },
-      ...(pending || !file ? { pending: true } : {}),
-      ...(blank && !pending ? { skip: 'blank' as const } : {}),
-      metadata: { zoomMeetingUuid: meeting.uuid, zoomFileId: file?.id ?? null, recordingType: file?.recording_type ?? null, sourceId: source.id },
-    };
+    return zoomItem(meeting, files, { pending, credentialId: credential.id, sourceId: source.id });
   }
 
   private async users(credential: Parameters<ZoomClient['get']>[0], signal: AbortSignal): Promise<string[]> {
