@@ -5,18 +5,20 @@ import type { RunningService } from '@leap/platform';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { publishingService } from '@leap/publishing-service';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
-import { eventually, freePort, startFakeVk, startFakeYoutube, type FakeVk, type FakeYoutube } from '@leap/testing';
+import { eventually, freePort, startFakeVk, startFakeYandexDisk, startFakeYoutube, type FakeVk, type FakeYandexDisk, type FakeYoutube } from '@leap/testing';
 import { expectProblem, gatewayTestEnv, httpClient, ingestStandIn, startGateway, verifiedUser, type Account, type RunningGateway } from '../services/gateway/src/testing';
 
 /**
- * Connecting YouTube and VK accounts with OAuth through the gateway (signed single-use state, PKCE
- * for VK ID), publishing to VK and YouTube with them (per-account circuit), and retracting: the gateway, the publishing service and the fake
- * Google, YouTube and VK servers, on the real broker and database.
+ * Connecting YouTube, VK and Yandex Disk (output) accounts with OAuth through the gateway (signed
+ * single-use state, PKCE for VK ID and Yandex), publishing to VK, YouTube and Yandex Disk with them
+ * (per-account circuit), and retracting: the gateway, the publishing service and the fake Google,
+ * YouTube, VK and Yandex servers, on the real broker and database.
  */
 describe('connecting platform accounts and publishing to VK', () => {
   let world: ServiceWorld;
   let youtube: FakeYoutube;
   let vk: FakeVk;
+  let yandex: FakeYandexDisk;
   let gateway: RunningGateway;
   let publishing: RunningService;
   let base = '';
@@ -30,6 +32,7 @@ describe('connecting platform accounts and publishing to VK', () => {
   beforeAll(async () => {
     youtube = await startFakeYoutube();
     vk = await startFakeVk();
+    yandex = await startFakeYandexDisk();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     world = await createServiceWorld(
@@ -42,6 +45,8 @@ describe('connecting platform accounts and publishing to VK', () => {
         VK_CLIENT_ID: vk.clientId,
         VK_ID_BASE_URL: vk.idBaseUrl,
         VK_OAUTH_BASE_URL: vk.oauthBaseUrl,
+        YANDEX_CLIENT_ID: yandex.clientId,
+        YANDEX_OAUTH_BASE_URL: yandex.oauthBaseUrl,
       }),
     );
     publishing = await world.start(publishingService, {
@@ -52,6 +57,9 @@ describe('connecting platform accounts and publishing to VK', () => {
         YOUTUBE_UPLOAD_BASE_URL: youtube.uploadBaseUrl,
         GOOGLE_CLIENT_SECRET: youtube.clientSecret,
         VK_API_BASE_URL: vk.apiBaseUrl,
+        YANDEX_CLIENT_SECRET: yandex.clientSecret,
+        YANDEX_DISK_API_BASE_URL: yandex.apiBaseUrl,
+        OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
         // A circuit that opens soon and closes soon, and retries close together: without it they would use up the attempts.
         PLATFORM_BREAKER_THRESHOLD: '2',
         PLATFORM_BREAKER_COOLDOWN: '3s',
@@ -72,6 +80,7 @@ describe('connecting platform accounts and publishing to VK', () => {
     await world?.close();
     await youtube?.close();
     await vk?.close();
+    await yandex?.close();
   });
 
   /** What the browser does: opens the consent URL; the fake platform consents and sends it back to the gateway's callback. */
@@ -178,7 +187,7 @@ describe('connecting platform accounts and publishing to VK', () => {
     expect(done.status).toBe(302);
     const back = new URL(done.headers.get('location')!);
     expect(back.origin + back.pathname).toBe(app);
-    expect(Object.fromEntries(back.searchParams)).toEqual({ platform: 'youtube', status: 'connected', credentialId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(Object.fromEntries(back.searchParams)).toEqual({ platform: 'youtube', purpose: 'output', status: 'connected', credentialId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     const replayed = new URL((await fetch(atSecond, { redirect: 'manual' })).headers.get('location')!);
     expect(Object.fromEntries(replayed.searchParams)).toEqual({ platform: 'youtube', status: 'error', code: 'OAUTH.STATE_INVALID' });
   });
@@ -244,6 +253,44 @@ describe('connecting platform accounts and publishing to VK', () => {
     expect(reply.status).toBe(201);
     return reply.body.id;
   }
+
+  it('connects a Yandex Disk account as an output (purpose=output, kept by publishing) and publishes to it; connecting it again clears needsReauth', async () => {
+    const { account } = yandex.grant('archive-ya');
+    yandex.signInAs(account);
+    const reply = await call('GET', '/api/v1/oauth/yandex_disk/authorize?purpose=output', { token: bob.token });
+    expect(reply.status).toBe(200);
+    const url = new URL(reply.body.authorizationUrl);
+    expect(url.origin + url.pathname).toBe(`${yandex.oauthBaseUrl}/authorize`);
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    const connected = await consent(url.toString());
+    expect(connected.status).toBe(200);
+    expect(connected.body).toMatchObject({ created: true, credential: { platform: 'yandex_disk', purpose: 'output', kind: 'oauth', accountName: 'archive-ya', needsReauth: false } });
+    const credentialId = connected.body.credential.id;
+    expect(JSON.stringify(connected.body)).not.toContain(yandex.clientSecret);
+
+    // The credential works: a recording published with a preset that uses it lands on that account's disk.
+    const recordingId = await recording(bob, 'Linear algebra');
+    const preset = await call('POST', '/api/v1/presets', {
+      token: bob.token,
+      json: { name: `Archive ${randomUUID()}`, platform: 'yandex_disk', credentialId, metadata: { folderPathTemplate: '/Lectures', filenameTemplate: '{{ display_name }}' } },
+    });
+    expect(preset.status).toBe(201);
+    const started = await call('POST', `/api/v1/recordings/${recordingId}/upload/yandex_disk`, { token: bob.token, json: { presetId: preset.body.id } });
+    expect(started.status).toBe(202);
+    await eventually(
+      async () => {
+        const items = await targetsOf(bob, recordingId);
+        expect(items.map((t: { status: string }) => t.status)).toEqual(['PUBLISHED']);
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(yandex.file(account, '/Lectures/Linear algebra.mp4')?.size).toBe(64 * 1024);
+
+    await publishing.app.get(DataSource).query(`UPDATE platform_credentials SET needs_reauth = true WHERE id = $1`, [credentialId]);
+    const again = await consent((await call('GET', '/api/v1/oauth/yandex_disk/authorize?purpose=output', { token: bob.token })).body.authorizationUrl);
+    expect(again.body).toMatchObject({ created: false, credential: { id: credentialId, purpose: 'output', needsReauth: false } });
+    expect((await credentialRow(credentialId)).needs_reauth).toBe(false);
+  });
 
   const targetsOf = async (owner: Account, recordingId: string) => (await call('GET', `/api/v1/recordings/${recordingId}/targets`, { token: owner.token })).body.items;
 

@@ -107,6 +107,7 @@ describe('.env.example', () => {
       'TRANSCRIPTION_CREDENTIALS_KEYRING',
       'WEBHOOK_SECRETS_KEYRING',
       'YANDEX_CLIENT_SECRET',
+      'ZOOM_CLIENT_SECRET',
     ]);
     for (const key of secretKeys) {
       const value = entries.find((entry) => entry.key === key)!.value;

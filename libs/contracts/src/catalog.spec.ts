@@ -45,6 +45,8 @@ const EXPECTED = [
   ['ingest.credential.create.v1', 'query', 'ingest', 'leap.ingest.v1.CreateSourceCredential'],
   ['ingest.credential.update.v1', 'query', 'ingest', 'leap.ingest.v1.UpdateSourceCredential'],
   ['ingest.credential.get.v1', 'query', 'ingest', 'leap.ingest.v1.GetSourceCredential'],
+  ['ingest.account.connect.v1', 'query', 'ingest', 'leap.ingest.v1.ConnectSourceAccount'],
+  ['ingest.account.connected.v1', 'reply', 'ingest', 'leap.ingest.v1.SourceAccountConnected'],
   ['ingest.credential.created.v1', 'reply', 'ingest', 'leap.ingest.v1.SourceCredentialCreated'],
   ['ingest.credential.updated.v1', 'reply', 'ingest', 'leap.ingest.v1.SourceCredentialUpdated'],
   ['ingest.credential.found.v1', 'reply', 'ingest', 'leap.ingest.v1.SourceCredentialFound'],

@@ -5,9 +5,11 @@ import type { AddressInfo } from 'node:net';
 /**
  * Yandex OAuth and the Yandex Disk REST API (`/v1/disk`) on 127.0.0.1, in the documented shapes,
  * as far as a source sync and an uploader use them:
- * - OAuth: `GET /oauth/authorize` (consent given at once: a redirect with `code` and `state`),
- *   `POST /oauth/token` with `grant_type=authorization_code` or `refresh_token` (client id and
- *   secret in the form or as HTTP Basic), errors as `{error, error_description}`;
+ * - OAuth: `GET /oauth/authorize` (consent given at once, as the signed-in account (`signInAs`)
+ *   or a new one: a redirect with `code` and `state`; a `code_challenge` (S256) binds the code to
+ *   its verifier), `POST /oauth/token` with `grant_type=authorization_code` (`code_verifier` checked
+ *   when the code was bound) or `refresh_token` (client id and secret in the form or as HTTP
+ *   Basic), errors as `{error, error_description}`;
  * - `GET /v1/disk/` (the disk and its owner), `GET /v1/disk/resources` (a file, or a folder with
  *   `_embedded.items` paged by `limit`/`offset`), `GET /v1/disk/resources/download` and
  *   `/resources/upload` (each answers a Link `{href, method, templated}`; the download href
@@ -60,6 +62,8 @@ export interface FakeYandexDisk {
   grant(login?: string): { accessToken: string; refreshToken: string; account: FakeYandexAccount };
   /** A one-time code for the `authorization_code` grant, for a new account or a given one. */
   code(account?: FakeYandexAccount): string;
+  /** The account the consent page consents as from now on (a new one each time when none was given). */
+  signInAs(account: FakeYandexAccount | undefined): void;
   /** The access token stops working (as when it expired); its refresh token still works. */
   expire(accessToken: string): void;
   /** The refresh token and every access token from it stop working (the user revoked access). */
@@ -133,6 +137,9 @@ export async function startFakeYandexDisk(): Promise<FakeYandexDisk> {
   const refreshTokens = new Map<string, { account: FakeYandexAccount; revoked: boolean }>();
   const accessTokens = new Map<string, { account: FakeYandexAccount; refreshToken: string; expired: boolean }>();
   const codes = new Map<string, FakeYandexAccount>();
+  /** PKCE: the S256 challenge a code was issued with. */
+  const challenges = new Map<string, string>();
+  let signedIn: FakeYandexAccount | undefined;
   /** Download ids: a file's bytes are served while it is still on its disk (moved or not). */
   const downloads = new Map<string, FakeYandexFile>();
   const uploads = new Map<string, { account: FakeYandexAccount; path: string; used: boolean }>();
@@ -276,7 +283,12 @@ export async function startFakeYandexDisk(): Promise<FakeYandexDisk> {
     if (grant === 'authorization_code') {
       const account = codes.get(form.get('code') ?? '');
       if (!account) return json(res, 400, { error: 'invalid_grant', error_description: 'Code has expired' });
+      const challenge = challenges.get(form.get('code')!);
       codes.delete(form.get('code')!);
+      challenges.delete(form.get('code')!);
+      if (challenge && createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url') !== challenge) {
+        return json(res, 400, { error: 'invalid_grant', error_description: 'Code verifier is invalid' });
+      }
       stats.codeExchanges += 1;
       const tokens = issue(account);
       return json(res, 200, { token_type: 'bearer', access_token: tokens.accessToken, expires_in: 31_536_000, refresh_token: tokens.refreshToken, scope: 'cloud_api:disk.read cloud_api:disk.write cloud_api:disk.info' });
@@ -462,7 +474,12 @@ export async function startFakeYandexDisk(): Promise<FakeYandexDisk> {
       const redirect = url.searchParams.get('redirect_uri');
       if (url.searchParams.get('client_id') !== clientId || !redirect) return json(res, 400, { error: 'invalid_client', error_description: 'Client not found' });
       const target = new URL(redirect);
-      target.searchParams.set('code', fake.code());
+      const code = fake.code(signedIn);
+      if (url.searchParams.get('code_challenge')) {
+        if (url.searchParams.get('code_challenge_method') !== 'S256') return json(res, 400, { error: 'invalid_request', error_description: 'code_challenge_method must be S256' });
+        challenges.set(code, url.searchParams.get('code_challenge')!);
+      }
+      target.searchParams.set('code', code);
       if (url.searchParams.get('state')) target.searchParams.set('state', url.searchParams.get('state')!);
       res.writeHead(302, { location: target.toString() });
       return void res.end();
@@ -508,6 +525,9 @@ export async function startFakeYandexDisk(): Promise<FakeYandexDisk> {
       const code = String(1_000_000 + ++counter * 7919 + Math.floor(Math.random() * 1000));
       codes.set(code, account ?? newAccount());
       return code;
+    },
+    signInAs(account) {
+      signedIn = account;
     },
     expire(accessToken) {
       const known = accessTokens.get(accessToken);

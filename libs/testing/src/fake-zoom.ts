@@ -5,9 +5,15 @@ import type { AddressInfo } from 'node:net';
 /**
  * Zoom's OAuth and cloud-recording API on 127.0.0.1, in the documented shapes, for the Zoom
  * client's tests:
+ * - user OAuth consent: `GET /oauth/authorize?response_type=code&client_id&redirect_uri&state`
+ *   consents at once as the signed-in user (`signInAs`) and redirects to `redirect_uri` with
+ *   `code` and `state`; an unknown client or a missing redirect is 400;
  * - `POST /oauth/token` with HTTP Basic `client_id:client_secret`: `grant_type=account_credentials`
- *   (`account_id`) and `grant_type=refresh_token` answer `{access_token, token_type, expires_in,
- *   scope}` (a refresh also a new `refresh_token`); anything else 400 `{reason, error}`;
+ *   (`account_id`), `grant_type=authorization_code` (`code`, once, with the `redirect_uri` it was
+ *   issued for) and `grant_type=refresh_token` answer `{access_token, token_type, expires_in,
+ *   scope}` (a code or a refresh also a new `refresh_token`); anything else 400 `{reason, error}`;
+ * - `GET /v2/users/me`: the token's user (`id`, `email`, `first_name`, `last_name`,
+ *   `display_name`, `account_id`);
  * - `GET /v2/users/{userId}/recordings?from&to&page_size&next_page_token`: meetings whose
  *   `start_time` falls in the window, a page at a time with `next_page_token`; a window longer
  *   than 30 days is refused (400, code 300) as Zoom does; `GET /v2/users?status=active` for master
@@ -58,6 +64,14 @@ export interface FakeZoomMeeting {
   processing?: boolean;
 }
 
+/** A Zoom user who can consent to a user-OAuth app. */
+export interface FakeZoomUser {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+}
+
 export interface FakeZoom {
   base: string;
   oauthBaseUrl: string;
@@ -71,6 +85,8 @@ export interface FakeZoom {
   addUser(user: { id: string; email: string }): void;
   /** A refresh token (and its live access token) for user OAuth. */
   grant(): { accessToken: string; refreshToken: string };
+  /** The user the consent page consents as from now on (a new one each time when none was given). */
+  signInAs(user: FakeZoomUser): void;
   /** The access token stops working. */
   expire(accessToken: string): void;
   /** Zoom finishes (or starts again) processing a meeting. */
@@ -85,7 +101,7 @@ export interface FakeZoom {
   sendWebhook(url: string, event: unknown, options: FakeZoomWebhookOptions): Promise<FakeZoomWebhookAnswer>;
   /** `recordingCompletedEvent` sent with `sendWebhook`. */
   sendRecordingCompleted(url: string, uuid: string, options: FakeZoomWebhookOptions & { accountId?: string; hostEmail?: string }): Promise<FakeZoomWebhookAnswer>;
-  readonly stats: { tokenRequests: number; listRequests: number; downloads: number; downloadBytes: number; rateLimited: number };
+  readonly stats: { tokenRequests: number; listRequests: number; downloads: number; downloadBytes: number; rateLimited: number; codeExchanges: number };
   close(): Promise<void>;
 }
 
@@ -100,11 +116,20 @@ export async function startFakeZoom(): Promise<FakeZoom> {
   const meetings = new Map<string, FakeZoomMeeting[]>();
   const users: { id: string; email: string }[] = [];
   let limited = { count: 0, retryAfter: 1 };
-  const stats = { tokenRequests: 0, listRequests: 0, downloads: 0, downloadBytes: 0, rateLimited: 0 };
-  const issue = () => {
+  const stats = { tokenRequests: 0, listRequests: 0, downloads: 0, downloadBytes: 0, rateLimited: 0, codeExchanges: 0 };
+  /** The user each user-OAuth token (access or refresh) belongs to. */
+  const owners = new Map<string, FakeZoomUser>();
+  const codes = new Map<string, { user: FakeZoomUser; redirectUri: string }>();
+  let signedIn: FakeZoomUser | undefined;
+  const issue = (user?: FakeZoomUser) => {
     const token = `zat-${randomBytes(12).toString('hex')}`;
     live.add(token);
+    if (user) owners.set(token, user);
     return token;
+  };
+  const newUser = (): FakeZoomUser => {
+    const n = randomBytes(3).toString('hex');
+    return { id: `zu-${n}`, email: `user-${n}@zoom.example`, firstName: 'Zoom', lastName: `User ${n}` };
   };
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -147,6 +172,19 @@ export async function startFakeZoom(): Promise<FakeZoom> {
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', fake.base);
+    if (req.method === 'GET' && url.pathname === '/oauth/authorize') {
+      const redirect = url.searchParams.get('redirect_uri');
+      if (url.searchParams.get('client_id') !== clientId || url.searchParams.get('response_type') !== 'code' || !redirect) {
+        return json(res, 400, { reason: 'Invalid client_id or redirect_uri', error: 'invalid_request' });
+      }
+      const code = `zcode-${randomBytes(10).toString('hex')}`;
+      codes.set(code, { user: signedIn ?? newUser(), redirectUri: redirect });
+      const target = new URL(redirect);
+      target.searchParams.set('code', code);
+      if (url.searchParams.get('state')) target.searchParams.set('state', url.searchParams.get('state')!);
+      res.writeHead(302, { location: target.toString() });
+      return void res.end();
+    }
     if (req.method === 'POST' && url.pathname === '/oauth/token') {
       stats.tokenRequests += 1;
       const basic = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8');
@@ -156,11 +194,23 @@ export async function startFakeZoom(): Promise<FakeZoom> {
       if (grant === 'account_credentials' && form.get('account_id') === accountId) {
         return json(res, 200, { access_token: issue(), token_type: 'bearer', expires_in: 3599, scope: 'cloud_recording:read:list_user_recordings:admin' });
       }
+      if (grant === 'authorization_code') {
+        const issued = codes.get(form.get('code') ?? '');
+        codes.delete(form.get('code') ?? '');
+        if (!issued || issued.redirectUri !== form.get('redirect_uri')) return json(res, 400, { reason: 'Invalid authorization code', error: 'invalid_grant' });
+        stats.codeExchanges += 1;
+        const refresh = `zrt-${randomBytes(12).toString('hex')}`;
+        refreshTokens.add(refresh);
+        owners.set(refresh, issued.user);
+        return json(res, 200, { access_token: issue(issued.user), token_type: 'bearer', refresh_token: refresh, expires_in: 3599, scope: 'cloud_recording:read:list_user_recordings user:read:user' });
+      }
       if (grant === 'refresh_token' && refreshTokens.has(form.get('refresh_token') ?? '')) {
+        const user = owners.get(form.get('refresh_token') ?? '');
         refreshTokens.delete(form.get('refresh_token') ?? '');
         const refresh = `zrt-${randomBytes(12).toString('hex')}`;
         refreshTokens.add(refresh);
-        return json(res, 200, { access_token: issue(), token_type: 'bearer', refresh_token: refresh, expires_in: 3599, scope: 'cloud_recording:read:list_user_recordings' });
+        if (user) owners.set(refresh, user);
+        return json(res, 200, { access_token: issue(user), token_type: 'bearer', refresh_token: refresh, expires_in: 3599, scope: 'cloud_recording:read:list_user_recordings' });
       }
       return json(res, 400, { reason: 'Invalid Token!', error: 'invalid_request' });
     }
@@ -171,6 +221,11 @@ export async function startFakeZoom(): Promise<FakeZoom> {
     }
     if (!live.has(bearer(req, url))) return json(res, 401, { code: 124, message: 'Invalid access token.' });
     let match: RegExpExecArray | null;
+    if (req.method === 'GET' && url.pathname === '/v2/users/me') {
+      const user = owners.get(bearer(req, url));
+      if (!user) return json(res, 400, { code: 1001, message: 'User does not exist or does not belong to this account.' });
+      return json(res, 200, { id: user.id, email: user.email, first_name: user.firstName, last_name: user.lastName, display_name: `${user.firstName} ${user.lastName}`, type: 1, status: 'active', account_id: accountId });
+    }
     if (req.method === 'GET' && (match = /^\/v2\/users\/([^/]+)\/recordings$/.exec(url.pathname))) {
       stats.listRequests += 1;
       const from = Date.parse(`${url.searchParams.get('from')}T00:00:00Z`);
@@ -233,6 +288,7 @@ export async function startFakeZoom(): Promise<FakeZoom> {
       refreshTokens.add(refreshToken);
       return { accessToken: issue(), refreshToken };
     },
+    signInAs: (user) => void (signedIn = user),
     expire: (token) => void live.delete(token),
     setProcessing: (uuid, processing) => {
       for (const m of [...meetings.values()].flat()) if (m.uuid === uuid) m.processing = processing;

@@ -73,7 +73,11 @@ import { SOURCE_CREDENTIAL_VAULT, SourceCredentialsService } from './credentials
       provide: ZoomClient,
       inject: [SERVICE_CONFIG, SourceCredentialsRepository, SOURCE_CREDENTIAL_VAULT],
       useFactory: (config: IngestConfig, credentials: SourceCredentialsRepository, vault: SourceCredentialVault) =>
-        new ZoomClient({ apiBaseUrl: config.ZOOM_API_BASE_URL, oauthBaseUrl: config.ZOOM_OAUTH_BASE_URL }, credentials, vault),
+        new ZoomClient(
+          { apiBaseUrl: config.ZOOM_API_BASE_URL, oauthBaseUrl: config.ZOOM_OAUTH_BASE_URL, clientId: config.ZOOM_CLIENT_ID, clientSecret: config.ZOOM_CLIENT_SECRET },
+          credentials,
+          vault,
+        ),
     },
     { provide: ZoomAdapter, inject: [ZoomClient, SourceCredentialsRepository], useFactory: (zoom: ZoomClient, credentials: SourceCredentialsRepository) => new ZoomAdapter(zoom, credentials) },
     {
@@ -94,18 +98,17 @@ import { SOURCE_CREDENTIAL_VAULT, SourceCredentialsService } from './credentials
     AddUrlService,
     PlaylistService,
     ImportsConsumer,
-    // The Yandex Disk source adapter, for the sources sync to list and download with.
+    // Yandex Disk: the client (connecting accounts, listing, downloading) and the source adapter the sync lists and downloads with.
     {
-      provide: YandexDiskSource,
+      provide: YandexDiskClient,
       inject: [SERVICE_CONFIG, OutboundHttp],
       useFactory: (config: IngestConfig, http: OutboundHttp) =>
-        new YandexDiskSource(
-          new YandexDiskClient(
-            { apiBaseUrl: config.YANDEX_DISK_API_BASE_URL, oauthBaseUrl: config.YANDEX_OAUTH_BASE_URL, clientId: config.YANDEX_CLIENT_ID, clientSecret: config.YANDEX_CLIENT_SECRET },
-            http,
-          ),
+        new YandexDiskClient(
+          { apiBaseUrl: config.YANDEX_DISK_API_BASE_URL, oauthBaseUrl: config.YANDEX_OAUTH_BASE_URL, clientId: config.YANDEX_CLIENT_ID, clientSecret: config.YANDEX_CLIENT_SECRET },
+          http,
         ),
     },
+    { provide: YandexDiskSource, inject: [YandexDiskClient], useFactory: (client: YandexDiskClient) => new YandexDiskSource(client) },
     SourceCredentialsRepository,
     SourceCredentialsService,
     SourceCredentialsConsumer,

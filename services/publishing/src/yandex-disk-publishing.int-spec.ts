@@ -241,6 +241,34 @@ describe('publishing to Yandex Disk (fake Yandex Disk and OAuth on localhost)', 
     }
   });
 
+  it('connects an output account from an OAuth code (ConnectAccount): exchanged with the verifier, named by its login; again clears needs_reauth; a refused code is OAUTH.EXCHANGE_FAILED', async () => {
+    const { account } = disk.grant(`archive-${randomUUID().slice(0, 8)}`);
+    const verifier = randomUUID() + randomUUID();
+    const code = async () => {
+      disk.signInAs(account);
+      const challenge = createHash('sha256').update(verifier).digest('base64url');
+      const consent = await fetch(
+        `${disk.oauthBaseUrl}/authorize?${new URLSearchParams({ response_type: 'code', client_id: disk.clientId, redirect_uri: 'https://leap.example.org/cb', force_confirm: 'yes', code_challenge: challenge, code_challenge_method: 'S256' })}`,
+        { redirect: 'manual' },
+      );
+      return new URL(consent.headers.get('location')!).searchParams.get('code')!;
+    };
+    const connect = async (grant: { code: string; codeVerifier?: string }) =>
+      bus.request(
+        MESSAGE_TYPES.publishing.ConnectAccount,
+        { userId, platform: 'yandex_disk', sealedGrant: parseKeyring(TRANSIT).encryptJson(grant, `credential-transit:${userId}`), redirectUri: 'https://leap.example.org/cb' },
+        { tenant: userId },
+      );
+    const first = await connect({ code: await code(), codeVerifier: verifier });
+    expect(first).toMatchObject({ created: true, credential: { platform: 'yandex_disk', accountName: account.login, needsReauth: false } });
+    const id = first.credential.id;
+    await publishing.app.get(DataSource).query(`UPDATE platform_credentials SET needs_reauth = true WHERE id = $1`, [id]);
+    const again = await connect({ code: await code(), codeVerifier: verifier });
+    expect(again).toMatchObject({ created: false, credential: { id, needsReauth: false } });
+    // A code Yandex does not take (here: the wrong PKCE verifier).
+    await expect(connect({ code: await code(), codeVerifier: 'not-the-verifier' })).rejects.toMatchObject({ code: 'OAUTH.EXCHANGE_FAILED', status: 422 });
+  });
+
   it('waits out a 429 by its Retry-After and then uploads', async () => {
     const granted = disk.grant();
     const presetId = await preset(await credential(granted), { folderPathTemplate: '/Busy' });

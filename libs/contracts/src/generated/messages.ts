@@ -7,6 +7,7 @@ import type {
   AddRecordingsFromPlaylistResult,
   ConnectAccount,
   ConnectAccountResult,
+  ConnectSourceAccount,
   CopyPreset,
   CopyPresetResult,
   CreateCredential,
@@ -101,6 +102,7 @@ import type {
   RunResult,
   ScanOrphans,
   SetProviderCredential,
+  SourceAccountConnected,
   SourceCreated,
   SourceCredentialCreated,
   SourceCredentialDeleted,
@@ -213,6 +215,10 @@ export const MESSAGE_TYPES = {
     UpdateSourceCredential: 'ingest.credential.update.v1',
     /** One source credential of a user. (query) */
     GetSourceCredential: 'ingest.credential.get.v1',
+    /** Connect a source platform account from an OAuth authorization code (the gateway's `/api/v1/oauth/{zoom|yandex_disk}/callback`): ingest exchanges the code at the platform's token endpoint with its OAuth app's secret, asks the platform who the account is, and stores the tokens as a source credential. (query) */
+    ConnectSourceAccount: 'ingest.account.connect.v1',
+    /** The answer to `ConnectSourceAccount`. (reply) */
+    SourceAccountConnected: 'ingest.account.connected.v1',
     /** The answer to `CreateSourceCredential`. (reply) */
     SourceCredentialCreated: 'ingest.credential.created.v1',
     /** The answer to `UpdateSourceCredential`. (reply) */
@@ -463,6 +469,8 @@ export interface MessagePayloads {
   'ingest.credential.create.v1': CreateSourceCredential;
   'ingest.credential.update.v1': UpdateSourceCredential;
   'ingest.credential.get.v1': GetSourceCredential;
+  'ingest.account.connect.v1': ConnectSourceAccount;
+  'ingest.account.connected.v1': SourceAccountConnected;
   'ingest.credential.created.v1': SourceCredentialCreated;
   'ingest.credential.updated.v1': SourceCredentialUpdated;
   'ingest.credential.found.v1': SourceCredentialFound;
@@ -626,6 +634,7 @@ export type QueryType =
   | 'ingest.credential.create.v1'
   | 'ingest.credential.update.v1'
   | 'ingest.credential.get.v1'
+  | 'ingest.account.connect.v1'
   | 'ingest.credentials.list.v1'
   | 'ingest.credential.delete.v1'
   | 'ingest.source.create.v1'
@@ -671,6 +680,7 @@ export type ReplyType =
   | 'ingest.recording.add-playlist-result.v1'
   | 'ingest.recording.formats-preview.v1'
   | 'ingest.jobs.page.v1'
+  | 'ingest.account.connected.v1'
   | 'ingest.credential.created.v1'
   | 'ingest.credential.updated.v1'
   | 'ingest.credential.found.v1'
@@ -723,6 +733,7 @@ export interface QueryReplies {
   'ingest.credential.create.v1': 'ingest.credential.created.v1';
   'ingest.credential.update.v1': 'ingest.credential.updated.v1';
   'ingest.credential.get.v1': 'ingest.credential.found.v1';
+  'ingest.account.connect.v1': 'ingest.account.connected.v1';
   'ingest.credentials.list.v1': 'ingest.credentials.page.v1';
   'ingest.credential.delete.v1': 'ingest.credential.deleted.v1';
   'ingest.source.create.v1': 'ingest.source.created.v1';

@@ -557,6 +557,33 @@ export interface GetSourceCredential extends Omit<ingest_v1_queries.GetSourceCre
 }
 
 /**
+ * Connect a source platform account from an OAuth authorization code (the gateway's
+ * `/api/v1/oauth/{zoom|yandex_disk}/callback`): ingest exchanges the code at the platform's token
+ * endpoint with its OAuth app's secret, asks the platform who the account is, and stores the
+ * tokens as a source credential. The same account again replaces its tokens and clears
+ * `needs_reauth`. The gateway has checked the state; only the code travels, sealed.
+ *
+ * Message type `ingest.account.connect.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.ConnectSourceAccount`; its proto3 JSON shape is `ConnectSourceAccountJson`.
+ */
+export interface ConnectSourceAccount extends Omit<ingest_v1_queries.ConnectSourceAccountJson, 'userId' | 'platform' | 'sealedGrant' | 'redirectUri'> {
+  userId: NonNullable<ingest_v1_queries.ConnectSourceAccountJson['userId']>;
+  platform: NonNullable<ingest_v1_queries.ConnectSourceAccountJson['platform']>;
+  sealedGrant: NonNullable<ingest_v1_queries.ConnectSourceAccountJson['sealedGrant']>;
+  redirectUri: NonNullable<ingest_v1_queries.ConnectSourceAccountJson['redirectUri']>;
+}
+
+/**
+ * The answer to `ConnectSourceAccount`.
+ *
+ * Message type `ingest.account.connected.v1`: reply to `ingest.account.connect.v1`.
+ * Proto message `leap.ingest.v1.SourceAccountConnected`; its proto3 JSON shape is `SourceAccountConnectedJson`.
+ */
+export interface SourceAccountConnected extends Omit<ingest_v1_queries.SourceAccountConnectedJson, 'credential'> {
+  credential: SourceCredential;
+}
+
+/**
  * The answer to `CreateSourceCredential`.
  *
  * Message type `ingest.credential.created.v1`: reply to `ingest.credential.create.v1`.

@@ -50,6 +50,14 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   VK_OAUTH_BASE_URL: field.url({ protocols: ['http', 'https'] }).default('https://oauth.vk.com'),
   /** The VK ID app VK accounts are connected to (the same value as publishing's). Empty: VK connects are off. */
   VK_CLIENT_ID: field.string().default(''),
+  /** Zoom's OAuth host (`/oauth/authorize`), where Zoom connects start (the same value as ingest's). Tests point it at a local fake. */
+  ZOOM_OAUTH_BASE_URL: field.url({ protocols: ['http', 'https'] }).default('https://zoom.us'),
+  /** The Zoom user-OAuth app Zoom accounts are connected to (the same value as ingest's). Empty: Zoom connects are off. */
+  ZOOM_CLIENT_ID: field.string().default(''),
+  /** Yandex OAuth (`/authorize`), where Yandex Disk connects start (the same value as ingest's and publishing's). Tests point it at a local fake. */
+  YANDEX_OAUTH_BASE_URL: field.url({ protocols: ['http', 'https'] }).default('https://oauth.yandex.ru'),
+  /** The Yandex OAuth app Yandex Disk accounts are connected to (the same value as ingest's and publishing's). Empty: Yandex Disk connects are off. */
+  YANDEX_CLIENT_ID: field.string().default(''),
   /** How long an OAuth connect may take from its authorize call to its callback. */
   OAUTH_STATE_TTL: field.duration({ min: 60_000 }).default('10m'),
   /** Key of the HMAC that signs OAuth states. Unset: one derived from JWT_SECRET. */

@@ -158,7 +158,8 @@ function notFound(id: string): LeapError {
   return new LeapError('CREDENTIAL.NOT_FOUND', `There is no credential ${id}`, { status: 404 });
 }
 
-function sourceView(c: SourceCredential): CredentialView {
+/** A source credential (ingest's) as the API shows it: masked hints, never its fields. */
+export function sourceView(c: SourceCredential): CredentialView {
   return {
     id: c.id,
     platform: c.platform as CredentialPlatform,

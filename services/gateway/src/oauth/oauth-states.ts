@@ -4,10 +4,13 @@ import { DataSource } from 'typeorm';
 import { LeapError } from '@leap/errors';
 import { SERVICE_CONFIG } from '@leap/platform';
 import type { GatewayConfig } from '../config/config.schema';
+import type { OAuthPurpose } from './oauth-platforms';
 
-/** A state the callback accepted: whose connect it is, and what the code exchange needs. */
+/** A state the callback accepted: whose connect it is, what for, and what the code exchange needs. */
 export interface ConsumedState {
   userId: string;
+  /** What the account is connected as (an input's or an output's credential): signed into the state. */
+  purpose: OAuthPurpose;
   redirectUri: string;
   codeVerifier: string | null;
 }
@@ -16,8 +19,10 @@ export const stateInvalid = (why: string) =>
   new LeapError('OAUTH.STATE_INVALID', `The OAuth state is not valid (${why}); start the connect again`, { status: 400 });
 
 /**
- * OAuth states: `<nonce>.<signature>`, the signature an HMAC of the nonce and the platform, so a
- * forged or altered state is refused before the database is asked. Each is a row (its user, the
+ * OAuth states: `<nonce>.<signature>`, the signature an HMAC of the nonce, the platform and the
+ * purpose the connect was started for, so a forged or altered state is refused before the database
+ * is asked, and the callback learns the purpose from the signature (no one can turn an input's
+ * connect into an output's). Each is a row (its user, the
  * redirect URI, the PKCE verifier) that expires after `OAUTH_STATE_TTL` and is used at most once:
  * the callback marks it used in the same statement that reads it.
  */
@@ -33,7 +38,7 @@ export class OAuthStates {
   }
 
   /** A new state for this user's connect, with a PKCE verifier and its S256 challenge when asked for. */
-  async issue(userId: string, platform: string, redirectUri: string, pkce: boolean): Promise<{ state: string; expiresAt: Date; codeChallenge?: string }> {
+  async issue(userId: string, platform: string, purpose: OAuthPurpose, redirectUri: string, pkce: boolean): Promise<{ state: string; expiresAt: Date; codeChallenge?: string }> {
     const nonce = randomBytes(24).toString('base64url');
     const codeVerifier = pkce ? randomBytes(48).toString('base64url') : null;
     const expiresAt = new Date(Date.now() + this.config.OAUTH_STATE_TTL);
@@ -46,19 +51,22 @@ export class OAuthStates {
       expiresAt,
     ]);
     return {
-      state: `${nonce}.${this.sign(nonce, platform)}`,
+      state: `${nonce}.${this.sign(nonce, platform, purpose)}`,
       expiresAt,
       ...(codeVerifier ? { codeChallenge: createHash('sha256').update(codeVerifier).digest('base64url') } : {}),
     };
   }
 
   /** The state's connect, used up; a forged, unknown, expired or already used state is 400 `OAUTH.STATE_INVALID`. */
-  async consume(state: string | undefined, platform: string): Promise<ConsumedState> {
+  async consume(state: string | undefined, platform: string, purposes: readonly OAuthPurpose[]): Promise<ConsumedState> {
     const [nonce, signature, extra] = (state ?? '').split('.');
     if (!nonce || !signature || extra !== undefined) throw stateInvalid('it is missing or malformed');
-    const expected = Buffer.from(this.sign(nonce, platform));
     const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw stateInvalid('its signature does not match');
+    const purpose = purposes.find((p) => {
+      const expected = Buffer.from(this.sign(nonce, platform, p));
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    });
+    if (!purpose) throw stateInvalid('its signature does not match');
     const result: unknown = await this.db.query(
       `WITH s AS (SELECT nonce, used_at IS NOT NULL AS was_used, expires_at <= now() AS expired FROM oauth_states WHERE nonce = $1 AND platform = $2 FOR UPDATE)
        UPDATE oauth_states o SET used_at = COALESCE(o.used_at, now()) FROM s WHERE o.nonce = s.nonce
@@ -71,10 +79,10 @@ export class OAuthStates {
     if (!row) throw stateInvalid('it is unknown');
     if (row.was_used) throw stateInvalid('it was used already');
     if (row.expired) throw stateInvalid('it expired');
-    return { userId: row.user_id, redirectUri: row.redirect_uri, codeVerifier: row.code_verifier };
+    return { userId: row.user_id, purpose, redirectUri: row.redirect_uri, codeVerifier: row.code_verifier };
   }
 
-  private sign(nonce: string, platform: string): string {
-    return createHmac('sha256', this.key).update(`oauth-state:${platform}:${nonce}`).digest('base64url');
+  private sign(nonce: string, platform: string, purpose: OAuthPurpose): string {
+    return createHmac('sha256', this.key).update(`oauth-state:${platform}:${purpose}:${nonce}`).digest('base64url');
   }
 }

@@ -10,10 +10,13 @@ import { ApiDoc } from '../common/api-doc';
 import type { HttpResponse } from '../common/http-types';
 import { parseInput } from '../common/validation';
 import type { GatewayConfig } from '../config/config.schema';
-import { publishingView } from '../credentials/credentials.service';
+import { publishingView, sourceView } from '../credentials/credentials.service';
+import type { CredentialView } from '../credentials/credentials.dto';
 import { PublishingClient } from '../publishing/publishing.client';
-import { OAUTH_PLATFORMS, OAUTH_PLATFORM_PATHS, vkImplicitUrl, type OAuthPlatform } from './oauth-platforms';
-import { OAuthStates } from './oauth-states';
+import { validationError } from '../common/problem-details';
+import { IngestAccountsClient } from './ingest-accounts.client';
+import { OAUTH_PLATFORMS, OAUTH_PLATFORM_PATHS, purposesOf, vkImplicitUrl, type OAuthPlatform, type OAuthPurpose } from './oauth-platforms';
+import { OAuthStates, type ConsumedState } from './oauth-states';
 import {
   authorizeQuerySchema,
   authorizeViewSchema,
@@ -41,7 +44,8 @@ function redirect(res: HttpResponse, url: string): void {
  * Connecting platform accounts with OAuth. `authorize` records a state (signed, single-use,
  * expiring, with the PKCE verifier where the platform uses one) and answers the platform's consent
  * URL; the platform sends the browser back to `callback` with a code, which goes sealed, with the
- * verifier, to the service that owns the platform's credentials; that service exchanges it and
+ * verifier, to the service that owns the platform's credentials for the connect's purpose (ingest
+ * for a source's Zoom or Yandex Disk account, publishing for an upload account); that service exchanges it and
  * stores the account (several per platform; connecting one again replaces its tokens and clears
  * `needsReauth`). Tokens never pass through here, but for the VK implicit flow, where the user
  * pastes one.
@@ -53,6 +57,7 @@ export class OAuthController {
   constructor(
     private readonly states: OAuthStates,
     private readonly publishing: PublishingClient,
+    private readonly ingest: IngestAccountsClient,
     @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
   ) {
     this.transit = config.CREDENTIALS_TRANSIT_KEYRING ? parseKeyring(config.CREDENTIALS_TRANSIT_KEYRING) : undefined;
@@ -62,19 +67,21 @@ export class OAuthController {
   @ApiDoc({
     summary: 'Start connecting a platform account',
     description:
-      "Answers the platform's consent URL (YouTube: Google with offline access; vk: VK ID with PKCE). The state in it is signed, expires after OAUTH_STATE_TTL " +
-      'and works once. With redirect=true the answer is a 302 to it.',
+      "Answers the platform's consent URL (youtube: Google with offline access; vk: VK ID with PKCE; zoom: Zoom user OAuth; yandex_disk: Yandex OAuth with PKCE and the account picker). " +
+      'purpose says what the account is for: input (a source credential) or output (an upload credential); yandex_disk takes both, default input. ' +
+      'The state in it is signed (with the purpose), expires after OAUTH_STATE_TTL and works once. With redirect=true the answer is a 302 to it.',
     tag: 'oauth',
     params: { platform: PLATFORM_PARAM },
     query: authorizeQuerySchema,
     responses: { 200: { description: 'The consent URL', schema: authorizeViewSchema }, 302: { description: 'To the consent page (redirect=true)', headers: { Location: 'The consent URL' } } },
-    problems: { 404: ['OAUTH.PLATFORM_UNKNOWN'], 503: ['OAUTH.NOT_CONFIGURED'] },
+    problems: { 400: ['VALIDATION.FAILED'], 404: ['OAUTH.PLATFORM_UNKNOWN'], 503: ['OAUTH.NOT_CONFIGURED'] },
   })
   async authorize(@CurrentUser() user: Principal, @Param('platform') path: string, @Query() query: unknown, @Res() res: HttpResponse): Promise<void> {
     const platform = this.platform(path);
     const q = parseInput(authorizeQuerySchema, query);
+    const purpose = this.purpose(platform, q.purpose);
     const redirectUri = this.redirectUri(platform);
-    const issued = await this.states.issue(user.userId, platform.path, redirectUri, platform.pkce);
+    const issued = await this.states.issue(user.userId, platform.path, purpose, redirectUri, platform.pkce);
     const authorizationUrl = platform.authorizeUrl(this.config, { state: issued.state, redirectUri, ...(issued.codeChallenge ? { codeChallenge: issued.codeChallenge } : {}) });
     if (q.redirect === 'true') return redirect(res, authorizationUrl);
     sendJson(res, 200, { authorizationUrl, expiresAt: issued.expiresAt.toISOString() });
@@ -85,8 +92,9 @@ export class OAuthController {
   @ApiDoc({
     summary: 'Where the platform sends the browser back',
     description:
-      'The state identifies the connect (no sign-in needed). The code, and for VK ID the PKCE verifier and device_id, go to the service that keeps the credential; ' +
-      'it exchanges them and stores the account. With OAUTH_RETURN_URL set the browser is sent there (?platform=&status=connected&credentialId= or ?status=error&code=).',
+      'The state identifies the connect and its purpose (no sign-in needed). The code, and the PKCE verifier (VK ID, Yandex) and device_id (VK ID), go to the service that keeps the credential ' +
+      '(ingest for an input, publishing for an output); it exchanges them, asks the platform whose account it is, and stores it (the same account again: its tokens replaced, needsReauth cleared). ' +
+      'With OAUTH_RETURN_URL set the browser is sent there (?platform=&purpose=&status=connected&credentialId= or ?status=error&code=).',
     tag: 'oauth',
     params: { platform: PLATFORM_PARAM },
     query: callbackQuerySchema,
@@ -98,7 +106,7 @@ export class OAuthController {
       400: ['OAUTH.STATE_INVALID', 'OAUTH.DENIED', 'VALIDATION.FAILED'],
       404: ['OAUTH.PLATFORM_UNKNOWN'],
       422: ['OAUTH.EXCHANGE_FAILED'],
-      503: ['CREDENTIAL.ENCRYPTION_UNCONFIGURED', 'PUBLISHING.UNAVAILABLE'],
+      503: ['CREDENTIAL.ENCRYPTION_UNCONFIGURED', 'OAUTH.NOT_CONFIGURED', 'INGEST.UNAVAILABLE', 'PUBLISHING.UNAVAILABLE'],
     },
   })
   async callback(@Param('platform') path: string, @Query() query: unknown, @Res() res: HttpResponse): Promise<void> {
@@ -106,24 +114,18 @@ export class OAuthController {
       const platform = this.platform(path, { checkConfigured: false });
       const q = parseInput(callbackQuerySchema, query);
       // The state is used up first: whatever happens next, it cannot be played again.
-      const state = await this.states.consume(q.state, platform.path);
+      const state = await this.states.consume(q.state, platform.path, purposesOf(platform));
       if (q.error) throw new LeapError('OAUTH.DENIED', `The platform did not grant access: ${q.error}${q.error_description ? ` (${q.error_description})` : ''}`, { status: 400 });
       if (!q.code) throw new LeapError('VALIDATION.FAILED', 'code is missing', { status: 400, details: { errors: [{ field: 'code', message: 'is required' }] } });
       if (platform.pkce && !q.device_id && platform.path === 'vk') {
         throw new LeapError('VALIDATION.FAILED', 'device_id is missing', { status: 400, details: { errors: [{ field: 'device_id', message: 'is required' }] } });
       }
       const grant = { code: q.code, ...(state.codeVerifier ? { codeVerifier: state.codeVerifier } : {}), ...(q.device_id ? { deviceId: q.device_id } : {}) };
-      const reply = await this.publishing.ask(MESSAGE_TYPES.publishing.ConnectAccount, {
-        userId: state.userId,
-        platform: platform.credentialPlatform,
-        sealedGrant: this.keyring().encryptJson(grant, `credential-transit:${state.userId}`),
-        redirectUri: state.redirectUri,
-      });
-      const credential = publishingView(reply.credential);
+      const { credential, created } = await this.connect(platform, state, this.keyring().encryptJson(grant, `credential-transit:${state.userId}`));
       if (this.config.OAUTH_RETURN_URL) {
-        return redirect(res, this.returnUrl({ platform: platform.path, status: 'connected', credentialId: credential.id }));
+        return redirect(res, this.returnUrl({ platform: platform.path, purpose: state.purpose, status: 'connected', credentialId: credential.id }));
       }
-      sendJson(res, 200, { credential, created: reply.created ?? false });
+      sendJson(res, 200, { credential, created });
     } catch (error) {
       if (!this.config.OAUTH_RETURN_URL || !(error instanceof LeapError)) throw error;
       redirect(res, this.returnUrl({ platform: path, status: 'error', code: error.code }));
@@ -161,6 +163,25 @@ export class OAuthController {
     const sealedTokens = this.keyring().encryptJson({ accessToken: fields.accessToken }, `credential-transit:${user.userId}`);
     const reply = await this.publishing.ask(MESSAGE_TYPES.publishing.CreateCredential, { userId: user.userId, platform: 'vk_video', accountName: fields.userId, sealedTokens });
     sendJson(res, reply.created ? 201 : 200, { credential: publishingView(reply.credential), created: reply.created ?? false });
+  }
+
+  /** The sealed grant to the service that keeps this purpose's credentials of the platform. */
+  private async connect(platform: OAuthPlatform, state: ConsumedState, sealedGrant: string): Promise<{ credential: CredentialView; created: boolean }> {
+    const query = { userId: state.userId, platform: platform.credentialPlatform, sealedGrant, redirectUri: state.redirectUri };
+    if (platform.owners[state.purpose] === 'ingest') {
+      const reply = await this.ingest.connect(query);
+      return { credential: sourceView(reply.credential), created: reply.created ?? false };
+    }
+    const reply = await this.publishing.ask(MESSAGE_TYPES.publishing.ConnectAccount, query);
+    return { credential: publishingView(reply.credential), created: reply.created ?? false };
+  }
+
+  /** The asked purpose, or the platform's default; one it does not serve is a 400 naming the ones it does. */
+  private purpose(platform: OAuthPlatform, asked: OAuthPurpose | undefined): OAuthPurpose {
+    const purposes = purposesOf(platform);
+    if (!asked) return purposes[0];
+    if (!purposes.includes(asked)) throw validationError([{ field: 'purpose', message: `${platform.path} accounts are connected as ${purposes.join(' or ')}` }]);
+    return asked;
   }
 
   private platform(path: string, options: { checkConfigured: boolean } = { checkConfigured: true }): OAuthPlatform {

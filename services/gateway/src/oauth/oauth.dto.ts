@@ -7,6 +7,10 @@ export const oauthPlatformSchema = z.enum(OAUTH_PLATFORM_PATHS as [string, ...st
 export const authorizeQuerySchema = z
   .object({
     redirect: z.enum(['true', 'false']).optional().describe('true: answer 302 to the platform instead of JSON (for a browser following a link)'),
+    purpose: z
+      .enum(['input', 'output'])
+      .optional()
+      .describe('What the account is connected for: input (a source credential, kept by ingest) or output (an upload credential, kept by publishing). yandex_disk takes both (default input); zoom is input only, youtube and vk output only'),
   })
   .strict();
 

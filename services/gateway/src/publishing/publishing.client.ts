@@ -21,7 +21,9 @@ export class PublishingClient {
     try {
       return (await this.bus.request(type, query, { tenant: query.userId, timeoutMs: this.config.PUBLISHING_REQUEST_TIMEOUT })) as ReplyOf<Q>;
     } catch (error) {
-      if (error instanceof LeapError && error.status >= 400 && error.status < 500 && /^(PUBLISHING|PRESET|CREDENTIAL|TARGET|OAUTH)\./.test(error.code)) {
+      // A connect the owner cannot finish for want of its OAuth app's secret says so (503 OAUTH.NOT_CONFIGURED).
+      const notConfigured = error instanceof LeapError && error.code === 'OAUTH.NOT_CONFIGURED';
+      if (error instanceof LeapError && (notConfigured || (error.status >= 400 && error.status < 500 && /^(PUBLISHING|PRESET|CREDENTIAL|TARGET|OAUTH)\./.test(error.code)))) {
         throw new LeapError(error.code, error.message, { status: error.status });
       }
       this.logger.warn(`publishing did not answer ${type}: ${(error as Error).message}`, { code: (error as LeapError).code });

@@ -43,6 +43,13 @@ export const ingestConfigSchema = baseConfigSchema.extend({
   ZOOM_API_BASE_URL: field.url({ protocols: ['http', 'https'] }).default('https://api.zoom.us/v2'),
   /** Zoom's OAuth server (`/oauth/token`). */
   ZOOM_OAUTH_BASE_URL: field.url({ protocols: ['http', 'https'] }).default('https://zoom.us'),
+  /**
+   * The Zoom user-OAuth app accounts are connected through (`/api/v1/oauth/zoom/…`): the code is
+   * exchanged, and the tokens refreshed, with its id and secret. Without them no Zoom account can be
+   * connected (Server-to-Server credentials carry their own).
+   */
+  ZOOM_CLIENT_ID: field.string().default(''),
+  ZOOM_CLIENT_SECRET: secret(field.string()).default(''),
   /** Source syncs one replica runs at once (each mostly waits on a platform's API). */
   INGEST_SYNC_CONCURRENCY: field.int({ min: 1, max: 64 }).default(2),
   /** Keys that seal source credentials (Zoom, Yandex Disk) at rest: `id:key,...`, the first seals. Without it no source credential can be stored. */

@@ -33,6 +33,19 @@ export class SourceCredentialVault {
     }
   }
 
+  /** The authorization code the gateway sealed for this user (an OAuth callback's); anything else is a 422. */
+  openGrant(userId: string, sealed: string): { code: string; codeVerifier?: string } {
+    const keyring = this.keyring(this.transit, 'CREDENTIALS_TRANSIT_KEYRING');
+    let grant: { code?: unknown; codeVerifier?: unknown };
+    try {
+      grant = keyring.decryptJson(sealed, `credential-transit:${userId}`);
+    } catch {
+      throw new LeapError('OAUTH.EXCHANGE_FAILED', 'The authorization grant does not open', { retryable: false, status: 422 });
+    }
+    if (typeof grant?.code !== 'string' || !grant.code) throw new LeapError('OAUTH.EXCHANGE_FAILED', 'The authorization grant has no code', { retryable: false, status: 422 });
+    return { code: grant.code, ...(typeof grant.codeVerifier === 'string' && grant.codeVerifier ? { codeVerifier: grant.codeVerifier } : {}) };
+  }
+
   private keyring(keyring: Keyring | undefined, setting: string): Keyring {
     if (!keyring) throw new LeapError('CREDENTIAL.ENCRYPTION_UNCONFIGURED', `Credentials cannot be stored: ${setting} is not set`, { retryable: false, status: 503 });
     return keyring;

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import {
   MESSAGE_TYPES,
+  type ConnectSourceAccount,
   type CreateSourceCredential,
   type DeleteSourceCredential,
   type GetSourceCredential,
   type ListSourceCredentials,
+  type SourceAccountConnected,
   type SourceCredentialCreated,
   type SourceCredentialDeleted,
   type SourceCredentialFound,
@@ -19,6 +21,7 @@ import { SourceCredentialsService } from './source-credentials.service';
 /** The credential questions ingest answers (for the source platforms it keeps credentials of). */
 export const SOURCE_CREDENTIAL_QUERIES = [
   MESSAGE_TYPES.ingest.CreateSourceCredential,
+  MESSAGE_TYPES.ingest.ConnectSourceAccount,
   MESSAGE_TYPES.ingest.UpdateSourceCredential,
   MESSAGE_TYPES.ingest.GetSourceCredential,
   MESSAGE_TYPES.ingest.ListSourceCredentials,
@@ -33,6 +36,12 @@ export class SourceCredentialsConsumer {
   @MessageHandler(MESSAGE_TYPES.ingest.CreateSourceCredential, { queue: INGEST_COMMANDS_QUEUE })
   create(ctx: MessageContext<CreateSourceCredential>): Promise<SourceCredentialCreated> {
     return this.credentials.create(ctx.manager, ctx.data);
+  }
+
+  /** The gateway's OAuth callback for Zoom and Yandex Disk (input): the code to exchange, sealed. */
+  @MessageHandler(MESSAGE_TYPES.ingest.ConnectSourceAccount, { queue: INGEST_COMMANDS_QUEUE })
+  connect(ctx: MessageContext<ConnectSourceAccount>): Promise<SourceAccountConnected> {
+    return this.credentials.connect(ctx.manager, ctx.data);
   }
 
   @MessageHandler(MESSAGE_TYPES.ingest.UpdateSourceCredential, { queue: INGEST_COMMANDS_QUEUE })

@@ -15,12 +15,16 @@ import type {
   UpdateCredential,
 } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
+import { SERVICE_CONFIG } from '@leap/platform';
 import { maskSecret } from '@leap/secrets';
+import { isYandexDiskError, type YandexDiskClient } from '@leap/yandex-disk';
+import type { PublishingConfig } from '../config/config.schema';
 import { CREDENTIAL_VAULT, type CredentialVault, type PlatformTokens } from './credential-vault';
 import { YOUTUBE_CLIENT } from '../platforms/youtube/youtube.publisher';
 import type { YoutubeClient } from '../platforms/youtube/youtube.client';
 import { VK_CLIENT } from '../platforms/vk/vk.publisher';
 import type { VkClient } from '../platforms/vk/vk.client';
+import { YANDEX_DISK_CLIENT } from '../platforms/yandex-disk/yandex-disk.publisher';
 import { CredentialsRepository, type CredentialRow, type Transaction } from './credentials.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -51,6 +55,8 @@ export class CredentialsService {
     @Inject(CREDENTIAL_VAULT) private readonly vault: CredentialVault,
     @Inject(YOUTUBE_CLIENT) private readonly youtube: YoutubeClient,
     @Inject(VK_CLIENT) private readonly vk: VkClient,
+    @Inject(YANDEX_DISK_CLIENT) private readonly yandex: YandexDiskClient,
+    @Inject(SERVICE_CONFIG) private readonly config: Pick<PublishingConfig, 'YANDEX_CLIENT_ID' | 'YANDEX_CLIENT_SECRET'>,
   ) {}
 
   async create(tx: Transaction, q: CreateCredential): Promise<CreateCredentialResult> {
@@ -64,7 +70,8 @@ export class CredentialsService {
 
   /**
    * An account connected through OAuth: the code (and PKCE verifier) exchanged at the platform's
-   * token endpoint, the account named by the platform (the Google email, the VK user id), and the
+   * token endpoint, the account named by the platform (the Google email, the VK user id, the Yandex
+   * login), and the
    * tokens stored as `create` stores them.
    */
   async connect(tx: Transaction, q: ConnectAccount): Promise<ConnectAccountResult> {
@@ -78,7 +85,27 @@ export class CredentialsService {
       const { tokens, userId } = await this.vk.exchangeCode({ code: grant.code, codeVerifier: grant.codeVerifier, deviceId: grant.deviceId, redirectUri: q.redirectUri });
       return this.store(tx, q.userId, 'vk_video', userId, tokens);
     }
-    throw new LeapError('OAUTH.PLATFORM_UNKNOWN', `publishing connects youtube and vk_video accounts, not ${q.platform}`, { retryable: false, status: 404 });
+    if (q.platform === 'yandex_disk') {
+      const { accountName, tokens } = await this.connectYandex(grant.code, grant.codeVerifier);
+      return this.store(tx, q.userId, 'yandex_disk', accountName, tokens);
+    }
+    throw new LeapError('OAUTH.PLATFORM_UNKNOWN', `publishing connects youtube, vk_video and yandex_disk accounts, not ${q.platform}`, { retryable: false, status: 404 });
+  }
+
+  /** A Yandex Disk output account: the code exchanged with YANDEX_CLIENT_ID/SECRET at `/token`, named by the disk owner's login. */
+  private async connectYandex(code: string, codeVerifier?: string): Promise<{ accountName: string; tokens: PlatformTokens }> {
+    if (!this.config.YANDEX_CLIENT_ID || !this.config.YANDEX_CLIENT_SECRET) {
+      throw new LeapError('OAUTH.NOT_CONFIGURED', 'Connecting Yandex Disk accounts is not configured on this server (YANDEX_CLIENT_ID and YANDEX_CLIENT_SECRET of publishing)', { retryable: false, status: 503 });
+    }
+    try {
+      const connected = await this.yandex.connect(code, codeVerifier ? { codeVerifier } : {});
+      return { accountName: connected.accountName, tokens: { accessToken: connected.tokens.accessToken, ...(connected.tokens.refreshToken ? { refreshToken: connected.tokens.refreshToken } : {}) } };
+    } catch (error) {
+      if (isYandexDiskError(error, 'rejected') || isYandexDiskError(error, 'revoked')) {
+        throw new LeapError('OAUTH.EXCHANGE_FAILED', `Yandex refused the authorization: ${error.message}`, { retryable: false, status: 422 });
+      }
+      throw error;
+    }
   }
 
   /** Upserts by (user, platform, account name): the same account again gets the new tokens and `needs_reauth` cleared. */

@@ -12,6 +12,17 @@ const MAX_RETRY_AFTER_MS = 30_000;
 export interface ZoomSettings {
   apiBaseUrl: string;
   oauthBaseUrl: string;
+  /** The user-OAuth app (`ZOOM_CLIENT_ID`/`ZOOM_CLIENT_SECRET`): connected accounts are exchanged and refreshed with it. */
+  clientId?: string;
+  clientSecret?: string;
+}
+
+/** Tokens from a user-OAuth code exchange, with the account they belong to. */
+export interface ZoomConnected {
+  tokens: { accessToken: string; refreshToken?: string; expiresAt: string };
+  /** The account's e-mail (its stable name), and what Zoom shows for it. */
+  email: string;
+  displayName: string;
 }
 
 /**
@@ -45,8 +56,11 @@ export class ZoomClient {
       this.cache.set(credential.id, { token: data.accessToken, expiresAt });
       return data.accessToken;
     }
-    if (!data.refreshToken || !data.clientId || !data.clientSecret) return this.refused(credential);
-    const answer = await this.tokenRequest(data.clientId, data.clientSecret, { grant_type: 'refresh_token', refresh_token: data.refreshToken });
+    // Tokens pasted with their app's id and secret refresh with those; a connected account's with ZOOM_CLIENT_ID/SECRET.
+    const clientId = data.clientId ?? this.settings.clientId;
+    const clientSecret = data.clientId ? data.clientSecret : this.settings.clientSecret;
+    if (!data.refreshToken || !clientId || !clientSecret) return this.refused(credential);
+    const answer = await this.tokenRequest(clientId, clientSecret, { grant_type: 'refresh_token', refresh_token: data.refreshToken });
     if (!answer) return this.refused(credential);
     const next: OauthTokenData = {
       ...data,
@@ -80,6 +94,36 @@ export class ZoomClient {
       if (response.status >= 500) throw new LeapError('INGEST.ZOOM_UNAVAILABLE', `Zoom answered ${response.status}`, { retryable: true });
       return { status: response.status, body: (await response.json()) as T };
     }
+  }
+
+  /** Whether accounts can be connected: the user-OAuth app's id and secret are set. */
+  get canConnect(): boolean {
+    return Boolean(this.settings.clientId && this.settings.clientSecret);
+  }
+
+  /**
+   * A user-OAuth authorization code exchanged with the app's id and secret (HTTP Basic), then
+   * `GET /users/me` with the new token for the account's e-mail and name. A refused code is 422
+   * `OAUTH.EXCHANGE_FAILED`; Zoom failing is retryable `INGEST.ZOOM_UNAVAILABLE`.
+   */
+  async exchangeCode(code: string, redirectUri: string, signal?: AbortSignal): Promise<ZoomConnected> {
+    if (!this.canConnect) throw new LeapError('OAUTH.NOT_CONFIGURED', 'Connecting Zoom accounts is not configured on this server (ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET of ingest)', { retryable: false, status: 503 });
+    const answer = await this.tokenRequest(this.settings.clientId!, this.settings.clientSecret!, { grant_type: 'authorization_code', code, redirect_uri: redirectUri });
+    if (!answer) throw new LeapError('OAUTH.EXCHANGE_FAILED', 'Zoom refused the authorization code (it expired, was used, or was issued to another app)', { retryable: false, status: 422 });
+    const response = await fetch(`${this.settings.apiBaseUrl}/users/me`, { headers: { authorization: `Bearer ${answer.access_token}` }, signal });
+    if (response.status >= 500) throw new LeapError('INGEST.ZOOM_UNAVAILABLE', `Zoom answered ${response.status}`, { retryable: true });
+    const me = (await response.json().catch(() => ({}))) as { id?: string; email?: string; display_name?: string; first_name?: string; last_name?: string };
+    if (!response.ok || !(me.email || me.id)) throw new LeapError('OAUTH.EXCHANGE_FAILED', `Zoom did not say whose account it is (users/me answered ${response.status})`, { retryable: false, status: 422 });
+    const email = me.email || me.id!;
+    return {
+      tokens: {
+        accessToken: answer.access_token,
+        ...(answer.refresh_token ? { refreshToken: answer.refresh_token } : {}),
+        expiresAt: new Date(this.now() + answer.expires_in * 1000).toISOString(),
+      },
+      email,
+      displayName: me.display_name || [me.first_name, me.last_name].filter(Boolean).join(' ') || email,
+    };
   }
 
   private async tokenRequest(clientId: string, clientSecret: string, form: Record<string, string>): Promise<{ access_token: string; refresh_token?: string; expires_in: number } | null> {

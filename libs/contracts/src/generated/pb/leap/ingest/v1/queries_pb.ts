@@ -20,7 +20,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file leap/ingest/v1/queries.proto.
  */
 export const file_leap_ingest_v1_queries: GenFile = /*@__PURE__*/
-  fileDesc("ChxsZWFwL2luZ2VzdC92MS9xdWVyaWVzLnByb3RvEg5sZWFwLmluZ2VzdC52MSKKAQoOUGF1c2VSZWNvcmRpbmcSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAE6RcrzGBlpbmdlc3QucmVjb3JkaW5nLnBhdXNlLnYx0PMYA9rzGCBpbmdlc3QucmVjb3JkaW5nLnBhdXNlLXJlc3VsdC52MSKEAQoMUnVuUmVjb3JkaW5nEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBOkHK8xgXaW5nZXN0LnJlY29yZGluZy5ydW4udjHQ8xgD2vMYHmluZ2VzdC5yZWNvcmRpbmcucnVuLXJlc3VsdC52MSKQAQoQUmVzdG9yZVJlY29yZGluZxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYATpJyvMYG2luZ2VzdC5yZWNvcmRpbmcucmVzdG9yZS52MdDzGAPa8xgiaW5nZXN0LnJlY29yZGluZy5yZXN0b3JlLXJlc3VsdC52MSKyAQoNUmVzdG9yZVJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg4KBnBhdXNlZBgDIAEoCBIzCglleHBpcmVfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBOirK8xgiaW5nZXN0LnJlY29yZGluZy5yZXN0b3JlLXJlc3VsdC52MdDzGAQibAoQTG9va3VwUmVjb3JkaW5ncxIVCg1yZWNvcmRpbmdfaWRzGAEgAygJOkHK8xgbaW5nZXN0LnJlY29yZGluZ3MubG9va3VwLnYx0PMYA9rzGBppbmdlc3QucmVjb3JkaW5ncy5mb3VuZC52MSJsCg9SZWNvcmRpbmdzRm91bmQSNQoKcmVjb3JkaW5ncxgBIAMoCzIhLmxlYXAuaW5nZXN0LnYxLlJlY29yZGluZ1ByZXNlbmNlOiLK8xgaaW5nZXN0LnJlY29yZGluZ3MuZm91bmQudjHQ8xgEIokBCgtQYXVzZVJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg4KBnBhdXNlZBgDIAEoCBIOCgZzdGFnZXMYBCADKAk6KMrzGCBpbmdlc3QucmVjb3JkaW5nLnBhdXNlLXJlc3VsdC52MdDzGAQihQEKCVJ1blJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg4KBnBhdXNlZBgDIAEoCBIOCgZzdGFnZXMYBCADKAk6JsrzGB5pbmdlc3QucmVjb3JkaW5nLnJ1bi1yZXN1bHQudjHQ8xgEItcCChNBZGRSZWNvcmRpbmdGcm9tVXJsEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhEKA3VybBgDIAEoCUIEyPMYARIUCgxkaXNwbGF5X25hbWUYBCABKAkSDwoHcXVhbGl0eRgFIAEoCRIZChFmb3JtYXRfcHJlZmVyZW5jZRgGIAEoCRITCgt0ZW1wbGF0ZV9pZBgHIAEoCRIQCghhdXRvX3J1bhgIIAEoCBIuCgZtZXRob2QYCSABKA4yHi5sZWFwLmluZ2VzdC52MS5Eb3dubG9hZE1ldGhvZBIWCg5yZXNlcnZhdGlvbl9pZBgKIAEoCTpJyvMYG2luZ2VzdC5yZWNvcmRpbmcuYWRkLXVybC52MdDzGAPa8xgiaW5nZXN0LnJlY29yZGluZy5hZGQtdXJsLXJlc3VsdC52MSKZAQoZQWRkUmVjb3JkaW5nRnJvbVVybFJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg0KBXRpdGxlGAMgASgJEg8KB2NyZWF0ZWQYBCABKAg6KsrzGCJpbmdlc3QucmVjb3JkaW5nLmFkZC11cmwtcmVzdWx0LnYx0PMYBCL8AQoZQWRkUmVjb3JkaW5nc0Zyb21QbGF5bGlzdBIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhEKA3VybBgCIAEoCUIEyPMYARIPCgdxdWFsaXR5GAMgASgJEhkKEWZvcm1hdF9wcmVmZXJlbmNlGAQgASgJEhMKC3RlbXBsYXRlX2lkGAUgASgJEhAKCGF1dG9fcnVuGAYgASgIEg0KBWxpbWl0GAcgASgFOlPK8xggaW5nZXN0LnJlY29yZGluZy5hZGQtcGxheWxpc3QudjHQ8xgD2vMYJ2luZ2VzdC5yZWNvcmRpbmcuYWRkLXBsYXlsaXN0LXJlc3VsdC52MSKmAQofQWRkUmVjb3JkaW5nc0Zyb21QbGF5bGlzdFJlc3VsdBINCgV0aXRsZRgBIAEoCRINCgV0b3RhbBgCIAEoBRI0CgdlbnRyaWVzGAMgAygLMiMubGVhcC5pbmdlc3QudjEuUGxheWxpc3RFbnRyeVJlc3VsdDovyvMYJ2luZ2VzdC5yZWNvcmRpbmcuYWRkLXBsYXlsaXN0LXJlc3VsdC52MdDzGAQijgEKDlByZXZpZXdGb3JtYXRzEhUKB3VzZXJfaWQYASABKAlCBMjzGAESEQoDdXJsGAIgASgJQgTI8xgBOlLK8xgjaW5nZXN0LnJlY29yZGluZy5wcmV2aWV3LWZvcm1hdHMudjHQ8xgD2vMYI2luZ2VzdC5yZWNvcmRpbmcuZm9ybWF0cy1wcmV2aWV3LnYxIrkBCg5Gb3JtYXRzUHJldmlldxINCgV0aXRsZRgBIAEoCRISCgpzb3VyY2Vfa2V5GAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESDwoHaGVpZ2h0cxgEIAMoBRIsCgdmb3JtYXRzGAUgAygLMhsubGVhcC5pbmdlc3QudjEuTWVkaWFGb3JtYXQ6K8rzGCNpbmdlc3QucmVjb3JkaW5nLmZvcm1hdHMtcHJldmlldy52MdDzGAQicAoOTGlzdEluZ2VzdEpvYnMSKgoGZmlsdGVyGAEgASgLMhoubGVhcC5jb21tb24udjEuSm9ic0ZpbHRlcjoyyvMYE2luZ2VzdC5qb2JzLmxpc3QudjHQ8xgD2vMYE2luZ2VzdC5qb2JzLnBhZ2UudjEiggEKDkluZ2VzdEpvYnNQYWdlEigKBGpvYnMYASADKAsyGi5sZWFwLmNvbW1vbi52MS5Kb2JTdW1tYXJ5EikKBmNvdW50cxgCIAEoCzIZLmxlYXAuY29tbW9uLnYxLkpvYkNvdW50czobyvMYE2luZ2VzdC5qb2JzLnBhZ2UudjHQ8xgEIsMBChZDcmVhdGVTb3VyY2VDcmVkZW50aWFsEhUKB3VzZXJfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAESGgoMYWNjb3VudF9uYW1lGAMgASgJQgTI8xgBEhkKC3NlYWxlZF9kYXRhGAQgASgJQgTI8xgBOkPK8xgbaW5nZXN0LmNyZWRlbnRpYWwuY3JlYXRlLnYx0PMYA9rzGBxpbmdlc3QuY3JlZGVudGlhbC5jcmVhdGVkLnYxIs8BChZVcGRhdGVTb3VyY2VDcmVkZW50aWFsEhUKB3VzZXJfaWQYASABKAlCBMjzGAESGwoNY3JlZGVudGlhbF9pZBgCIAEoCUIEyPMYARIUCgxhY2NvdW50X25hbWUYAyABKAkSEwoLc2VhbGVkX2RhdGEYBCABKAkSEQoJaXNfYWN0aXZlGAUgASgJOkPK8xgbaW5nZXN0LmNyZWRlbnRpYWwudXBkYXRlLnYx0PMYA9rzGBxpbmdlc3QuY3JlZGVudGlhbC51cGRhdGVkLnYxIokBChNHZXRTb3VyY2VDcmVkZW50aWFsEhUKB3VzZXJfaWQYASABKAlCBMjzGAESGwoNY3JlZGVudGlhbF9pZBgCIAEoCUIEyPMYATo+yvMYGGluZ2VzdC5jcmVkZW50aWFsLmdldC52MdDzGAPa8xgaaW5nZXN0LmNyZWRlbnRpYWwuZm91bmQudjEijAEKF1NvdXJjZUNyZWRlbnRpYWxDcmVhdGVkEjoKCmNyZWRlbnRpYWwYASABKAsyIC5sZWFwLmluZ2VzdC52MS5Tb3VyY2VDcmVkZW50aWFsQgTI8xgBEg8KB2NyZWF0ZWQYAiABKAg6JMrzGBxpbmdlc3QuY3JlZGVudGlhbC5jcmVhdGVkLnYx0PMYBCJ7ChdTb3VyY2VDcmVkZW50aWFsVXBkYXRlZBI6CgpjcmVkZW50aWFsGAEgASgLMiAubGVhcC5pbmdlc3QudjEuU291cmNlQ3JlZGVudGlhbEIEyPMYATokyvMYHGluZ2VzdC5jcmVkZW50aWFsLnVwZGF0ZWQudjHQ8xgEIncKFVNvdXJjZUNyZWRlbnRpYWxGb3VuZBI6CgpjcmVkZW50aWFsGAEgASgLMiAubGVhcC5pbmdlc3QudjEuU291cmNlQ3JlZGVudGlhbEIEyPMYAToiyvMYGmluZ2VzdC5jcmVkZW50aWFsLmZvdW5kLnYx0PMYBCJwChVMaXN0U291cmNlQ3JlZGVudGlhbHMSFQoHdXNlcl9pZBgBIAEoCUIEyPMYATpAyvMYGmluZ2VzdC5jcmVkZW50aWFscy5saXN0LnYx0PMYA9rzGBppbmdlc3QuY3JlZGVudGlhbHMucGFnZS52MSJyChVTb3VyY2VDcmVkZW50aWFsc1BhZ2USNQoLY3JlZGVudGlhbHMYASADKAsyIC5sZWFwLmluZ2VzdC52MS5Tb3VyY2VDcmVkZW50aWFsOiLK8xgaaW5nZXN0LmNyZWRlbnRpYWxzLnBhZ2UudjHQ8xgEIpEBChZEZWxldGVTb3VyY2VDcmVkZW50aWFsEhUKB3VzZXJfaWQYASABKAlCBMjzGAESGwoNY3JlZGVudGlhbF9pZBgCIAEoCUIEyPMYATpDyvMYG2luZ2VzdC5jcmVkZW50aWFsLmRlbGV0ZS52MdDzGAPa8xgcaW5nZXN0LmNyZWRlbnRpYWwuZGVsZXRlZC52MSJQChdTb3VyY2VDcmVkZW50aWFsRGVsZXRlZBIPCgdkZWxldGVkGAEgASgIOiTK8xgcaW5nZXN0LmNyZWRlbnRpYWwuZGVsZXRlZC52MdDzGAQi4wEKDENyZWF0ZVNvdXJjZRIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhIKBG5hbWUYAiABKAlCBMjzGAESEwoLZGVzY3JpcHRpb24YAyABKAkSFgoIcGxhdGZvcm0YBCABKAlCBMjzGAESFQoNY3JlZGVudGlhbF9pZBgFIAEoCRInCgZjb25maWcYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0OjvK8xgXaW5nZXN0LnNvdXJjZS5jcmVhdGUudjHQ8xgD2vMYGGluZ2VzdC5zb3VyY2UuY3JlYXRlZC52MSJkCg1Tb3VyY2VDcmVhdGVkEjEKBnNvdXJjZRgBIAEoCzIbLmxlYXAuaW5nZXN0LnYxLklucHV0U291cmNlQgTI8xgBOiDK8xgYaW5nZXN0LnNvdXJjZS5jcmVhdGVkLnYx0PMYBCK+AgoMVXBkYXRlU291cmNlEhUKB3VzZXJfaWQYASABKAlCBMjzGAESFwoJc291cmNlX2lkGAIgASgJQgTI8xgBEhEKBG5hbWUYAyABKAlIAIgBARIYCgtkZXNjcmlwdGlvbhgEIAEoCUgBiAEBEhoKDWNyZWRlbnRpYWxfaWQYBSABKAlIAogBARInCgZjb25maWcYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhYKCWlzX2FjdGl2ZRgHIAEoCEgDiAEBOjvK8xgXaW5nZXN0LnNvdXJjZS51cGRhdGUudjHQ8xgD2vMYGGluZ2VzdC5zb3VyY2UudXBkYXRlZC52MUIHCgVfbmFtZUIOCgxfZGVzY3JpcHRpb25CEAoOX2NyZWRlbnRpYWxfaWRCDAoKX2lzX2FjdGl2ZSJkCg1Tb3VyY2VVcGRhdGVkEjEKBnNvdXJjZRgBIAEoCzIbLmxlYXAuaW5nZXN0LnYxLklucHV0U291cmNlQgTI8xgBOiDK8xgYaW5nZXN0LnNvdXJjZS51cGRhdGVkLnYx0PMYBCJzCglHZXRTb3VyY2USFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIXCglzb3VyY2VfaWQYAiABKAlCBMjzGAE6NsrzGBRpbmdlc3Quc291cmNlLmdldC52MdDzGAPa8xgWaW5nZXN0LnNvdXJjZS5mb3VuZC52MSJgCgtTb3VyY2VGb3VuZBIxCgZzb3VyY2UYASABKAsyGy5sZWFwLmluZ2VzdC52MS5JbnB1dFNvdXJjZUIEyPMYAToeyvMYFmluZ2VzdC5zb3VyY2UuZm91bmQudjHQ8xgEIl4KC0xpc3RTb3VyY2VzEhUKB3VzZXJfaWQYASABKAlCBMjzGAE6OMrzGBZpbmdlc3Quc291cmNlcy5saXN0LnYx0PMYA9rzGBZpbmdlc3Quc291cmNlcy5wYWdlLnYxIlsKC1NvdXJjZXNQYWdlEiwKB3NvdXJjZXMYASADKAsyGy5sZWFwLmluZ2VzdC52MS5JbnB1dFNvdXJjZToeyvMYFmluZ2VzdC5zb3VyY2VzLnBhZ2UudjHQ8xgEInsKDERlbGV0ZVNvdXJjZRIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhcKCXNvdXJjZV9pZBgCIAEoCUIEyPMYATo7yvMYF2luZ2VzdC5zb3VyY2UuZGVsZXRlLnYx0PMYA9rzGBhpbmdlc3Quc291cmNlLmRlbGV0ZWQudjEiQgoNU291cmNlRGVsZXRlZBIPCgdkZWxldGVkGAEgASgIOiDK8xgYaW5nZXN0LnNvdXJjZS5kZWxldGVkLnYx0PMYBCKqAQoLU3luY1NvdXJjZXMSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARISCgpzb3VyY2VfaWRzGAIgAygJEhcKCWZyb21fZGF0ZRgDIAEoCUIEyPMYARIVCgd0b19kYXRlGAQgASgJQgTI8xgBOkDK8xgWaW5nZXN0LnNvdXJjZXMuc3luYy52MdDzGAPa8xgeaW5nZXN0LnNvdXJjZXMuc3luYy1zdGFydGVkLnYxImcKElNvdXJjZVN5bmNzU3RhcnRlZBIpCgVzeW5jcxgBIAMoCzIaLmxlYXAuaW5nZXN0LnYxLlNvdXJjZVN5bmM6JsrzGB5pbmdlc3Quc291cmNlcy5zeW5jLXN0YXJ0ZWQudjHQ8xgEIn8KDUdldFNvdXJjZVN5bmMSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIVCgdzeW5jX2lkGAIgASgJQgTI8xgBOkDK8xgZaW5nZXN0LnNvdXJjZS1zeW5jLmdldC52MdDzGAPa8xgbaW5nZXN0LnNvdXJjZS1zeW5jLmZvdW5kLnYxImYKD1NvdXJjZVN5bmNGb3VuZBIuCgRzeW5jGAEgASgLMhoubGVhcC5pbmdlc3QudjEuU291cmNlU3luY0IEyPMYATojyvMYG2luZ2VzdC5zb3VyY2Utc3luYy5mb3VuZC52MdDzGAQimQEKElJlY2VpdmVab29tV2ViaG9vaxISCgRib2R5GAEgASgJQgTI8xgBEhEKCXRpbWVzdGFtcBgCIAEoCRIRCglzaWduYXR1cmUYAyABKAk6ScrzGB5pbmdlc3Quem9vbS13ZWJob29rLnJlY2VpdmUudjHQ8xgD2vMYH2luZ2VzdC56b29tLXdlYmhvb2sucmVjZWl2ZWQudjEimgEKE1pvb21XZWJob29rUmVjZWl2ZWQSFQoHb3V0Y29tZRgBIAEoCUIEyPMYARITCgtwbGFpbl90b2tlbhgCIAEoCRIXCg9lbmNyeXB0ZWRfdG9rZW4YAyABKAkSFQoNcmVjb3JkaW5nX2lkcxgEIAMoCTonyvMYH2luZ2VzdC56b29tLXdlYmhvb2sucmVjZWl2ZWQudjHQ8xgEYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_ingest_v1_types, file_leap_options]);
+  fileDesc("ChxsZWFwL2luZ2VzdC92MS9xdWVyaWVzLnByb3RvEg5sZWFwLmluZ2VzdC52MSKKAQoOUGF1c2VSZWNvcmRpbmcSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAE6RcrzGBlpbmdlc3QucmVjb3JkaW5nLnBhdXNlLnYx0PMYA9rzGCBpbmdlc3QucmVjb3JkaW5nLnBhdXNlLXJlc3VsdC52MSKEAQoMUnVuUmVjb3JkaW5nEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBOkHK8xgXaW5nZXN0LnJlY29yZGluZy5ydW4udjHQ8xgD2vMYHmluZ2VzdC5yZWNvcmRpbmcucnVuLXJlc3VsdC52MSKQAQoQUmVzdG9yZVJlY29yZGluZxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYATpJyvMYG2luZ2VzdC5yZWNvcmRpbmcucmVzdG9yZS52MdDzGAPa8xgiaW5nZXN0LnJlY29yZGluZy5yZXN0b3JlLXJlc3VsdC52MSKyAQoNUmVzdG9yZVJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg4KBnBhdXNlZBgDIAEoCBIzCglleHBpcmVfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBOirK8xgiaW5nZXN0LnJlY29yZGluZy5yZXN0b3JlLXJlc3VsdC52MdDzGAQibAoQTG9va3VwUmVjb3JkaW5ncxIVCg1yZWNvcmRpbmdfaWRzGAEgAygJOkHK8xgbaW5nZXN0LnJlY29yZGluZ3MubG9va3VwLnYx0PMYA9rzGBppbmdlc3QucmVjb3JkaW5ncy5mb3VuZC52MSJsCg9SZWNvcmRpbmdzRm91bmQSNQoKcmVjb3JkaW5ncxgBIAMoCzIhLmxlYXAuaW5nZXN0LnYxLlJlY29yZGluZ1ByZXNlbmNlOiLK8xgaaW5nZXN0LnJlY29yZGluZ3MuZm91bmQudjHQ8xgEIokBCgtQYXVzZVJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg4KBnBhdXNlZBgDIAEoCBIOCgZzdGFnZXMYBCADKAk6KMrzGCBpbmdlc3QucmVjb3JkaW5nLnBhdXNlLXJlc3VsdC52MdDzGAQihQEKCVJ1blJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg4KBnBhdXNlZBgDIAEoCBIOCgZzdGFnZXMYBCADKAk6JsrzGB5pbmdlc3QucmVjb3JkaW5nLnJ1bi1yZXN1bHQudjHQ8xgEItcCChNBZGRSZWNvcmRpbmdGcm9tVXJsEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhEKA3VybBgDIAEoCUIEyPMYARIUCgxkaXNwbGF5X25hbWUYBCABKAkSDwoHcXVhbGl0eRgFIAEoCRIZChFmb3JtYXRfcHJlZmVyZW5jZRgGIAEoCRITCgt0ZW1wbGF0ZV9pZBgHIAEoCRIQCghhdXRvX3J1bhgIIAEoCBIuCgZtZXRob2QYCSABKA4yHi5sZWFwLmluZ2VzdC52MS5Eb3dubG9hZE1ldGhvZBIWCg5yZXNlcnZhdGlvbl9pZBgKIAEoCTpJyvMYG2luZ2VzdC5yZWNvcmRpbmcuYWRkLXVybC52MdDzGAPa8xgiaW5nZXN0LnJlY29yZGluZy5hZGQtdXJsLXJlc3VsdC52MSKZAQoZQWRkUmVjb3JkaW5nRnJvbVVybFJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg0KBXRpdGxlGAMgASgJEg8KB2NyZWF0ZWQYBCABKAg6KsrzGCJpbmdlc3QucmVjb3JkaW5nLmFkZC11cmwtcmVzdWx0LnYx0PMYBCL8AQoZQWRkUmVjb3JkaW5nc0Zyb21QbGF5bGlzdBIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhEKA3VybBgCIAEoCUIEyPMYARIPCgdxdWFsaXR5GAMgASgJEhkKEWZvcm1hdF9wcmVmZXJlbmNlGAQgASgJEhMKC3RlbXBsYXRlX2lkGAUgASgJEhAKCGF1dG9fcnVuGAYgASgIEg0KBWxpbWl0GAcgASgFOlPK8xggaW5nZXN0LnJlY29yZGluZy5hZGQtcGxheWxpc3QudjHQ8xgD2vMYJ2luZ2VzdC5yZWNvcmRpbmcuYWRkLXBsYXlsaXN0LXJlc3VsdC52MSKmAQofQWRkUmVjb3JkaW5nc0Zyb21QbGF5bGlzdFJlc3VsdBINCgV0aXRsZRgBIAEoCRINCgV0b3RhbBgCIAEoBRI0CgdlbnRyaWVzGAMgAygLMiMubGVhcC5pbmdlc3QudjEuUGxheWxpc3RFbnRyeVJlc3VsdDovyvMYJ2luZ2VzdC5yZWNvcmRpbmcuYWRkLXBsYXlsaXN0LXJlc3VsdC52MdDzGAQijgEKDlByZXZpZXdGb3JtYXRzEhUKB3VzZXJfaWQYASABKAlCBMjzGAESEQoDdXJsGAIgASgJQgTI8xgBOlLK8xgjaW5nZXN0LnJlY29yZGluZy5wcmV2aWV3LWZvcm1hdHMudjHQ8xgD2vMYI2luZ2VzdC5yZWNvcmRpbmcuZm9ybWF0cy1wcmV2aWV3LnYxIrkBCg5Gb3JtYXRzUHJldmlldxINCgV0aXRsZRgBIAEoCRISCgpzb3VyY2Vfa2V5GAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESDwoHaGVpZ2h0cxgEIAMoBRIsCgdmb3JtYXRzGAUgAygLMhsubGVhcC5pbmdlc3QudjEuTWVkaWFGb3JtYXQ6K8rzGCNpbmdlc3QucmVjb3JkaW5nLmZvcm1hdHMtcHJldmlldy52MdDzGAQicAoOTGlzdEluZ2VzdEpvYnMSKgoGZmlsdGVyGAEgASgLMhoubGVhcC5jb21tb24udjEuSm9ic0ZpbHRlcjoyyvMYE2luZ2VzdC5qb2JzLmxpc3QudjHQ8xgD2vMYE2luZ2VzdC5qb2JzLnBhZ2UudjEiggEKDkluZ2VzdEpvYnNQYWdlEigKBGpvYnMYASADKAsyGi5sZWFwLmNvbW1vbi52MS5Kb2JTdW1tYXJ5EikKBmNvdW50cxgCIAEoCzIZLmxlYXAuY29tbW9uLnYxLkpvYkNvdW50czobyvMYE2luZ2VzdC5qb2JzLnBhZ2UudjHQ8xgEIsMBChZDcmVhdGVTb3VyY2VDcmVkZW50aWFsEhUKB3VzZXJfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAESGgoMYWNjb3VudF9uYW1lGAMgASgJQgTI8xgBEhkKC3NlYWxlZF9kYXRhGAQgASgJQgTI8xgBOkPK8xgbaW5nZXN0LmNyZWRlbnRpYWwuY3JlYXRlLnYx0PMYA9rzGBxpbmdlc3QuY3JlZGVudGlhbC5jcmVhdGVkLnYxIs8BChZVcGRhdGVTb3VyY2VDcmVkZW50aWFsEhUKB3VzZXJfaWQYASABKAlCBMjzGAESGwoNY3JlZGVudGlhbF9pZBgCIAEoCUIEyPMYARIUCgxhY2NvdW50X25hbWUYAyABKAkSEwoLc2VhbGVkX2RhdGEYBCABKAkSEQoJaXNfYWN0aXZlGAUgASgJOkPK8xgbaW5nZXN0LmNyZWRlbnRpYWwudXBkYXRlLnYx0PMYA9rzGBxpbmdlc3QuY3JlZGVudGlhbC51cGRhdGVkLnYxIokBChNHZXRTb3VyY2VDcmVkZW50aWFsEhUKB3VzZXJfaWQYASABKAlCBMjzGAESGwoNY3JlZGVudGlhbF9pZBgCIAEoCUIEyPMYATo+yvMYGGluZ2VzdC5jcmVkZW50aWFsLmdldC52MdDzGAPa8xgaaW5nZXN0LmNyZWRlbnRpYWwuZm91bmQudjEivwEKFENvbm5lY3RTb3VyY2VBY2NvdW50EhUKB3VzZXJfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAESGgoMc2VhbGVkX2dyYW50GAMgASgJQgTI8xgBEhoKDHJlZGlyZWN0X3VyaRgEIAEoCUIEyPMYATpAyvMYGWluZ2VzdC5hY2NvdW50LmNvbm5lY3QudjHQ8xgD2vMYG2luZ2VzdC5hY2NvdW50LmNvbm5lY3RlZC52MSKKAQoWU291cmNlQWNjb3VudENvbm5lY3RlZBI6CgpjcmVkZW50aWFsGAEgASgLMiAubGVhcC5pbmdlc3QudjEuU291cmNlQ3JlZGVudGlhbEIEyPMYARIPCgdjcmVhdGVkGAIgASgIOiPK8xgbaW5nZXN0LmFjY291bnQuY29ubmVjdGVkLnYx0PMYBCKMAQoXU291cmNlQ3JlZGVudGlhbENyZWF0ZWQSOgoKY3JlZGVudGlhbBgBIAEoCzIgLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWxCBMjzGAESDwoHY3JlYXRlZBgCIAEoCDokyvMYHGluZ2VzdC5jcmVkZW50aWFsLmNyZWF0ZWQudjHQ8xgEInsKF1NvdXJjZUNyZWRlbnRpYWxVcGRhdGVkEjoKCmNyZWRlbnRpYWwYASABKAsyIC5sZWFwLmluZ2VzdC52MS5Tb3VyY2VDcmVkZW50aWFsQgTI8xgBOiTK8xgcaW5nZXN0LmNyZWRlbnRpYWwudXBkYXRlZC52MdDzGAQidwoVU291cmNlQ3JlZGVudGlhbEZvdW5kEjoKCmNyZWRlbnRpYWwYASABKAsyIC5sZWFwLmluZ2VzdC52MS5Tb3VyY2VDcmVkZW50aWFsQgTI8xgBOiLK8xgaaW5nZXN0LmNyZWRlbnRpYWwuZm91bmQudjHQ8xgEInAKFUxpc3RTb3VyY2VDcmVkZW50aWFscxIVCgd1c2VyX2lkGAEgASgJQgTI8xgBOkDK8xgaaW5nZXN0LmNyZWRlbnRpYWxzLmxpc3QudjHQ8xgD2vMYGmluZ2VzdC5jcmVkZW50aWFscy5wYWdlLnYxInIKFVNvdXJjZUNyZWRlbnRpYWxzUGFnZRI1CgtjcmVkZW50aWFscxgBIAMoCzIgLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWw6IsrzGBppbmdlc3QuY3JlZGVudGlhbHMucGFnZS52MdDzGAQikQEKFkRlbGV0ZVNvdXJjZUNyZWRlbnRpYWwSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIbCg1jcmVkZW50aWFsX2lkGAIgASgJQgTI8xgBOkPK8xgbaW5nZXN0LmNyZWRlbnRpYWwuZGVsZXRlLnYx0PMYA9rzGBxpbmdlc3QuY3JlZGVudGlhbC5kZWxldGVkLnYxIlAKF1NvdXJjZUNyZWRlbnRpYWxEZWxldGVkEg8KB2RlbGV0ZWQYASABKAg6JMrzGBxpbmdlc3QuY3JlZGVudGlhbC5kZWxldGVkLnYx0PMYBCLjAQoMQ3JlYXRlU291cmNlEhUKB3VzZXJfaWQYASABKAlCBMjzGAESEgoEbmFtZRgCIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgDIAEoCRIWCghwbGF0Zm9ybRgEIAEoCUIEyPMYARIVCg1jcmVkZW50aWFsX2lkGAUgASgJEicKBmNvbmZpZxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3Q6O8rzGBdpbmdlc3Quc291cmNlLmNyZWF0ZS52MdDzGAPa8xgYaW5nZXN0LnNvdXJjZS5jcmVhdGVkLnYxImQKDVNvdXJjZUNyZWF0ZWQSMQoGc291cmNlGAEgASgLMhsubGVhcC5pbmdlc3QudjEuSW5wdXRTb3VyY2VCBMjzGAE6IMrzGBhpbmdlc3Quc291cmNlLmNyZWF0ZWQudjHQ8xgEIr4CCgxVcGRhdGVTb3VyY2USFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIXCglzb3VyY2VfaWQYAiABKAlCBMjzGAESEQoEbmFtZRgDIAEoCUgAiAEBEhgKC2Rlc2NyaXB0aW9uGAQgASgJSAGIAQESGgoNY3JlZGVudGlhbF9pZBgFIAEoCUgCiAEBEicKBmNvbmZpZxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFgoJaXNfYWN0aXZlGAcgASgISAOIAQE6O8rzGBdpbmdlc3Quc291cmNlLnVwZGF0ZS52MdDzGAPa8xgYaW5nZXN0LnNvdXJjZS51cGRhdGVkLnYxQgcKBV9uYW1lQg4KDF9kZXNjcmlwdGlvbkIQCg5fY3JlZGVudGlhbF9pZEIMCgpfaXNfYWN0aXZlImQKDVNvdXJjZVVwZGF0ZWQSMQoGc291cmNlGAEgASgLMhsubGVhcC5pbmdlc3QudjEuSW5wdXRTb3VyY2VCBMjzGAE6IMrzGBhpbmdlc3Quc291cmNlLnVwZGF0ZWQudjHQ8xgEInMKCUdldFNvdXJjZRIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhcKCXNvdXJjZV9pZBgCIAEoCUIEyPMYATo2yvMYFGluZ2VzdC5zb3VyY2UuZ2V0LnYx0PMYA9rzGBZpbmdlc3Quc291cmNlLmZvdW5kLnYxImAKC1NvdXJjZUZvdW5kEjEKBnNvdXJjZRgBIAEoCzIbLmxlYXAuaW5nZXN0LnYxLklucHV0U291cmNlQgTI8xgBOh7K8xgWaW5nZXN0LnNvdXJjZS5mb3VuZC52MdDzGAQiXgoLTGlzdFNvdXJjZXMSFQoHdXNlcl9pZBgBIAEoCUIEyPMYATo4yvMYFmluZ2VzdC5zb3VyY2VzLmxpc3QudjHQ8xgD2vMYFmluZ2VzdC5zb3VyY2VzLnBhZ2UudjEiWwoLU291cmNlc1BhZ2USLAoHc291cmNlcxgBIAMoCzIbLmxlYXAuaW5nZXN0LnYxLklucHV0U291cmNlOh7K8xgWaW5nZXN0LnNvdXJjZXMucGFnZS52MdDzGAQiewoMRGVsZXRlU291cmNlEhUKB3VzZXJfaWQYASABKAlCBMjzGAESFwoJc291cmNlX2lkGAIgASgJQgTI8xgBOjvK8xgXaW5nZXN0LnNvdXJjZS5kZWxldGUudjHQ8xgD2vMYGGluZ2VzdC5zb3VyY2UuZGVsZXRlZC52MSJCCg1Tb3VyY2VEZWxldGVkEg8KB2RlbGV0ZWQYASABKAg6IMrzGBhpbmdlc3Quc291cmNlLmRlbGV0ZWQudjHQ8xgEIqoBCgtTeW5jU291cmNlcxIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhIKCnNvdXJjZV9pZHMYAiADKAkSFwoJZnJvbV9kYXRlGAMgASgJQgTI8xgBEhUKB3RvX2RhdGUYBCABKAlCBMjzGAE6QMrzGBZpbmdlc3Quc291cmNlcy5zeW5jLnYx0PMYA9rzGB5pbmdlc3Quc291cmNlcy5zeW5jLXN0YXJ0ZWQudjEiZwoSU291cmNlU3luY3NTdGFydGVkEikKBXN5bmNzGAEgAygLMhoubGVhcC5pbmdlc3QudjEuU291cmNlU3luYzomyvMYHmluZ2VzdC5zb3VyY2VzLnN5bmMtc3RhcnRlZC52MdDzGAQifwoNR2V0U291cmNlU3luYxIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhUKB3N5bmNfaWQYAiABKAlCBMjzGAE6QMrzGBlpbmdlc3Quc291cmNlLXN5bmMuZ2V0LnYx0PMYA9rzGBtpbmdlc3Quc291cmNlLXN5bmMuZm91bmQudjEiZgoPU291cmNlU3luY0ZvdW5kEi4KBHN5bmMYASABKAsyGi5sZWFwLmluZ2VzdC52MS5Tb3VyY2VTeW5jQgTI8xgBOiPK8xgbaW5nZXN0LnNvdXJjZS1zeW5jLmZvdW5kLnYx0PMYBCKZAQoSUmVjZWl2ZVpvb21XZWJob29rEhIKBGJvZHkYASABKAlCBMjzGAESEQoJdGltZXN0YW1wGAIgASgJEhEKCXNpZ25hdHVyZRgDIAEoCTpJyvMYHmluZ2VzdC56b29tLXdlYmhvb2sucmVjZWl2ZS52MdDzGAPa8xgfaW5nZXN0Lnpvb20td2ViaG9vay5yZWNlaXZlZC52MSKaAQoTWm9vbVdlYmhvb2tSZWNlaXZlZBIVCgdvdXRjb21lGAEgASgJQgTI8xgBEhMKC3BsYWluX3Rva2VuGAIgASgJEhcKD2VuY3J5cHRlZF90b2tlbhgDIAEoCRIVCg1yZWNvcmRpbmdfaWRzGAQgAygJOifK8xgfaW5nZXN0Lnpvb20td2ViaG9vay5yZWNlaXZlZC52MdDzGARiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_ingest_v1_types, file_leap_options]);
 
 /**
  * Hard pause: stages in progress go back to PENDING, their jobs are cancelled, the status rolls
@@ -1222,6 +1222,134 @@ export const GetSourceCredentialSchema: GenMessage<GetSourceCredential, {jsonTyp
   messageDesc(file_leap_ingest_v1_queries, 18);
 
 /**
+ * Connect a source platform account from an OAuth authorization code (the gateway's
+ * `/api/v1/oauth/{zoom|yandex_disk}/callback`): ingest exchanges the code at the platform's token
+ * endpoint with its OAuth app's secret, asks the platform who the account is, and stores the
+ * tokens as a source credential. The same account again replaces its tokens and clears
+ * `needs_reauth`. The gateway has checked the state; only the code travels, sealed.
+ *
+ * @generated from message leap.ingest.v1.ConnectSourceAccount
+ */
+export type ConnectSourceAccount = Message<"leap.ingest.v1.ConnectSourceAccount"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * `zoom` or `yandex_disk`.
+   *
+   * @generated from field: string platform = 2;
+   */
+  platform: string;
+
+  /**
+   * The grant as JSON (`{code, codeVerifier?}`), sealed by the gateway with the transit keyring
+   * (context `credential-transit:<user id>`).
+   *
+   * @generated from field: string sealed_grant = 3;
+   */
+  sealedGrant: string;
+
+  /**
+   * The redirect URI the authorization was asked with (the token endpoint checks it).
+   *
+   * @generated from field: string redirect_uri = 4;
+   */
+  redirectUri: string;
+};
+
+/**
+ * Connect a source platform account from an OAuth authorization code (the gateway's
+ * `/api/v1/oauth/{zoom|yandex_disk}/callback`): ingest exchanges the code at the platform's token
+ * endpoint with its OAuth app's secret, asks the platform who the account is, and stores the
+ * tokens as a source credential. The same account again replaces its tokens and clears
+ * `needs_reauth`. The gateway has checked the state; only the code travels, sealed.
+ *
+ * @generated from message leap.ingest.v1.ConnectSourceAccount
+ */
+export type ConnectSourceAccountJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+
+  /**
+   * `zoom` or `yandex_disk`.
+   *
+   * @generated from field: string platform = 2;
+   */
+  platform?: string;
+
+  /**
+   * The grant as JSON (`{code, codeVerifier?}`), sealed by the gateway with the transit keyring
+   * (context `credential-transit:<user id>`).
+   *
+   * @generated from field: string sealed_grant = 3;
+   */
+  sealedGrant?: string;
+
+  /**
+   * The redirect URI the authorization was asked with (the token endpoint checks it).
+   *
+   * @generated from field: string redirect_uri = 4;
+   */
+  redirectUri?: string;
+};
+
+/**
+ * Describes the message leap.ingest.v1.ConnectSourceAccount.
+ * Use `create(ConnectSourceAccountSchema)` to create a new message.
+ */
+export const ConnectSourceAccountSchema: GenMessage<ConnectSourceAccount, {jsonType: ConnectSourceAccountJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 19);
+
+/**
+ * The answer to `ConnectSourceAccount`.
+ *
+ * @generated from message leap.ingest.v1.SourceAccountConnected
+ */
+export type SourceAccountConnected = Message<"leap.ingest.v1.SourceAccountConnected"> & {
+  /**
+   * @generated from field: leap.ingest.v1.SourceCredential credential = 1;
+   */
+  credential?: SourceCredential | undefined;
+
+  /**
+   * False when an existing credential of that account got the new tokens.
+   *
+   * @generated from field: bool created = 2;
+   */
+  created: boolean;
+};
+
+/**
+ * The answer to `ConnectSourceAccount`.
+ *
+ * @generated from message leap.ingest.v1.SourceAccountConnected
+ */
+export type SourceAccountConnectedJson = {
+  /**
+   * @generated from field: leap.ingest.v1.SourceCredential credential = 1;
+   */
+  credential?: SourceCredentialJson;
+
+  /**
+   * False when an existing credential of that account got the new tokens.
+   *
+   * @generated from field: bool created = 2;
+   */
+  created?: boolean;
+};
+
+/**
+ * Describes the message leap.ingest.v1.SourceAccountConnected.
+ * Use `create(SourceAccountConnectedSchema)` to create a new message.
+ */
+export const SourceAccountConnectedSchema: GenMessage<SourceAccountConnected, {jsonType: SourceAccountConnectedJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 20);
+
+/**
  * The answer to `CreateSourceCredential`.
  *
  * @generated from message leap.ingest.v1.SourceCredentialCreated
@@ -1264,7 +1392,7 @@ export type SourceCredentialCreatedJson = {
  * Use `create(SourceCredentialCreatedSchema)` to create a new message.
  */
 export const SourceCredentialCreatedSchema: GenMessage<SourceCredentialCreated, {jsonType: SourceCredentialCreatedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 19);
+  messageDesc(file_leap_ingest_v1_queries, 21);
 
 /**
  * The answer to `UpdateSourceCredential`.
@@ -1295,7 +1423,7 @@ export type SourceCredentialUpdatedJson = {
  * Use `create(SourceCredentialUpdatedSchema)` to create a new message.
  */
 export const SourceCredentialUpdatedSchema: GenMessage<SourceCredentialUpdated, {jsonType: SourceCredentialUpdatedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 20);
+  messageDesc(file_leap_ingest_v1_queries, 22);
 
 /**
  * The answer to `GetSourceCredential`.
@@ -1326,7 +1454,7 @@ export type SourceCredentialFoundJson = {
  * Use `create(SourceCredentialFoundSchema)` to create a new message.
  */
 export const SourceCredentialFoundSchema: GenMessage<SourceCredentialFound, {jsonType: SourceCredentialFoundJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 21);
+  messageDesc(file_leap_ingest_v1_queries, 23);
 
 /**
  * Every source credential of a user, newest first.
@@ -1357,7 +1485,7 @@ export type ListSourceCredentialsJson = {
  * Use `create(ListSourceCredentialsSchema)` to create a new message.
  */
 export const ListSourceCredentialsSchema: GenMessage<ListSourceCredentials, {jsonType: ListSourceCredentialsJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 22);
+  messageDesc(file_leap_ingest_v1_queries, 24);
 
 /**
  * The answer to `ListSourceCredentials`.
@@ -1388,7 +1516,7 @@ export type SourceCredentialsPageJson = {
  * Use `create(SourceCredentialsPageSchema)` to create a new message.
  */
 export const SourceCredentialsPageSchema: GenMessage<SourceCredentialsPage, {jsonType: SourceCredentialsPageJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 23);
+  messageDesc(file_leap_ingest_v1_queries, 25);
 
 /**
  * Delete a source credential; sources that used it keep going without one. Deleting one that is
@@ -1431,7 +1559,7 @@ export type DeleteSourceCredentialJson = {
  * Use `create(DeleteSourceCredentialSchema)` to create a new message.
  */
 export const DeleteSourceCredentialSchema: GenMessage<DeleteSourceCredential, {jsonType: DeleteSourceCredentialJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 24);
+  messageDesc(file_leap_ingest_v1_queries, 26);
 
 /**
  * The answer to `DeleteSourceCredential`.
@@ -1462,7 +1590,7 @@ export type SourceCredentialDeletedJson = {
  * Use `create(SourceCredentialDeletedSchema)` to create a new message.
  */
 export const SourceCredentialDeletedSchema: GenMessage<SourceCredentialDeleted, {jsonType: SourceCredentialDeletedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 25);
+  messageDesc(file_leap_ingest_v1_queries, 27);
 
 /**
  * Add an input source (`POST /api/v1/sources`). Its config is checked against its platform
@@ -1551,7 +1679,7 @@ export type CreateSourceJson = {
  * Use `create(CreateSourceSchema)` to create a new message.
  */
 export const CreateSourceSchema: GenMessage<CreateSource, {jsonType: CreateSourceJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 26);
+  messageDesc(file_leap_ingest_v1_queries, 28);
 
 /**
  * The answer to `CreateSource`.
@@ -1582,7 +1710,7 @@ export type SourceCreatedJson = {
  * Use `create(SourceCreatedSchema)` to create a new message.
  */
 export const SourceCreatedSchema: GenMessage<SourceCreated, {jsonType: SourceCreatedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 27);
+  messageDesc(file_leap_ingest_v1_queries, 29);
 
 /**
  * Change an input source; absent fields are left as they are. SOURCE.NOT_FOUND (404).
@@ -1677,7 +1805,7 @@ export type UpdateSourceJson = {
  * Use `create(UpdateSourceSchema)` to create a new message.
  */
 export const UpdateSourceSchema: GenMessage<UpdateSource, {jsonType: UpdateSourceJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 28);
+  messageDesc(file_leap_ingest_v1_queries, 30);
 
 /**
  * The answer to `UpdateSource`.
@@ -1708,7 +1836,7 @@ export type SourceUpdatedJson = {
  * Use `create(SourceUpdatedSchema)` to create a new message.
  */
 export const SourceUpdatedSchema: GenMessage<SourceUpdated, {jsonType: SourceUpdatedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 29);
+  messageDesc(file_leap_ingest_v1_queries, 31);
 
 /**
  * One input source of a user. SOURCE.NOT_FOUND (404).
@@ -1749,7 +1877,7 @@ export type GetSourceJson = {
  * Use `create(GetSourceSchema)` to create a new message.
  */
 export const GetSourceSchema: GenMessage<GetSource, {jsonType: GetSourceJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 30);
+  messageDesc(file_leap_ingest_v1_queries, 32);
 
 /**
  * The answer to `GetSource`.
@@ -1780,7 +1908,7 @@ export type SourceFoundJson = {
  * Use `create(SourceFoundSchema)` to create a new message.
  */
 export const SourceFoundSchema: GenMessage<SourceFound, {jsonType: SourceFoundJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 31);
+  messageDesc(file_leap_ingest_v1_queries, 33);
 
 /**
  * Every input source of a user, newest first.
@@ -1811,7 +1939,7 @@ export type ListSourcesJson = {
  * Use `create(ListSourcesSchema)` to create a new message.
  */
 export const ListSourcesSchema: GenMessage<ListSources, {jsonType: ListSourcesJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 32);
+  messageDesc(file_leap_ingest_v1_queries, 34);
 
 /**
  * The answer to `ListSources`.
@@ -1842,7 +1970,7 @@ export type SourcesPageJson = {
  * Use `create(SourcesPageSchema)` to create a new message.
  */
 export const SourcesPageSchema: GenMessage<SourcesPage, {jsonType: SourcesPageJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 33);
+  messageDesc(file_leap_ingest_v1_queries, 35);
 
 /**
  * Delete an input source; its recordings stay. Answers `deleted = false` when there is none.
@@ -1883,7 +2011,7 @@ export type DeleteSourceJson = {
  * Use `create(DeleteSourceSchema)` to create a new message.
  */
 export const DeleteSourceSchema: GenMessage<DeleteSource, {jsonType: DeleteSourceJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 34);
+  messageDesc(file_leap_ingest_v1_queries, 36);
 
 /**
  * The answer to `DeleteSource`.
@@ -1914,7 +2042,7 @@ export type SourceDeletedJson = {
  * Use `create(SourceDeletedSchema)` to create a new message.
  */
 export const SourceDeletedSchema: GenMessage<SourceDeleted, {jsonType: SourceDeletedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 35);
+  messageDesc(file_leap_ingest_v1_queries, 37);
 
 /**
  * Sync one or more input sources over a date window (`POST /sources/{id}/sync`,
@@ -1983,7 +2111,7 @@ export type SyncSourcesJson = {
  * Use `create(SyncSourcesSchema)` to create a new message.
  */
 export const SyncSourcesSchema: GenMessage<SyncSources, {jsonType: SyncSourcesJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 36);
+  messageDesc(file_leap_ingest_v1_queries, 38);
 
 /**
  * The answer to `SyncSources`: the syncs queued, one per source.
@@ -2014,7 +2142,7 @@ export type SourceSyncsStartedJson = {
  * Use `create(SourceSyncsStartedSchema)` to create a new message.
  */
 export const SourceSyncsStartedSchema: GenMessage<SourceSyncsStarted, {jsonType: SourceSyncsStartedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 37);
+  messageDesc(file_leap_ingest_v1_queries, 39);
 
 /**
  * One sync and its result. SYNC.NOT_FOUND (404).
@@ -2055,7 +2183,7 @@ export type GetSourceSyncJson = {
  * Use `create(GetSourceSyncSchema)` to create a new message.
  */
 export const GetSourceSyncSchema: GenMessage<GetSourceSync, {jsonType: GetSourceSyncJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 38);
+  messageDesc(file_leap_ingest_v1_queries, 40);
 
 /**
  * The answer to `GetSourceSync`.
@@ -2086,7 +2214,7 @@ export type SourceSyncFoundJson = {
  * Use `create(SourceSyncFoundSchema)` to create a new message.
  */
 export const SourceSyncFoundSchema: GenMessage<SourceSyncFound, {jsonType: SourceSyncFoundJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 39);
+  messageDesc(file_leap_ingest_v1_queries, 41);
 
 /**
  * A Zoom webhook as the gateway received it at `POST /api/v1/webhooks/zoom` (a public route: the
@@ -2163,7 +2291,7 @@ export type ReceiveZoomWebhookJson = {
  * Use `create(ReceiveZoomWebhookSchema)` to create a new message.
  */
 export const ReceiveZoomWebhookSchema: GenMessage<ReceiveZoomWebhook, {jsonType: ReceiveZoomWebhookJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 40);
+  messageDesc(file_leap_ingest_v1_queries, 42);
 
 /**
  * The answer to `ReceiveZoomWebhook`.
@@ -2244,5 +2372,5 @@ export type ZoomWebhookReceivedJson = {
  * Use `create(ZoomWebhookReceivedSchema)` to create a new message.
  */
 export const ZoomWebhookReceivedSchema: GenMessage<ZoomWebhookReceived, {jsonType: ZoomWebhookReceivedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_queries, 41);
+  messageDesc(file_leap_ingest_v1_queries, 43);
 

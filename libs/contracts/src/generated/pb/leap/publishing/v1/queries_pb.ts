@@ -1062,7 +1062,7 @@ export type ConnectAccount = Message<"leap.publishing.v1.ConnectAccount"> & {
   userId: string;
 
   /**
-   * `youtube` or `vk_video`.
+   * `youtube`, `vk_video` or `yandex_disk` (an output account).
    *
    * @generated from field: string platform = 2;
    */
@@ -1099,7 +1099,7 @@ export type ConnectAccountJson = {
   userId?: string;
 
   /**
-   * `youtube` or `vk_video`.
+   * `youtube`, `vk_video` or `yandex_disk` (an output account).
    *
    * @generated from field: string platform = 2;
    */
