@@ -5,6 +5,7 @@ import type {
   AddRecordingFromUrlResult,
   AddRecordingsFromPlaylist,
   AddRecordingsFromPlaylistResult,
+  BrowseYandexDisk,
   ConnectAccount,
   ConnectAccountResult,
   CopyPreset,
@@ -133,6 +134,7 @@ import type {
   UsageRecorded,
   UserRegistered,
   WebhookSubscriptionDisabled,
+  YandexDiskFolder,
 } from './payloads';
 
 /** Every message type, by service prefix and message name: `MESSAGE_TYPES.media.RecordingTrimmed`. */
@@ -252,6 +254,10 @@ export const MESSAGE_TYPES = {
     GetSourceSync: 'ingest.source-sync.get.v1',
     /** The answer to `GetSourceSync`. (reply) */
     SourceSyncFound: 'ingest.source-sync.found.v1',
+    /** One level of a folder of a user's Yandex Disk source credential, for a picker choosing a source's `folderPath` (`GET /api/v1/credentials/{id}/yandex-disk/browse`): its folders and files, one page at a time. (query) */
+    BrowseYandexDisk: 'ingest.yandex-disk.browse.v1',
+    /** The answer to `BrowseYandexDisk`. (reply) */
+    YandexDiskFolder: 'ingest.yandex-disk.folder.v1',
   },
   media: {
     /** Cut the leading and trailing silence of a recording (silence in the middle is kept) and extract its audio track for speech recognition. (command) */
@@ -475,6 +481,8 @@ export interface MessagePayloads {
   'ingest.sources.sync-started.v1': SourceSyncsStarted;
   'ingest.source-sync.get.v1': GetSourceSync;
   'ingest.source-sync.found.v1': SourceSyncFound;
+  'ingest.yandex-disk.browse.v1': BrowseYandexDisk;
+  'ingest.yandex-disk.folder.v1': YandexDiskFolder;
   'media.recording.trim.v1': TrimRecording;
   'media.recording.trimmed.v1': RecordingTrimmed;
   'media.processing.failed.v1': MediaProcessingFailed;
@@ -622,6 +630,7 @@ export type QueryType =
   | 'ingest.source.delete.v1'
   | 'ingest.sources.sync.v1'
   | 'ingest.source-sync.get.v1'
+  | 'ingest.yandex-disk.browse.v1'
   | 'media.jobs.list.v1'
   | 'publishing.jobs.list.v1'
   | 'publishing.presets.list.v1'
@@ -669,6 +678,7 @@ export type ReplyType =
   | 'ingest.source.deleted.v1'
   | 'ingest.sources.sync-started.v1'
   | 'ingest.source-sync.found.v1'
+  | 'ingest.yandex-disk.folder.v1'
   | 'media.jobs.page.v1'
   | 'publishing.jobs.page.v1'
   | 'publishing.presets.page.v1'
@@ -717,6 +727,7 @@ export interface QueryReplies {
   'ingest.source.delete.v1': 'ingest.source.deleted.v1';
   'ingest.sources.sync.v1': 'ingest.sources.sync-started.v1';
   'ingest.source-sync.get.v1': 'ingest.source-sync.found.v1';
+  'ingest.yandex-disk.browse.v1': 'ingest.yandex-disk.folder.v1';
   'media.jobs.list.v1': 'media.jobs.page.v1';
   'publishing.jobs.list.v1': 'publishing.jobs.page.v1';
   'publishing.presets.list.v1': 'publishing.presets.page.v1';
