@@ -143,6 +143,30 @@ describe('Yandex Disk sources', () => {
     expect((await recordings(2)).map((r) => r.id).sort()).toEqual([mine['Лекция 1']!.id, mine['Лекция 2']!.id].sort());
   }, 300_000);
 
+  it('gives a file renamed before its download its new path, and the download fetches it from there', async () => {
+    const granted = fake.grant('erin');
+    const file = fake.putFile(granted.account, '/Inbox/draft.mp4', media(120 * 1024), { modified: daysAgo(4) });
+    const credentialId = await connect(alice.token, 'erin', granted);
+    const source = await call('POST', '/api/v1/sources', { token: alice.token, json: { name: 'Inbox', platform: 'YANDEX_DISK', credentialId, config: { folderPath: '/Inbox' } } });
+    expect(source.status).toBe(201);
+    const before = (await recordings(2)).map((r) => r.id);
+    expect(await sync(source.body.id)).toMatchObject({ status: 'SUCCEEDED', found: 1, created: 1 });
+    const recording = (await recordings(3)).find((r) => !before.includes(r.id))!;
+    expect(recording).toMatchObject({ title: 'draft', status: 'INITIALIZED' });
+
+    // Renamed while it waits: the same recording, now pointing at the new path.
+    fake.move(granted.account, '/Inbox/draft.mp4', '/Inbox/Лекция 7.mp4');
+    const second = await sync(source.body.id);
+    expect(second).toMatchObject({ status: 'SUCCEEDED', found: 1, created: 0, updated: 1 });
+    expect((await recordings(3)).length).toBe(3);
+
+    const served = fake.stats.bytesServed;
+    const run = await call('POST', `/api/v1/recordings/${recording.id}/run`, { token: alice.token });
+    expect(run.status).toBe(200);
+    await downloaded(recording.id, file.bytes.length);
+    expect(fake.stats.bytesServed - served).toBe(file.bytes.length);
+  }, 300_000);
+
   it('syncs a public link with no credential, like a video URL', async () => {
     const owner = fake.grant('lecturer');
     const shared = fake.putFile(owner.account, '/Открытый курс/Лекция.mp4', media(250 * 1024), { modified: daysAgo(3) });
