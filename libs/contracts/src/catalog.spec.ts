@@ -68,6 +68,8 @@ const EXPECTED = [
   ['ingest.sources.sync-started.v1', 'reply', 'ingest', 'leap.ingest.v1.SourceSyncsStarted'],
   ['ingest.source-sync.get.v1', 'query', 'ingest', 'leap.ingest.v1.GetSourceSync'],
   ['ingest.source-sync.found.v1', 'reply', 'ingest', 'leap.ingest.v1.SourceSyncFound'],
+  ['ingest.yandex-disk.browse.v1', 'query', 'ingest', 'leap.ingest.v1.BrowseYandexDisk'],
+  ['ingest.yandex-disk.folder.v1', 'reply', 'ingest', 'leap.ingest.v1.YandexDiskFolder'],
   ['media.recording.trim.v1', 'command', 'media', 'leap.media.v1.TrimRecording'],
   ['media.recording.trimmed.v1', 'event', 'media', 'leap.media.v1.RecordingTrimmed'],
   ['media.processing.failed.v1', 'event', 'media', 'leap.media.v1.MediaProcessingFailed'],

@@ -25,7 +25,7 @@ import { PipelineService } from './pipeline/pipeline.service';
 import { StuckStagesSweep } from './pipeline/stuck-stages.sweep';
 import { RecordingRepository } from './recordings/recording.repository';
 import { RecordingsConsumer } from './recordings/recordings.consumer';
-import { YandexDiskSource } from './sources/yandex-disk';
+import { YandexDiskAccounts, YandexDiskAdapter, YandexDiskSource } from './sources/yandex-disk';
 import { SourceCredentialVault } from './credentials/source-credential-vault';
 import { SOURCE_ADAPTERS, type SourceAdapter } from './sources/source-adapter';
 import { SourceSyncService } from './sources/source-sync.service';
@@ -34,6 +34,7 @@ import { SourcesRepository } from './sources/sources.repository';
 import { SourcesService } from './sources/sources.service';
 import { VideoUrlAdapter } from './sources/video-url.adapter';
 import { downloadAuthorizer } from './sources/download-auth';
+import { YandexDiskBrowseConsumer } from './sources/yandex-disk/yandex-disk-browse.consumer';
 import { ZoomAdapter } from './sources/zoom/zoom.adapter';
 import { ZoomClient } from './sources/zoom/zoom.client';
 import { ZoomWebhookConsumer } from './sources/zoom/zoom-webhook.consumer';
@@ -82,9 +83,9 @@ import { SOURCE_CREDENTIAL_VAULT, SourceCredentialsService } from './credentials
     { provide: ZoomAdapter, inject: [ZoomClient, SourceCredentialsRepository], useFactory: (zoom: ZoomClient, credentials: SourceCredentialsRepository) => new ZoomAdapter(zoom, credentials) },
     {
       provide: HTTP_FETCHER,
-      inject: [OutboundHttp, PartialDownloads, DataSource, SourceCredentialsRepository, ZoomClient],
-      useFactory: (http: OutboundHttp, partials: PartialDownloads, db: DataSource, credentials: SourceCredentialsRepository, zoom: ZoomClient) =>
-        new HttpOriginalFetcher(new HttpTransfer(http, partials), partials, downloadAuthorizer(db, credentials, zoom)),
+      inject: [OutboundHttp, PartialDownloads, DataSource, SourceCredentialsRepository, ZoomClient, YandexDiskSource, YandexDiskAccounts],
+      useFactory: (http: OutboundHttp, partials: PartialDownloads, db: DataSource, credentials: SourceCredentialsRepository, zoom: ZoomClient, disk: YandexDiskSource, accounts: YandexDiskAccounts) =>
+        new HttpOriginalFetcher(new HttpTransfer(http, partials), partials, downloadAuthorizer(db, credentials, zoom, { disk, accounts })),
     },
     { provide: YtDlp, inject: [SERVICE_CONFIG, OutboundPolicy], useFactory: (config: IngestConfig, policy: OutboundPolicy) => new YtDlp({ policy, binary: config.YTDLP_PATH }) },
     {
@@ -98,7 +99,18 @@ import { SOURCE_CREDENTIAL_VAULT, SourceCredentialsService } from './credentials
     AddUrlService,
     PlaylistService,
     ImportsConsumer,
-    // Yandex Disk: the client (connecting accounts, listing, downloading) and the source adapter the sync lists and downloads with.
+    // Yandex Disk as a source: the client (connecting accounts, listing, downloading), its listing and hrefs, the accounts of its credentials, and the sync's adapter.
+    {
+      provide: YandexDiskAccounts,
+      inject: [SourceCredentialsRepository, SOURCE_CREDENTIAL_VAULT],
+      useFactory: (credentials: SourceCredentialsRepository, vault: SourceCredentialVault) => new YandexDiskAccounts(credentials, vault),
+    },
+    {
+      provide: YandexDiskAdapter,
+      inject: [YandexDiskSource, YandexDiskAccounts],
+      useFactory: (disk: YandexDiskSource, accounts: YandexDiskAccounts) => new YandexDiskAdapter(disk, accounts),
+    },
+    YandexDiskBrowseConsumer,
     {
       provide: YandexDiskClient,
       inject: [SERVICE_CONFIG, OutboundHttp],
@@ -119,8 +131,8 @@ import { SOURCE_CREDENTIAL_VAULT, SourceCredentialsService } from './credentials
     ZoomWebhookService,
     ZoomWebhookConsumer,
     VideoUrlAdapter,
-    // Each platform's lister; Yandex Disk adds its own here.
-    { provide: SOURCE_ADAPTERS, inject: [VideoUrlAdapter, ZoomAdapter], useFactory: (...adapters: SourceAdapter[]) => adapters },
+    // Each platform's lister.
+    { provide: SOURCE_ADAPTERS, inject: [VideoUrlAdapter, ZoomAdapter, YandexDiskAdapter], useFactory: (...adapters: SourceAdapter[]) => adapters },
     { provide: SOURCE_CREDENTIAL_VAULT, inject: [SERVICE_CONFIG], useFactory: (config: IngestConfig) => new SourceCredentialVault(config) },
   ],
 })

@@ -6,6 +6,7 @@ import { RecordingSourceEntity } from './download/recording-source.entity';
 import { SOURCE_CREDENTIAL_QUERIES } from './credentials/source-credentials.consumer';
 import { IngestModule } from './ingest.module';
 import { SOURCE_QUERIES, SOURCE_SYNC_JOB, SOURCE_SYNC_QUEUE } from './sources/sources.consumer';
+import { YANDEX_DISK_QUERIES } from './sources/yandex-disk/yandex-disk-browse.consumer';
 import { ingestMigrations } from './migrations';
 import { INGEST_PIPELINE_QUEUE } from './pipeline/pipeline.consumer';
 import { RecordingStageEntity } from './recordings/recording-stage.entity';
@@ -32,6 +33,7 @@ export const ingestService: ServiceDefinition = {
         ...SOURCE_CREDENTIAL_QUERIES,
         ...SOURCE_QUERIES,
         MESSAGE_TYPES.ingest.ReceiveZoomWebhook,
+        ...YANDEX_DISK_QUERIES,
       ],
     },
     // Accepting a download is one short transaction (the job row); the transfer runs as a job.

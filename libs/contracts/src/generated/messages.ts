@@ -5,6 +5,7 @@ import type {
   AddRecordingFromUrlResult,
   AddRecordingsFromPlaylist,
   AddRecordingsFromPlaylistResult,
+  BrowseYandexDisk,
   ConnectAccount,
   ConnectAccountResult,
   ConnectSourceAccount,
@@ -137,6 +138,7 @@ import type {
   UsageRecorded,
   UserRegistered,
   WebhookSubscriptionDisabled,
+  YandexDiskFolder,
   ZoomWebhookReceived,
 } from './payloads';
 
@@ -265,6 +267,10 @@ export const MESSAGE_TYPES = {
     ReceiveZoomWebhook: 'ingest.zoom-webhook.receive.v1',
     /** The answer to `ReceiveZoomWebhook`. (reply) */
     ZoomWebhookReceived: 'ingest.zoom-webhook.received.v1',
+    /** One level of a folder of a user's Yandex Disk source credential, for a picker choosing a source's `folderPath` (`GET /api/v1/credentials/{id}/yandex-disk/browse`): its folders and files, one page at a time. (query) */
+    BrowseYandexDisk: 'ingest.yandex-disk.browse.v1',
+    /** The answer to `BrowseYandexDisk`. (reply) */
+    YandexDiskFolder: 'ingest.yandex-disk.folder.v1',
   },
   media: {
     /** Cut the leading and trailing silence of a recording (silence in the middle is kept) and extract its audio track for speech recognition. (command) */
@@ -494,6 +500,8 @@ export interface MessagePayloads {
   'ingest.source-sync.found.v1': SourceSyncFound;
   'ingest.zoom-webhook.receive.v1': ReceiveZoomWebhook;
   'ingest.zoom-webhook.received.v1': ZoomWebhookReceived;
+  'ingest.yandex-disk.browse.v1': BrowseYandexDisk;
+  'ingest.yandex-disk.folder.v1': YandexDiskFolder;
   'media.recording.trim.v1': TrimRecording;
   'media.recording.trimmed.v1': RecordingTrimmed;
   'media.processing.failed.v1': MediaProcessingFailed;
@@ -645,6 +653,7 @@ export type QueryType =
   | 'ingest.sources.sync.v1'
   | 'ingest.source-sync.get.v1'
   | 'ingest.zoom-webhook.receive.v1'
+  | 'ingest.yandex-disk.browse.v1'
   | 'media.jobs.list.v1'
   | 'publishing.jobs.list.v1'
   | 'publishing.presets.list.v1'
@@ -694,6 +703,7 @@ export type ReplyType =
   | 'ingest.sources.sync-started.v1'
   | 'ingest.source-sync.found.v1'
   | 'ingest.zoom-webhook.received.v1'
+  | 'ingest.yandex-disk.folder.v1'
   | 'media.jobs.page.v1'
   | 'publishing.jobs.page.v1'
   | 'publishing.presets.page.v1'
@@ -744,6 +754,7 @@ export interface QueryReplies {
   'ingest.sources.sync.v1': 'ingest.sources.sync-started.v1';
   'ingest.source-sync.get.v1': 'ingest.source-sync.found.v1';
   'ingest.zoom-webhook.receive.v1': 'ingest.zoom-webhook.received.v1';
+  'ingest.yandex-disk.browse.v1': 'ingest.yandex-disk.folder.v1';
   'media.jobs.list.v1': 'media.jobs.page.v1';
   'publishing.jobs.list.v1': 'publishing.jobs.page.v1';
   'publishing.presets.list.v1': 'publishing.presets.page.v1';

@@ -833,6 +833,32 @@ export interface ZoomWebhookReceived extends Omit<ingest_v1_queries.ZoomWebhookR
 }
 
 /**
+ * One level of a folder of a user's Yandex Disk source credential, for a picker choosing a
+ * source's `folderPath` (`GET /api/v1/credentials/{id}/yandex-disk/browse`): its folders and
+ * files, one page at a time. CREDENTIAL.NOT_FOUND (404) when the user has no `yandex_disk`
+ * credential by that id; YANDEX_DISK.NEEDS_REAUTH when Yandex refuses it (the credential is then
+ * marked `needs_reauth`); YANDEX_DISK.NOT_FOUND when there is no such folder.
+ *
+ * Message type `ingest.yandex-disk.browse.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.BrowseYandexDisk`; its proto3 JSON shape is `BrowseYandexDiskJson`.
+ */
+export interface BrowseYandexDisk extends Omit<ingest_v1_queries.BrowseYandexDiskJson, 'userId' | 'credentialId'> {
+  userId: NonNullable<ingest_v1_queries.BrowseYandexDiskJson['userId']>;
+  credentialId: NonNullable<ingest_v1_queries.BrowseYandexDiskJson['credentialId']>;
+}
+
+/**
+ * The answer to `BrowseYandexDisk`.
+ *
+ * Message type `ingest.yandex-disk.folder.v1`: reply to `ingest.yandex-disk.browse.v1`.
+ * Proto message `leap.ingest.v1.YandexDiskFolder`; its proto3 JSON shape is `YandexDiskFolderJson`.
+ */
+export interface YandexDiskFolder extends Omit<ingest_v1_queries.YandexDiskFolderJson, 'path' | 'items'> {
+  path: NonNullable<ingest_v1_queries.YandexDiskFolderJson['path']>;
+  items?: YandexDiskEntry[];
+}
+
+/**
  * The aggregate status of a recording, derived from its stages and outputs the way the
  * reference platform derives it. Failure is not a status: see `failed` beside it.
  *
@@ -985,6 +1011,17 @@ export interface SourceSync extends Omit<ingest_v1_types.SourceSyncJson, 'id' | 
   toDate: NonNullable<ingest_v1_types.SourceSyncJson['toDate']>;
   skips?: SyncSkip[];
   createdAt: NonNullable<ingest_v1_types.SourceSyncJson['createdAt']>;
+}
+
+/**
+ * One folder or file of a Yandex Disk folder, as a picker shows it.
+ *
+ * Proto message `leap.ingest.v1.YandexDiskEntry`; its proto3 JSON shape is `YandexDiskEntryJson`.
+ */
+export interface YandexDiskEntry extends Omit<ingest_v1_types.YandexDiskEntryJson, 'name' | 'path' | 'type'> {
+  name: NonNullable<ingest_v1_types.YandexDiskEntryJson['name']>;
+  path: NonNullable<ingest_v1_types.YandexDiskEntryJson['path']>;
+  type: NonNullable<ingest_v1_types.YandexDiskEntryJson['type']>;
 }
 
 // leap.media.v1

@@ -13,6 +13,8 @@ import {
   credentialViewSchema,
   listCredentialsQuerySchema,
   updateCredentialSchema,
+  yandexDiskBrowseQuerySchema,
+  yandexDiskFolderPageSchema,
   type CredentialView,
 } from './credentials.dto';
 import { CredentialsService } from './credentials.service';
@@ -67,6 +69,30 @@ export class CredentialsController {
   })
   get(@CurrentUser() user: Principal, @Param('id') id: string): Promise<CredentialView> {
     return this.credentials.get(user.userId, credentialId(id));
+  }
+
+  @Get(':id/yandex-disk/browse')
+  @ApiDoc({
+    summary: 'Browse a Yandex Disk folder',
+    description:
+      'One level of a folder of a Yandex Disk source credential (purpose input), for a picker choosing a YANDEX_DISK source\'s folderPath: ' +
+      'its folders and files with path, type, size, modified time and whether a file is video or audio, in Yandex Disk\'s order, paged. ' +
+      'A credential Yandex refuses is a 409 YANDEX_DISK.NEEDS_REAUTH and shows needsReauth from then on.',
+    tag: TAG,
+    query: yandexDiskBrowseQuerySchema,
+    responses: { 200: { description: 'A page of the folder', schema: yandexDiskFolderPageSchema } },
+    problems: {
+      400: ['VALIDATION.FAILED'],
+      404: ['CREDENTIAL.NOT_FOUND', 'YANDEX_DISK.NOT_FOUND'],
+      409: ['YANDEX_DISK.NEEDS_REAUTH'],
+      422: ['CREDENTIAL.NOT_BROWSABLE'],
+      429: ['YANDEX_DISK.RATE_LIMITED'],
+      502: ['YANDEX_DISK.UNAVAILABLE'],
+      503: UNAVAILABLE,
+    },
+  })
+  browseYandexDisk(@CurrentUser() user: Principal, @Param('id') id: string, @Query() query: unknown) {
+    return this.credentials.browseYandexDisk(user.userId, credentialId(id), parseInput(yandexDiskBrowseQuerySchema, query));
   }
 
   @Post()

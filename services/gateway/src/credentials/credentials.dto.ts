@@ -138,3 +138,25 @@ export const credentialStatusSchema = z.object({
     }),
   ),
 });
+
+export const yandexDiskBrowseQuerySchema = listQuery({
+  path: z
+    .string()
+    .max(1000, 'must be at most 1000 characters')
+    .optional()
+    .describe('The folder: `/`, `/Lectures/2026` or `disk:/Lectures` (the root by default)'),
+});
+export type YandexDiskBrowseQuery = z.output<typeof yandexDiskBrowseQuerySchema>;
+
+export const yandexDiskEntrySchema = z.object({
+  name: z.string(),
+  path: z.string().describe('`disk:/…`: what a YANDEX_DISK source\'s `config.folderPath` takes'),
+  type: z.enum(['dir', 'file']),
+  size: z.number().int().nullable().describe('Bytes; null for a folder'),
+  modified: z.string().datetime().nullable(),
+  mimeType: z.string().nullable(),
+  media: z.boolean().describe('A video or audio file: what a source without a filePattern takes'),
+});
+export type YandexDiskEntryView = z.infer<typeof yandexDiskEntrySchema>;
+
+export const yandexDiskFolderPageSchema = pageSchema(yandexDiskEntrySchema).extend({ path: z.string().describe('The folder browsed (`disk:/…`)') });

@@ -7,7 +7,16 @@ import type { Logger } from 'winston';
 import { offsetOf, pageOf, type Page } from '../common/pagination';
 import type { GatewayConfig } from '../config/config.schema';
 import { PublishingClient } from '../publishing/publishing.client';
-import { CREDENTIAL_PLATFORMS, type CreateCredentialDto, type CredentialPlatform, type CredentialView, type UpdateCredentialDto, checkUpdateFields } from './credentials.dto';
+import {
+  CREDENTIAL_PLATFORMS,
+  type CreateCredentialDto,
+  type CredentialPlatform,
+  type CredentialView,
+  type UpdateCredentialDto,
+  type YandexDiskBrowseQuery,
+  type YandexDiskEntryView,
+  checkUpdateFields,
+} from './credentials.dto';
 import { validationError } from '../common/problem-details';
 
 type SourceCredential = SourceCredentialCreated['credential'];
@@ -105,6 +114,48 @@ export class CredentialsService {
     if (!reply.deleted) throw notFound(id);
   }
 
+  /**
+   * One level of a folder of a Yandex Disk source credential, a page at a time (Yandex pages it
+   * itself: the page is asked of it, not cut here). Another user's credential is a 404; an
+   * output credential or another platform's is CREDENTIAL.NOT_BROWSABLE; a refused one is
+   * YANDEX_DISK.NEEDS_REAUTH (409, the credential now shows needsReauth).
+   */
+  async browseYandexDisk(userId: string, id: string, query: YandexDiskBrowseQuery): Promise<Page<YandexDiskEntryView> & { path: string }> {
+    let reply;
+    try {
+      reply = await this.bus.request(
+        MESSAGE_TYPES.ingest.BrowseYandexDisk,
+        { userId, credentialId: id, path: query.path ?? '/', limit: query.pageSize, offset: offsetOf(query) },
+        { tenant: userId, timeoutMs: this.config.INGEST_REQUEST_TIMEOUT },
+      );
+    } catch (error) {
+      if (error instanceof LeapError && error.code === 'CREDENTIAL.NOT_FOUND') {
+        const other = await this.locate(userId, id);
+        if (!other) throw notFound(id);
+        throw new LeapError('CREDENTIAL.NOT_BROWSABLE', `Credential ${id} is a ${other.platform} ${other.purpose} credential: only a yandex_disk input credential can be browsed`, { status: 422 });
+      }
+      if (error instanceof LeapError && error.code === 'YANDEX_DISK.NEEDS_REAUTH') {
+        throw new LeapError(error.code, 'Yandex Disk refused the credential: connect the account again or replace its tokens', { status: 409, details: { needsReauth: true } });
+      }
+      if (error instanceof LeapError && error.code === 'YANDEX_DISK.RATE_LIMITED') throw new LeapError(error.code, error.message, { status: 429, details: { retryAfterSeconds: 30 } });
+      if (error instanceof LeapError && error.code === 'YANDEX_DISK.NOT_FOUND') throw new LeapError(error.code, `There is no folder ${query.path ?? '/'} on that Yandex Disk`, { status: 404 });
+      if (error instanceof LeapError && error.code === 'YANDEX_DISK.UNAVAILABLE') throw new LeapError(error.code, 'Yandex Disk did not answer; try again shortly', { status: 502 });
+      return this.ingestFailed(MESSAGE_TYPES.ingest.BrowseYandexDisk, error);
+    }
+    const items = (reply.items ?? []).map(
+      (e): YandexDiskEntryView => ({
+        name: e.name,
+        path: e.path,
+        type: e.type === 'dir' ? 'dir' : 'file',
+        size: e.sizeBytes !== undefined && e.type !== 'dir' ? Number(e.sizeBytes) : null,
+        modified: e.modifiedAt ?? null,
+        mimeType: e.mimeType || null,
+        media: e.media ?? false,
+      }),
+    );
+    return { ...pageOf(items, query, reply.total ?? items.length), path: reply.path };
+  }
+
   private async all(userId: string): Promise<CredentialView[]> {
     const [inputs, outputs] = await Promise.all([
       this.askIngest(MESSAGE_TYPES.ingest.ListSourceCredentials, { userId }),
@@ -147,10 +198,14 @@ export class CredentialsService {
       if (error instanceof LeapError && error.status >= 400 && error.status < 500 && /^CREDENTIAL\./.test(error.code)) {
         throw new LeapError(error.code, error.message, { status: error.status });
       }
-      if (error instanceof LeapError && error.code === 'CREDENTIAL.ENCRYPTION_UNCONFIGURED') throw new LeapError(error.code, error.message, { status: 503 });
-      this.logger.warn(`ingest did not answer ${type}: ${(error as Error).message}`, { code: (error as LeapError).code });
-      throw new LeapError('INGEST.UNAVAILABLE', 'The ingest service did not answer; try again shortly', { status: 503, retryable: true, details: { retryAfterSeconds: 5 }, cause: error });
+      return this.ingestFailed(type, error);
     }
+  }
+
+  private ingestFailed(type: string, error: unknown): never {
+    if (error instanceof LeapError && error.code === 'CREDENTIAL.ENCRYPTION_UNCONFIGURED') throw new LeapError(error.code, error.message, { status: 503 });
+    this.logger.warn(`ingest did not answer ${type}: ${(error as Error).message}`, { code: (error as LeapError).code });
+    throw new LeapError('INGEST.UNAVAILABLE', 'The ingest service did not answer; try again shortly', { status: 503, retryable: true, details: { retryAfterSeconds: 5 }, cause: error });
   }
 }
 

@@ -47,6 +47,7 @@ import {
   type CredentialUpdated,
   type DeleteCredential,
   type GetCredential,
+  type BrowseYandexDisk,
   type GetSourceCredential,
   type ListCredentials,
   type PlatformCredential,
@@ -196,6 +197,11 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
       throw new LeapError('CREDENTIAL.NOT_FOUND', `No credential ${ctx.data.credentialId}`, { status: 404 });
     }
 
+    @MessageHandler(MESSAGE_TYPES.ingest.BrowseYandexDisk, { queue: 'ingest.commands' })
+    async browseYandexDisk(ctx: MessageContext<BrowseYandexDisk>): Promise<never> {
+      throw new LeapError('CREDENTIAL.NOT_FOUND', `No credential ${ctx.data.credentialId}`, { status: 404 });
+    }
+
     @MessageHandler(MESSAGE_TYPES.ingest.CreateSourceCredential, { queue: 'ingest.commands' })
     async createCredential(ctx: MessageContext<CreateSourceCredential>): Promise<SourceCredentialCreated> {
       const now = new Date().toISOString();
@@ -223,6 +229,7 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
       MESSAGE_TYPES.ingest.RunRecording,
       MESSAGE_TYPES.ingest.ListSourceCredentials,
       MESSAGE_TYPES.ingest.GetSourceCredential,
+      MESSAGE_TYPES.ingest.BrowseYandexDisk,
       MESSAGE_TYPES.ingest.CreateSourceCredential,
       MESSAGE_TYPES.ingest.CreateSource,
       MESSAGE_TYPES.ingest.ListSources,

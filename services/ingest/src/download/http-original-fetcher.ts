@@ -3,8 +3,12 @@ import { HttpTransfer } from './http-transfer';
 import { extensionFor, type FetchedOriginal, type FetchOptions, type OriginalFetcher } from './original-fetcher';
 import type { PartialDownloads } from './partial-download';
 
-/** Headers a source's downloads need (a Zoom access token), found by the download job itself: none travels in a message. */
-export type DownloadAuthorizer = (cmd: DownloadRecording) => Promise<Record<string, string>>;
+/**
+ * What a source's download needs that the command does not carry, found by the download job
+ * itself: headers (a Zoom access token) and, for a source whose links expire (Yandex Disk), the
+ * URL to fetch now. No token travels in a message.
+ */
+export type DownloadAuthorizer = (cmd: DownloadRecording, signal?: AbortSignal) => Promise<{ headers?: Record<string, string>; url?: string }>;
 
 /** A direct media URL, fetched with resumable HTTP. */
 export class HttpOriginalFetcher implements OriginalFetcher {
@@ -17,11 +21,11 @@ export class HttpOriginalFetcher implements OriginalFetcher {
   async fetch(cmd: DownloadRecording, options: FetchOptions): Promise<FetchedOriginal> {
     const expected = cmd.expectedSizeBytes ? Number(cmd.expectedSizeBytes) : undefined;
     try {
-      const headers = await this.authorize(cmd);
+      const { headers = {}, url = cmd.url } = await this.authorize(cmd, options.signal);
       const result = await this.transfer.fetch({
         headers,
         recordingId: cmd.recordingId,
-        url: cmd.url,
+        url,
         expectedSizeBytes: expected || undefined,
         maxBytes: options.maxBytes,
         signal: options.signal,
@@ -29,7 +33,7 @@ export class HttpOriginalFetcher implements OriginalFetcher {
       });
       return {
         ...result,
-        extension: extensionFor(result.contentType, cmd.url),
+        extension: extensionFor(result.contentType, url),
         discard: () => this.partials.remove(cmd.recordingId),
       };
     } catch (error) {

@@ -19,6 +19,8 @@ export interface DownloadDescriptor {
 export interface SourceItem {
   /** Stable across syncs and renames: `zoom:<meeting uuid>`, `youtube:<id>`, `yadisk:rid:<id>`. */
   sourceKey: string;
+  /** Other keys the same item was (or may have been) synced under, less stable ones (Yandex Disk's md5 and path): a sync matches any. */
+  alternateKeys?: string[];
   title: string;
   startedAt: Date | null;
   sizeBytes: number | null;

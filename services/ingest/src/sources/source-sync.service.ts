@@ -17,7 +17,8 @@ export interface SyncOutcome {
 /**
  * What a sync does with the items a source listed, in one transaction: a new item becomes a
  * recording (INITIALIZED, or PENDING_SOURCE while the source is not ready, or SKIPPED when it is
- * blank); an item seen before is deduplicated by its source key, a held one whose source became
+ * blank); an item seen before is deduplicated by its source key (or any of its alternate keys,
+ * so a renamed Yandex Disk file is still the same recording), a held one whose source became
  * ready is released, and a recording that is deleted or past its download is never touched.
  */
 @Injectable()
@@ -36,7 +37,7 @@ export class SourceSyncService {
       if (seen.has(item.sourceKey)) continue;
       seen.add(item.sourceKey);
       const skip = (reason: string, recordingId?: string) => outcome.skips.push({ sourceKey: item.sourceKey, title: item.title, reason, ...(recordingId ? { recordingId } : {}) });
-      const known = await this.sources.known(tx.manager, source.userId, item.sourceKey);
+      const known = await this.sources.known(tx.manager, source.userId, [item.sourceKey, ...(item.alternateKeys ?? [])]);
       if (known) {
         if (known.deleted) skip('deleted', known.recordingId);
         else if (known.status === 'PENDING_SOURCE' && !item.pending) {

@@ -154,14 +154,14 @@ export class SourcesRepository {
     );
   }
 
-  /** The recording a user has for a source key, deleted or not (a sync never brings a deleted one back). */
-  async known(tx: Transaction, userId: string, sourceKey: string): Promise<KnownItem | null> {
+  /** The recording a user has for any of an item's keys, deleted or not (a sync never brings a deleted one back). */
+  async known(tx: Transaction, userId: string, sourceKeys: string[]): Promise<KnownItem | null> {
     const rows = await tx.query(
       `SELECT s.recording_id AS "recordingId", r.status, (r.deleted_at IS NOT NULL) AS deleted, s.url, s.expected_size_bytes AS "expectedSizeBytes"
          FROM recording_sources s JOIN recordings r ON r.id = s.recording_id
-        WHERE s.user_id = $1 AND (s.source_key = $2 OR s.metadata->>'syncKey' = $2)
+        WHERE s.user_id = $1 AND (s.source_key = ANY($2::text[]) OR s.metadata->>'syncKey' = ANY($2::text[]))
         ORDER BY r.created_at DESC LIMIT 1`,
-      [userId, sourceKey],
+      [userId, sourceKeys],
     );
     return rows[0] ?? null;
   }

@@ -124,14 +124,15 @@ export class YandexDiskSource {
 
   /** The DOWNLOAD command's source fields for an item, with an href asked for now (hrefs expire within hours). */
   async download(item: YandexDiskItem, account: YandexAccount | undefined, signal?: AbortSignal): Promise<Pick<DownloadRecording, 'url' | 'method' | 'expectedSizeBytes'>> {
-    let url: string;
-    if (item.locator.publicUrl !== undefined) {
-      url = await this.client.publicDownloadHref(item.locator.publicUrl, item.locator.path, signal);
-    } else {
-      if (!account) throw new LeapError('SOURCE.CREDENTIAL_REQUIRED', 'A file of a Yandex Disk folder needs its credential to download', { status: 422 });
-      url = await this.client.downloadHref(account, item.locator.path, signal);
-    }
+    const url = await this.hrefOf(item.locator, account, signal);
     return { url, method: DownloadMethod.HTTP, ...(item.sizeBytes !== undefined ? { expectedSizeBytes: String(item.sizeBytes) } : {}) };
+  }
+
+  /** A fresh href to the bytes of the file a locator names (the DOWNLOAD job asks for it when it runs). */
+  async hrefOf(locator: YandexDiskItem['locator'], account: YandexAccount | undefined, signal?: AbortSignal): Promise<string> {
+    if (locator.publicUrl !== undefined) return this.client.publicDownloadHref(locator.publicUrl, locator.path, signal);
+    if (!account) throw new LeapError('SOURCE.CREDENTIAL_REQUIRED', 'A file of a Yandex Disk folder needs its credential to download', { status: 422 });
+    return this.client.downloadHref(account, locator.path, signal);
   }
 }
 

@@ -75,7 +75,7 @@ export class ZoomWebhookService {
       const item = zoomItem(meeting, meeting.recording_files, { pending, credentialId: signer.credential.id, sourceId: source.id });
       const outcome = await this.syncs.apply(tx, source, [item]);
       created += outcome.created + outcome.updated;
-      const known = await this.sources.known(tx.manager, source.userId, item.sourceKey);
+      const known = await this.sources.known(tx.manager, source.userId, [item.sourceKey]);
       if (known) recordingIds.push(known.recordingId);
       this.logger.info(`Zoom webhook: meeting ${meeting.uuid} for source ${source.id}`, { sourceId: source.id, created: outcome.created, updated: outcome.updated, skips: outcome.skips.map((k) => k.reason) });
     }
