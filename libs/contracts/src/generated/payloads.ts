@@ -1032,7 +1032,8 @@ export interface PublishRecording extends Omit<publishing_v1_commands.PublishRec
 }
 
 /**
- * Remove a published item from its platform (YouTube and VK: delete the video). Runs as a job;
+ * Remove a published item from its platform (YouTube and VK: delete the video; Yandex Disk:
+ * unpublish the link and move the video and its sidecars to the trash). Runs as a job;
  * the target ends `RETRACTED`, or back at `PUBLISHED` with the error when it cannot be done.
  *
  * Message type `publishing.publication.retract.v1`: command on `publishing.commands`.
