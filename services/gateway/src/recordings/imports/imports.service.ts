@@ -8,6 +8,7 @@ import { recordingSummary, shortName } from '../recordings.dto';
 import { RecordingsRepository } from '../recordings.repository';
 import { QuotaClient } from '../quota-client.service';
 import type { AddPlaylistDto, AddUrlDto } from './imports.dto';
+import { OutputPresetsCheck } from '../output-presets';
 
 /** Ingest's answers that reach the caller as they are: bad input and refused or unusable sources. */
 const PASSED_THROUGH = new Set([
@@ -36,9 +37,11 @@ export class ImportsService {
     private readonly recordings: RecordingsRepository,
     @Inject(SERVICE_CONFIG) private readonly config: Pick<GatewayConfig, 'INGEST_REQUEST_TIMEOUT'>,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+    private readonly presets: OutputPresetsCheck,
   ) {}
 
   async addUrl(userId: string, dto: AddUrlDto, idempotencyKey?: string) {
+    const outputPresets = await this.presets.resolve(userId, dto.presetIds);
     const recordingId = newMessageId();
     // Before ingest acts: its own status events, all later, win over this first view.
     const askedAt = new Date().toISOString();
@@ -58,6 +61,7 @@ export class ImportsService {
           ...(dto.displayName ? { displayName: dto.displayName } : {}),
           ...(dto.templateId ? { templateId: dto.templateId } : {}),
           ...(reservationId ? { reservationId } : {}),
+          ...(outputPresets.length > 0 ? { outputPresets } : {}),
         },
         this.config.INGEST_REQUEST_TIMEOUT,
       );
@@ -81,6 +85,7 @@ export class ImportsService {
   }
 
   async addPlaylist(userId: string, dto: AddPlaylistDto) {
+    const outputPresets = await this.presets.resolve(userId, dto.presetIds);
     const reply = await this.ask(
       MESSAGE_TYPES.ingest.AddRecordingsFromPlaylist,
       {
@@ -91,6 +96,7 @@ export class ImportsService {
         autoRun: dto.autoRun,
         limit: dto.limit,
         ...(dto.templateId ? { templateId: dto.templateId } : {}),
+        ...(outputPresets.length > 0 ? { outputPresets } : {}),
       },
       PROBE_TIMEOUT_MS,
     );
