@@ -1,15 +1,29 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { baseConfigSchema } from '@leap/config';
-import { MESSAGE_TYPES, ObjectKind, type ObjectRef, type OutputTarget } from '@leap/contracts';
-import { MessageBus } from '@leap/messaging';
+import { MESSAGE_TYPES, ObjectKind, Platform, type ObjectRef, type OutputTarget, type PublicationRetracted } from '@leap/contracts';
+import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
 import type { RunningService } from '@leap/platform';
 import { generateKeyEntry, parseKeyring } from '@leap/secrets';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
 import { eventually, startFakeYandexDisk, type FakeYandexAccount, type FakeYandexDisk } from '@leap/testing';
 import { publishingService } from './service';
+
+const retractions: PublicationRetracted[] = [];
+
+@Injectable()
+class RetractWatcher {
+  @MessageHandler(MESSAGE_TYPES.publishing.PublicationRetracted, { queue: 'ingest.retract-watch' })
+  async retracted(ctx: MessageContext<PublicationRetracted>): Promise<void> {
+    retractions.push(ctx.data);
+  }
+}
+
+@Module({ providers: [RetractWatcher] })
+class WatcherModule {}
 
 const TRANSIT = generateKeyEntry('t1');
 const AT_REST = generateKeyEntry('k1');
@@ -43,7 +57,12 @@ describe('publishing to Yandex Disk (fake Yandex Disk and OAuth on localhost)', 
         OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
       },
     });
-    const peer = await world.start({ name: 'ingest', configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }), consumers: [] });
+    const peer = await world.start({
+      name: 'ingest',
+      configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
+      consumers: [{ queue: 'ingest.retract-watch', types: [MESSAGE_TYPES.publishing.PublicationRetracted] }],
+      imports: [WatcherModule],
+    });
     bus = peer.app.get(MessageBus);
   }, 120_000);
 
@@ -267,6 +286,83 @@ describe('publishing to Yandex Disk (fake Yandex Disk and OAuth on localhost)', 
     expect(again).toMatchObject({ created: false, credential: { id, needsReauth: false } });
     // A code Yandex does not take (here: the wrong PKCE verifier).
     await expect(connect({ code: await code(), codeVerifier: 'not-the-verifier' })).rejects.toMatchObject({ code: 'OAUTH.EXCHANGE_FAILED', status: 422 });
+  });
+
+  async function retract(recordingId: string, targetId: string): Promise<OutputTarget> {
+    const reply = await bus.request(MESSAGE_TYPES.publishing.RetractTarget, { userId, recordingId, targetId }, { tenant: userId });
+    expect(reply.target).toMatchObject({ id: targetId, status: 'RETRACTING' });
+    return eventually(async () => {
+      const page = await bus.request(MESSAGE_TYPES.publishing.ListOutputTargets, { userId, recordingId }, { tenant: userId });
+      const target = (page.targets ?? []).find((t) => t.id === targetId);
+      expect(['RETRACTED', 'PUBLISHED']).toContain(target?.status);
+      return target!;
+    }, { timeoutMs: 60_000 });
+  }
+
+  it('retracts an upload: the public link is removed, the video and its sidecars leave the disk, and the target is RETRACTED with an event', async () => {
+    const granted = disk.grant();
+    const presetId = await preset(await credential(granted), {
+      folderPathTemplate: '/Retract/{{ display_name }}',
+      publish: true,
+      sidecars: { subtitlesSrt: {}, descriptionTxt: {}, transcription: { folderPathTemplate: '/Retract/Texts' } },
+    });
+    const recordingId = randomUUID();
+    const srtKey = storageKeys.subtitles(userId, recordingId, 'srt');
+    const srt = await store.put(srtKey, '1\n00:00:00,000 --> 00:00:01,000\nHi\n', { contentType: 'application/x-subrip' });
+    const objects = [
+      ...(await video(recordingId, bytes(3000, 19))),
+      { key: srtKey, sizeBytes: String(srt.sizeBytes), checksumSha256: srt.checksumSha256, contentType: 'application/x-subrip', kind: ObjectKind.SUBTITLES_SRT },
+    ];
+    const targetId = await upload(recordingId, presetId, objects, { title: 'Optics' });
+    const published = await settled(recordingId, targetId);
+    expect(published).toMatchObject({ status: 'PUBLISHED', externalId: 'disk:/Retract/Optics/Optics.mp4' });
+    const paths = ['/Retract/Optics/Optics.mp4', '/Retract/Optics/Optics.srt', '/Retract/Optics/Optics.description.txt'];
+    for (const path of paths) expect(disk.file(granted.account, path)).toBeDefined();
+    const publicUrl = disk.file(granted.account, paths[0]!)!.publicUrl;
+    expect(published.resultUrl).toBe(publicUrl);
+    // The recording has no transcript: that sidecar was skipped, and the retract does not look for it.
+    expect(disk.file(granted.account, '/Retract/Texts/Optics.transcript.txt')).toBeUndefined();
+
+    // Someone else's file in the same folder stays.
+    disk.putFile(granted.account, '/Retract/Optics/notes.txt', Buffer.from('mine'));
+    const retracted = await retract(recordingId, targetId);
+    expect(retracted).toMatchObject({ status: 'RETRACTED', retractedAt: expect.any(String) });
+    expect(retracted.errorCode).toBeUndefined();
+    for (const path of paths) expect(disk.file(granted.account, path)).toBeUndefined();
+    expect(disk.file(granted.account, '/Retract/Optics/notes.txt')).toBeDefined();
+    await eventually(() =>
+      expect(retractions.filter((e) => e.targetId === targetId)).toEqual([
+        expect.objectContaining({ recordingId, userId, platform: Platform.YANDEX_DISK, externalId: 'disk:/Retract/Optics/Optics.mp4', retractedAt: retracted.retractedAt }),
+      ]),
+    );
+
+    // Retracted once: a second retract is refused.
+    await expect(bus.request(MESSAGE_TYPES.publishing.RetractTarget, { userId, recordingId, targetId }, { tenant: userId })).rejects.toMatchObject({ code: 'TARGET.NOT_RETRACTABLE' });
+  });
+
+  it('a retract whose files are already gone still ends RETRACTED; a revoked account leaves the target PUBLISHED with the error', async () => {
+    const granted = disk.grant();
+    const presetId = await preset(await credential(granted), { folderPathTemplate: '/Gone', sidecars: { descriptionTxt: {} } });
+    const recordingId = randomUUID();
+    const targetId = await upload(recordingId, presetId, await video(recordingId, bytes(500, 23)), { title: 'Waves' });
+    expect(await settled(recordingId, targetId)).toMatchObject({ status: 'PUBLISHED', location: 'disk:/Gone/Waves.mp4' });
+    expect(disk.file(granted.account, '/Gone/Waves.description.txt')).toBeDefined();
+    disk.move(granted.account, '/Gone/Waves.mp4', '/Elsewhere.mp4');
+    expect(await retract(recordingId, targetId)).toMatchObject({ status: 'RETRACTED' });
+    expect(disk.file(granted.account, '/Gone/Waves.description.txt')).toBeUndefined();
+    expect(disk.file(granted.account, '/Elsewhere.mp4')).toBeDefined();
+
+    const revoked = disk.grant();
+    const revokedPreset = await preset(await credential(revoked), { folderPathTemplate: '/Kept' });
+    const other = randomUUID();
+    const keptTarget = await upload(other, revokedPreset, await video(other, bytes(400, 29)), { title: 'Kept' });
+    expect(await settled(other, keptTarget)).toMatchObject({ status: 'PUBLISHED' });
+    disk.expire(revoked.accessToken);
+    disk.revoke(revoked.refreshToken);
+    const refused = await retract(other, keptTarget);
+    expect(refused).toMatchObject({ status: 'PUBLISHED', errorCode: 'PUBLISHING.CREDENTIAL_REVOKED' });
+    expect(refused.retractedAt).toBeUndefined();
+    expect(disk.file(revoked.account, '/Kept/Kept.mp4')).toBeDefined();
   });
 
   it('waits out a 429 by its Retry-After and then uploads', async () => {

@@ -289,7 +289,7 @@ export const MESSAGE_TYPES = {
   publishing: {
     /** Publish a recording to one output target. (command) */
     PublishRecording: 'publishing.recording.publish.v1',
-    /** Remove a published item from its platform (YouTube and VK: delete the video). (command) */
+    /** Remove a published item from its platform (YouTube and VK: delete the video; Yandex Disk: unpublish the link and move the video and its sidecars to the trash). (command) */
     RetractPublication: 'publishing.publication.retract.v1',
     /** A recording was published to one output target. (event) */
     RecordingPublished: 'publishing.recording.published.v1',

@@ -146,13 +146,14 @@ export interface WebhookSubscriptionDisabled extends Omit<gateway_v1_events.Webh
  * Message type `ingest.recording.register-uploaded.v1`: command on `ingest.commands`.
  * Proto message `leap.ingest.v1.RegisterUploadedRecording`; its proto3 JSON shape is `RegisterUploadedRecordingJson`.
  */
-export interface RegisterUploadedRecording extends Omit<ingest_v1_commands.RegisterUploadedRecordingJson, 'recordingId' | 'userId' | 'originalFilename' | 'sourceKey' | 'sizeBytes' | 'title'> {
+export interface RegisterUploadedRecording extends Omit<ingest_v1_commands.RegisterUploadedRecordingJson, 'recordingId' | 'userId' | 'originalFilename' | 'sourceKey' | 'sizeBytes' | 'title' | 'outputPresets'> {
   recordingId: NonNullable<ingest_v1_commands.RegisterUploadedRecordingJson['recordingId']>;
   userId: NonNullable<ingest_v1_commands.RegisterUploadedRecordingJson['userId']>;
   originalFilename: NonNullable<ingest_v1_commands.RegisterUploadedRecordingJson['originalFilename']>;
   sourceKey: NonNullable<ingest_v1_commands.RegisterUploadedRecordingJson['sourceKey']>;
   sizeBytes: NonNullable<ingest_v1_commands.RegisterUploadedRecordingJson['sizeBytes']>;
   title: NonNullable<ingest_v1_commands.RegisterUploadedRecordingJson['title']>;
+  outputPresets?: OutputPresetRef[];
 }
 
 /**
@@ -435,10 +436,11 @@ export interface RunResult extends Omit<ingest_v1_queries.RunResultJson, 'record
  * Message type `ingest.recording.add-url.v1`: query on `ingest.commands`.
  * Proto message `leap.ingest.v1.AddRecordingFromUrl`; its proto3 JSON shape is `AddRecordingFromUrlJson`.
  */
-export interface AddRecordingFromUrl extends Omit<ingest_v1_queries.AddRecordingFromUrlJson, 'recordingId' | 'userId' | 'url'> {
+export interface AddRecordingFromUrl extends Omit<ingest_v1_queries.AddRecordingFromUrlJson, 'recordingId' | 'userId' | 'url' | 'outputPresets'> {
   recordingId: NonNullable<ingest_v1_queries.AddRecordingFromUrlJson['recordingId']>;
   userId: NonNullable<ingest_v1_queries.AddRecordingFromUrlJson['userId']>;
   url: NonNullable<ingest_v1_queries.AddRecordingFromUrlJson['url']>;
+  outputPresets?: OutputPresetRef[];
 }
 
 /**
@@ -460,9 +462,10 @@ export interface AddRecordingFromUrlResult extends Omit<ingest_v1_queries.AddRec
  * Message type `ingest.recording.add-playlist.v1`: query on `ingest.commands`.
  * Proto message `leap.ingest.v1.AddRecordingsFromPlaylist`; its proto3 JSON shape is `AddRecordingsFromPlaylistJson`.
  */
-export interface AddRecordingsFromPlaylist extends Omit<ingest_v1_queries.AddRecordingsFromPlaylistJson, 'userId' | 'url'> {
+export interface AddRecordingsFromPlaylist extends Omit<ingest_v1_queries.AddRecordingsFromPlaylistJson, 'userId' | 'url' | 'outputPresets'> {
   userId: NonNullable<ingest_v1_queries.AddRecordingsFromPlaylistJson['userId']>;
   url: NonNullable<ingest_v1_queries.AddRecordingsFromPlaylistJson['url']>;
+  outputPresets?: OutputPresetRef[];
 }
 
 /**
@@ -1024,6 +1027,17 @@ export interface YandexDiskEntry extends Omit<ingest_v1_types.YandexDiskEntryJso
   type: NonNullable<ingest_v1_types.YandexDiskEntryJson['type']>;
 }
 
+/**
+ * An output preset a recording publishes with (its `outputConfig.presetIds`, checked against the
+ * owner's presets when given): at the UPLOAD stage it becomes an output target of its own.
+ *
+ * Proto message `leap.ingest.v1.OutputPresetRef`; its proto3 JSON shape is `OutputPresetRefJson`.
+ */
+export interface OutputPresetRef extends Omit<ingest_v1_types.OutputPresetRefJson, 'presetId' | 'platform'> {
+  presetId: NonNullable<ingest_v1_types.OutputPresetRefJson['presetId']>;
+  platform: NonNullable<ingest_v1_types.OutputPresetRefJson['platform']>;
+}
+
 // leap.media.v1
 
 /**
@@ -1123,7 +1137,8 @@ export interface PublishRecording extends Omit<publishing_v1_commands.PublishRec
 }
 
 /**
- * Remove a published item from its platform (YouTube and VK: delete the video). Runs as a job;
+ * Remove a published item from its platform (YouTube and VK: delete the video; Yandex Disk:
+ * unpublish the link and move the video and its sidecars to the trash). Runs as a job;
  * the target ends `RETRACTED`, or back at `PUBLISHED` with the error when it cannot be done.
  *
  * Message type `publishing.publication.retract.v1`: command on `publishing.commands`.

@@ -149,7 +149,7 @@ describe('the OpenAPI document and reference page', () => {
     expect(codes('401')).toEqual(['AUTH.UNAUTHENTICATED']);
     expect(codes('403')).toEqual(expect.arrayContaining(['AUTH.INSUFFICIENT_SCOPE', 'AUTH.CSRF_FAILED', 'FEATURE.DISABLED']));
     expect(codes('413')).toEqual(['UPLOAD.TOO_LARGE']);
-    expect(codes('422')).toEqual(['IDEMPOTENCY.KEY_REUSED']);
+    expect(codes('422')).toEqual(['IDEMPOTENCY.KEY_REUSED', 'RECORDING.PRESET_INVALID']);
     expect(codes('429')).toEqual(['QUOTA.EXCEEDED', 'RATE_LIMIT.EXCEEDED']);
     expect(codes('500')).toEqual(['INTERNAL']);
     expect(upload.responses['429'].headers['Retry-After']).toEqual({ $ref: '#/components/headers/Retry-After' });

@@ -121,7 +121,7 @@ export class UploadsController {
   @ApiDoc({
     summary: 'Retract a published target',
     description:
-      'Removes the published item from its platform (YouTube and VK: the video is deleted) as a job. The target is RETRACTING at once, then RETRACTED with ' +
+      'Removes the published item from its platform (YouTube and VK: the video is deleted; Yandex Disk: the link is unpublished and the video and its sidecars are moved to the trash) as a job. The target is RETRACTING at once, then RETRACTED with ' +
       'retractedAt; if the platform refuses, it is PUBLISHED again with the error. Follow it with GET /api/v1/recordings/{id}/targets.',
     tag: 'recordings',
     params: { id: 'The recording id', targetId: 'The output target id' },

@@ -10,6 +10,8 @@ const BY_CODE: Record<string, string> = {
   'TRANSCRIPTION.PROVIDER_TIMEOUT': 'The transcription service did not answer in time.',
   'TRANSCRIPTION.PROVIDER_FAILED': 'The transcription service could not transcribe the recording.',
   'PUBLISHING.PLATFORM_UNAVAILABLE': 'The publishing target could not be reached.',
+  'PUBLISHING.CREDENTIAL_REVOKED': 'The platform account refused access; connect it again.',
+  'CREDENTIAL.NEEDS_REAUTH': 'The platform account has to be connected again.',
   'INGEST.URL_NOT_ALLOWED': 'The source led to an address the platform may not fetch from.',
   'INGEST.DOWNLOAD_TRUNCATED': 'The source kept ending before the whole file arrived.',
   'INGEST.DOWNLOAD_NOT_MEDIA': 'The source answered a web page instead of a media file.',

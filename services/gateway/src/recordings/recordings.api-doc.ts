@@ -45,6 +45,10 @@ export const recordingSummarySchema = z.object({
 });
 
 export const recordingDetailSchema = recordingSummarySchema.extend({
+  failedTarget: z
+    .string()
+    .nullable()
+    .describe('When an upload failed the recording: the output target that failed (its stage `UPLOAD` with that `target` has the error code). The other targets go on.'),
   stages: z.array(
     z.object({
       stage: z.string(),
@@ -105,12 +109,15 @@ export const restoreActionSchema = z.object({
 /** The multipart body of an upload. */
 export const uploadBody: NonNullable<ApiDocOptions['rawBody']> = {
   contentType: 'multipart/form-data',
-  description: 'The recording as a `file` part (mp4, mov, m4a, webm, mkv, mp3, wav), streamed to storage; an optional `title` part (else the file name).',
+  description:
+    'The recording as a `file` part (mp4, mov, m4a, webm, mkv, mp3, wav), streamed to storage; an optional `title` part (else the file name); an optional ' +
+    '`presetIds` part: output presets to publish with, comma-separated (or the part repeated), each one of your active presets.',
   schema: {
     type: 'object',
     required: ['file'],
     properties: {
       title: { type: 'string', maxLength: 300 },
+      presetIds: { type: 'string', description: 'Comma-separated preset ids (UUIDs), at most 20.' },
       file: { type: 'string', contentMediaType: 'application/octet-stream' },
     },
   },

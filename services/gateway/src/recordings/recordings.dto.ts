@@ -95,8 +95,10 @@ function deletionOf(row: RecordingRow) {
 /** A recording with its stages (timings and errors), artifacts and publications. */
 export function recordingDetail(row: RecordingRow, stages: StageRow[]) {
   const ordered = [...stages].sort((a, b) => STAGE_ORDER.indexOf(a.stage) - STAGE_ORDER.indexOf(b.stage) || a.target.localeCompare(b.target));
+  const failedUpload = row.failed && row.failedStage === 'UPLOAD' ? ordered.find((s) => s.stage === 'UPLOAD' && s.status === 'FAILED' && s.target) : undefined;
   return {
     ...recordingSummary(row),
+    failedTarget: failedUpload?.target ?? null,
     stages: ordered.map((s) => ({
       stage: s.stage,
       ...(s.target ? { target: s.target } : {}),

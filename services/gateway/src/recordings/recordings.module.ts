@@ -10,6 +10,8 @@ import { MediaController } from './media/media.controller';
 import { MediaService } from './media/media.service';
 import { ImportsController } from './imports/imports.controller';
 import { ImportsService } from './imports/imports.service';
+import { OutputPresetsCheck } from './output-presets';
+import { PublishingClient } from '../publishing/publishing.client';
 import { RecordingTopicsController } from './topics/topics.controller';
 import { RecordingFilesController } from './files/files.controller';
 import { RecordingTopicsService } from './topics/topics.service';
@@ -21,7 +23,7 @@ import { RecordingsExportService } from './export/recordings-export.service';
 
 @Module({
   controllers: [RecordingsController, MediaController, ImportsController, RecordingTopicsController, RecordingFilesController, RecordingsExportController],
-  providers: [RecordingsRepository, RecordingsService, UploadService, QuotaClient, PipelineControlClient, ReadModelConsumer, MediaService, ImportsService, RecordingTopicsService, EventLog, RecordingFiles, RecordingsExportService, StageTimingsRepository],
+  providers: [PublishingClient, OutputPresetsCheck, RecordingsRepository, RecordingsService, UploadService, QuotaClient, PipelineControlClient, ReadModelConsumer, MediaService, ImportsService, RecordingTopicsService, EventLog, RecordingFiles, RecordingsExportService, StageTimingsRepository],
   exports: [RecordingsRepository, QuotaClient, EventLog, StageTimingsRepository, MediaService, RecordingsService, RecordingFiles, RecordingTopicsService],
 })
 export class RecordingsModule {}

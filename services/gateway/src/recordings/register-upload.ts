@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { MessageBus } from '@leap/messaging';
-import { MESSAGE_TYPES, type RegisterUploadedRecording } from '@leap/contracts';
+import { MESSAGE_TYPES, type OutputPresetRef, type RegisterUploadedRecording } from '@leap/contracts';
 import type { StoredObject } from '@leap/storage-client';
 import type { UploadType } from './media-type';
 import type { RecordingRow, RecordingsRepository } from './recordings.repository';
@@ -14,6 +14,8 @@ export interface StoredUploadToRegister {
   type: UploadType;
   stored: StoredObject;
   reservationId?: string;
+  /** The output presets it publishes with, checked against the owner's presets. */
+  outputPresets?: OutputPresetRef[];
 }
 
 /**
@@ -31,6 +33,7 @@ export async function registerStoredUpload(manager: EntityManager, recordings: R
     contentType: upload.type.contentType,
     title: upload.title,
     reservationId: upload.reservationId,
+    ...(upload.outputPresets?.length ? { outputPresets: upload.outputPresets } : {}),
   };
   const row = await recordings.insertUploaded(manager, {
     id: upload.recordingId,

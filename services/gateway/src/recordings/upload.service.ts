@@ -18,6 +18,7 @@ import { QuotaClient } from './quota-client.service';
 import { RequestAbortedError } from '../http/json-body';
 import { RecordingsRepository, type RecordingRow } from './recordings.repository';
 import { registerStoredUpload } from './register-upload';
+import { OutputPresetsCheck, presetIdsFromField } from './output-presets';
 
 /** The longest title kept. */
 export const TITLE_MAX = 300;
@@ -126,6 +127,7 @@ export class UploadService {
     private readonly recordings: RecordingsRepository,
     private readonly bus: MessageBus,
     private readonly idempotency: IdempotencyStore,
+    private readonly presets: OutputPresetsCheck,
   ) {}
 
   /**
@@ -150,6 +152,14 @@ export class UploadService {
       await this.discard(upload.stored.key, userId, upload.reservationId, 'invalid title');
       throw validationError([{ field: 'title', message: 'must not contain control characters' }]);
     }
+    let outputPresets;
+    try {
+      outputPresets = await this.presets.resolve(userId, presetIdsFromField(fields.presetIds));
+    } catch (error) {
+      // Bad presets create nothing: the stored file goes, and so does its reservation.
+      await this.discard(upload.stored.key, userId, upload.reservationId, 'invalid presets');
+      throw error;
+    }
     const title = (fields.title ?? '').trim().slice(0, TITLE_MAX) || baseName(upload.filename);
     const keyed = use && { ...use, fingerprint: uploadFingerprint(request, fields, upload.filename, upload.stored.checksumSha256) };
     let outcome: { row: RecordingRow } | { earlier: IdempotencyRecord };
@@ -159,7 +169,7 @@ export class UploadService {
           const claim = await this.idempotency.claim(keyed, manager);
           if (!claim.claimed) return { earlier: claim.existing };
         }
-        const row = await registerStoredUpload(manager, this.recordings, this.bus, { ...upload, userId, title });
+        const row = await registerStoredUpload(manager, this.recordings, this.bus, { ...upload, userId, title, outputPresets });
         if (keyed) await this.idempotency.complete(keyed, { status: UPLOAD_STATUS, headers: { Location: `/api/v1/recordings/${row.id}` }, body: row }, manager);
         return { row };
       });
@@ -222,7 +232,8 @@ export class UploadService {
       };
       request.once('aborted', onAborted).once('close', onClose).once('error', onAborted);
       parser.on('field', (name, value) => {
-        fields[name] = value;
+        // A repeated `presetIds` field adds to the list; any other field's last value counts.
+        fields[name] = name === 'presetIds' && fields[name] !== undefined ? `${fields[name]},${value}` : value;
       });
       parser.on('file', (name, stream, info) => {
         if (name !== 'file' || file) {

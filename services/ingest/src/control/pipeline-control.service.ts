@@ -83,6 +83,7 @@ export class PipelineControlService {
     recording.paused = false;
     recording.failed = false;
     recording.failedStage = null;
+    recording.failedTarget = null;
     recording.failureCode = null;
     recording.failureReason = null;
     recording.failedAt = null;

@@ -53,6 +53,7 @@ export class AddUrlService {
       title,
       autoRun: query.autoRun ?? false,
       reservationId: query.reservationId,
+      outputPresets: query.outputPresets,
       source: {
         method,
         url: url.href,

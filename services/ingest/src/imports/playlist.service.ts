@@ -79,6 +79,7 @@ export class PlaylistService {
         userId: query.userId,
         title,
         autoRun: query.autoRun ?? false,
+        outputPresets: query.outputPresets,
         source: {
           method: 'YT_DLP',
           url: absolute,

@@ -5,6 +5,7 @@ import { RecordingSources1767571200000 } from './1767571200000-recording-sources
 import { SourceCredentials1767657600000 } from './1767657600000-source-credentials.migration';
 import { InputSources1767744000000 } from './1767744000000-input-sources.migration';
 import { ZoomWebhookAccounts1767810000000 } from './1767810000000-zoom-webhook-accounts.migration';
+import { RecordingOutputPresets1767840000000 } from './1767840000000-recording-output-presets.migration';
 
 /** The migrations of the ingest schema, in order. */
-export const ingestMigrations = [CreateRecordings1767225600000, RecordingPaused1767398400000, RecordingLifecycle1767484800000, RecordingSources1767571200000, SourceCredentials1767657600000, InputSources1767744000000, ZoomWebhookAccounts1767810000000];
+export const ingestMigrations = [CreateRecordings1767225600000, RecordingPaused1767398400000, RecordingLifecycle1767484800000, RecordingSources1767571200000, SourceCredentials1767657600000, InputSources1767744000000, ZoomWebhookAccounts1767810000000, RecordingOutputPresets1767840000000];

@@ -124,6 +124,17 @@ class FakeWorld {
   async publish(ctx: MessageContext<PublishRecording>): Promise<void> {
     this.note(ctx);
     const { recordingId, userId, targetId, platform } = ctx.data;
+    if (ctx.data.presetId && revokedPresets.has(ctx.data.presetId)) {
+      await ctx.publish(MESSAGE_TYPES.publishing.PublishingFailed, {
+        recordingId,
+        userId,
+        targetId,
+        platform,
+        error: { code: 'PUBLISHING.CREDENTIAL_REVOKED', message: 'The account was disconnected; connect it again' },
+        needsReauth: true,
+      }, { subject: recordingId });
+      return;
+    }
     await ctx.publish(MESSAGE_TYPES.publishing.RecordingPublished, {
       recordingId,
       userId,
@@ -167,6 +178,8 @@ class FakeWorld {
 }
 
 const titles = new Map<string, string>();
+/** Presets whose account the fake publishing service finds revoked: their targets fail. */
+const revokedPresets = new Set<string>();
 
 @Module({ providers: [FakeWorld] })
 class FakeWorldModule {}
@@ -500,6 +513,58 @@ describe('the ingest pipeline process manager', () => {
     // The run lifted the failure as it started the trim again.
     expect(statusesOf(recordingId).find((s) => s.status === 'RECORDING_STATUS_PROCESSING' && s.previousStatus === 'RECORDING_STATUS_DOWNLOADED')).toMatchObject({ failed: false });
     expect(latestStages(recordingId).get('PIPELINE_STAGE_TRIM')).toMatchObject({ status: 'STAGE_STATUS_COMPLETED', attempt: 2 });
+  });
+
+  it('publishes to one target per output preset beside the local export; a failing target leaves the others going and flags the recording', async () => {
+    const [youtubeA, youtubeB, disk] = [newMessageId(), newMessageId(), newMessageId()];
+    revokedPresets.add(youtubeB);
+    const cmd = {
+      ...upload('Lecture with presets'),
+      // A repeated preset is one target.
+      outputPresets: [
+        { presetId: youtubeA, platform: 'youtube' },
+        { presetId: youtubeB, platform: 'youtube' },
+        { presetId: disk, platform: 'yandex_disk' },
+        { presetId: youtubeA, platform: 'youtube' },
+      ],
+    };
+    const { recordingId } = cmd;
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
+    await eventually(() => expect(statusesOf(recordingId).at(-1)).toMatchObject({ status: 'RECORDING_STATUS_UPLOADED', failed: true }), { timeoutMs: 60_000, intervalMs: 100 });
+
+    const publishes = commands.filter((c) => c.recordingId === recordingId && c.type === MESSAGE_TYPES.publishing.PublishRecording).map((c) => c.data as PublishRecording);
+    expect(publishes.map((p) => [p.platform, p.presetId ?? null]).sort()).toEqual(
+      [
+        [Platform.LOCAL, null],
+        [Platform.YOUTUBE, youtubeA],
+        [Platform.YOUTUBE, youtubeB],
+        [Platform.YANDEX_DISK, disk],
+      ].sort(),
+    );
+    const targetOf = (presetId: string) => publishes.find((p) => p.presetId === presetId)!.targetId;
+    expect(new Set(publishes.map((p) => p.targetId)).size).toBe(4);
+    for (const p of publishes.filter((p) => p.presetId)) expect(p.targetId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(publishes.every((p) => p.objects.some((o) => o.kind === ObjectKind.VIDEO))).toBe(true);
+
+    const stages = latestStages(recordingId);
+    const upload_ = (target: string) => stages.get(`PIPELINE_STAGE_UPLOAD:${target}`);
+    expect(upload_('local')).toMatchObject({ status: 'STAGE_STATUS_COMPLETED' });
+    expect(upload_(targetOf(youtubeA))).toMatchObject({ status: 'STAGE_STATUS_COMPLETED' });
+    expect(upload_(targetOf(disk))).toMatchObject({ status: 'STAGE_STATUS_COMPLETED' });
+    expect(upload_(targetOf(youtubeB))).toMatchObject({ status: 'STAGE_STATUS_FAILED', error: { code: 'PUBLISHING.CREDENTIAL_REVOKED' } });
+    expect(statusesOf(recordingId).at(-1)).toMatchObject({
+      failedStage: 'PIPELINE_STAGE_UPLOAD',
+      failedTarget: targetOf(youtubeB),
+      failureCode: 'PUBLISHING.CREDENTIAL_REVOKED',
+    });
+
+    // The account connected again, a run retries only the failed target, and the recording is READY.
+    revokedPresets.delete(youtubeB);
+    const run = await ask(MESSAGE_TYPES.ingest.RunRecording, recordingId);
+    expect(run.stages).toEqual([`UPLOAD:${targetOf(youtubeB)}`]);
+    await eventually(() => expect(statusesOf(recordingId).at(-1)).toMatchObject({ status: 'RECORDING_STATUS_READY', failed: false }), { timeoutMs: 60_000, intervalMs: 100 });
+    expect(latestStages(recordingId).get(`PIPELINE_STAGE_UPLOAD:${targetOf(youtubeB)}`)).toMatchObject({ status: 'STAGE_STATUS_COMPLETED', attempt: 2 });
+    expect(commands.filter((c) => c.recordingId === recordingId && c.type === MESSAGE_TYPES.publishing.PublishRecording)).toHaveLength(5);
   });
 
   it('refuses pause and run of unknown, foreign and deleted recordings (404), and run of an expired one (409)', async () => {

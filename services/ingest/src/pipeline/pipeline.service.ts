@@ -30,7 +30,7 @@ import type { IngestConfig } from '../config/config.schema';
 import { RecordingSourceEntity } from '../download/recording-source.entity';
 import { RecordingSourceRepository } from '../download/recording-source.repository';
 import { expiryOf, retentionPolicy, type RetentionPolicy } from '../lifecycle/retention';
-import type { RecordingArtifacts, RecordingEntity } from '../recordings/recording.entity';
+import type { OutputPresetRef, RecordingArtifacts, RecordingEntity } from '../recordings/recording.entity';
 import { RecordingStageEntity } from '../recordings/recording-stage.entity';
 import { RecordingRepository, type Transaction } from '../recordings/recording.repository';
 import {
@@ -42,6 +42,7 @@ import {
   type RecordingState,
   type StageName,
 } from './pipeline-state';
+import { outputConfig, outputPresetsOf, presetTargetId, PRESET_PLATFORMS } from './output-config';
 
 /** What a handler gives the pipeline: its transaction and its outbox (a `MessageContext` fits). */
 export interface PipelineTx {
@@ -58,7 +59,7 @@ export interface StageRef {
   target?: string;
 }
 
-/** The output target every recording gets until templates and presets choose others. */
+/** The output target every recording gets (the local export), beside one per output preset (`outputConfig`). */
 export const DEFAULT_TARGET = { id: 'local', platform: Platform.LOCAL } as const;
 
 /**
@@ -117,6 +118,8 @@ export class PipelineService {
       status?: 'INITIALIZED' | 'PENDING_SOURCE' | 'SKIPPED';
       /** When the source says it was recorded. */
       startedAt?: Date | null;
+      /** The output presets it publishes with (checked by the caller against the owner's presets). */
+      outputPresets?: OutputPresetRef[];
     },
   ): Promise<boolean> {
     const now = this.clock.now();
@@ -136,12 +139,14 @@ export class PipelineService {
       status,
       failed: false,
       failedStage: null,
+      failedTarget: null,
       failureCode: null,
       failureReason: null,
       failedAt: null,
       // Without auto-run the recording waits, as a paused one does, until its owner runs it.
       paused: held || !input.autoRun,
       artifacts: {},
+      outputPresets: outputPresetsOf(input.outputPresets),
       pipelineStartedAt: input.autoRun && !held ? now : null,
       pipelineCompletedAt: null,
       createdAt: now,
@@ -196,11 +201,13 @@ export class PipelineService {
       status: 'DOWNLOADED',
       failed: false,
       failedStage: null,
+      failedTarget: null,
       failureCode: null,
       failureReason: null,
       failedAt: null,
       paused: false,
       artifacts: {},
+      outputPresets: outputPresetsOf(cmd.outputPresets),
       pipelineStartedAt: now,
       pipelineCompletedAt: null,
       createdAt: now,
@@ -275,6 +282,7 @@ export class PipelineService {
     stage.updatedAt = now;
     recording.failed = true;
     recording.failedStage = stage.stage;
+    recording.failedTarget = stage.target || null;
     recording.failureCode = error.code;
     recording.failureReason = error.message;
     recording.failedAt = now;
@@ -290,6 +298,7 @@ export class PipelineService {
     if (stages.some((s) => s !== stage && s.status === 'FAILED')) return;
     recording.failed = false;
     recording.failedStage = null;
+    recording.failedTarget = null;
     recording.failureCode = null;
     recording.failureReason = null;
     recording.failedAt = null;
@@ -332,7 +341,12 @@ export class PipelineService {
   ): Promise<RecordingStageEntity[]> {
     const now = this.clock.now();
     // A deleted recording starts nothing, whatever its flags: a restore gives it back paused or finished.
-    const toStart = stagesToStart(stages, recording.failed, recording.paused || recording.deletedAt !== null);
+    const held = recording.paused || recording.deletedAt !== null;
+    let toStart = stagesToStart(stages, recording.failed, held);
+    // The uploads may start: each output preset becomes a target of its own beside the default one.
+    if (toStart.some((s) => s.stage === 'UPLOAD') && (await this.planPresetTargets(tx, recording, stages, now))) {
+      toStart = stagesToStart(stages, recording.failed, held);
+    }
     const published = new Set<RecordingStageEntity>();
     const publishChangedStages = async () => {
       const pending = [...changed].filter((s) => !published.has(s));
@@ -374,6 +388,22 @@ export class PipelineService {
     return toStart;
   }
 
+  /**
+   * Adds an UPLOAD row (PENDING) for each of the recording's output presets that has none yet, so
+   * the presets read at the moment the uploads start are the ones published to. Answers whether
+   * any was added.
+   */
+  private async planPresetTargets(tx: PipelineTx, recording: RecordingEntity, stages: RecordingStageEntity[], now: Date): Promise<boolean> {
+    const added = outputConfig(recording)
+      .presets.map((preset) => ({ preset, target: presetTargetId(recording.id, preset.presetId) }))
+      .filter(({ target }) => !stages.some((s) => s.stage === 'UPLOAD' && s.target === target))
+      .map(({ preset, target }) => stageRow(recording.id, now, 'UPLOAD', target, PRESET_PLATFORMS[preset.platform] ?? null, { presetId: preset.presetId }));
+    if (added.length === 0) return false;
+    await this.recordings.insertStages(tx.manager, added);
+    stages.push(...added);
+    return true;
+  }
+
   private async sendCommand(tx: PipelineTx, recording: RecordingEntity, stage: RecordingStageEntity): Promise<void> {
     const { id: recordingId, userId } = recording;
     const a = recording.artifacts;
@@ -403,6 +433,7 @@ export class PipelineService {
       case 'UPLOAD': {
         const video = a.video ?? source;
         const objects = [video, a.audio, a.master, a.topics, a.srt, a.vtt].filter((o): o is ObjectRef => o !== undefined);
+        const presetId = typeof stage.details?.presetId === 'string' ? stage.details.presetId : undefined;
         const cmd: PublishRecording = {
           recordingId,
           userId,
@@ -410,6 +441,7 @@ export class PipelineService {
           platform: (stage.platform ?? DEFAULT_TARGET.platform) as Platform,
           objects,
           variables: { title: recording.title, recorded_at: recording.createdAt.toISOString() },
+          ...(presetId ? { presetId } : {}),
         };
         return tx.send(MESSAGE_TYPES.publishing.PublishRecording, cmd, opts(recording));
       }
@@ -455,6 +487,8 @@ export class PipelineService {
       ...(previous ? { previousStatus: RecordingStatus[previous] } : {}),
       ...(recording.failed && recording.failedStage ? { failedStage: PipelineStage[recording.failedStage] } : {}),
       ...(recording.failed && recording.failureReason ? { failureReason: recording.failureReason } : {}),
+      ...(recording.failed && recording.failedTarget ? { failedTarget: recording.failedTarget } : {}),
+      ...(recording.failed && recording.failureCode ? { failureCode: recording.failureCode } : {}),
     };
     await tx.publish(MESSAGE_TYPES.ingest.RecordingStatusChanged, event, opts(recording));
   }
@@ -462,21 +496,7 @@ export class PipelineService {
 
 /** Every stage a recording goes through; a direct upload skips the download (its original is already stored). */
 function plannedStages(recordingId: string, now: Date, uploaded = true): RecordingStageEntity[] {
-  const row = (stage: StageName, target = '', platform: string | null = null): RecordingStageEntity =>
-    Object.assign(new RecordingStageEntity(), {
-      recordingId,
-      stage,
-      target,
-      status: 'PENDING',
-      attempt: 0,
-      platform,
-      startedAt: null,
-      finishedAt: null,
-      errorCode: null,
-      errorMessage: null,
-      details: {},
-      updatedAt: now,
-    } satisfies RecordingStageEntity);
+  const row = (stage: StageName, target = '', platform: string | null = null) => stageRow(recordingId, now, stage, target, platform);
   const download = row('DOWNLOAD');
   if (uploaded) Object.assign(download, { status: 'SKIPPED', startedAt: now, finishedAt: now, details: { skipReason: 'uploaded directly' } });
   return [
@@ -487,6 +507,24 @@ function plannedStages(recordingId: string, now: Date, uploaded = true): Recordi
     row('GENERATE_SUBTITLES'),
     row('UPLOAD', DEFAULT_TARGET.id, DEFAULT_TARGET.platform),
   ];
+}
+
+/** A stage row not started yet. */
+function stageRow(recordingId: string, now: Date, stage: StageName, target = '', platform: string | null = null, details: Record<string, unknown> = {}): RecordingStageEntity {
+  return Object.assign(new RecordingStageEntity(), {
+    recordingId,
+    stage,
+    target,
+    status: 'PENDING',
+    attempt: 0,
+    platform,
+    startedAt: null,
+    finishedAt: null,
+    errorCode: null,
+    errorMessage: null,
+    details,
+    updatedAt: now,
+  } satisfies RecordingStageEntity);
 }
 
 function sourceRef(recording: RecordingEntity): ObjectRef | undefined {

@@ -12,6 +12,12 @@ export interface RecordingArtifacts {
   vtt?: ObjectRef;
 }
 
+/** An output preset a recording publishes with, and the preset's platform (`youtube`, `vk_video`, `yandex_disk`, `local`). */
+export interface OutputPresetRef {
+  presetId: string;
+  platform: string;
+}
+
 /** The recording aggregate: where it came from, its status, its failure and its artifacts. */
 @Entity({ name: 'recordings' })
 export class RecordingEntity {
@@ -58,6 +64,10 @@ export class RecordingEntity {
   @Column('text', { name: 'failed_stage', nullable: true })
   failedStage!: StageName | null;
 
+  /** The output target whose upload failed (an UPLOAD failure only). */
+  @Column('text', { name: 'failed_target', nullable: true })
+  failedTarget!: string | null;
+
   @Column('text', { name: 'failure_code', nullable: true })
   failureCode!: string | null;
 
@@ -73,6 +83,10 @@ export class RecordingEntity {
 
   @Column('jsonb', { default: () => "'{}'::jsonb" })
   artifacts!: RecordingArtifacts;
+
+  /** The output presets it publishes with; read through `outputConfig` (pipeline/output-config.ts), never directly. */
+  @Column('jsonb', { name: 'output_presets', default: () => "'[]'::jsonb" })
+  outputPresets!: OutputPresetRef[];
 
   @Column('timestamptz', { name: 'pipeline_started_at', nullable: true })
   pipelineStartedAt!: Date | null;

@@ -24,6 +24,11 @@ export class RecordingRepository {
     return true;
   }
 
+  /** Adds stage rows to a recording (its output presets' UPLOAD targets). */
+  async insertStages(tx: Transaction, stages: RecordingStageEntity[]): Promise<void> {
+    await tx.getRepository(RecordingStageEntity).save(stages);
+  }
+
   /** The recording, locked for the rest of the transaction so stage results apply one at a time. */
   lock(tx: Transaction, id: string): Promise<RecordingEntity | null> {
     return tx.getRepository(RecordingEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
@@ -85,7 +90,7 @@ export class RecordingRepository {
       `UPDATE recordings SET title = $2, status = $3, failed = $4, failed_stage = $5, failure_code = $6, failure_reason = $7,
          failed_at = $8, paused = $9, artifacts = $10::jsonb, pipeline_started_at = $11, pipeline_completed_at = $12,
          updated_at = $13, deleted_at = $14, expire_at = $15, delete_state = $16, deletion_reason = $17, purge_at = $18,
-         hard_delete_at = $19
+         hard_delete_at = $19, failed_target = $20
        WHERE id = $1`,
       [
         recording.id,
@@ -107,6 +112,7 @@ export class RecordingRepository {
         recording.deletionReason ?? null,
         recording.purgeAt ?? null,
         recording.hardDeleteAt ?? null,
+        recording.failedTarget ?? null,
       ],
     );
     const changed = [...stages];

@@ -41,6 +41,10 @@ export class PublicationEntity {
   @Column('text', { name: 'error_message', nullable: true })
   errorMessage!: string | null;
 
+  /** Files put next to the item (a Yandex Disk upload's sidecars: their disk paths), removed with it by a retract. */
+  @Column('jsonb', { default: () => "'[]'::jsonb" })
+  sidecars!: string[];
+
   /** How many publish commands reached this target. */
   @Column('integer', { default: 1 })
   attempts!: number;

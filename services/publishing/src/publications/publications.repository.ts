@@ -17,6 +17,10 @@ export interface PublicationOutcome {
   errorCode?: string;
   errorMessage?: string;
   publishedAt?: Date;
+  /** The preset the target publishes with (kept when not given). */
+  presetId?: string;
+  /** Files put next to the item (their paths on the platform). */
+  sidecars?: string[];
 }
 
 /** Reads and writes the outcome of each publish per recording and output target. */
@@ -67,11 +71,12 @@ export class PublicationsRepository {
   /** Records the outcome, replacing the previous one for the same target. */
   async record(tx: Transaction, o: PublicationOutcome): Promise<void> {
     await tx.query(
-      `INSERT INTO publications (recording_id, target_id, user_id, platform, status, location, url, external_id, error_code, error_message, published_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+      `INSERT INTO publications (recording_id, target_id, user_id, platform, status, location, url, external_id, error_code, error_message, published_at, preset_id, sidecars)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)
        ON CONFLICT (recording_id, target_id) DO UPDATE SET user_id = EXCLUDED.user_id, platform = EXCLUDED.platform,
          status = EXCLUDED.status, location = EXCLUDED.location, url = EXCLUDED.url, external_id = EXCLUDED.external_id,
          error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, published_at = EXCLUDED.published_at,
+         preset_id = COALESCE(EXCLUDED.preset_id, publications.preset_id), sidecars = EXCLUDED.sidecars,
          attempts = publications.attempts + 1, updated_at = now()`,
       [
         o.recordingId,
@@ -85,6 +90,8 @@ export class PublicationsRepository {
         o.errorCode ?? null,
         o.errorMessage ?? null,
         o.publishedAt ?? null,
+        o.presetId ?? null,
+        JSON.stringify(o.sidecars ?? []),
       ],
     );
   }

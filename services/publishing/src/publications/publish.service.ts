@@ -119,7 +119,7 @@ export class PublishService {
     const { recordingId, userId, targetId, platform } = command;
     const publishedAt = new Date();
     return async (tx) => {
-      await this.publications.record(tx, { recordingId, targetId, userId, platform: platformName(platform), status: 'PUBLISHED', url, externalId, publishedAt });
+      await this.publications.record(tx, { recordingId, targetId, userId, platform: platformName(platform), status: 'PUBLISHED', url, externalId, publishedAt, presetId: command.presetId || undefined });
       return { recordingId, userId, targetId, platform, url, externalId, publishedAt: publishedAt.toISOString() };
     };
   }
@@ -148,6 +148,16 @@ export class PublishService {
     };
   }
 
+  /** A Yandex Disk credential's tokens for one job (the disk client refreshes them itself); a refreshed token is stored at once. */
+  async diskAccount(credential: CredentialRow): Promise<Pick<PlatformAccount, 'tokens' | 'onRefreshed'>> {
+    const tokens = this.platforms.vault.open(credential.id, credential.sealedTokens);
+    await this.platforms.credentials.touch(credential.id);
+    return {
+      tokens,
+      onRefreshed: async (fresh) => void (await this.platforms.credentials.replaceTokens(undefined, credential.id, this.platforms.vault.seal(credential.id, fresh), { reconnected: false })),
+    };
+  }
+
   /**
    * Uploads to Yandex Disk: the preset's folder and file name templates, its overwrite rule, and a
    * public link as the target's URL when it publishes (otherwise the file's disk path is the
@@ -158,21 +168,31 @@ export class PublishService {
     const { metadata, credentialId } = await this.presetOf(command, 'yandex_disk');
     const credential = await this.credentialOf(userId, 'yandex_disk', credentialId);
     const { rendered } = await this.render(command, 'yandex_disk', metadata);
-    const tokens = this.platforms.vault.open(credential.id, credential.sealedTokens);
-    await this.platforms.credentials.touch(credential.id);
+    const { tokens, onRefreshed } = await this.diskAccount(credential);
     const uploaded = await this.platforms.yandexDisk.publish({
       objects: command.objects,
       metadata: metadata as YandexDiskMetadata,
       rendered,
       tokens,
-      onRefreshed: async (fresh) => void (await this.platforms.credentials.replaceTokens(undefined, credential.id, this.platforms.vault.seal(credential.id, fresh), { reconnected: false })),
+      onRefreshed,
       signal: options.signal,
       onProgress: options.onProgress,
     });
     const publishedAt = new Date();
     const where = uploaded.publicUrl ? { url: uploaded.publicUrl } : { location: uploaded.path };
     return async (tx) => {
-      await this.publications.record(tx, { recordingId, targetId, userId, platform: platformName(platform), status: 'PUBLISHED', ...where, externalId: uploaded.path, publishedAt });
+      await this.publications.record(tx, {
+        recordingId,
+        targetId,
+        userId,
+        platform: platformName(platform),
+        status: 'PUBLISHED',
+        ...where,
+        externalId: uploaded.path,
+        publishedAt,
+        presetId: command.presetId || undefined,
+        sidecars: uploaded.sidecars,
+      });
       return { recordingId, userId, targetId, platform, ...where, externalId: uploaded.path, publishedAt: publishedAt.toISOString() };
     };
   }
@@ -188,7 +208,7 @@ export class PublishService {
     const publishedAt = new Date(exported.metadata.exportedAt);
     const externalId = `${userId}/${recordingId}`;
     return async (tx) => {
-      await this.publications.record(tx, { recordingId, targetId, userId, platform: platformName(platform), status: 'PUBLISHED', location: exported.location, externalId, publishedAt });
+      await this.publications.record(tx, { recordingId, targetId, userId, platform: platformName(platform), status: 'PUBLISHED', location: exported.location, externalId, publishedAt, presetId: command.presetId || undefined });
       return { recordingId, userId, targetId, platform, location: exported.location, externalId, publishedAt: publishedAt.toISOString() };
     };
   }
@@ -229,6 +249,7 @@ export class PublishService {
       status: 'FAILED',
       errorCode: error.code,
       errorMessage: error.message,
+      presetId: command.presetId || undefined,
     });
     const needsReauth = error.code === 'PUBLISHING.CREDENTIAL_REVOKED' || error.code === 'CREDENTIAL.NEEDS_REAUTH';
     if (error.code === 'PUBLISHING.CREDENTIAL_REVOKED' && command.presetId) {

@@ -18,6 +18,9 @@ const PLATFORM_ENUM: Record<PresetPlatform, Platform> = {
 const ROW_PLATFORM: Record<PresetPlatform, string> = { youtube: 'YOUTUBE', vk_video: 'VK', yandex_disk: 'YANDEX_DISK', local: 'LOCAL' };
 const API_PLATFORM: Record<string, string> = { YOUTUBE: 'youtube', VK: 'vk_video', YANDEX_DISK: 'yandex_disk', LOCAL: 'local' };
 
+/** The platforms whose items a retract can remove. */
+const RETRACTABLE = new Set(['YOUTUBE', 'VK', 'YANDEX_DISK']);
+
 const refuse = (code: string, message: string, status = 422) => new LeapError(code, message, { retryable: false, status });
 
 export function targetView(row: PublicationEntity): OutputTarget {
@@ -85,7 +88,7 @@ export class TargetsService {
   }
 
   /**
-   * Retracts a published target (YouTube, VK): recorded `RETRACTING` and its retract command sent,
+   * Retracts a published target (YouTube, VK, Yandex Disk): recorded `RETRACTING` and its retract command sent,
    * in the query's transaction; the job deletes the item. Another user's target is 404, one that
    * is not `PUBLISHED` (or of a platform that cannot retract) 409.
    */
@@ -93,7 +96,7 @@ export class TargetsService {
     const { userId, recordingId, targetId } = ctx.data;
     const row = await this.publications.find(ctx.manager, recordingId, targetId);
     if (!row || row.userId !== userId) throw refuse('TARGET.NOT_FOUND', `Recording ${recordingId} has no target ${targetId}`, 404);
-    if (row.platform !== 'YOUTUBE' && row.platform !== 'VK') throw refuse('TARGET.NOT_RETRACTABLE', `Retracting from ${API_PLATFORM[row.platform] ?? row.platform} is not available`, 409);
+    if (!RETRACTABLE.has(row.platform)) throw refuse('TARGET.NOT_RETRACTABLE', `Retracting from ${API_PLATFORM[row.platform] ?? row.platform} is not available`, 409);
     if (!(await this.publications.markRetracting(ctx.manager, recordingId, targetId))) {
       throw refuse('TARGET.NOT_RETRACTABLE', `The target is ${row.status}: only a PUBLISHED target can be retracted`, 409);
     }

@@ -31,9 +31,9 @@ export class ImportsController {
     responses: { 202: { description: 'Created; the download follows.', schema: recordingSummarySchema, headers: { Location: 'The recording: `/api/v1/recordings/{id}`.' } } },
     problems: {
       400: ['VALIDATION.FAILED', 'INGEST.INVALID_URL', 'INGEST.INVALID_OPTION'],
-      422: ['INGEST.URL_NOT_ALLOWED'],
+      422: ['INGEST.URL_NOT_ALLOWED', 'RECORDING.PRESET_INVALID'],
       429: ['QUOTA.EXCEEDED'],
-      503: ['QUOTA.UNAVAILABLE', 'INGEST.UNAVAILABLE'],
+      503: ['QUOTA.UNAVAILABLE', 'INGEST.UNAVAILABLE', 'PUBLISHING.UNAVAILABLE'],
     },
   })
   async addUrl(
@@ -58,7 +58,11 @@ export class ImportsController {
       'an entry already there is left as it is (`existing`), so listing a playlist again adds only what is new.',
     body: addPlaylistSchema,
     responses: { 202: { description: 'The entries and what became of each.', schema: playlistResultSchema } },
-    problems: { 400: ['VALIDATION.FAILED', 'INGEST.INVALID_URL', 'INGEST.INVALID_OPTION'], 422: ['INGEST.URL_NOT_ALLOWED', ...SOURCE_PROBLEMS], 503: ['INGEST.UNAVAILABLE'] },
+    problems: {
+      400: ['VALIDATION.FAILED', 'INGEST.INVALID_URL', 'INGEST.INVALID_OPTION'],
+      422: ['INGEST.URL_NOT_ALLOWED', 'RECORDING.PRESET_INVALID', ...SOURCE_PROBLEMS],
+      503: ['INGEST.UNAVAILABLE', 'PUBLISHING.UNAVAILABLE'],
+    },
   })
   addPlaylist(@CurrentUser() user: Principal, @Body() body: unknown) {
     return this.imports.addPlaylist(user.userId, parseInput(addPlaylistSchema, body));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { presetIdsSchema } from '../output-presets';
 
 export const QUALITIES = ['best', '1080p', '720p', '480p'] as const;
 export const FORMAT_PREFERENCES = ['mp4', 'mp3', 'audio', 'any'] as const;
@@ -28,6 +29,7 @@ export const addUrlSchema = z
     formatPreference,
     templateId,
     autoRun,
+    presetIds: presetIdsSchema,
   })
   .strict();
 export type AddUrlDto = z.output<typeof addUrlSchema>;
@@ -39,6 +41,7 @@ export const addPlaylistSchema = z
     formatPreference,
     templateId,
     autoRun,
+    presetIds: presetIdsSchema,
     limit: z.number().int().min(1).max(200).default(200).describe('At most this many entries (the first ones) are added.'),
   })
   .strict();

@@ -7,6 +7,7 @@ import { recordingSummary, shortName } from '../recordings.dto';
 import { RecordingsRepository } from '../recordings.repository';
 import { QuotaClient } from '../quota-client.service';
 import type { AddPlaylistDto, AddUrlDto } from './imports.dto';
+import { OutputPresetsCheck } from '../output-presets';
 
 /** Ingest's answers that reach the caller as they are: bad input and refused or unusable sources. */
 const PASSED_THROUGH = new Set([
@@ -34,9 +35,11 @@ export class ImportsService {
     private readonly quota: QuotaClient,
     private readonly recordings: RecordingsRepository,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+    private readonly presets: OutputPresetsCheck,
   ) {}
 
   async addUrl(userId: string, dto: AddUrlDto, idempotencyKey?: string) {
+    const outputPresets = await this.presets.resolve(userId, dto.presetIds);
     const recordingId = newMessageId();
     // Before ingest acts: its own status events, all later, win over this first view.
     const askedAt = new Date().toISOString();
@@ -56,6 +59,7 @@ export class ImportsService {
           ...(dto.displayName ? { displayName: dto.displayName } : {}),
           ...(dto.templateId ? { templateId: dto.templateId } : {}),
           ...(reservationId ? { reservationId } : {}),
+          ...(outputPresets.length > 0 ? { outputPresets } : {}),
         },
         // Ingest asks yt-dlp about the URL before it answers: as long as a playlist or a preview may take.
         PROBE_TIMEOUT_MS,
@@ -80,6 +84,7 @@ export class ImportsService {
   }
 
   async addPlaylist(userId: string, dto: AddPlaylistDto) {
+    const outputPresets = await this.presets.resolve(userId, dto.presetIds);
     const reply = await this.ask(
       MESSAGE_TYPES.ingest.AddRecordingsFromPlaylist,
       {
@@ -90,6 +95,7 @@ export class ImportsService {
         autoRun: dto.autoRun,
         limit: dto.limit,
         ...(dto.templateId ? { templateId: dto.templateId } : {}),
+        ...(outputPresets.length > 0 ? { outputPresets } : {}),
       },
       PROBE_TIMEOUT_MS,
     );

@@ -6,7 +6,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { DownloadMethod, DownloadMethodJson } from "./types_pb";
+import type { DownloadMethod, DownloadMethodJson, OutputPresetRef, OutputPresetRefJson } from "./types_pb";
 import { file_leap_ingest_v1_types } from "./types_pb";
 import { file_leap_options } from "../../options_pb";
 import type { Message } from "@bufbuild/protobuf";
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file leap/ingest/v1/commands.proto.
  */
 export const file_leap_ingest_v1_commands: GenFile = /*@__PURE__*/
-  fileDesc("Ch1sZWFwL2luZ2VzdC92MS9jb21tYW5kcy5wcm90bxIObGVhcC5pbmdlc3QudjEilQIKGVJlZ2lzdGVyVXBsb2FkZWRSZWNvcmRpbmcSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESHwoRb3JpZ2luYWxfZmlsZW5hbWUYAyABKAlCBMjzGAESGAoKc291cmNlX2tleRgEIAEoCUIEyPMYARIYCgpzaXplX2J5dGVzGAUgASgDQgTI8xgBEhQKDGNvbnRlbnRfdHlwZRgGIAEoCRITCgV0aXRsZRgHIAEoCUIEyPMYARIWCg5yZXNlcnZhdGlvbl9pZBgIIAEoCTotyvMYJWluZ2VzdC5yZWNvcmRpbmcucmVnaXN0ZXItdXBsb2FkZWQudjHQ8xgCImgKD0RlbGV0ZVJlY29yZGluZxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYAToiyvMYGmluZ2VzdC5yZWNvcmRpbmcuZGVsZXRlLnYx0PMYAiL+AQoRRG93bmxvYWRSZWNvcmRpbmcSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEQoDdXJsGAMgASgJQgTI8xgBEjQKBm1ldGhvZBgEIAEoDjIeLmxlYXAuaW5nZXN0LnYxLkRvd25sb2FkTWV0aG9kQgTI8xgBEhsKE2V4cGVjdGVkX3NpemVfYnl0ZXMYBSABKAMSDwoHcXVhbGl0eRgGIAEoCRIZChFmb3JtYXRfcHJlZmVyZW5jZRgHIAEoCTokyvMYHGluZ2VzdC5yZWNvcmRpbmcuZG93bmxvYWQudjHQ8xgCInIKClN5bmNTb3VyY2USFQoHc3luY19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhcKCXNvdXJjZV9pZBgDIAEoCUIEyPMYATodyvMYFWluZ2VzdC5zb3VyY2Uuc3luYy52MdDzGAJiBnByb3RvMw", [file_leap_ingest_v1_types, file_leap_options]);
+  fileDesc("Ch1sZWFwL2luZ2VzdC92MS9jb21tYW5kcy5wcm90bxIObGVhcC5pbmdlc3QudjEizgIKGVJlZ2lzdGVyVXBsb2FkZWRSZWNvcmRpbmcSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESHwoRb3JpZ2luYWxfZmlsZW5hbWUYAyABKAlCBMjzGAESGAoKc291cmNlX2tleRgEIAEoCUIEyPMYARIYCgpzaXplX2J5dGVzGAUgASgDQgTI8xgBEhQKDGNvbnRlbnRfdHlwZRgGIAEoCRITCgV0aXRsZRgHIAEoCUIEyPMYARIWCg5yZXNlcnZhdGlvbl9pZBgIIAEoCRI3Cg5vdXRwdXRfcHJlc2V0cxgJIAMoCzIfLmxlYXAuaW5nZXN0LnYxLk91dHB1dFByZXNldFJlZjotyvMYJWluZ2VzdC5yZWNvcmRpbmcucmVnaXN0ZXItdXBsb2FkZWQudjHQ8xgCImgKD0RlbGV0ZVJlY29yZGluZxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYAToiyvMYGmluZ2VzdC5yZWNvcmRpbmcuZGVsZXRlLnYx0PMYAiL+AQoRRG93bmxvYWRSZWNvcmRpbmcSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEQoDdXJsGAMgASgJQgTI8xgBEjQKBm1ldGhvZBgEIAEoDjIeLmxlYXAuaW5nZXN0LnYxLkRvd25sb2FkTWV0aG9kQgTI8xgBEhsKE2V4cGVjdGVkX3NpemVfYnl0ZXMYBSABKAMSDwoHcXVhbGl0eRgGIAEoCRIZChFmb3JtYXRfcHJlZmVyZW5jZRgHIAEoCTokyvMYHGluZ2VzdC5yZWNvcmRpbmcuZG93bmxvYWQudjHQ8xgCInIKClN5bmNTb3VyY2USFQoHc3luY19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhcKCXNvdXJjZV9pZBgDIAEoCUIEyPMYATodyvMYFWluZ2VzdC5zb3VyY2Uuc3luYy52MdDzGAJiBnByb3RvMw", [file_leap_ingest_v1_types, file_leap_options]);
 
 /**
  * Register a recording whose original the gateway has already streamed into storage.
@@ -80,6 +80,13 @@ export type RegisterUploadedRecording = Message<"leap.ingest.v1.RegisterUploaded
    * @generated from field: string reservation_id = 8;
    */
   reservationId: string;
+
+  /**
+   * The output presets to publish with, one output target each at the UPLOAD stage.
+   *
+   * @generated from field: repeated leap.ingest.v1.OutputPresetRef output_presets = 9;
+   */
+  outputPresets: OutputPresetRef[];
 };
 
 /**
@@ -145,6 +152,13 @@ export type RegisterUploadedRecordingJson = {
    * @generated from field: string reservation_id = 8;
    */
   reservationId?: string;
+
+  /**
+   * The output presets to publish with, one output target each at the UPLOAD stage.
+   *
+   * @generated from field: repeated leap.ingest.v1.OutputPresetRef output_presets = 9;
+   */
+  outputPresets?: OutputPresetRefJson[];
 };
 
 /**

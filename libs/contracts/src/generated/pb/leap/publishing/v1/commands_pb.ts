@@ -131,7 +131,8 @@ export const PublishRecordingSchema: GenMessage<PublishRecording, {jsonType: Pub
   messageDesc(file_leap_publishing_v1_commands, 0);
 
 /**
- * Remove a published item from its platform (YouTube and VK: delete the video). Runs as a job;
+ * Remove a published item from its platform (YouTube and VK: delete the video; Yandex Disk:
+ * unpublish the link and move the video and its sidecars to the trash). Runs as a job;
  * the target ends `RETRACTED`, or back at `PUBLISHED` with the error when it cannot be done.
  *
  * @generated from message leap.publishing.v1.RetractPublication
@@ -154,7 +155,8 @@ export type RetractPublication = Message<"leap.publishing.v1.RetractPublication"
 };
 
 /**
- * Remove a published item from its platform (YouTube and VK: delete the video). Runs as a job;
+ * Remove a published item from its platform (YouTube and VK: delete the video; Yandex Disk:
+ * unpublish the link and move the video and its sidecars to the trash). Runs as a job;
  * the target ends `RETRACTED`, or back at `PUBLISHED` with the error when it cannot be done.
  *
  * @generated from message leap.publishing.v1.RetractPublication
