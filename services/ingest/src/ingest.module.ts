@@ -40,6 +40,9 @@ import { DataSource } from 'typeorm';
 import { SourceCredentialsConsumer } from './credentials/source-credentials.consumer';
 import { SourceCredentialsRepository } from './credentials/source-credentials.repository';
 import { SOURCE_CREDENTIAL_VAULT, SourceCredentialsService } from './credentials/source-credentials.service';
+import { TemplatesConsumer } from './templates/templates.consumer';
+import { TemplatesRepository } from './templates/templates.repository';
+import { TemplatesService } from './templates/templates.service';
 
 /**
  * The recording aggregate, the pipeline process manager, the owner's control over it (pause,
@@ -111,6 +114,9 @@ import { SOURCE_CREDENTIAL_VAULT, SourceCredentialsService } from './credentials
     SourcesService,
     SourceSyncService,
     SourcesConsumer,
+    TemplatesRepository,
+    TemplatesService,
+    TemplatesConsumer,
     VideoUrlAdapter,
     // Each platform's lister; Yandex Disk adds its own here.
     { provide: SOURCE_ADAPTERS, inject: [VideoUrlAdapter, ZoomAdapter], useFactory: (...adapters: SourceAdapter[]) => adapters },

@@ -4,6 +4,7 @@ import { RecordingLifecycle1767484800000 } from './1767484800000-recording-lifec
 import { RecordingSources1767571200000 } from './1767571200000-recording-sources.migration';
 import { SourceCredentials1767657600000 } from './1767657600000-source-credentials.migration';
 import { InputSources1767744000000 } from './1767744000000-input-sources.migration';
+import { Templates1767850000000 } from './1767850000000-templates.migration';
 
 /** The migrations of the ingest schema, in order. */
-export const ingestMigrations = [CreateRecordings1767225600000, RecordingPaused1767398400000, RecordingLifecycle1767484800000, RecordingSources1767571200000, SourceCredentials1767657600000, InputSources1767744000000];
+export const ingestMigrations = [CreateRecordings1767225600000, RecordingPaused1767398400000, RecordingLifecycle1767484800000, RecordingSources1767571200000, SourceCredentials1767657600000, InputSources1767744000000, Templates1767850000000];

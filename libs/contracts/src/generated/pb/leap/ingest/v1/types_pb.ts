@@ -15,7 +15,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file leap/ingest/v1/types.proto.
  */
 export const file_leap_ingest_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChpsZWFwL2luZ2VzdC92MS90eXBlcy5wcm90bxIObGVhcC5pbmdlc3QudjEicQoTUGxheWxpc3RFbnRyeVJlc3VsdBIYCgpzb3VyY2Vfa2V5GAEgASgJQgTI8xgBEhoKDHJlY29yZGluZ19pZBgCIAEoCUIEyPMYARINCgV0aXRsZRgDIAEoCRIVCgdvdXRjb21lGAQgASgJQgTI8xgBIosBCgtNZWRpYUZvcm1hdBIXCglmb3JtYXRfaWQYASABKAlCBMjzGAESCwoDZXh0GAIgASgJEg4KBmhlaWdodBgDIAEoBRIRCgloYXNfdmlkZW8YBCABKAgSEQoJaGFzX2F1ZGlvGAUgASgIEhIKCnNpemVfYnl0ZXMYBiABKAMSDAoEbm90ZRgHIAEoCSJcChFSZWNvcmRpbmdQcmVzZW5jZRIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIUCgxkZWxldGVfc3RhdGUYAyABKAkitAMKEFNvdXJjZUNyZWRlbnRpYWwSEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIWCghwbGF0Zm9ybRgDIAEoCUIEyPMYARIaCgxhY2NvdW50X25hbWUYBCABKAlCBMjzGAESEgoEa2luZBgFIAEoCUIEyPMYARI6CgVoaW50cxgGIAMoCzIrLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWwuSGludHNFbnRyeRIUCgxuZWVkc19yZWF1dGgYByABKAgSEQoJaXNfYWN0aXZlGAggASgIEjQKCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjAKDGxhc3RfdXNlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLAoKSGludHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIugCCgtJbnB1dFNvdXJjZRIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhIKBG5hbWUYAyABKAlCBMjzGAESEwoLZGVzY3JpcHRpb24YBCABKAkSFgoIcGxhdGZvcm0YBSABKAlCBMjzGAESFQoNY3JlZGVudGlhbF9pZBgGIAEoCRInCgZjb25maWcYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCWlzX2FjdGl2ZRgIIAEoCBIwCgxsYXN0X3N5bmNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIl8KCFN5bmNTa2lwEhgKCnNvdXJjZV9rZXkYASABKAlCBMjzGAESDQoFdGl0bGUYAiABKAkSFAoGcmVhc29uGAMgASgJQgTI8xgBEhQKDHJlY29yZGluZ19pZBgEIAEoCSKRAwoKU291cmNlU3luYxIQCgJpZBgBIAEoCUIEyPMYARIXCglzb3VyY2VfaWQYAiABKAlCBMjzGAESFQoHdXNlcl9pZBgDIAEoCUIEyPMYARIUCgZzdGF0dXMYBCABKAlCBMjzGAESFwoJZnJvbV9kYXRlGAUgASgJQgTI8xgBEhUKB3RvX2RhdGUYBiABKAlCBMjzGAESDQoFZm91bmQYByABKAUSDwoHY3JlYXRlZBgIIAEoBRIPCgd1cGRhdGVkGAkgASgFEg8KB3NraXBwZWQYCiABKAUSJwoFc2tpcHMYCyADKAsyGC5sZWFwLmluZ2VzdC52MS5TeW5jU2tpcBISCgplcnJvcl9jb2RlGAwgASgJEhUKDWVycm9yX21lc3NhZ2UYDSABKAkSNAoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESLwoLZmluaXNoZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKpUDCg9SZWNvcmRpbmdTdGF0dXMSIAocUkVDT1JESU5HX1NUQVRVU19VTlNQRUNJRklFRBAAEiMKH1JFQ09SRElOR19TVEFUVVNfUEVORElOR19TT1VSQ0UQARIgChxSRUNPUkRJTkdfU1RBVFVTX0lOSVRJQUxJWkVEEAISIAocUkVDT1JESU5HX1NUQVRVU19ET1dOTE9BRElORxADEh8KG1JFQ09SRElOR19TVEFUVVNfRE9XTkxPQURFRBAEEh8KG1JFQ09SRElOR19TVEFUVVNfUFJPQ0VTU0lORxAFEh4KGlJFQ09SRElOR19TVEFUVVNfUFJPQ0VTU0VEEAYSHgoaUkVDT1JESU5HX1NUQVRVU19VUExPQURJTkcQBxIdChlSRUNPUkRJTkdfU1RBVFVTX1VQTE9BREVEEAgSGgoWUkVDT1JESU5HX1NUQVRVU19SRUFEWRAJEhwKGFJFQ09SRElOR19TVEFUVVNfU0tJUFBFRBAKEhwKGFJFQ09SRElOR19TVEFUVVNfRVhQSVJFRBALKrIBCgtTdGFnZVN0YXR1cxIcChhTVEFHRV9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRTVEFHRV9TVEFUVVNfUEVORElORxABEhwKGFNUQUdFX1NUQVRVU19JTl9QUk9HUkVTUxACEhoKFlNUQUdFX1NUQVRVU19DT01QTEVURUQQAxIXChNTVEFHRV9TVEFUVVNfRkFJTEVEEAQSGAoUU1RBR0VfU1RBVFVTX1NLSVBQRUQQBSqJAQoKU291cmNlVHlwZRIbChdTT1VSQ0VfVFlQRV9VTlNQRUNJRklFRBAAEhYKElNPVVJDRV9UWVBFX1VQTE9BRBABEhQKEFNPVVJDRV9UWVBFX1pPT00QAhITCg9TT1VSQ0VfVFlQRV9VUkwQAxIbChdTT1VSQ0VfVFlQRV9ZQU5ERVhfRElTSxAEKmcKDkRvd25sb2FkTWV0aG9kEh8KG0RPV05MT0FEX01FVEhPRF9VTlNQRUNJRklFRBAAEhgKFERPV05MT0FEX01FVEhPRF9IVFRQEAESGgoWRE9XTkxPQURfTUVUSE9EX1lUX0RMUBACKmoKDkRlbGV0aW9uUmVhc29uEh8KG0RFTEVUSU9OX1JFQVNPTl9VTlNQRUNJRklFRBAAEhoKFkRFTEVUSU9OX1JFQVNPTl9NQU5VQUwQARIbChdERUxFVElPTl9SRUFTT05fRVhQSVJFRBACYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_options]);
+  fileDesc("ChpsZWFwL2luZ2VzdC92MS90eXBlcy5wcm90bxIObGVhcC5pbmdlc3QudjEicQoTUGxheWxpc3RFbnRyeVJlc3VsdBIYCgpzb3VyY2Vfa2V5GAEgASgJQgTI8xgBEhoKDHJlY29yZGluZ19pZBgCIAEoCUIEyPMYARINCgV0aXRsZRgDIAEoCRIVCgdvdXRjb21lGAQgASgJQgTI8xgBIosBCgtNZWRpYUZvcm1hdBIXCglmb3JtYXRfaWQYASABKAlCBMjzGAESCwoDZXh0GAIgASgJEg4KBmhlaWdodBgDIAEoBRIRCgloYXNfdmlkZW8YBCABKAgSEQoJaGFzX2F1ZGlvGAUgASgIEhIKCnNpemVfYnl0ZXMYBiABKAMSDAoEbm90ZRgHIAEoCSJcChFSZWNvcmRpbmdQcmVzZW5jZRIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIUCgxkZWxldGVfc3RhdGUYAyABKAkitAMKEFNvdXJjZUNyZWRlbnRpYWwSEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIWCghwbGF0Zm9ybRgDIAEoCUIEyPMYARIaCgxhY2NvdW50X25hbWUYBCABKAlCBMjzGAESEgoEa2luZBgFIAEoCUIEyPMYARI6CgVoaW50cxgGIAMoCzIrLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWwuSGludHNFbnRyeRIUCgxuZWVkc19yZWF1dGgYByABKAgSEQoJaXNfYWN0aXZlGAggASgIEjQKCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjAKDGxhc3RfdXNlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLAoKSGludHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIugCCgtJbnB1dFNvdXJjZRIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhIKBG5hbWUYAyABKAlCBMjzGAESEwoLZGVzY3JpcHRpb24YBCABKAkSFgoIcGxhdGZvcm0YBSABKAlCBMjzGAESFQoNY3JlZGVudGlhbF9pZBgGIAEoCRInCgZjb25maWcYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCWlzX2FjdGl2ZRgIIAEoCBIwCgxsYXN0X3N5bmNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIl8KCFN5bmNTa2lwEhgKCnNvdXJjZV9rZXkYASABKAlCBMjzGAESDQoFdGl0bGUYAiABKAkSFAoGcmVhc29uGAMgASgJQgTI8xgBEhQKDHJlY29yZGluZ19pZBgEIAEoCSKRAwoKU291cmNlU3luYxIQCgJpZBgBIAEoCUIEyPMYARIXCglzb3VyY2VfaWQYAiABKAlCBMjzGAESFQoHdXNlcl9pZBgDIAEoCUIEyPMYARIUCgZzdGF0dXMYBCABKAlCBMjzGAESFwoJZnJvbV9kYXRlGAUgASgJQgTI8xgBEhUKB3RvX2RhdGUYBiABKAlCBMjzGAESDQoFZm91bmQYByABKAUSDwoHY3JlYXRlZBgIIAEoBRIPCgd1cGRhdGVkGAkgASgFEg8KB3NraXBwZWQYCiABKAUSJwoFc2tpcHMYCyADKAsyGC5sZWFwLmluZ2VzdC52MS5TeW5jU2tpcBISCgplcnJvcl9jb2RlGAwgASgJEhUKDWVycm9yX21lc3NhZ2UYDSABKAkSNAoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESLwoLZmluaXNoZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqkEChFSZWNvcmRpbmdUZW1wbGF0ZRIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhIKBG5hbWUYAyABKAlCBMjzGAESEwoLZGVzY3JpcHRpb24YBCABKAkSEAoIaXNfZHJhZnQYBSABKAgSEQoJaXNfYWN0aXZlGAYgASgIEhIKCmlzX2RlZmF1bHQYByABKAgSEAoIcHJpb3JpdHkYCCABKAUSLwoObWF0Y2hpbmdfcnVsZXMYCSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjIKEXByb2Nlc3NpbmdfY29uZmlnGAogASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIwCg9tZXRhZGF0YV9jb25maWcYCyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei4KDW91dHB1dF9jb25maWcYDCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCnVzZWRfY291bnQYDSABKAUSMAoMbGFzdF91c2VkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0CgpjcmVhdGVkX2F0GA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARI0Cgp1cGRhdGVkX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYASKIAQoNVGVtcGxhdGVNYXRjaBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESDQoFdGl0bGUYAiABKAkSDgoGc3RhdHVzGAMgASgJEhMKC3RlbXBsYXRlX2lkGAQgASgJEhIKBHJ1bGUYBSABKAlCBMjzGAESEwoFdmFsdWUYBiABKAlCBMjzGAEiXwoLQ29uZmlnTGF5ZXISEgoEbmFtZRgBIAEoCUIEyPMYARITCgt0ZW1wbGF0ZV9pZBgCIAEoCRInCgZjb25maWcYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0KpUDCg9SZWNvcmRpbmdTdGF0dXMSIAocUkVDT1JESU5HX1NUQVRVU19VTlNQRUNJRklFRBAAEiMKH1JFQ09SRElOR19TVEFUVVNfUEVORElOR19TT1VSQ0UQARIgChxSRUNPUkRJTkdfU1RBVFVTX0lOSVRJQUxJWkVEEAISIAocUkVDT1JESU5HX1NUQVRVU19ET1dOTE9BRElORxADEh8KG1JFQ09SRElOR19TVEFUVVNfRE9XTkxPQURFRBAEEh8KG1JFQ09SRElOR19TVEFUVVNfUFJPQ0VTU0lORxAFEh4KGlJFQ09SRElOR19TVEFUVVNfUFJPQ0VTU0VEEAYSHgoaUkVDT1JESU5HX1NUQVRVU19VUExPQURJTkcQBxIdChlSRUNPUkRJTkdfU1RBVFVTX1VQTE9BREVEEAgSGgoWUkVDT1JESU5HX1NUQVRVU19SRUFEWRAJEhwKGFJFQ09SRElOR19TVEFUVVNfU0tJUFBFRBAKEhwKGFJFQ09SRElOR19TVEFUVVNfRVhQSVJFRBALKrIBCgtTdGFnZVN0YXR1cxIcChhTVEFHRV9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRTVEFHRV9TVEFUVVNfUEVORElORxABEhwKGFNUQUdFX1NUQVRVU19JTl9QUk9HUkVTUxACEhoKFlNUQUdFX1NUQVRVU19DT01QTEVURUQQAxIXChNTVEFHRV9TVEFUVVNfRkFJTEVEEAQSGAoUU1RBR0VfU1RBVFVTX1NLSVBQRUQQBSqJAQoKU291cmNlVHlwZRIbChdTT1VSQ0VfVFlQRV9VTlNQRUNJRklFRBAAEhYKElNPVVJDRV9UWVBFX1VQTE9BRBABEhQKEFNPVVJDRV9UWVBFX1pPT00QAhITCg9TT1VSQ0VfVFlQRV9VUkwQAxIbChdTT1VSQ0VfVFlQRV9ZQU5ERVhfRElTSxAEKmcKDkRvd25sb2FkTWV0aG9kEh8KG0RPV05MT0FEX01FVEhPRF9VTlNQRUNJRklFRBAAEhgKFERPV05MT0FEX01FVEhPRF9IVFRQEAESGgoWRE9XTkxPQURfTUVUSE9EX1lUX0RMUBACKmoKDkRlbGV0aW9uUmVhc29uEh8KG0RFTEVUSU9OX1JFQVNPTl9VTlNQRUNJRklFRBAAEhoKFkRFTEVUSU9OX1JFQVNPTl9NQU5VQUwQARIbChdERUxFVElPTl9SRUFTT05fRVhQSVJFRBACYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_options]);
 
 /**
  * One entry of a playlist and what became of it.
@@ -793,6 +793,367 @@ export type SourceSyncJson = {
  */
 export const SourceSyncSchema: GenMessage<SourceSync, {jsonType: SourceSyncJson}> = /*@__PURE__*/
   messageDesc(file_leap_ingest_v1_types, 6);
+
+/**
+ * A user's recording template.
+ *
+ * @generated from message leap.ingest.v1.RecordingTemplate
+ */
+export type RecordingTemplate = Message<"leap.ingest.v1.RecordingTemplate"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string description = 4;
+   */
+  description: string;
+
+  /**
+   * A draft is never applied automatically.
+   *
+   * @generated from field: bool is_draft = 5;
+   */
+  isDraft: boolean;
+
+  /**
+   * @generated from field: bool is_active = 6;
+   */
+  isActive: boolean;
+
+  /**
+   * The user's base template: the lowest config layer, never matched.
+   *
+   * @generated from field: bool is_default = 7;
+   */
+  isDefault: boolean;
+
+  /**
+   * Higher is tried first when matching; equal priorities go by creation order.
+   *
+   * @generated from field: int32 priority = 8;
+   */
+  priority: number;
+
+  /**
+   * `{exactMatches, keywords, patterns, sourceIds, excludeKeywords, excludePatterns, caseSensitive}`.
+   *
+   * @generated from field: google.protobuf.Struct matching_rules = 9;
+   */
+  matchingRules?: JsonObject | undefined;
+
+  /**
+   * `{transcription: {...}, trimming: {...}, transcriptionVocabulary: [...]}`.
+   *
+   * @generated from field: google.protobuf.Struct processing_config = 10;
+   */
+  processingConfig?: JsonObject | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Struct metadata_config = 11;
+   */
+  metadataConfig?: JsonObject | undefined;
+
+  /**
+   * `{presetIds, autoUpload, uploadCaptions, defaultPlatforms}`.
+   *
+   * @generated from field: google.protobuf.Struct output_config = 12;
+   */
+  outputConfig?: JsonObject | undefined;
+
+  /**
+   * @generated from field: int32 used_count = 13;
+   */
+  usedCount: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_used_at = 14;
+   */
+  lastUsedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 15;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 16;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * A user's recording template.
+ *
+ * @generated from message leap.ingest.v1.RecordingTemplate
+ */
+export type RecordingTemplateJson = {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id?: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId?: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name?: string;
+
+  /**
+   * @generated from field: string description = 4;
+   */
+  description?: string;
+
+  /**
+   * A draft is never applied automatically.
+   *
+   * @generated from field: bool is_draft = 5;
+   */
+  isDraft?: boolean;
+
+  /**
+   * @generated from field: bool is_active = 6;
+   */
+  isActive?: boolean;
+
+  /**
+   * The user's base template: the lowest config layer, never matched.
+   *
+   * @generated from field: bool is_default = 7;
+   */
+  isDefault?: boolean;
+
+  /**
+   * Higher is tried first when matching; equal priorities go by creation order.
+   *
+   * @generated from field: int32 priority = 8;
+   */
+  priority?: number;
+
+  /**
+   * `{exactMatches, keywords, patterns, sourceIds, excludeKeywords, excludePatterns, caseSensitive}`.
+   *
+   * @generated from field: google.protobuf.Struct matching_rules = 9;
+   */
+  matchingRules?: StructJson;
+
+  /**
+   * `{transcription: {...}, trimming: {...}, transcriptionVocabulary: [...]}`.
+   *
+   * @generated from field: google.protobuf.Struct processing_config = 10;
+   */
+  processingConfig?: StructJson;
+
+  /**
+   * @generated from field: google.protobuf.Struct metadata_config = 11;
+   */
+  metadataConfig?: StructJson;
+
+  /**
+   * `{presetIds, autoUpload, uploadCaptions, defaultPlatforms}`.
+   *
+   * @generated from field: google.protobuf.Struct output_config = 12;
+   */
+  outputConfig?: StructJson;
+
+  /**
+   * @generated from field: int32 used_count = 13;
+   */
+  usedCount?: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_used_at = 14;
+   */
+  lastUsedAt?: TimestampJson;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 15;
+   */
+  createdAt?: TimestampJson;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 16;
+   */
+  updatedAt?: TimestampJson;
+};
+
+/**
+ * Describes the message leap.ingest.v1.RecordingTemplate.
+ * Use `create(RecordingTemplateSchema)` to create a new message.
+ */
+export const RecordingTemplateSchema: GenMessage<RecordingTemplate, {jsonType: RecordingTemplateJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 7);
+
+/**
+ * Why one recording matched (or would match) a template.
+ *
+ * @generated from message leap.ingest.v1.TemplateMatch
+ */
+export type TemplateMatch = Message<"leap.ingest.v1.TemplateMatch"> & {
+  /**
+   * @generated from field: string recording_id = 1;
+   */
+  recordingId: string;
+
+  /**
+   * @generated from field: string title = 2;
+   */
+  title: string;
+
+  /**
+   * @generated from field: string status = 3;
+   */
+  status: string;
+
+  /**
+   * The bound template, if any.
+   *
+   * @generated from field: string template_id = 4;
+   */
+  templateId: string;
+
+  /**
+   * `exact`, `keyword` or `pattern`.
+   *
+   * @generated from field: string rule = 5;
+   */
+  rule: string;
+
+  /**
+   * The rule's text that matched (the phrase, keyword or pattern).
+   *
+   * @generated from field: string value = 6;
+   */
+  value: string;
+};
+
+/**
+ * Why one recording matched (or would match) a template.
+ *
+ * @generated from message leap.ingest.v1.TemplateMatch
+ */
+export type TemplateMatchJson = {
+  /**
+   * @generated from field: string recording_id = 1;
+   */
+  recordingId?: string;
+
+  /**
+   * @generated from field: string title = 2;
+   */
+  title?: string;
+
+  /**
+   * @generated from field: string status = 3;
+   */
+  status?: string;
+
+  /**
+   * The bound template, if any.
+   *
+   * @generated from field: string template_id = 4;
+   */
+  templateId?: string;
+
+  /**
+   * `exact`, `keyword` or `pattern`.
+   *
+   * @generated from field: string rule = 5;
+   */
+  rule?: string;
+
+  /**
+   * The rule's text that matched (the phrase, keyword or pattern).
+   *
+   * @generated from field: string value = 6;
+   */
+  value?: string;
+};
+
+/**
+ * Describes the message leap.ingest.v1.TemplateMatch.
+ * Use `create(TemplateMatchSchema)` to create a new message.
+ */
+export const TemplateMatchSchema: GenMessage<TemplateMatch, {jsonType: TemplateMatchJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 8);
+
+/**
+ * One layer of a resolved config.
+ *
+ * @generated from message leap.ingest.v1.ConfigLayer
+ */
+export type ConfigLayer = Message<"leap.ingest.v1.ConfigLayer"> & {
+  /**
+   * `default_template`, `bound_template`, `runtime_template`, `recording_preferences` or `manual_override`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The template the layer comes from, if it is one.
+   *
+   * @generated from field: string template_id = 2;
+   */
+  templateId: string;
+
+  /**
+   * `{processing, metadata, output}` as this layer sets them.
+   *
+   * @generated from field: google.protobuf.Struct config = 3;
+   */
+  config?: JsonObject | undefined;
+};
+
+/**
+ * One layer of a resolved config.
+ *
+ * @generated from message leap.ingest.v1.ConfigLayer
+ */
+export type ConfigLayerJson = {
+  /**
+   * `default_template`, `bound_template`, `runtime_template`, `recording_preferences` or `manual_override`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name?: string;
+
+  /**
+   * The template the layer comes from, if it is one.
+   *
+   * @generated from field: string template_id = 2;
+   */
+  templateId?: string;
+
+  /**
+   * `{processing, metadata, output}` as this layer sets them.
+   *
+   * @generated from field: google.protobuf.Struct config = 3;
+   */
+  config?: StructJson;
+};
+
+/**
+ * Describes the message leap.ingest.v1.ConfigLayer.
+ * Use `create(ConfigLayerSchema)` to create a new message.
+ */
+export const ConfigLayerSchema: GenMessage<ConfigLayer, {jsonType: ConfigLayerJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 9);
 
 /**
  * The aggregate status of a recording, derived from its stages and outputs the way the
