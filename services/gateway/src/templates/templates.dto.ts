@@ -136,7 +136,7 @@ export const overrideSchema = z
   .strict()
   .describe('Deep-merged into the manual override; a null removes a key');
 
-export const bindSchema = z.object({ templateId: z.string().uuid('must be a template id') }).strict();
+export const bindSchema = z.object({ templateId: z.string().min(1, 'must be a template id').max(100, 'must be a template id').describe('The template to bind (one of yours)') }).strict();
 
 export const recordingConfigSchema = z.object({
   recordingId: z.string().uuid(),
