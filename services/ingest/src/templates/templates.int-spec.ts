@@ -5,6 +5,7 @@ import type { RunningService } from '@leap/platform';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually } from '@leap/testing';
 import { ingestService } from '../service';
+import { TemplatesService } from './templates.service';
 
 /**
  * Templates, matching and config layers through ingest's queries on the real broker and
@@ -223,5 +224,18 @@ describe('templates over the bus', () => {
     const made = await ask(MESSAGE_TYPES.ingest.CreateTemplateFromRecording, { userId, recordingId: id, name: 'From a class' });
     expect(made.template).toMatchObject({ name: 'From a class', matchingRules: { exactMatches: ['English class'] }, usedCount: 1 });
     expect(await binding(id)).toEqual({ templateId: made.template.id, isMapped: true });
+  });
+
+  it('gives the TRANSCRIBE stage the language and vocabulary of the effective config', async () => {
+    const userId = `user-${newMessageId()}`;
+    await save(userId, { name: 'Czech', matchingRules: { keywords: ['czech'] }, processingConfig: { transcription: { language: 'cs', vocabulary: ['Praha'] }, transcriptionVocabulary: ['Brno', 'Praha'] } });
+    const matched = await recording(userId, 'Czech grammar');
+    const other = await recording(userId, 'Anything else');
+    const options = (id: string) => db.transaction((m) => ingest.app.get(TemplatesService).transcriptionOptions(m, userId, id));
+
+    expect(await options(matched)).toEqual({ language: 'cs', vocabulary: ['Praha', 'Brno'] });
+    expect(await options(other)).toEqual({ vocabulary: [] });
+    await ask(MESSAGE_TYPES.ingest.ChangeRecordingConfig, { userId, recordingId: matched, override: { processing: { transcription: { language: 'sk' } } } });
+    expect((await options(matched)).language).toBe('sk');
   });
 });

@@ -315,6 +315,20 @@ export class TemplatesService {
     return layers;
   }
 
+  /**
+   * What the TRANSCRIBE stage takes from a recording's effective config: the language (none lets
+   * the provider detect it) and the vocabulary (`transcription.vocabulary` and
+   * `transcriptionVocabulary` together). A recording gone meanwhile gets the default template's.
+   */
+  async transcriptionOptions(tx: Transaction, userId: string, recordingId: string): Promise<{ language?: string; vocabulary: string[] }> {
+    const live = await this.templates.recording(tx, userId, recordingId);
+    const processing = resolveLayers(await this.layers(tx, userId, live ? recordingId : null, null)).effective.processing;
+    const transcription = (processing.transcription ?? {}) as { language?: unknown; vocabulary?: unknown };
+    const words = [...(Array.isArray(transcription.vocabulary) ? transcription.vocabulary : []), ...(Array.isArray(processing.transcriptionVocabulary) ? processing.transcriptionVocabulary : [])];
+    const vocabulary = [...new Set(words.filter((w): w is string => typeof w === 'string' && w.trim() !== ''))];
+    return { ...(typeof transcription.language === 'string' && transcription.language ? { language: transcription.language } : {}), vocabulary };
+  }
+
   /** The manual override (patched or cleared) and the template binding of a recording. */
   async changeRecordingConfig(tx: Transaction, q: ChangeRecordingConfig): Promise<RecordingConfigChanged> {
     const recording = await this.ownedRecording(tx, q.userId, q.recordingId, true);
