@@ -20,6 +20,7 @@ import { PublishingModule } from './publishing/publishing.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { CredentialsModule } from './credentials/credentials.module';
 import { SourcesModule } from './sources/sources.module';
+import { TemplatesModule } from './templates/templates.module';
 import { StorageModule } from './storage/storage.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
 import { configureGatewayHttp } from './http/http-setup';
@@ -64,6 +65,7 @@ export const gatewayService: ServiceDefinition = {
     OAuthModule,
     CredentialsModule,
     SourcesModule,
+    TemplatesModule,
     AdminModule,
     WebhooksModule,
     NotificationsModule,

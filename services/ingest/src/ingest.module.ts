@@ -43,6 +43,9 @@ import { DataSource } from 'typeorm';
 import { SourceCredentialsConsumer } from './credentials/source-credentials.consumer';
 import { SourceCredentialsRepository } from './credentials/source-credentials.repository';
 import { SOURCE_CREDENTIAL_VAULT, SourceCredentialsService } from './credentials/source-credentials.service';
+import { TemplatesConsumer } from './templates/templates.consumer';
+import { TemplatesRepository } from './templates/templates.repository';
+import { TemplatesService } from './templates/templates.service';
 
 /**
  * The recording aggregate, the pipeline process manager, the owner's control over it (pause,
@@ -130,6 +133,9 @@ import { SOURCE_CREDENTIAL_VAULT, SourceCredentialsService } from './credentials
     SourcesConsumer,
     ZoomWebhookService,
     ZoomWebhookConsumer,
+    TemplatesRepository,
+    TemplatesService,
+    TemplatesConsumer,
     VideoUrlAdapter,
     // Each platform's lister.
     { provide: SOURCE_ADAPTERS, inject: [VideoUrlAdapter, ZoomAdapter, YandexDiskAdapter], useFactory: (...adapters: SourceAdapter[]) => adapters },

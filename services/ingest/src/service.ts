@@ -7,6 +7,7 @@ import { SOURCE_CREDENTIAL_QUERIES } from './credentials/source-credentials.cons
 import { IngestModule } from './ingest.module';
 import { SOURCE_QUERIES, SOURCE_SYNC_JOB, SOURCE_SYNC_QUEUE } from './sources/sources.consumer';
 import { YANDEX_DISK_QUERIES } from './sources/yandex-disk/yandex-disk-browse.consumer';
+import { INGEST_USERS_QUEUE, TEMPLATE_QUERIES } from './templates/templates.consumer';
 import { ingestMigrations } from './migrations';
 import { INGEST_PIPELINE_QUEUE } from './pipeline/pipeline.consumer';
 import { RecordingStageEntity } from './recordings/recording-stage.entity';
@@ -34,8 +35,11 @@ export const ingestService: ServiceDefinition = {
         ...SOURCE_QUERIES,
         MESSAGE_TYPES.ingest.ReceiveZoomWebhook,
         ...YANDEX_DISK_QUERIES,
+        ...TEMPLATE_QUERIES,
       ],
     },
+    // A new account gets its base template.
+    { queue: INGEST_USERS_QUEUE, types: [MESSAGE_TYPES.gateway.UserRegistered] },
     // Accepting a download is one short transaction (the job row); the transfer runs as a job.
     { queue: DOWNLOAD_QUEUE, types: [MESSAGE_TYPES.ingest.DownloadRecording] },
     // A sync lists a platform's API: accepted as a job, like a download.

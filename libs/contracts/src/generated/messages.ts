@@ -6,17 +6,21 @@ import type {
   AddRecordingsFromPlaylist,
   AddRecordingsFromPlaylistResult,
   BrowseYandexDisk,
+  ChangeRecordingConfig,
+  ConfigResolved,
   ConnectAccount,
   ConnectAccountResult,
   ConnectSourceAccount,
   CopyPreset,
   CopyPresetResult,
+  CopyTemplate,
   CreateCredential,
   CreateCredentialResult,
   CreatePreset,
   CreatePresetResult,
   CreateSource,
   CreateSourceCredential,
+  CreateTemplateFromRecording,
   CredentialDeleted,
   CredentialFound,
   CredentialUpdated,
@@ -29,6 +33,7 @@ import type {
   DeleteRecordingObjects,
   DeleteSource,
   DeleteSourceCredential,
+  DeleteTemplates,
   DownloadRecording,
   EditTopics,
   ExtractTopics,
@@ -40,6 +45,8 @@ import type {
   GetSource,
   GetSourceCredential,
   GetSourceSync,
+  GetTemplate,
+  GetTemplateStats,
   IngestJobsPage,
   IngestProgress,
   ListCredentials,
@@ -51,6 +58,7 @@ import type {
   ListPublishingJobs,
   ListSourceCredentials,
   ListSources,
+  ListTemplates,
   ListTranscriptionJobs,
   LookupRecordings,
   MediaJobsPage,
@@ -65,6 +73,7 @@ import type {
   PresetPreview,
   PresetsPage,
   PreviewFormats,
+  PreviewTemplateMatch,
   ProviderCredentialDeleteResult,
   ProviderCredentialList,
   ProviderCredentialSetResult,
@@ -76,6 +85,7 @@ import type {
   QuotaExceeded,
   QuotaWarningRaised,
   ReceiveZoomWebhook,
+  RecordingConfigChanged,
   RecordingDeleted,
   RecordingDownloaded,
   RecordingHardDeleted,
@@ -91,9 +101,11 @@ import type {
   RecordingsFound,
   RegisterUploadedRecording,
   ReleaseReservation,
+  RematchTemplate,
   RenderPresetPreview,
   ReservationDecision,
   ReserveRecording,
+  ResolveConfig,
   RestoreRecording,
   RestoreResult,
   RetractPublication,
@@ -101,7 +113,9 @@ import type {
   RetractTargetResult,
   RunRecording,
   RunResult,
+  SaveTemplate,
   ScanOrphans,
+  SetDefaultTemplate,
   SetProviderCredential,
   SourceAccountConnected,
   SourceCreated,
@@ -123,6 +137,16 @@ import type {
   SubtitlesGenerated,
   SyncSource,
   SyncSources,
+  TemplateCopied,
+  TemplateCreatedFromRecording,
+  TemplateDefaultSet,
+  TemplateFound,
+  TemplateMatchPreview,
+  TemplateRematched,
+  TemplateSaved,
+  TemplateStats,
+  TemplatesDeleted,
+  TemplatesPage,
   TopicsEdited,
   TopicsExtracted,
   TranscribeRecording,
@@ -271,6 +295,54 @@ export const MESSAGE_TYPES = {
     BrowseYandexDisk: 'ingest.yandex-disk.browse.v1',
     /** The answer to `BrowseYandexDisk`. (reply) */
     YandexDiskFolder: 'ingest.yandex-disk.folder.v1',
+    /** Create a template (`template_id` empty) or change one (absent fields stay as they are). (query) */
+    SaveTemplate: 'ingest.template.save.v1',
+    /** The answer to the queries that create or change a template. (reply) */
+    TemplateSaved: 'ingest.template.saved.v1',
+    /** Copy a template: the copy is a draft with no uses, named `<name> (copy)` unless named. (query) */
+    CopyTemplate: 'ingest.template.copy.v1',
+    /** The answer to `CopyTemplate`. (reply) */
+    TemplateCopied: 'ingest.template.copied.v1',
+    /** A template made from a recording: its config override and preferences become the template's processing config, and it matches the recording's title exactly (or `match_pattern`, a regular expression) and, when given, only `match_source_id`. (query) */
+    CreateTemplateFromRecording: 'ingest.template.from-recording.v1',
+    /** The answer to `CreateTemplateFromRecording`. (reply) */
+    TemplateCreatedFromRecording: 'ingest.template.created-from-recording.v1',
+    /** One template, or with `default_template` the user's base template (created on first need). (query) */
+    GetTemplate: 'ingest.template.get.v1',
+    /** The answer to `GetTemplate`. (reply) */
+    TemplateFound: 'ingest.template.found.v1',
+    /** Every template of a user, in matching order (the default template first). (query) */
+    ListTemplates: 'ingest.templates.list.v1',
+    /** The answer to `ListTemplates`. (reply) */
+    TemplatesPage: 'ingest.templates.page.v1',
+    /** Make a template the user's base template (the previous one becomes a named template). (query) */
+    SetDefaultTemplate: 'ingest.template.set-default.v1',
+    /** The answer to `SetDefaultTemplate`. (reply) */
+    TemplateDefaultSet: 'ingest.template.default-set.v1',
+    /** Delete templates: their recordings are unbound. (query) */
+    DeleteTemplates: 'ingest.templates.delete.v1',
+    /** The answer to `DeleteTemplates`. (reply) */
+    TemplatesDeleted: 'ingest.templates.deleted.v1',
+    /** A template's use: its recordings by status and its last match. (query) */
+    GetTemplateStats: 'ingest.template.stats.v1',
+    /** The answer to `GetTemplateStats`. (reply) */
+    TemplateStats: 'ingest.template.stats-found.v1',
+    /** Dry-run match of a template over the user's recordings; nothing changes. (query) */
+    PreviewTemplateMatch: 'ingest.template.preview-match.v1',
+    /** The answer to `PreviewTemplateMatch`. (reply) */
+    TemplateMatchPreview: 'ingest.template.match-preview.v1',
+    /** Match the user's recordings again against all their templates (first match wins) and bind those this template wins. (query) */
+    RematchTemplate: 'ingest.template.rematch.v1',
+    /** The answer to `RematchTemplate`. (reply) */
+    TemplateRematched: 'ingest.template.rematched.v1',
+    /** The effective config of a recording, or of a template alone: the layers merged, lowest first. (query) */
+    ResolveConfig: 'ingest.config.resolve.v1',
+    /** The answer to `ResolveConfig`. (reply) */
+    ConfigResolved: 'ingest.config.resolved.v1',
+    /** Change a recording's own config: `override` (deep-merged into the manual override, a null removing a key), `clear_override`, `bind_template_id` (bind), `unbind`. (query) */
+    ChangeRecordingConfig: 'ingest.recording.change-config.v1',
+    /** The answer to `ChangeRecordingConfig`. (reply) */
+    RecordingConfigChanged: 'ingest.recording.config-changed.v1',
   },
   media: {
     /** Cut the leading and trailing silence of a recording (silence in the middle is kept) and extract its audio track for speech recognition. (command) */
@@ -502,6 +574,30 @@ export interface MessagePayloads {
   'ingest.zoom-webhook.received.v1': ZoomWebhookReceived;
   'ingest.yandex-disk.browse.v1': BrowseYandexDisk;
   'ingest.yandex-disk.folder.v1': YandexDiskFolder;
+  'ingest.template.save.v1': SaveTemplate;
+  'ingest.template.saved.v1': TemplateSaved;
+  'ingest.template.copy.v1': CopyTemplate;
+  'ingest.template.copied.v1': TemplateCopied;
+  'ingest.template.from-recording.v1': CreateTemplateFromRecording;
+  'ingest.template.created-from-recording.v1': TemplateCreatedFromRecording;
+  'ingest.template.get.v1': GetTemplate;
+  'ingest.template.found.v1': TemplateFound;
+  'ingest.templates.list.v1': ListTemplates;
+  'ingest.templates.page.v1': TemplatesPage;
+  'ingest.template.set-default.v1': SetDefaultTemplate;
+  'ingest.template.default-set.v1': TemplateDefaultSet;
+  'ingest.templates.delete.v1': DeleteTemplates;
+  'ingest.templates.deleted.v1': TemplatesDeleted;
+  'ingest.template.stats.v1': GetTemplateStats;
+  'ingest.template.stats-found.v1': TemplateStats;
+  'ingest.template.preview-match.v1': PreviewTemplateMatch;
+  'ingest.template.match-preview.v1': TemplateMatchPreview;
+  'ingest.template.rematch.v1': RematchTemplate;
+  'ingest.template.rematched.v1': TemplateRematched;
+  'ingest.config.resolve.v1': ResolveConfig;
+  'ingest.config.resolved.v1': ConfigResolved;
+  'ingest.recording.change-config.v1': ChangeRecordingConfig;
+  'ingest.recording.config-changed.v1': RecordingConfigChanged;
   'media.recording.trim.v1': TrimRecording;
   'media.recording.trimmed.v1': RecordingTrimmed;
   'media.processing.failed.v1': MediaProcessingFailed;
@@ -654,6 +750,18 @@ export type QueryType =
   | 'ingest.source-sync.get.v1'
   | 'ingest.zoom-webhook.receive.v1'
   | 'ingest.yandex-disk.browse.v1'
+  | 'ingest.template.save.v1'
+  | 'ingest.template.copy.v1'
+  | 'ingest.template.from-recording.v1'
+  | 'ingest.template.get.v1'
+  | 'ingest.templates.list.v1'
+  | 'ingest.template.set-default.v1'
+  | 'ingest.templates.delete.v1'
+  | 'ingest.template.stats.v1'
+  | 'ingest.template.preview-match.v1'
+  | 'ingest.template.rematch.v1'
+  | 'ingest.config.resolve.v1'
+  | 'ingest.recording.change-config.v1'
   | 'media.jobs.list.v1'
   | 'publishing.jobs.list.v1'
   | 'publishing.presets.list.v1'
@@ -704,6 +812,18 @@ export type ReplyType =
   | 'ingest.source-sync.found.v1'
   | 'ingest.zoom-webhook.received.v1'
   | 'ingest.yandex-disk.folder.v1'
+  | 'ingest.template.saved.v1'
+  | 'ingest.template.copied.v1'
+  | 'ingest.template.created-from-recording.v1'
+  | 'ingest.template.found.v1'
+  | 'ingest.templates.page.v1'
+  | 'ingest.template.default-set.v1'
+  | 'ingest.templates.deleted.v1'
+  | 'ingest.template.stats-found.v1'
+  | 'ingest.template.match-preview.v1'
+  | 'ingest.template.rematched.v1'
+  | 'ingest.config.resolved.v1'
+  | 'ingest.recording.config-changed.v1'
   | 'media.jobs.page.v1'
   | 'publishing.jobs.page.v1'
   | 'publishing.presets.page.v1'
@@ -755,6 +875,18 @@ export interface QueryReplies {
   'ingest.source-sync.get.v1': 'ingest.source-sync.found.v1';
   'ingest.zoom-webhook.receive.v1': 'ingest.zoom-webhook.received.v1';
   'ingest.yandex-disk.browse.v1': 'ingest.yandex-disk.folder.v1';
+  'ingest.template.save.v1': 'ingest.template.saved.v1';
+  'ingest.template.copy.v1': 'ingest.template.copied.v1';
+  'ingest.template.from-recording.v1': 'ingest.template.created-from-recording.v1';
+  'ingest.template.get.v1': 'ingest.template.found.v1';
+  'ingest.templates.list.v1': 'ingest.templates.page.v1';
+  'ingest.template.set-default.v1': 'ingest.template.default-set.v1';
+  'ingest.templates.delete.v1': 'ingest.templates.deleted.v1';
+  'ingest.template.stats.v1': 'ingest.template.stats-found.v1';
+  'ingest.template.preview-match.v1': 'ingest.template.match-preview.v1';
+  'ingest.template.rematch.v1': 'ingest.template.rematched.v1';
+  'ingest.config.resolve.v1': 'ingest.config.resolved.v1';
+  'ingest.recording.change-config.v1': 'ingest.recording.config-changed.v1';
   'media.jobs.list.v1': 'media.jobs.page.v1';
   'publishing.jobs.list.v1': 'publishing.jobs.page.v1';
   'publishing.presets.list.v1': 'publishing.presets.page.v1';

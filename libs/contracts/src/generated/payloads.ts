@@ -862,6 +862,268 @@ export interface YandexDiskFolder extends Omit<ingest_v1_queries.YandexDiskFolde
 }
 
 /**
+ * Create a template (`template_id` empty) or change one (absent fields stay as they are).
+ * TEMPLATE.INVALID (422) for bad fields or an unsafe pattern, TEMPLATE.DUPLICATE (409) for a
+ * name in use, TEMPLATE.NOT_FOUND (404). With `auto_rematch`, the user's unbound recordings are
+ * matched again at once.
+ *
+ * Message type `ingest.template.save.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.SaveTemplate`; its proto3 JSON shape is `SaveTemplateJson`.
+ */
+export interface SaveTemplate extends Omit<ingest_v1_queries.SaveTemplateJson, 'userId' | 'fields'> {
+  userId: NonNullable<ingest_v1_queries.SaveTemplateJson['userId']>;
+  fields?: Record<string, unknown>;
+}
+
+/**
+ * The answer to the queries that create or change a template.
+ *
+ * Message type `ingest.template.saved.v1`: reply to `ingest.template.save.v1`.
+ * Proto message `leap.ingest.v1.TemplateSaved`; its proto3 JSON shape is `TemplateSavedJson`.
+ */
+export interface TemplateSaved extends Omit<ingest_v1_queries.TemplateSavedJson, 'template'> {
+  template: RecordingTemplate;
+}
+
+/**
+ * Copy a template: the copy is a draft with no uses, named `<name> (copy)` unless named.
+ *
+ * Message type `ingest.template.copy.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.CopyTemplate`; its proto3 JSON shape is `CopyTemplateJson`.
+ */
+export interface CopyTemplate extends Omit<ingest_v1_queries.CopyTemplateJson, 'userId' | 'templateId'> {
+  userId: NonNullable<ingest_v1_queries.CopyTemplateJson['userId']>;
+  templateId: NonNullable<ingest_v1_queries.CopyTemplateJson['templateId']>;
+}
+
+/**
+ * The answer to `CopyTemplate`.
+ *
+ * Message type `ingest.template.copied.v1`: reply to `ingest.template.copy.v1`.
+ * Proto message `leap.ingest.v1.TemplateCopied`; its proto3 JSON shape is `TemplateCopiedJson`.
+ */
+export interface TemplateCopied extends Omit<ingest_v1_queries.TemplateCopiedJson, 'template'> {
+  template: RecordingTemplate;
+}
+
+/**
+ * A template made from a recording: its config override and preferences become the template's
+ * processing config, and it matches the recording's title exactly (or `match_pattern`, a
+ * regular expression) and, when given, only `match_source_id`. The recording is bound to it.
+ *
+ * Message type `ingest.template.from-recording.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.CreateTemplateFromRecording`; its proto3 JSON shape is `CreateTemplateFromRecordingJson`.
+ */
+export interface CreateTemplateFromRecording extends Omit<ingest_v1_queries.CreateTemplateFromRecordingJson, 'userId' | 'recordingId' | 'name'> {
+  userId: NonNullable<ingest_v1_queries.CreateTemplateFromRecordingJson['userId']>;
+  recordingId: NonNullable<ingest_v1_queries.CreateTemplateFromRecordingJson['recordingId']>;
+  name: NonNullable<ingest_v1_queries.CreateTemplateFromRecordingJson['name']>;
+}
+
+/**
+ * The answer to `CreateTemplateFromRecording`.
+ *
+ * Message type `ingest.template.created-from-recording.v1`: reply to `ingest.template.from-recording.v1`.
+ * Proto message `leap.ingest.v1.TemplateCreatedFromRecording`; its proto3 JSON shape is `TemplateCreatedFromRecordingJson`.
+ */
+export interface TemplateCreatedFromRecording extends Omit<ingest_v1_queries.TemplateCreatedFromRecordingJson, 'template'> {
+  template: RecordingTemplate;
+}
+
+/**
+ * One template, or with `default_template` the user's base template (created on first need).
+ *
+ * Message type `ingest.template.get.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.GetTemplate`; its proto3 JSON shape is `GetTemplateJson`.
+ */
+export interface GetTemplate extends Omit<ingest_v1_queries.GetTemplateJson, 'userId'> {
+  userId: NonNullable<ingest_v1_queries.GetTemplateJson['userId']>;
+}
+
+/**
+ * The answer to `GetTemplate`.
+ *
+ * Message type `ingest.template.found.v1`: reply to `ingest.template.get.v1`.
+ * Proto message `leap.ingest.v1.TemplateFound`; its proto3 JSON shape is `TemplateFoundJson`.
+ */
+export interface TemplateFound extends Omit<ingest_v1_queries.TemplateFoundJson, 'template'> {
+  template: RecordingTemplate;
+}
+
+/**
+ * Every template of a user, in matching order (the default template first).
+ *
+ * Message type `ingest.templates.list.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.ListTemplates`; its proto3 JSON shape is `ListTemplatesJson`.
+ */
+export interface ListTemplates extends Omit<ingest_v1_queries.ListTemplatesJson, 'userId'> {
+  userId: NonNullable<ingest_v1_queries.ListTemplatesJson['userId']>;
+}
+
+/**
+ * The answer to `ListTemplates`.
+ *
+ * Message type `ingest.templates.page.v1`: reply to `ingest.templates.list.v1`.
+ * Proto message `leap.ingest.v1.TemplatesPage`; its proto3 JSON shape is `TemplatesPageJson`.
+ */
+export interface TemplatesPage extends Omit<ingest_v1_queries.TemplatesPageJson, 'templates'> {
+  templates?: RecordingTemplate[];
+}
+
+/**
+ * Make a template the user's base template (the previous one becomes a named template).
+ *
+ * Message type `ingest.template.set-default.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.SetDefaultTemplate`; its proto3 JSON shape is `SetDefaultTemplateJson`.
+ */
+export interface SetDefaultTemplate extends Omit<ingest_v1_queries.SetDefaultTemplateJson, 'userId' | 'templateId'> {
+  userId: NonNullable<ingest_v1_queries.SetDefaultTemplateJson['userId']>;
+  templateId: NonNullable<ingest_v1_queries.SetDefaultTemplateJson['templateId']>;
+}
+
+/**
+ * The answer to `SetDefaultTemplate`.
+ *
+ * Message type `ingest.template.default-set.v1`: reply to `ingest.template.set-default.v1`.
+ * Proto message `leap.ingest.v1.TemplateDefaultSet`; its proto3 JSON shape is `TemplateDefaultSetJson`.
+ */
+export interface TemplateDefaultSet extends Omit<ingest_v1_queries.TemplateDefaultSetJson, 'template'> {
+  template: RecordingTemplate;
+}
+
+/**
+ * Delete templates: their recordings are unbound. The default template is refused with
+ * TEMPLATE.IS_DEFAULT (409) and nothing is deleted; ids the user does not have are reported.
+ *
+ * Message type `ingest.templates.delete.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.DeleteTemplates`; its proto3 JSON shape is `DeleteTemplatesJson`.
+ */
+export interface DeleteTemplates extends Omit<ingest_v1_queries.DeleteTemplatesJson, 'userId'> {
+  userId: NonNullable<ingest_v1_queries.DeleteTemplatesJson['userId']>;
+}
+
+/**
+ * The answer to `DeleteTemplates`.
+ *
+ * Message type `ingest.templates.deleted.v1`: reply to `ingest.templates.delete.v1`.
+ * Proto message `leap.ingest.v1.TemplatesDeleted`; its proto3 JSON shape is `TemplatesDeletedJson`.
+ */
+export type TemplatesDeleted = ingest_v1_queries.TemplatesDeletedJson;
+
+/**
+ * A template's use: its recordings by status and its last match.
+ *
+ * Message type `ingest.template.stats.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.GetTemplateStats`; its proto3 JSON shape is `GetTemplateStatsJson`.
+ */
+export interface GetTemplateStats extends Omit<ingest_v1_queries.GetTemplateStatsJson, 'userId' | 'templateId'> {
+  userId: NonNullable<ingest_v1_queries.GetTemplateStatsJson['userId']>;
+  templateId: NonNullable<ingest_v1_queries.GetTemplateStatsJson['templateId']>;
+}
+
+/**
+ * The answer to `GetTemplateStats`.
+ *
+ * Message type `ingest.template.stats-found.v1`: reply to `ingest.template.stats.v1`.
+ * Proto message `leap.ingest.v1.TemplateStats`; its proto3 JSON shape is `TemplateStatsJson`.
+ */
+export interface TemplateStats extends Omit<ingest_v1_queries.TemplateStatsJson, 'templateId'> {
+  templateId: NonNullable<ingest_v1_queries.TemplateStatsJson['templateId']>;
+}
+
+/**
+ * Dry-run match of a template over the user's recordings; nothing changes. `only_unbound` (the
+ * reference's only_skipped) leaves out bound recordings; `source_id` only that input source's.
+ *
+ * Message type `ingest.template.preview-match.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.PreviewTemplateMatch`; its proto3 JSON shape is `PreviewTemplateMatchJson`.
+ */
+export interface PreviewTemplateMatch extends Omit<ingest_v1_queries.PreviewTemplateMatchJson, 'userId' | 'templateId'> {
+  userId: NonNullable<ingest_v1_queries.PreviewTemplateMatchJson['userId']>;
+  templateId: NonNullable<ingest_v1_queries.PreviewTemplateMatchJson['templateId']>;
+}
+
+/**
+ * The answer to `PreviewTemplateMatch`.
+ *
+ * Message type `ingest.template.match-preview.v1`: reply to `ingest.template.preview-match.v1`.
+ * Proto message `leap.ingest.v1.TemplateMatchPreview`; its proto3 JSON shape is `TemplateMatchPreviewJson`.
+ */
+export interface TemplateMatchPreview extends Omit<ingest_v1_queries.TemplateMatchPreviewJson, 'matches'> {
+  matches?: TemplateMatch[];
+}
+
+/**
+ * Match the user's recordings again against all their templates (first match wins) and bind
+ * those this template wins. `only_unbound` (the default at the gateway) leaves bound recordings
+ * alone; otherwise a recording bound to another template is rebound when this one now wins it.
+ *
+ * Message type `ingest.template.rematch.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.RematchTemplate`; its proto3 JSON shape is `RematchTemplateJson`.
+ */
+export interface RematchTemplate extends Omit<ingest_v1_queries.RematchTemplateJson, 'userId' | 'templateId'> {
+  userId: NonNullable<ingest_v1_queries.RematchTemplateJson['userId']>;
+  templateId: NonNullable<ingest_v1_queries.RematchTemplateJson['templateId']>;
+}
+
+/**
+ * The answer to `RematchTemplate`.
+ *
+ * Message type `ingest.template.rematched.v1`: reply to `ingest.template.rematch.v1`.
+ * Proto message `leap.ingest.v1.TemplateRematched`; its proto3 JSON shape is `TemplateRematchedJson`.
+ */
+export interface TemplateRematched extends Omit<ingest_v1_queries.TemplateRematchedJson, 'bound'> {
+  bound?: TemplateMatch[];
+}
+
+/**
+ * The effective config of a recording, or of a template alone: the layers merged, lowest first.
+ * INGEST.RECORDING_NOT_FOUND / TEMPLATE.NOT_FOUND (404).
+ *
+ * Message type `ingest.config.resolve.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.ResolveConfig`; its proto3 JSON shape is `ResolveConfigJson`.
+ */
+export interface ResolveConfig extends Omit<ingest_v1_queries.ResolveConfigJson, 'userId'> {
+  userId: NonNullable<ingest_v1_queries.ResolveConfigJson['userId']>;
+}
+
+/**
+ * The answer to `ResolveConfig`.
+ *
+ * Message type `ingest.config.resolved.v1`: reply to `ingest.config.resolve.v1`.
+ * Proto message `leap.ingest.v1.ConfigResolved`; its proto3 JSON shape is `ConfigResolvedJson`.
+ */
+export interface ConfigResolved extends Omit<ingest_v1_queries.ConfigResolvedJson, 'effective' | 'sources' | 'layers'> {
+  effective?: Record<string, unknown>;
+  sources?: Record<string, unknown>;
+  layers?: ConfigLayer[];
+}
+
+/**
+ * Change a recording's own config: `override` (deep-merged into the manual override, a null
+ * removing a key), `clear_override`, `bind_template_id` (bind), `unbind`.
+ *
+ * Message type `ingest.recording.change-config.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.ChangeRecordingConfig`; its proto3 JSON shape is `ChangeRecordingConfigJson`.
+ */
+export interface ChangeRecordingConfig extends Omit<ingest_v1_queries.ChangeRecordingConfigJson, 'userId' | 'recordingId' | 'override'> {
+  userId: NonNullable<ingest_v1_queries.ChangeRecordingConfigJson['userId']>;
+  recordingId: NonNullable<ingest_v1_queries.ChangeRecordingConfigJson['recordingId']>;
+  override?: Record<string, unknown>;
+}
+
+/**
+ * The answer to `ChangeRecordingConfig`.
+ *
+ * Message type `ingest.recording.config-changed.v1`: reply to `ingest.recording.change-config.v1`.
+ * Proto message `leap.ingest.v1.RecordingConfigChanged`; its proto3 JSON shape is `RecordingConfigChangedJson`.
+ */
+export interface RecordingConfigChanged extends Omit<ingest_v1_queries.RecordingConfigChangedJson, 'recordingId' | 'override'> {
+  recordingId: NonNullable<ingest_v1_queries.RecordingConfigChangedJson['recordingId']>;
+  override?: Record<string, unknown>;
+}
+
+/**
  * The aggregate status of a recording, derived from its stages and outputs the way the
  * reference platform derives it. Failure is not a status: see `failed` beside it.
  *
@@ -1036,6 +1298,44 @@ export interface YandexDiskEntry extends Omit<ingest_v1_types.YandexDiskEntryJso
 export interface OutputPresetRef extends Omit<ingest_v1_types.OutputPresetRefJson, 'presetId' | 'platform'> {
   presetId: NonNullable<ingest_v1_types.OutputPresetRefJson['presetId']>;
   platform: NonNullable<ingest_v1_types.OutputPresetRefJson['platform']>;
+}
+
+/**
+ * A user's recording template.
+ *
+ * Proto message `leap.ingest.v1.RecordingTemplate`; its proto3 JSON shape is `RecordingTemplateJson`.
+ */
+export interface RecordingTemplate extends Omit<ingest_v1_types.RecordingTemplateJson, 'id' | 'userId' | 'name' | 'matchingRules' | 'processingConfig' | 'metadataConfig' | 'outputConfig' | 'createdAt' | 'updatedAt'> {
+  id: NonNullable<ingest_v1_types.RecordingTemplateJson['id']>;
+  userId: NonNullable<ingest_v1_types.RecordingTemplateJson['userId']>;
+  name: NonNullable<ingest_v1_types.RecordingTemplateJson['name']>;
+  matchingRules?: Record<string, unknown>;
+  processingConfig?: Record<string, unknown>;
+  metadataConfig?: Record<string, unknown>;
+  outputConfig?: Record<string, unknown>;
+  createdAt: NonNullable<ingest_v1_types.RecordingTemplateJson['createdAt']>;
+  updatedAt: NonNullable<ingest_v1_types.RecordingTemplateJson['updatedAt']>;
+}
+
+/**
+ * Why one recording matched (or would match) a template.
+ *
+ * Proto message `leap.ingest.v1.TemplateMatch`; its proto3 JSON shape is `TemplateMatchJson`.
+ */
+export interface TemplateMatch extends Omit<ingest_v1_types.TemplateMatchJson, 'recordingId' | 'rule' | 'value'> {
+  recordingId: NonNullable<ingest_v1_types.TemplateMatchJson['recordingId']>;
+  rule: NonNullable<ingest_v1_types.TemplateMatchJson['rule']>;
+  value: NonNullable<ingest_v1_types.TemplateMatchJson['value']>;
+}
+
+/**
+ * One layer of a resolved config.
+ *
+ * Proto message `leap.ingest.v1.ConfigLayer`; its proto3 JSON shape is `ConfigLayerJson`.
+ */
+export interface ConfigLayer extends Omit<ingest_v1_types.ConfigLayerJson, 'name' | 'config'> {
+  name: NonNullable<ingest_v1_types.ConfigLayerJson['name']>;
+  config?: Record<string, unknown>;
 }
 
 // leap.media.v1

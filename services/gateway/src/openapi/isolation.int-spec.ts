@@ -55,6 +55,7 @@ interface Fixtures {
   credential: string;
   source: string;
   sync: string;
+  template: string;
 }
 
 const FIXTURE_OF: Record<string, keyof Fixtures> = {
@@ -69,6 +70,8 @@ const FIXTURE_OF: Record<string, keyof Fixtures> = {
   '/api/v1/credentials/{id}': 'credential',
   '/api/v1/sources/{id}': 'source',
   '/api/v1/sources/syncs/{id}': 'sync',
+  '/api/v1/templates/{id}': 'template',
+  '/api/v1/templates/from-recording/{recordingId}': 'recording',
 };
 
 /**
@@ -136,6 +139,8 @@ describe('tenant isolation of every operation that takes an id', () => {
     expect(source.status).toBe(201);
     const sync = await call('POST', `/api/v1/sources/${source.body.id}/sync`, { token: alice.token, json: {} });
     expect(sync.status).toBe(202);
+    const template = await call('POST', '/api/v1/templates', { token: alice.token, json: { name: 'Alice only' } });
+    expect(template.status).toBe(201);
     const fixtures: Fixtures = {
       recording: upload.body.id,
       session: alice.sessionId,
@@ -148,6 +153,7 @@ describe('tenant isolation of every operation that takes an id', () => {
       credential: credential.body.id,
       source: source.body.id,
       sync: sync.body.id,
+      template: template.body.id,
     };
 
     const operations = (await servedOperations(base)).filter((o) => !o.isPublic && !o.adminOnly && pathParameters(o).length > 0 && !NO_RESOURCE.has(o.key));
@@ -177,7 +183,7 @@ describe('tenant isolation of every operation that takes an id', () => {
       }
       // Required query parameters get valid values, so only the id can make the call fail.
       const url =
-        fillPath(operation.path, { ...enumeratedPathValues(operation), id: fixtures[fixture], name: fixtures[fixture], provider: fixtures[fixture], deliveryId: delivery, linkId: shareLink.body.id, platform: 'local', targetId: '01900000-0000-7000-8000-000000000001' }) +
+        fillPath(operation.path, { ...enumeratedPathValues(operation), id: fixtures[fixture], recordingId: fixtures[fixture], name: fixtures[fixture], provider: fixtures[fixture], deliveryId: delivery, linkId: shareLink.body.id, platform: 'local', targetId: '01900000-0000-7000-8000-000000000001' }) +
         requiredQuery(operation);
       for (const [credential, token] of [['access token', bob.token], ['API key', bobKey.body.key as string]] as const) {
         cases += 1;

@@ -80,6 +80,29 @@ import {
   type ReserveRecording,
   type RunRecording,
   type RunResult,
+  type ChangeRecordingConfig,
+  type ConfigResolved,
+  type CopyTemplate,
+  type CreateTemplateFromRecording,
+  type DeleteTemplates,
+  type GetTemplate,
+  type GetTemplateStats,
+  type PreviewTemplateMatch,
+  type RecordingConfigChanged,
+  type RecordingTemplate,
+  type RematchTemplate,
+  type ResolveConfig,
+  type SaveTemplate,
+  type SetDefaultTemplate,
+  type TemplateCopied,
+  type TemplateCreatedFromRecording,
+  type TemplateDefaultSet,
+  type TemplateFound,
+  type TemplateMatchPreview,
+  type TemplateRematched,
+  type TemplateSaved,
+  type TemplatesDeleted,
+  type TemplateStats,
 } from '@leap/contracts';
 
 const standInSchema = baseConfigSchema.extend({ PORT: z.coerce.number().default(0) });
@@ -103,6 +126,17 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
   const unexpected = (type: string) => new LeapError('TEST.UNEXPECTED', `The ingest stand-in was not told to answer ${type}`, { status: 500 });
   const sources = new Map<string, InputSource>();
   const syncsById = new Map<string, SourceSync>();
+  const templates = new Map<string, RecordingTemplate>();
+  /** Recording id → owner, from the registrations the stand-in was sent. */
+  const recordingOwners = new Map<string, string>();
+  const ownTemplate = (userId: string, id: string): RecordingTemplate => {
+    const template = templates.get(id);
+    if (template?.userId !== userId) throw new LeapError('TEMPLATE.NOT_FOUND', `There is no template ${id}`, { status: 404 });
+    return template;
+  };
+  const ownRecording = (userId: string, id: string): void => {
+    if (recordingOwners.get(id) !== userId) throw new LeapError('INGEST.RECORDING_NOT_FOUND', `There is no recording ${id}`, { status: 404 });
+  };
   const ownSource = (userId: string, id: string): InputSource => {
     const source = sources.get(id);
     if (source?.userId !== userId) throw new LeapError('SOURCE.NOT_FOUND', `There is no source ${id}`, { status: 404 });
@@ -112,7 +146,8 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
   @Injectable()
   class IngestCommandsProbe {
     @MessageHandler(MESSAGE_TYPES.ingest.RegisterUploadedRecording, { queue: 'ingest.commands' })
-    async registerUploaded(ctx: MessageContext<unknown>): Promise<void> {
+    async registerUploaded(ctx: MessageContext<{ recordingId: string; userId: string }>): Promise<void> {
+      recordingOwners.set(ctx.data.recordingId, ctx.data.userId);
       onCommand(ctx);
     }
 
@@ -186,6 +221,81 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
       return { sync };
     }
 
+    // Templates, kept in memory per user; matching and config layers are answered, never computed.
+    @MessageHandler(MESSAGE_TYPES.ingest.SaveTemplate, { queue: 'ingest.commands' })
+    async saveTemplate(ctx: MessageContext<SaveTemplate>): Promise<TemplateSaved> {
+      const { userId, templateId, fields = {} } = ctx.data;
+      const now = new Date().toISOString();
+      const template = templateId ? ownTemplate(userId, templateId) : { id: randomUUID(), userId, name: '', createdAt: now, updatedAt: now };
+      Object.assign(template, fields, { updatedAt: now });
+      templates.set(template.id, template);
+      return { template };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.GetTemplate, { queue: 'ingest.commands' })
+    async getTemplate(ctx: MessageContext<GetTemplate>): Promise<TemplateFound> {
+      return { template: ownTemplate(ctx.data.userId, ctx.data.templateId ?? '') };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.CopyTemplate, { queue: 'ingest.commands' })
+    async copyTemplate(ctx: MessageContext<CopyTemplate>): Promise<TemplateCopied> {
+      const copy = { ...ownTemplate(ctx.data.userId, ctx.data.templateId), id: randomUUID(), isDraft: true };
+      templates.set(copy.id, copy);
+      return { template: copy };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.SetDefaultTemplate, { queue: 'ingest.commands' })
+    async setDefaultTemplate(ctx: MessageContext<SetDefaultTemplate>): Promise<TemplateDefaultSet> {
+      return { template: ownTemplate(ctx.data.userId, ctx.data.templateId) };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.DeleteTemplates, { queue: 'ingest.commands' })
+    async deleteTemplates(ctx: MessageContext<DeleteTemplates>): Promise<TemplatesDeleted> {
+      const ids = ctx.data.templateIds ?? [];
+      const deleted = ids.filter((id) => templates.get(id)?.userId === ctx.data.userId && templates.delete(id));
+      return { deleted, notFound: ids.filter((id) => !deleted.includes(id)), unboundRecordings: 0 };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.GetTemplateStats, { queue: 'ingest.commands' })
+    async templateStats(ctx: MessageContext<GetTemplateStats>): Promise<TemplateStats> {
+      return { templateId: ownTemplate(ctx.data.userId, ctx.data.templateId).id, totalRecordings: 0, byStatus: {}, usedCount: 0 };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.PreviewTemplateMatch, { queue: 'ingest.commands' })
+    async previewMatch(ctx: MessageContext<PreviewTemplateMatch>): Promise<TemplateMatchPreview> {
+      ownTemplate(ctx.data.userId, ctx.data.templateId);
+      return { examined: 0, matches: [] };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.RematchTemplate, { queue: 'ingest.commands' })
+    async rematch(ctx: MessageContext<RematchTemplate>): Promise<TemplateRematched> {
+      ownTemplate(ctx.data.userId, ctx.data.templateId);
+      return { examined: 0, bound: [] };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.CreateTemplateFromRecording, { queue: 'ingest.commands' })
+    async fromRecording(ctx: MessageContext<CreateTemplateFromRecording>): Promise<TemplateCreatedFromRecording> {
+      ownRecording(ctx.data.userId, ctx.data.recordingId);
+      const now = new Date().toISOString();
+      const template: RecordingTemplate = { id: randomUUID(), userId: ctx.data.userId, name: ctx.data.name, createdAt: now, updatedAt: now };
+      templates.set(template.id, template);
+      return { template };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.ResolveConfig, { queue: 'ingest.commands' })
+    async resolveConfig(ctx: MessageContext<ResolveConfig>): Promise<ConfigResolved> {
+      if (ctx.data.recordingId) ownRecording(ctx.data.userId, ctx.data.recordingId);
+      if (ctx.data.templateId) ownTemplate(ctx.data.userId, ctx.data.templateId);
+      return { effective: { processing: {}, metadata: {}, output: {} }, sources: {}, layers: [] };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.ChangeRecordingConfig, { queue: 'ingest.commands' })
+    async changeRecordingConfig(ctx: MessageContext<ChangeRecordingConfig>): Promise<RecordingConfigChanged> {
+      ownRecording(ctx.data.userId, ctx.data.recordingId);
+      if (ctx.data.bindTemplateId) ownTemplate(ctx.data.userId, ctx.data.bindTemplateId);
+      return { recordingId: ctx.data.recordingId, ...(ctx.data.bindTemplateId ? { templateId: ctx.data.bindTemplateId } : {}), isMapped: !!ctx.data.bindTemplateId, override: ctx.data.override ?? {} };
+    }
+
     // Source credentials: the stand-in keeps none (a created one is answered, not kept).
     @MessageHandler(MESSAGE_TYPES.ingest.ListSourceCredentials, { queue: 'ingest.commands' })
     async listCredentials(): Promise<SourceCredentialsPage> {
@@ -239,6 +349,17 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
       MESSAGE_TYPES.ingest.SyncSources,
       MESSAGE_TYPES.ingest.GetSourceSync,
       MESSAGE_TYPES.ingest.ReceiveZoomWebhook,
+      MESSAGE_TYPES.ingest.SaveTemplate,
+      MESSAGE_TYPES.ingest.GetTemplate,
+      MESSAGE_TYPES.ingest.CopyTemplate,
+      MESSAGE_TYPES.ingest.SetDefaultTemplate,
+      MESSAGE_TYPES.ingest.DeleteTemplates,
+      MESSAGE_TYPES.ingest.GetTemplateStats,
+      MESSAGE_TYPES.ingest.PreviewTemplateMatch,
+      MESSAGE_TYPES.ingest.RematchTemplate,
+      MESSAGE_TYPES.ingest.CreateTemplateFromRecording,
+      MESSAGE_TYPES.ingest.ResolveConfig,
+      MESSAGE_TYPES.ingest.ChangeRecordingConfig,
     ],
     IngestProbeModule,
   );

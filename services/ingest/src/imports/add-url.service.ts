@@ -7,6 +7,7 @@ import { RecordingSourceRepository } from '../download/recording-source.reposito
 import { YtDlp } from '../ytdlp/ytdlp.client';
 import { sourceKeyOf } from './source-key';
 import { PipelineService, type PipelineTx } from '../pipeline/pipeline.service';
+import { TemplatesService } from '../templates/templates.service';
 import { RecordingRepository } from '../recordings/recording.repository';
 
 export const QUALITIES = ['best', '1080p', '720p', '480p'] as const;
@@ -27,6 +28,7 @@ export class AddUrlService {
     private readonly policy: OutboundPolicy,
     private readonly ytdlp: YtDlp,
     private readonly sources: RecordingSourceRepository,
+    private readonly templates: TemplatesService,
   ) {}
 
   async add(tx: PipelineTx, query: AddRecordingFromUrl): Promise<AddRecordingFromUrlResult> {
@@ -65,6 +67,8 @@ export class AddUrlService {
         metadata: { titleFromSource: !displayName, ...(query.templateId ? { templateId: query.templateId } : {}) },
       },
     });
+    // Matched (or bound to the template given) in the transaction that created it.
+    if (created) await this.templates.bindOnCreate(tx.manager, { recordingId: query.recordingId, userId: query.userId, templateId: query.templateId });
     return this.answer(tx, query.userId, query.recordingId, created);
   }
 

@@ -3,6 +3,7 @@ import type { AddRecordingsFromPlaylist, AddRecordingsFromPlaylistResult, Format
 import { newMessageId } from '@leap/messaging';
 import { RecordingSourceRepository } from '../download/recording-source.repository';
 import { PipelineService, type PipelineTx } from '../pipeline/pipeline.service';
+import { TemplatesService } from '../templates/templates.service';
 import { YtDlp } from '../ytdlp/ytdlp.client';
 import { AddUrlService, FORMAT_PREFERENCES, QUALITIES } from './add-url.service';
 import { sourceKeyOf } from './source-key';
@@ -17,6 +18,7 @@ export class PlaylistService {
     private readonly ytdlp: YtDlp,
     private readonly pipeline: PipelineService,
     private readonly sources: RecordingSourceRepository,
+    private readonly templates: TemplatesService,
   ) {}
 
   async preview(query: PreviewFormats): Promise<FormatsPreview> {
@@ -91,6 +93,7 @@ export class PlaylistService {
           metadata: { titleFromSource: !entry.title, playlistUrl: url.href, ...(query.templateId ? { templateId: query.templateId } : {}) },
         },
       });
+      await this.templates.bindOnCreate(tx.manager, { recordingId, userId: query.userId, templateId: query.templateId });
       entries.push({ sourceKey, recordingId, title, outcome: 'created' });
     }
     return { ...(info.title ? { title: info.title } : {}), total: all.length, entries };

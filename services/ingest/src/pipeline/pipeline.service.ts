@@ -29,6 +29,7 @@ import { Clock } from '../clock.service';
 import type { IngestConfig } from '../config/config.schema';
 import { RecordingSourceEntity } from '../download/recording-source.entity';
 import { RecordingSourceRepository } from '../download/recording-source.repository';
+import { TemplatesService } from '../templates/templates.service';
 import { expiryOf, retentionPolicy, type RetentionPolicy } from '../lifecycle/retention';
 import type { OutputPresetRef, RecordingArtifacts, RecordingEntity } from '../recordings/recording.entity';
 import { RecordingStageEntity } from '../recordings/recording-stage.entity';
@@ -76,6 +77,7 @@ export class PipelineService {
     @Inject(SERVICE_CONFIG) config: IngestConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: MessagingLogger,
     private readonly sources: RecordingSourceRepository,
+    private readonly templates: TemplatesService,
   ) {
     this.retention = retentionPolicy(config);
   }
@@ -417,7 +419,9 @@ export class PipelineService {
       case 'TRANSCRIBE': {
         const media = a.audio ?? a.video ?? source;
         if (!media) throw missing(recording, 'audio');
-        const cmd: TranscribeRecording = { recordingId, userId, media, vocabulary: [recording.title] };
+        // The language and vocabulary come from the recording's effective config (docs/templates.md).
+        const { language, vocabulary } = await this.templates.transcriptionOptions(tx.manager, userId, recordingId);
+        const cmd: TranscribeRecording = { recordingId, userId, media, vocabulary: [recording.title, ...vocabulary], ...(language ? { language } : {}) };
         return tx.send(MESSAGE_TYPES.transcription.TranscribeRecording, cmd, opts(recording));
       }
       case 'EXTRACT_TOPICS': {

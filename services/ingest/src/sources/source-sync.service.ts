@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { newMessageId } from '@leap/messaging';
 import { PipelineService, type PipelineTx } from '../pipeline/pipeline.service';
+import { TemplatesService } from '../templates/templates.service';
 import type { SourceItem, SourceToList } from './source-adapter';
 import { SourcesRepository, type SyncSkipRow } from './sources.repository';
 
@@ -26,6 +27,7 @@ export class SourceSyncService {
   constructor(
     private readonly sources: SourcesRepository,
     private readonly pipeline: PipelineService,
+    private readonly templates: TemplatesService,
   ) {}
 
   async apply(tx: PipelineTx, source: SourceToList, items: SourceItem[]): Promise<SyncOutcome> {
@@ -80,7 +82,10 @@ export class SourceSyncService {
         },
       });
       if (status === 'SKIPPED') skip('blank', recordingId);
-      else outcome.created += 1;
+      else {
+        await this.templates.bindOnCreate(tx.manager, { recordingId, userId: source.userId });
+        outcome.created += 1;
+      }
     }
     return outcome;
   }

@@ -11,7 +11,7 @@ import type { StructJson, Timestamp, TimestampJson } from "@bufbuild/protobuf/wk
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { JobCounts, JobCountsJson, JobsFilter, JobsFilterJson, JobSummary, JobSummaryJson } from "../../common/v1/common_pb";
 import { file_leap_common_v1_common } from "../../common/v1/common_pb";
-import type { DownloadMethod, DownloadMethodJson, InputSource, InputSourceJson, MediaFormat, MediaFormatJson, OutputPresetRef, OutputPresetRefJson, PlaylistEntryResult, PlaylistEntryResultJson, RecordingPresence, RecordingPresenceJson, SourceCredential, SourceCredentialJson, SourceSync, SourceSyncJson, YandexDiskEntry, YandexDiskEntryJson } from "./types_pb";
+import type { ConfigLayer, ConfigLayerJson, DownloadMethod, DownloadMethodJson, InputSource, InputSourceJson, MediaFormat, MediaFormatJson, OutputPresetRef, OutputPresetRefJson, PlaylistEntryResult, PlaylistEntryResultJson, RecordingPresence, RecordingPresenceJson, RecordingTemplate, RecordingTemplateJson, SourceCredential, SourceCredentialJson, SourceSync, SourceSyncJson, TemplateMatch, TemplateMatchJson, YandexDiskEntry, YandexDiskEntryJson } from "./types_pb";
 import { file_leap_ingest_v1_types } from "./types_pb";
 import { file_leap_options } from "../../options_pb";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
@@ -20,7 +20,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file leap/ingest/v1/queries.proto.
  */
 export const file_leap_ingest_v1_queries: GenFile = /*@__PURE__*/
-  fileDesc("ChxsZWFwL2luZ2VzdC92MS9xdWVyaWVzLnByb3RvEg5sZWFwLmluZ2VzdC52MSKKAQoOUGF1c2VSZWNvcmRpbmcSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAE6RcrzGBlpbmdlc3QucmVjb3JkaW5nLnBhdXNlLnYx0PMYA9rzGCBpbmdlc3QucmVjb3JkaW5nLnBhdXNlLXJlc3VsdC52MSKEAQoMUnVuUmVjb3JkaW5nEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBOkHK8xgXaW5nZXN0LnJlY29yZGluZy5ydW4udjHQ8xgD2vMYHmluZ2VzdC5yZWNvcmRpbmcucnVuLXJlc3VsdC52MSKQAQoQUmVzdG9yZVJlY29yZGluZxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYATpJyvMYG2luZ2VzdC5yZWNvcmRpbmcucmVzdG9yZS52MdDzGAPa8xgiaW5nZXN0LnJlY29yZGluZy5yZXN0b3JlLXJlc3VsdC52MSKyAQoNUmVzdG9yZVJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg4KBnBhdXNlZBgDIAEoCBIzCglleHBpcmVfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBOirK8xgiaW5nZXN0LnJlY29yZGluZy5yZXN0b3JlLXJlc3VsdC52MdDzGAQibAoQTG9va3VwUmVjb3JkaW5ncxIVCg1yZWNvcmRpbmdfaWRzGAEgAygJOkHK8xgbaW5nZXN0LnJlY29yZGluZ3MubG9va3VwLnYx0PMYA9rzGBppbmdlc3QucmVjb3JkaW5ncy5mb3VuZC52MSJsCg9SZWNvcmRpbmdzRm91bmQSNQoKcmVjb3JkaW5ncxgBIAMoCzIhLmxlYXAuaW5nZXN0LnYxLlJlY29yZGluZ1ByZXNlbmNlOiLK8xgaaW5nZXN0LnJlY29yZGluZ3MuZm91bmQudjHQ8xgEIokBCgtQYXVzZVJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg4KBnBhdXNlZBgDIAEoCBIOCgZzdGFnZXMYBCADKAk6KMrzGCBpbmdlc3QucmVjb3JkaW5nLnBhdXNlLXJlc3VsdC52MdDzGAQihQEKCVJ1blJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg4KBnBhdXNlZBgDIAEoCBIOCgZzdGFnZXMYBCADKAk6JsrzGB5pbmdlc3QucmVjb3JkaW5nLnJ1bi1yZXN1bHQudjHQ8xgEIpADChNBZGRSZWNvcmRpbmdGcm9tVXJsEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhEKA3VybBgDIAEoCUIEyPMYARIUCgxkaXNwbGF5X25hbWUYBCABKAkSDwoHcXVhbGl0eRgFIAEoCRIZChFmb3JtYXRfcHJlZmVyZW5jZRgGIAEoCRITCgt0ZW1wbGF0ZV9pZBgHIAEoCRIQCghhdXRvX3J1bhgIIAEoCBIuCgZtZXRob2QYCSABKA4yHi5sZWFwLmluZ2VzdC52MS5Eb3dubG9hZE1ldGhvZBIWCg5yZXNlcnZhdGlvbl9pZBgKIAEoCRI3Cg5vdXRwdXRfcHJlc2V0cxgLIAMoCzIfLmxlYXAuaW5nZXN0LnYxLk91dHB1dFByZXNldFJlZjpJyvMYG2luZ2VzdC5yZWNvcmRpbmcuYWRkLXVybC52MdDzGAPa8xgiaW5nZXN0LnJlY29yZGluZy5hZGQtdXJsLXJlc3VsdC52MSKZAQoZQWRkUmVjb3JkaW5nRnJvbVVybFJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg0KBXRpdGxlGAMgASgJEg8KB2NyZWF0ZWQYBCABKAg6KsrzGCJpbmdlc3QucmVjb3JkaW5nLmFkZC11cmwtcmVzdWx0LnYx0PMYBCK1AgoZQWRkUmVjb3JkaW5nc0Zyb21QbGF5bGlzdBIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhEKA3VybBgCIAEoCUIEyPMYARIPCgdxdWFsaXR5GAMgASgJEhkKEWZvcm1hdF9wcmVmZXJlbmNlGAQgASgJEhMKC3RlbXBsYXRlX2lkGAUgASgJEhAKCGF1dG9fcnVuGAYgASgIEg0KBWxpbWl0GAcgASgFEjcKDm91dHB1dF9wcmVzZXRzGAggAygLMh8ubGVhcC5pbmdlc3QudjEuT3V0cHV0UHJlc2V0UmVmOlPK8xggaW5nZXN0LnJlY29yZGluZy5hZGQtcGxheWxpc3QudjHQ8xgD2vMYJ2luZ2VzdC5yZWNvcmRpbmcuYWRkLXBsYXlsaXN0LXJlc3VsdC52MSKmAQofQWRkUmVjb3JkaW5nc0Zyb21QbGF5bGlzdFJlc3VsdBINCgV0aXRsZRgBIAEoCRINCgV0b3RhbBgCIAEoBRI0CgdlbnRyaWVzGAMgAygLMiMubGVhcC5pbmdlc3QudjEuUGxheWxpc3RFbnRyeVJlc3VsdDovyvMYJ2luZ2VzdC5yZWNvcmRpbmcuYWRkLXBsYXlsaXN0LXJlc3VsdC52MdDzGAQijgEKDlByZXZpZXdGb3JtYXRzEhUKB3VzZXJfaWQYASABKAlCBMjzGAESEQoDdXJsGAIgASgJQgTI8xgBOlLK8xgjaW5nZXN0LnJlY29yZGluZy5wcmV2aWV3LWZvcm1hdHMudjHQ8xgD2vMYI2luZ2VzdC5yZWNvcmRpbmcuZm9ybWF0cy1wcmV2aWV3LnYxIrkBCg5Gb3JtYXRzUHJldmlldxINCgV0aXRsZRgBIAEoCRISCgpzb3VyY2Vfa2V5GAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESDwoHaGVpZ2h0cxgEIAMoBRIsCgdmb3JtYXRzGAUgAygLMhsubGVhcC5pbmdlc3QudjEuTWVkaWFGb3JtYXQ6K8rzGCNpbmdlc3QucmVjb3JkaW5nLmZvcm1hdHMtcHJldmlldy52MdDzGAQicAoOTGlzdEluZ2VzdEpvYnMSKgoGZmlsdGVyGAEgASgLMhoubGVhcC5jb21tb24udjEuSm9ic0ZpbHRlcjoyyvMYE2luZ2VzdC5qb2JzLmxpc3QudjHQ8xgD2vMYE2luZ2VzdC5qb2JzLnBhZ2UudjEiggEKDkluZ2VzdEpvYnNQYWdlEigKBGpvYnMYASADKAsyGi5sZWFwLmNvbW1vbi52MS5Kb2JTdW1tYXJ5EikKBmNvdW50cxgCIAEoCzIZLmxlYXAuY29tbW9uLnYxLkpvYkNvdW50czobyvMYE2luZ2VzdC5qb2JzLnBhZ2UudjHQ8xgEIsMBChZDcmVhdGVTb3VyY2VDcmVkZW50aWFsEhUKB3VzZXJfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAESGgoMYWNjb3VudF9uYW1lGAMgASgJQgTI8xgBEhkKC3NlYWxlZF9kYXRhGAQgASgJQgTI8xgBOkPK8xgbaW5nZXN0LmNyZWRlbnRpYWwuY3JlYXRlLnYx0PMYA9rzGBxpbmdlc3QuY3JlZGVudGlhbC5jcmVhdGVkLnYxIs8BChZVcGRhdGVTb3VyY2VDcmVkZW50aWFsEhUKB3VzZXJfaWQYASABKAlCBMjzGAESGwoNY3JlZGVudGlhbF9pZBgCIAEoCUIEyPMYARIUCgxhY2NvdW50X25hbWUYAyABKAkSEwoLc2VhbGVkX2RhdGEYBCABKAkSEQoJaXNfYWN0aXZlGAUgASgJOkPK8xgbaW5nZXN0LmNyZWRlbnRpYWwudXBkYXRlLnYx0PMYA9rzGBxpbmdlc3QuY3JlZGVudGlhbC51cGRhdGVkLnYxIokBChNHZXRTb3VyY2VDcmVkZW50aWFsEhUKB3VzZXJfaWQYASABKAlCBMjzGAESGwoNY3JlZGVudGlhbF9pZBgCIAEoCUIEyPMYATo+yvMYGGluZ2VzdC5jcmVkZW50aWFsLmdldC52MdDzGAPa8xgaaW5nZXN0LmNyZWRlbnRpYWwuZm91bmQudjEivwEKFENvbm5lY3RTb3VyY2VBY2NvdW50EhUKB3VzZXJfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAESGgoMc2VhbGVkX2dyYW50GAMgASgJQgTI8xgBEhoKDHJlZGlyZWN0X3VyaRgEIAEoCUIEyPMYATpAyvMYGWluZ2VzdC5hY2NvdW50LmNvbm5lY3QudjHQ8xgD2vMYG2luZ2VzdC5hY2NvdW50LmNvbm5lY3RlZC52MSKKAQoWU291cmNlQWNjb3VudENvbm5lY3RlZBI6CgpjcmVkZW50aWFsGAEgASgLMiAubGVhcC5pbmdlc3QudjEuU291cmNlQ3JlZGVudGlhbEIEyPMYARIPCgdjcmVhdGVkGAIgASgIOiPK8xgbaW5nZXN0LmFjY291bnQuY29ubmVjdGVkLnYx0PMYBCKMAQoXU291cmNlQ3JlZGVudGlhbENyZWF0ZWQSOgoKY3JlZGVudGlhbBgBIAEoCzIgLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWxCBMjzGAESDwoHY3JlYXRlZBgCIAEoCDokyvMYHGluZ2VzdC5jcmVkZW50aWFsLmNyZWF0ZWQudjHQ8xgEInsKF1NvdXJjZUNyZWRlbnRpYWxVcGRhdGVkEjoKCmNyZWRlbnRpYWwYASABKAsyIC5sZWFwLmluZ2VzdC52MS5Tb3VyY2VDcmVkZW50aWFsQgTI8xgBOiTK8xgcaW5nZXN0LmNyZWRlbnRpYWwudXBkYXRlZC52MdDzGAQidwoVU291cmNlQ3JlZGVudGlhbEZvdW5kEjoKCmNyZWRlbnRpYWwYASABKAsyIC5sZWFwLmluZ2VzdC52MS5Tb3VyY2VDcmVkZW50aWFsQgTI8xgBOiLK8xgaaW5nZXN0LmNyZWRlbnRpYWwuZm91bmQudjHQ8xgEInAKFUxpc3RTb3VyY2VDcmVkZW50aWFscxIVCgd1c2VyX2lkGAEgASgJQgTI8xgBOkDK8xgaaW5nZXN0LmNyZWRlbnRpYWxzLmxpc3QudjHQ8xgD2vMYGmluZ2VzdC5jcmVkZW50aWFscy5wYWdlLnYxInIKFVNvdXJjZUNyZWRlbnRpYWxzUGFnZRI1CgtjcmVkZW50aWFscxgBIAMoCzIgLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWw6IsrzGBppbmdlc3QuY3JlZGVudGlhbHMucGFnZS52MdDzGAQikQEKFkRlbGV0ZVNvdXJjZUNyZWRlbnRpYWwSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIbCg1jcmVkZW50aWFsX2lkGAIgASgJQgTI8xgBOkPK8xgbaW5nZXN0LmNyZWRlbnRpYWwuZGVsZXRlLnYx0PMYA9rzGBxpbmdlc3QuY3JlZGVudGlhbC5kZWxldGVkLnYxIlAKF1NvdXJjZUNyZWRlbnRpYWxEZWxldGVkEg8KB2RlbGV0ZWQYASABKAg6JMrzGBxpbmdlc3QuY3JlZGVudGlhbC5kZWxldGVkLnYx0PMYBCLjAQoMQ3JlYXRlU291cmNlEhUKB3VzZXJfaWQYASABKAlCBMjzGAESEgoEbmFtZRgCIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgDIAEoCRIWCghwbGF0Zm9ybRgEIAEoCUIEyPMYARIVCg1jcmVkZW50aWFsX2lkGAUgASgJEicKBmNvbmZpZxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3Q6O8rzGBdpbmdlc3Quc291cmNlLmNyZWF0ZS52MdDzGAPa8xgYaW5nZXN0LnNvdXJjZS5jcmVhdGVkLnYxImQKDVNvdXJjZUNyZWF0ZWQSMQoGc291cmNlGAEgASgLMhsubGVhcC5pbmdlc3QudjEuSW5wdXRTb3VyY2VCBMjzGAE6IMrzGBhpbmdlc3Quc291cmNlLmNyZWF0ZWQudjHQ8xgEIr4CCgxVcGRhdGVTb3VyY2USFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIXCglzb3VyY2VfaWQYAiABKAlCBMjzGAESEQoEbmFtZRgDIAEoCUgAiAEBEhgKC2Rlc2NyaXB0aW9uGAQgASgJSAGIAQESGgoNY3JlZGVudGlhbF9pZBgFIAEoCUgCiAEBEicKBmNvbmZpZxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFgoJaXNfYWN0aXZlGAcgASgISAOIAQE6O8rzGBdpbmdlc3Quc291cmNlLnVwZGF0ZS52MdDzGAPa8xgYaW5nZXN0LnNvdXJjZS51cGRhdGVkLnYxQgcKBV9uYW1lQg4KDF9kZXNjcmlwdGlvbkIQCg5fY3JlZGVudGlhbF9pZEIMCgpfaXNfYWN0aXZlImQKDVNvdXJjZVVwZGF0ZWQSMQoGc291cmNlGAEgASgLMhsubGVhcC5pbmdlc3QudjEuSW5wdXRTb3VyY2VCBMjzGAE6IMrzGBhpbmdlc3Quc291cmNlLnVwZGF0ZWQudjHQ8xgEInMKCUdldFNvdXJjZRIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhcKCXNvdXJjZV9pZBgCIAEoCUIEyPMYATo2yvMYFGluZ2VzdC5zb3VyY2UuZ2V0LnYx0PMYA9rzGBZpbmdlc3Quc291cmNlLmZvdW5kLnYxImAKC1NvdXJjZUZvdW5kEjEKBnNvdXJjZRgBIAEoCzIbLmxlYXAuaW5nZXN0LnYxLklucHV0U291cmNlQgTI8xgBOh7K8xgWaW5nZXN0LnNvdXJjZS5mb3VuZC52MdDzGAQiXgoLTGlzdFNvdXJjZXMSFQoHdXNlcl9pZBgBIAEoCUIEyPMYATo4yvMYFmluZ2VzdC5zb3VyY2VzLmxpc3QudjHQ8xgD2vMYFmluZ2VzdC5zb3VyY2VzLnBhZ2UudjEiWwoLU291cmNlc1BhZ2USLAoHc291cmNlcxgBIAMoCzIbLmxlYXAuaW5nZXN0LnYxLklucHV0U291cmNlOh7K8xgWaW5nZXN0LnNvdXJjZXMucGFnZS52MdDzGAQiewoMRGVsZXRlU291cmNlEhUKB3VzZXJfaWQYASABKAlCBMjzGAESFwoJc291cmNlX2lkGAIgASgJQgTI8xgBOjvK8xgXaW5nZXN0LnNvdXJjZS5kZWxldGUudjHQ8xgD2vMYGGluZ2VzdC5zb3VyY2UuZGVsZXRlZC52MSJCCg1Tb3VyY2VEZWxldGVkEg8KB2RlbGV0ZWQYASABKAg6IMrzGBhpbmdlc3Quc291cmNlLmRlbGV0ZWQudjHQ8xgEIqoBCgtTeW5jU291cmNlcxIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhIKCnNvdXJjZV9pZHMYAiADKAkSFwoJZnJvbV9kYXRlGAMgASgJQgTI8xgBEhUKB3RvX2RhdGUYBCABKAlCBMjzGAE6QMrzGBZpbmdlc3Quc291cmNlcy5zeW5jLnYx0PMYA9rzGB5pbmdlc3Quc291cmNlcy5zeW5jLXN0YXJ0ZWQudjEiZwoSU291cmNlU3luY3NTdGFydGVkEikKBXN5bmNzGAEgAygLMhoubGVhcC5pbmdlc3QudjEuU291cmNlU3luYzomyvMYHmluZ2VzdC5zb3VyY2VzLnN5bmMtc3RhcnRlZC52MdDzGAQifwoNR2V0U291cmNlU3luYxIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhUKB3N5bmNfaWQYAiABKAlCBMjzGAE6QMrzGBlpbmdlc3Quc291cmNlLXN5bmMuZ2V0LnYx0PMYA9rzGBtpbmdlc3Quc291cmNlLXN5bmMuZm91bmQudjEiZgoPU291cmNlU3luY0ZvdW5kEi4KBHN5bmMYASABKAsyGi5sZWFwLmluZ2VzdC52MS5Tb3VyY2VTeW5jQgTI8xgBOiPK8xgbaW5nZXN0LnNvdXJjZS1zeW5jLmZvdW5kLnYx0PMYBCKZAQoSUmVjZWl2ZVpvb21XZWJob29rEhIKBGJvZHkYASABKAlCBMjzGAESEQoJdGltZXN0YW1wGAIgASgJEhEKCXNpZ25hdHVyZRgDIAEoCTpJyvMYHmluZ2VzdC56b29tLXdlYmhvb2sucmVjZWl2ZS52MdDzGAPa8xgfaW5nZXN0Lnpvb20td2ViaG9vay5yZWNlaXZlZC52MSKaAQoTWm9vbVdlYmhvb2tSZWNlaXZlZBIVCgdvdXRjb21lGAEgASgJQgTI8xgBEhMKC3BsYWluX3Rva2VuGAIgASgJEhcKD2VuY3J5cHRlZF90b2tlbhgDIAEoCRIVCg1yZWNvcmRpbmdfaWRzGAQgAygJOifK8xgfaW5nZXN0Lnpvb20td2ViaG9vay5yZWNlaXZlZC52MdDzGAQiuQEKEEJyb3dzZVlhbmRleERpc2sSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIbCg1jcmVkZW50aWFsX2lkGAIgASgJQgTI8xgBEgwKBHBhdGgYAyABKAkSDQoFbGltaXQYBCABKAUSDgoGb2Zmc2V0GAUgASgFOkTK8xgcaW5nZXN0LnlhbmRleC1kaXNrLmJyb3dzZS52MdDzGAPa8xgcaW5nZXN0LnlhbmRleC1kaXNrLmZvbGRlci52MSKLAQoQWWFuZGV4RGlza0ZvbGRlchISCgRwYXRoGAEgASgJQgTI8xgBEg0KBXRvdGFsGAIgASgFEi4KBWl0ZW1zGAMgAygLMh8ubGVhcC5pbmdlc3QudjEuWWFuZGV4RGlza0VudHJ5OiTK8xgcaW5nZXN0LnlhbmRleC1kaXNrLmZvbGRlci52MdDzGARiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_ingest_v1_types, file_leap_options]);
+  fileDesc("ChxsZWFwL2luZ2VzdC92MS9xdWVyaWVzLnByb3RvEg5sZWFwLmluZ2VzdC52MSKKAQoOUGF1c2VSZWNvcmRpbmcSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAE6RcrzGBlpbmdlc3QucmVjb3JkaW5nLnBhdXNlLnYx0PMYA9rzGCBpbmdlc3QucmVjb3JkaW5nLnBhdXNlLXJlc3VsdC52MSKEAQoMUnVuUmVjb3JkaW5nEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBOkHK8xgXaW5nZXN0LnJlY29yZGluZy5ydW4udjHQ8xgD2vMYHmluZ2VzdC5yZWNvcmRpbmcucnVuLXJlc3VsdC52MSKQAQoQUmVzdG9yZVJlY29yZGluZxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYATpJyvMYG2luZ2VzdC5yZWNvcmRpbmcucmVzdG9yZS52MdDzGAPa8xgiaW5nZXN0LnJlY29yZGluZy5yZXN0b3JlLXJlc3VsdC52MSKyAQoNUmVzdG9yZVJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg4KBnBhdXNlZBgDIAEoCBIzCglleHBpcmVfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBOirK8xgiaW5nZXN0LnJlY29yZGluZy5yZXN0b3JlLXJlc3VsdC52MdDzGAQibAoQTG9va3VwUmVjb3JkaW5ncxIVCg1yZWNvcmRpbmdfaWRzGAEgAygJOkHK8xgbaW5nZXN0LnJlY29yZGluZ3MubG9va3VwLnYx0PMYA9rzGBppbmdlc3QucmVjb3JkaW5ncy5mb3VuZC52MSJsCg9SZWNvcmRpbmdzRm91bmQSNQoKcmVjb3JkaW5ncxgBIAMoCzIhLmxlYXAuaW5nZXN0LnYxLlJlY29yZGluZ1ByZXNlbmNlOiLK8xgaaW5nZXN0LnJlY29yZGluZ3MuZm91bmQudjHQ8xgEIokBCgtQYXVzZVJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg4KBnBhdXNlZBgDIAEoCBIOCgZzdGFnZXMYBCADKAk6KMrzGCBpbmdlc3QucmVjb3JkaW5nLnBhdXNlLXJlc3VsdC52MdDzGAQihQEKCVJ1blJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg4KBnBhdXNlZBgDIAEoCBIOCgZzdGFnZXMYBCADKAk6JsrzGB5pbmdlc3QucmVjb3JkaW5nLnJ1bi1yZXN1bHQudjHQ8xgEIpADChNBZGRSZWNvcmRpbmdGcm9tVXJsEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhEKA3VybBgDIAEoCUIEyPMYARIUCgxkaXNwbGF5X25hbWUYBCABKAkSDwoHcXVhbGl0eRgFIAEoCRIZChFmb3JtYXRfcHJlZmVyZW5jZRgGIAEoCRITCgt0ZW1wbGF0ZV9pZBgHIAEoCRIQCghhdXRvX3J1bhgIIAEoCBIuCgZtZXRob2QYCSABKA4yHi5sZWFwLmluZ2VzdC52MS5Eb3dubG9hZE1ldGhvZBIWCg5yZXNlcnZhdGlvbl9pZBgKIAEoCRI3Cg5vdXRwdXRfcHJlc2V0cxgLIAMoCzIfLmxlYXAuaW5nZXN0LnYxLk91dHB1dFByZXNldFJlZjpJyvMYG2luZ2VzdC5yZWNvcmRpbmcuYWRkLXVybC52MdDzGAPa8xgiaW5nZXN0LnJlY29yZGluZy5hZGQtdXJsLXJlc3VsdC52MSKZAQoZQWRkUmVjb3JkaW5nRnJvbVVybFJlc3VsdBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEg0KBXRpdGxlGAMgASgJEg8KB2NyZWF0ZWQYBCABKAg6KsrzGCJpbmdlc3QucmVjb3JkaW5nLmFkZC11cmwtcmVzdWx0LnYx0PMYBCK1AgoZQWRkUmVjb3JkaW5nc0Zyb21QbGF5bGlzdBIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhEKA3VybBgCIAEoCUIEyPMYARIPCgdxdWFsaXR5GAMgASgJEhkKEWZvcm1hdF9wcmVmZXJlbmNlGAQgASgJEhMKC3RlbXBsYXRlX2lkGAUgASgJEhAKCGF1dG9fcnVuGAYgASgIEg0KBWxpbWl0GAcgASgFEjcKDm91dHB1dF9wcmVzZXRzGAggAygLMh8ubGVhcC5pbmdlc3QudjEuT3V0cHV0UHJlc2V0UmVmOlPK8xggaW5nZXN0LnJlY29yZGluZy5hZGQtcGxheWxpc3QudjHQ8xgD2vMYJ2luZ2VzdC5yZWNvcmRpbmcuYWRkLXBsYXlsaXN0LXJlc3VsdC52MSKmAQofQWRkUmVjb3JkaW5nc0Zyb21QbGF5bGlzdFJlc3VsdBINCgV0aXRsZRgBIAEoCRINCgV0b3RhbBgCIAEoBRI0CgdlbnRyaWVzGAMgAygLMiMubGVhcC5pbmdlc3QudjEuUGxheWxpc3RFbnRyeVJlc3VsdDovyvMYJ2luZ2VzdC5yZWNvcmRpbmcuYWRkLXBsYXlsaXN0LXJlc3VsdC52MdDzGAQijgEKDlByZXZpZXdGb3JtYXRzEhUKB3VzZXJfaWQYASABKAlCBMjzGAESEQoDdXJsGAIgASgJQgTI8xgBOlLK8xgjaW5nZXN0LnJlY29yZGluZy5wcmV2aWV3LWZvcm1hdHMudjHQ8xgD2vMYI2luZ2VzdC5yZWNvcmRpbmcuZm9ybWF0cy1wcmV2aWV3LnYxIrkBCg5Gb3JtYXRzUHJldmlldxINCgV0aXRsZRgBIAEoCRISCgpzb3VyY2Vfa2V5GAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESDwoHaGVpZ2h0cxgEIAMoBRIsCgdmb3JtYXRzGAUgAygLMhsubGVhcC5pbmdlc3QudjEuTWVkaWFGb3JtYXQ6K8rzGCNpbmdlc3QucmVjb3JkaW5nLmZvcm1hdHMtcHJldmlldy52MdDzGAQicAoOTGlzdEluZ2VzdEpvYnMSKgoGZmlsdGVyGAEgASgLMhoubGVhcC5jb21tb24udjEuSm9ic0ZpbHRlcjoyyvMYE2luZ2VzdC5qb2JzLmxpc3QudjHQ8xgD2vMYE2luZ2VzdC5qb2JzLnBhZ2UudjEiggEKDkluZ2VzdEpvYnNQYWdlEigKBGpvYnMYASADKAsyGi5sZWFwLmNvbW1vbi52MS5Kb2JTdW1tYXJ5EikKBmNvdW50cxgCIAEoCzIZLmxlYXAuY29tbW9uLnYxLkpvYkNvdW50czobyvMYE2luZ2VzdC5qb2JzLnBhZ2UudjHQ8xgEIsMBChZDcmVhdGVTb3VyY2VDcmVkZW50aWFsEhUKB3VzZXJfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAESGgoMYWNjb3VudF9uYW1lGAMgASgJQgTI8xgBEhkKC3NlYWxlZF9kYXRhGAQgASgJQgTI8xgBOkPK8xgbaW5nZXN0LmNyZWRlbnRpYWwuY3JlYXRlLnYx0PMYA9rzGBxpbmdlc3QuY3JlZGVudGlhbC5jcmVhdGVkLnYxIs8BChZVcGRhdGVTb3VyY2VDcmVkZW50aWFsEhUKB3VzZXJfaWQYASABKAlCBMjzGAESGwoNY3JlZGVudGlhbF9pZBgCIAEoCUIEyPMYARIUCgxhY2NvdW50X25hbWUYAyABKAkSEwoLc2VhbGVkX2RhdGEYBCABKAkSEQoJaXNfYWN0aXZlGAUgASgJOkPK8xgbaW5nZXN0LmNyZWRlbnRpYWwudXBkYXRlLnYx0PMYA9rzGBxpbmdlc3QuY3JlZGVudGlhbC51cGRhdGVkLnYxIokBChNHZXRTb3VyY2VDcmVkZW50aWFsEhUKB3VzZXJfaWQYASABKAlCBMjzGAESGwoNY3JlZGVudGlhbF9pZBgCIAEoCUIEyPMYATo+yvMYGGluZ2VzdC5jcmVkZW50aWFsLmdldC52MdDzGAPa8xgaaW5nZXN0LmNyZWRlbnRpYWwuZm91bmQudjEivwEKFENvbm5lY3RTb3VyY2VBY2NvdW50EhUKB3VzZXJfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAESGgoMc2VhbGVkX2dyYW50GAMgASgJQgTI8xgBEhoKDHJlZGlyZWN0X3VyaRgEIAEoCUIEyPMYATpAyvMYGWluZ2VzdC5hY2NvdW50LmNvbm5lY3QudjHQ8xgD2vMYG2luZ2VzdC5hY2NvdW50LmNvbm5lY3RlZC52MSKKAQoWU291cmNlQWNjb3VudENvbm5lY3RlZBI6CgpjcmVkZW50aWFsGAEgASgLMiAubGVhcC5pbmdlc3QudjEuU291cmNlQ3JlZGVudGlhbEIEyPMYARIPCgdjcmVhdGVkGAIgASgIOiPK8xgbaW5nZXN0LmFjY291bnQuY29ubmVjdGVkLnYx0PMYBCKMAQoXU291cmNlQ3JlZGVudGlhbENyZWF0ZWQSOgoKY3JlZGVudGlhbBgBIAEoCzIgLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWxCBMjzGAESDwoHY3JlYXRlZBgCIAEoCDokyvMYHGluZ2VzdC5jcmVkZW50aWFsLmNyZWF0ZWQudjHQ8xgEInsKF1NvdXJjZUNyZWRlbnRpYWxVcGRhdGVkEjoKCmNyZWRlbnRpYWwYASABKAsyIC5sZWFwLmluZ2VzdC52MS5Tb3VyY2VDcmVkZW50aWFsQgTI8xgBOiTK8xgcaW5nZXN0LmNyZWRlbnRpYWwudXBkYXRlZC52MdDzGAQidwoVU291cmNlQ3JlZGVudGlhbEZvdW5kEjoKCmNyZWRlbnRpYWwYASABKAsyIC5sZWFwLmluZ2VzdC52MS5Tb3VyY2VDcmVkZW50aWFsQgTI8xgBOiLK8xgaaW5nZXN0LmNyZWRlbnRpYWwuZm91bmQudjHQ8xgEInAKFUxpc3RTb3VyY2VDcmVkZW50aWFscxIVCgd1c2VyX2lkGAEgASgJQgTI8xgBOkDK8xgaaW5nZXN0LmNyZWRlbnRpYWxzLmxpc3QudjHQ8xgD2vMYGmluZ2VzdC5jcmVkZW50aWFscy5wYWdlLnYxInIKFVNvdXJjZUNyZWRlbnRpYWxzUGFnZRI1CgtjcmVkZW50aWFscxgBIAMoCzIgLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWw6IsrzGBppbmdlc3QuY3JlZGVudGlhbHMucGFnZS52MdDzGAQikQEKFkRlbGV0ZVNvdXJjZUNyZWRlbnRpYWwSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIbCg1jcmVkZW50aWFsX2lkGAIgASgJQgTI8xgBOkPK8xgbaW5nZXN0LmNyZWRlbnRpYWwuZGVsZXRlLnYx0PMYA9rzGBxpbmdlc3QuY3JlZGVudGlhbC5kZWxldGVkLnYxIlAKF1NvdXJjZUNyZWRlbnRpYWxEZWxldGVkEg8KB2RlbGV0ZWQYASABKAg6JMrzGBxpbmdlc3QuY3JlZGVudGlhbC5kZWxldGVkLnYx0PMYBCLjAQoMQ3JlYXRlU291cmNlEhUKB3VzZXJfaWQYASABKAlCBMjzGAESEgoEbmFtZRgCIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgDIAEoCRIWCghwbGF0Zm9ybRgEIAEoCUIEyPMYARIVCg1jcmVkZW50aWFsX2lkGAUgASgJEicKBmNvbmZpZxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3Q6O8rzGBdpbmdlc3Quc291cmNlLmNyZWF0ZS52MdDzGAPa8xgYaW5nZXN0LnNvdXJjZS5jcmVhdGVkLnYxImQKDVNvdXJjZUNyZWF0ZWQSMQoGc291cmNlGAEgASgLMhsubGVhcC5pbmdlc3QudjEuSW5wdXRTb3VyY2VCBMjzGAE6IMrzGBhpbmdlc3Quc291cmNlLmNyZWF0ZWQudjHQ8xgEIr4CCgxVcGRhdGVTb3VyY2USFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIXCglzb3VyY2VfaWQYAiABKAlCBMjzGAESEQoEbmFtZRgDIAEoCUgAiAEBEhgKC2Rlc2NyaXB0aW9uGAQgASgJSAGIAQESGgoNY3JlZGVudGlhbF9pZBgFIAEoCUgCiAEBEicKBmNvbmZpZxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFgoJaXNfYWN0aXZlGAcgASgISAOIAQE6O8rzGBdpbmdlc3Quc291cmNlLnVwZGF0ZS52MdDzGAPa8xgYaW5nZXN0LnNvdXJjZS51cGRhdGVkLnYxQgcKBV9uYW1lQg4KDF9kZXNjcmlwdGlvbkIQCg5fY3JlZGVudGlhbF9pZEIMCgpfaXNfYWN0aXZlImQKDVNvdXJjZVVwZGF0ZWQSMQoGc291cmNlGAEgASgLMhsubGVhcC5pbmdlc3QudjEuSW5wdXRTb3VyY2VCBMjzGAE6IMrzGBhpbmdlc3Quc291cmNlLnVwZGF0ZWQudjHQ8xgEInMKCUdldFNvdXJjZRIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhcKCXNvdXJjZV9pZBgCIAEoCUIEyPMYATo2yvMYFGluZ2VzdC5zb3VyY2UuZ2V0LnYx0PMYA9rzGBZpbmdlc3Quc291cmNlLmZvdW5kLnYxImAKC1NvdXJjZUZvdW5kEjEKBnNvdXJjZRgBIAEoCzIbLmxlYXAuaW5nZXN0LnYxLklucHV0U291cmNlQgTI8xgBOh7K8xgWaW5nZXN0LnNvdXJjZS5mb3VuZC52MdDzGAQiXgoLTGlzdFNvdXJjZXMSFQoHdXNlcl9pZBgBIAEoCUIEyPMYATo4yvMYFmluZ2VzdC5zb3VyY2VzLmxpc3QudjHQ8xgD2vMYFmluZ2VzdC5zb3VyY2VzLnBhZ2UudjEiWwoLU291cmNlc1BhZ2USLAoHc291cmNlcxgBIAMoCzIbLmxlYXAuaW5nZXN0LnYxLklucHV0U291cmNlOh7K8xgWaW5nZXN0LnNvdXJjZXMucGFnZS52MdDzGAQiewoMRGVsZXRlU291cmNlEhUKB3VzZXJfaWQYASABKAlCBMjzGAESFwoJc291cmNlX2lkGAIgASgJQgTI8xgBOjvK8xgXaW5nZXN0LnNvdXJjZS5kZWxldGUudjHQ8xgD2vMYGGluZ2VzdC5zb3VyY2UuZGVsZXRlZC52MSJCCg1Tb3VyY2VEZWxldGVkEg8KB2RlbGV0ZWQYASABKAg6IMrzGBhpbmdlc3Quc291cmNlLmRlbGV0ZWQudjHQ8xgEIqoBCgtTeW5jU291cmNlcxIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhIKCnNvdXJjZV9pZHMYAiADKAkSFwoJZnJvbV9kYXRlGAMgASgJQgTI8xgBEhUKB3RvX2RhdGUYBCABKAlCBMjzGAE6QMrzGBZpbmdlc3Quc291cmNlcy5zeW5jLnYx0PMYA9rzGB5pbmdlc3Quc291cmNlcy5zeW5jLXN0YXJ0ZWQudjEiZwoSU291cmNlU3luY3NTdGFydGVkEikKBXN5bmNzGAEgAygLMhoubGVhcC5pbmdlc3QudjEuU291cmNlU3luYzomyvMYHmluZ2VzdC5zb3VyY2VzLnN5bmMtc3RhcnRlZC52MdDzGAQifwoNR2V0U291cmNlU3luYxIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhUKB3N5bmNfaWQYAiABKAlCBMjzGAE6QMrzGBlpbmdlc3Quc291cmNlLXN5bmMuZ2V0LnYx0PMYA9rzGBtpbmdlc3Quc291cmNlLXN5bmMuZm91bmQudjEiZgoPU291cmNlU3luY0ZvdW5kEi4KBHN5bmMYASABKAsyGi5sZWFwLmluZ2VzdC52MS5Tb3VyY2VTeW5jQgTI8xgBOiPK8xgbaW5nZXN0LnNvdXJjZS1zeW5jLmZvdW5kLnYx0PMYBCKZAQoSUmVjZWl2ZVpvb21XZWJob29rEhIKBGJvZHkYASABKAlCBMjzGAESEQoJdGltZXN0YW1wGAIgASgJEhEKCXNpZ25hdHVyZRgDIAEoCTpJyvMYHmluZ2VzdC56b29tLXdlYmhvb2sucmVjZWl2ZS52MdDzGAPa8xgfaW5nZXN0Lnpvb20td2ViaG9vay5yZWNlaXZlZC52MSKaAQoTWm9vbVdlYmhvb2tSZWNlaXZlZBIVCgdvdXRjb21lGAEgASgJQgTI8xgBEhMKC3BsYWluX3Rva2VuGAIgASgJEhcKD2VuY3J5cHRlZF90b2tlbhgDIAEoCRIVCg1yZWNvcmRpbmdfaWRzGAQgAygJOifK8xgfaW5nZXN0Lnpvb20td2ViaG9vay5yZWNlaXZlZC52MdDzGAQiuQEKEEJyb3dzZVlhbmRleERpc2sSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIbCg1jcmVkZW50aWFsX2lkGAIgASgJQgTI8xgBEgwKBHBhdGgYAyABKAkSDQoFbGltaXQYBCABKAUSDgoGb2Zmc2V0GAUgASgFOkTK8xgcaW5nZXN0LnlhbmRleC1kaXNrLmJyb3dzZS52MdDzGAPa8xgcaW5nZXN0LnlhbmRleC1kaXNrLmZvbGRlci52MSKLAQoQWWFuZGV4RGlza0ZvbGRlchISCgRwYXRoGAEgASgJQgTI8xgBEg0KBXRvdGFsGAIgASgFEi4KBWl0ZW1zGAMgAygLMh8ubGVhcC5pbmdlc3QudjEuWWFuZGV4RGlza0VudHJ5OiTK8xgcaW5nZXN0LnlhbmRleC1kaXNrLmZvbGRlci52MdDzGAQitgEKDFNhdmVUZW1wbGF0ZRIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhMKC3RlbXBsYXRlX2lkGAIgASgJEicKBmZpZWxkcxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFAoMYXV0b19yZW1hdGNoGAQgASgIOjvK8xgXaW5nZXN0LnRlbXBsYXRlLnNhdmUudjHQ8xgD2vMYGGluZ2VzdC50ZW1wbGF0ZS5zYXZlZC52MSJ/Cg1UZW1wbGF0ZVNhdmVkEjkKCHRlbXBsYXRlGAEgASgLMiEubGVhcC5pbmdlc3QudjEuUmVjb3JkaW5nVGVtcGxhdGVCBMjzGAESEQoJcmVtYXRjaGVkGAIgASgFOiDK8xgYaW5nZXN0LnRlbXBsYXRlLnNhdmVkLnYx0PMYBCKMAQoMQ29weVRlbXBsYXRlEhUKB3VzZXJfaWQYASABKAlCBMjzGAESGQoLdGVtcGxhdGVfaWQYAiABKAlCBMjzGAESDAoEbmFtZRgDIAEoCTo8yvMYF2luZ2VzdC50ZW1wbGF0ZS5jb3B5LnYx0PMYA9rzGBlpbmdlc3QudGVtcGxhdGUuY29waWVkLnYxIm4KDlRlbXBsYXRlQ29waWVkEjkKCHRlbXBsYXRlGAEgASgLMiEubGVhcC5pbmdlc3QudjEuUmVjb3JkaW5nVGVtcGxhdGVCBMjzGAE6IcrzGBlpbmdlc3QudGVtcGxhdGUuY29waWVkLnYx0PMYBCLsAQobQ3JlYXRlVGVtcGxhdGVGcm9tUmVjb3JkaW5nEhUKB3VzZXJfaWQYASABKAlCBMjzGAESGgoMcmVjb3JkaW5nX2lkGAIgASgJQgTI8xgBEhIKBG5hbWUYAyABKAlCBMjzGAESFQoNbWF0Y2hfcGF0dGVybhgEIAEoCRIXCg9tYXRjaF9zb3VyY2VfaWQYBSABKAk6VsrzGCFpbmdlc3QudGVtcGxhdGUuZnJvbS1yZWNvcmRpbmcudjHQ8xgD2vMYKWluZ2VzdC50ZW1wbGF0ZS5jcmVhdGVkLWZyb20tcmVjb3JkaW5nLnYxIowBChxUZW1wbGF0ZUNyZWF0ZWRGcm9tUmVjb3JkaW5nEjkKCHRlbXBsYXRlGAEgASgLMiEubGVhcC5pbmdlc3QudjEuUmVjb3JkaW5nVGVtcGxhdGVCBMjzGAE6McrzGClpbmdlc3QudGVtcGxhdGUuY3JlYXRlZC1mcm9tLXJlY29yZGluZy52MdDzGAQijwEKC0dldFRlbXBsYXRlEhUKB3VzZXJfaWQYASABKAlCBMjzGAESEwoLdGVtcGxhdGVfaWQYAiABKAkSGAoQZGVmYXVsdF90ZW1wbGF0ZRgDIAEoCDo6yvMYFmluZ2VzdC50ZW1wbGF0ZS5nZXQudjHQ8xgD2vMYGGluZ2VzdC50ZW1wbGF0ZS5mb3VuZC52MSJsCg1UZW1wbGF0ZUZvdW5kEjkKCHRlbXBsYXRlGAEgASgLMiEubGVhcC5pbmdlc3QudjEuUmVjb3JkaW5nVGVtcGxhdGVCBMjzGAE6IMrzGBhpbmdlc3QudGVtcGxhdGUuZm91bmQudjHQ8xgEImQKDUxpc3RUZW1wbGF0ZXMSFQoHdXNlcl9pZBgBIAEoCUIEyPMYATo8yvMYGGluZ2VzdC50ZW1wbGF0ZXMubGlzdC52MdDzGAPa8xgYaW5nZXN0LnRlbXBsYXRlcy5wYWdlLnYxImcKDVRlbXBsYXRlc1BhZ2USNAoJdGVtcGxhdGVzGAEgAygLMiEubGVhcC5pbmdlc3QudjEuUmVjb3JkaW5nVGVtcGxhdGU6IMrzGBhpbmdlc3QudGVtcGxhdGVzLnBhZ2UudjHQ8xgEIpABChJTZXREZWZhdWx0VGVtcGxhdGUSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIZCgt0ZW1wbGF0ZV9pZBgCIAEoCUIEyPMYATpIyvMYHmluZ2VzdC50ZW1wbGF0ZS5zZXQtZGVmYXVsdC52MdDzGAPa8xgeaW5nZXN0LnRlbXBsYXRlLmRlZmF1bHQtc2V0LnYxIncKElRlbXBsYXRlRGVmYXVsdFNldBI5Cgh0ZW1wbGF0ZRgBIAEoCzIhLmxlYXAuaW5nZXN0LnYxLlJlY29yZGluZ1RlbXBsYXRlQgTI8xgBOibK8xgeaW5nZXN0LnRlbXBsYXRlLmRlZmF1bHQtc2V0LnYx0PMYBCKBAQoPRGVsZXRlVGVtcGxhdGVzEhUKB3VzZXJfaWQYASABKAlCBMjzGAESFAoMdGVtcGxhdGVfaWRzGAIgAygJOkHK8xgaaW5nZXN0LnRlbXBsYXRlcy5kZWxldGUudjHQ8xgD2vMYG2luZ2VzdC50ZW1wbGF0ZXMuZGVsZXRlZC52MSJ3ChBUZW1wbGF0ZXNEZWxldGVkEg8KB2RlbGV0ZWQYASADKAkSEQoJbm90X2ZvdW5kGAIgAygJEhoKEnVuYm91bmRfcmVjb3JkaW5ncxgDIAEoBTojyvMYG2luZ2VzdC50ZW1wbGF0ZXMuZGVsZXRlZC52MdDzGAQiiAEKEEdldFRlbXBsYXRlU3RhdHMSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIZCgt0ZW1wbGF0ZV9pZBgCIAEoCUIEyPMYATpCyvMYGGluZ2VzdC50ZW1wbGF0ZS5zdGF0cy52MdDzGAPa8xgeaW5nZXN0LnRlbXBsYXRlLnN0YXRzLWZvdW5kLnYxIqMCCg1UZW1wbGF0ZVN0YXRzEhkKC3RlbXBsYXRlX2lkGAEgASgJQgTI8xgBEhgKEHRvdGFsX3JlY29yZGluZ3MYAiABKAUSPgoJYnlfc3RhdHVzGAMgAygLMisubGVhcC5pbmdlc3QudjEuVGVtcGxhdGVTdGF0cy5CeVN0YXR1c0VudHJ5EhIKCnVzZWRfY291bnQYBCABKAUSMAoMbGFzdF91c2VkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBovCg1CeVN0YXR1c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoBToCOAE6JsrzGB5pbmdlc3QudGVtcGxhdGUuc3RhdHMtZm91bmQudjHQ8xgEIs4BChRQcmV2aWV3VGVtcGxhdGVNYXRjaBIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhkKC3RlbXBsYXRlX2lkGAIgASgJQgTI8xgBEhQKDG9ubHlfdW5ib3VuZBgDIAEoCBIRCglzb3VyY2VfaWQYBCABKAkSDQoFbGltaXQYBSABKAU6TMrzGCBpbmdlc3QudGVtcGxhdGUucHJldmlldy1tYXRjaC52MdDzGAPa8xggaW5nZXN0LnRlbXBsYXRlLm1hdGNoLXByZXZpZXcudjEiggEKFFRlbXBsYXRlTWF0Y2hQcmV2aWV3EhAKCGV4YW1pbmVkGAEgASgFEi4KB21hdGNoZXMYAiADKAsyHS5sZWFwLmluZ2VzdC52MS5UZW1wbGF0ZU1hdGNoOijK8xggaW5nZXN0LnRlbXBsYXRlLm1hdGNoLXByZXZpZXcudjHQ8xgEIp0BCg9SZW1hdGNoVGVtcGxhdGUSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIZCgt0ZW1wbGF0ZV9pZBgCIAEoCUIEyPMYARIUCgxvbmx5X3VuYm91bmQYAyABKAg6QsrzGBppbmdlc3QudGVtcGxhdGUucmVtYXRjaC52MdDzGAPa8xgcaW5nZXN0LnRlbXBsYXRlLnJlbWF0Y2hlZC52MSJ5ChFUZW1wbGF0ZVJlbWF0Y2hlZBIQCghleGFtaW5lZBgBIAEoBRIsCgVib3VuZBgCIAMoCzIdLmxlYXAuaW5nZXN0LnYxLlRlbXBsYXRlTWF0Y2g6JMrzGBxpbmdlc3QudGVtcGxhdGUucmVtYXRjaGVkLnYx0PMYBCKQAQoNUmVzb2x2ZUNvbmZpZxIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhQKDHJlY29yZGluZ19pZBgCIAEoCRITCgt0ZW1wbGF0ZV9pZBgDIAEoCTo9yvMYGGluZ2VzdC5jb25maWcucmVzb2x2ZS52MdDzGAPa8xgZaW5nZXN0LmNvbmZpZy5yZXNvbHZlZC52MSK2AQoOQ29uZmlnUmVzb2x2ZWQSKgoJZWZmZWN0aXZlGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIoCgdzb3VyY2VzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIrCgZsYXllcnMYAyADKAsyGy5sZWFwLmluZ2VzdC52MS5Db25maWdMYXllcjohyvMYGWluZ2VzdC5jb25maWcucmVzb2x2ZWQudjHQ8xgEIogCChVDaGFuZ2VSZWNvcmRpbmdDb25maWcSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIaCgxyZWNvcmRpbmdfaWQYAiABKAlCBMjzGAESKQoIb3ZlcnJpZGUYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhYKDmNsZWFyX292ZXJyaWRlGAQgASgIEhgKEGJpbmRfdGVtcGxhdGVfaWQYBSABKAkSDgoGdW5iaW5kGAYgASgIOk/K8xghaW5nZXN0LnJlY29yZGluZy5jaGFuZ2UtY29uZmlnLnYx0PMYA9rzGCJpbmdlc3QucmVjb3JkaW5nLmNvbmZpZy1jaGFuZ2VkLnYxIrMBChZSZWNvcmRpbmdDb25maWdDaGFuZ2VkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARITCgt0ZW1wbGF0ZV9pZBgCIAEoCRIRCglpc19tYXBwZWQYAyABKAgSKQoIb3ZlcnJpZGUYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0OirK8xgiaW5nZXN0LnJlY29yZGluZy5jb25maWctY2hhbmdlZC52MdDzGARiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_ingest_v1_types, file_leap_options]);
 
 /**
  * Hard pause: stages in progress go back to PENDING, their jobs are cancelled, the status rolls
@@ -2547,4 +2547,1218 @@ export type YandexDiskFolderJson = {
  */
 export const YandexDiskFolderSchema: GenMessage<YandexDiskFolder, {jsonType: YandexDiskFolderJson}> = /*@__PURE__*/
   messageDesc(file_leap_ingest_v1_queries, 45);
+
+/**
+ * Create a template (`template_id` empty) or change one (absent fields stay as they are).
+ * TEMPLATE.INVALID (422) for bad fields or an unsafe pattern, TEMPLATE.DUPLICATE (409) for a
+ * name in use, TEMPLATE.NOT_FOUND (404). With `auto_rematch`, the user's unbound recordings are
+ * matched again at once.
+ *
+ * @generated from message leap.ingest.v1.SaveTemplate
+ */
+export type SaveTemplate = Message<"leap.ingest.v1.SaveTemplate"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId: string;
+
+  /**
+   * The fields to set, camelCase: name, description, isDraft, isActive, priority,
+   * matchingRules, processingConfig, metadataConfig, outputConfig.
+   *
+   * @generated from field: google.protobuf.Struct fields = 3;
+   */
+  fields?: JsonObject | undefined;
+
+  /**
+   * @generated from field: bool auto_rematch = 4;
+   */
+  autoRematch: boolean;
+};
+
+/**
+ * Create a template (`template_id` empty) or change one (absent fields stay as they are).
+ * TEMPLATE.INVALID (422) for bad fields or an unsafe pattern, TEMPLATE.DUPLICATE (409) for a
+ * name in use, TEMPLATE.NOT_FOUND (404). With `auto_rematch`, the user's unbound recordings are
+ * matched again at once.
+ *
+ * @generated from message leap.ingest.v1.SaveTemplate
+ */
+export type SaveTemplateJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId?: string;
+
+  /**
+   * The fields to set, camelCase: name, description, isDraft, isActive, priority,
+   * matchingRules, processingConfig, metadataConfig, outputConfig.
+   *
+   * @generated from field: google.protobuf.Struct fields = 3;
+   */
+  fields?: StructJson;
+
+  /**
+   * @generated from field: bool auto_rematch = 4;
+   */
+  autoRematch?: boolean;
+};
+
+/**
+ * Describes the message leap.ingest.v1.SaveTemplate.
+ * Use `create(SaveTemplateSchema)` to create a new message.
+ */
+export const SaveTemplateSchema: GenMessage<SaveTemplate, {jsonType: SaveTemplateJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 46);
+
+/**
+ * The answer to the queries that create or change a template.
+ *
+ * @generated from message leap.ingest.v1.TemplateSaved
+ */
+export type TemplateSaved = Message<"leap.ingest.v1.TemplateSaved"> & {
+  /**
+   * @generated from field: leap.ingest.v1.RecordingTemplate template = 1;
+   */
+  template?: RecordingTemplate | undefined;
+
+  /**
+   * Recordings bound by the rematch `auto_rematch` asked for.
+   *
+   * @generated from field: int32 rematched = 2;
+   */
+  rematched: number;
+};
+
+/**
+ * The answer to the queries that create or change a template.
+ *
+ * @generated from message leap.ingest.v1.TemplateSaved
+ */
+export type TemplateSavedJson = {
+  /**
+   * @generated from field: leap.ingest.v1.RecordingTemplate template = 1;
+   */
+  template?: RecordingTemplateJson;
+
+  /**
+   * Recordings bound by the rematch `auto_rematch` asked for.
+   *
+   * @generated from field: int32 rematched = 2;
+   */
+  rematched?: number;
+};
+
+/**
+ * Describes the message leap.ingest.v1.TemplateSaved.
+ * Use `create(TemplateSavedSchema)` to create a new message.
+ */
+export const TemplateSavedSchema: GenMessage<TemplateSaved, {jsonType: TemplateSavedJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 47);
+
+/**
+ * Copy a template: the copy is a draft with no uses, named `<name> (copy)` unless named.
+ *
+ * @generated from message leap.ingest.v1.CopyTemplate
+ */
+export type CopyTemplate = Message<"leap.ingest.v1.CopyTemplate"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+};
+
+/**
+ * Copy a template: the copy is a draft with no uses, named `<name> (copy)` unless named.
+ *
+ * @generated from message leap.ingest.v1.CopyTemplate
+ */
+export type CopyTemplateJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId?: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name?: string;
+};
+
+/**
+ * Describes the message leap.ingest.v1.CopyTemplate.
+ * Use `create(CopyTemplateSchema)` to create a new message.
+ */
+export const CopyTemplateSchema: GenMessage<CopyTemplate, {jsonType: CopyTemplateJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 48);
+
+/**
+ * The answer to `CopyTemplate`.
+ *
+ * @generated from message leap.ingest.v1.TemplateCopied
+ */
+export type TemplateCopied = Message<"leap.ingest.v1.TemplateCopied"> & {
+  /**
+   * @generated from field: leap.ingest.v1.RecordingTemplate template = 1;
+   */
+  template?: RecordingTemplate | undefined;
+};
+
+/**
+ * The answer to `CopyTemplate`.
+ *
+ * @generated from message leap.ingest.v1.TemplateCopied
+ */
+export type TemplateCopiedJson = {
+  /**
+   * @generated from field: leap.ingest.v1.RecordingTemplate template = 1;
+   */
+  template?: RecordingTemplateJson;
+};
+
+/**
+ * Describes the message leap.ingest.v1.TemplateCopied.
+ * Use `create(TemplateCopiedSchema)` to create a new message.
+ */
+export const TemplateCopiedSchema: GenMessage<TemplateCopied, {jsonType: TemplateCopiedJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 49);
+
+/**
+ * A template made from a recording: its config override and preferences become the template's
+ * processing config, and it matches the recording's title exactly (or `match_pattern`, a
+ * regular expression) and, when given, only `match_source_id`. The recording is bound to it.
+ *
+ * @generated from message leap.ingest.v1.CreateTemplateFromRecording
+ */
+export type CreateTemplateFromRecording = Message<"leap.ingest.v1.CreateTemplateFromRecording"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string recording_id = 2;
+   */
+  recordingId: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string match_pattern = 4;
+   */
+  matchPattern: string;
+
+  /**
+   * @generated from field: string match_source_id = 5;
+   */
+  matchSourceId: string;
+};
+
+/**
+ * A template made from a recording: its config override and preferences become the template's
+ * processing config, and it matches the recording's title exactly (or `match_pattern`, a
+ * regular expression) and, when given, only `match_source_id`. The recording is bound to it.
+ *
+ * @generated from message leap.ingest.v1.CreateTemplateFromRecording
+ */
+export type CreateTemplateFromRecordingJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+
+  /**
+   * @generated from field: string recording_id = 2;
+   */
+  recordingId?: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name?: string;
+
+  /**
+   * @generated from field: string match_pattern = 4;
+   */
+  matchPattern?: string;
+
+  /**
+   * @generated from field: string match_source_id = 5;
+   */
+  matchSourceId?: string;
+};
+
+/**
+ * Describes the message leap.ingest.v1.CreateTemplateFromRecording.
+ * Use `create(CreateTemplateFromRecordingSchema)` to create a new message.
+ */
+export const CreateTemplateFromRecordingSchema: GenMessage<CreateTemplateFromRecording, {jsonType: CreateTemplateFromRecordingJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 50);
+
+/**
+ * The answer to `CreateTemplateFromRecording`.
+ *
+ * @generated from message leap.ingest.v1.TemplateCreatedFromRecording
+ */
+export type TemplateCreatedFromRecording = Message<"leap.ingest.v1.TemplateCreatedFromRecording"> & {
+  /**
+   * @generated from field: leap.ingest.v1.RecordingTemplate template = 1;
+   */
+  template?: RecordingTemplate | undefined;
+};
+
+/**
+ * The answer to `CreateTemplateFromRecording`.
+ *
+ * @generated from message leap.ingest.v1.TemplateCreatedFromRecording
+ */
+export type TemplateCreatedFromRecordingJson = {
+  /**
+   * @generated from field: leap.ingest.v1.RecordingTemplate template = 1;
+   */
+  template?: RecordingTemplateJson;
+};
+
+/**
+ * Describes the message leap.ingest.v1.TemplateCreatedFromRecording.
+ * Use `create(TemplateCreatedFromRecordingSchema)` to create a new message.
+ */
+export const TemplateCreatedFromRecordingSchema: GenMessage<TemplateCreatedFromRecording, {jsonType: TemplateCreatedFromRecordingJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 51);
+
+/**
+ * One template, or with `default_template` the user's base template (created on first need).
+ *
+ * @generated from message leap.ingest.v1.GetTemplate
+ */
+export type GetTemplate = Message<"leap.ingest.v1.GetTemplate"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId: string;
+
+  /**
+   * @generated from field: bool default_template = 3;
+   */
+  defaultTemplate: boolean;
+};
+
+/**
+ * One template, or with `default_template` the user's base template (created on first need).
+ *
+ * @generated from message leap.ingest.v1.GetTemplate
+ */
+export type GetTemplateJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId?: string;
+
+  /**
+   * @generated from field: bool default_template = 3;
+   */
+  defaultTemplate?: boolean;
+};
+
+/**
+ * Describes the message leap.ingest.v1.GetTemplate.
+ * Use `create(GetTemplateSchema)` to create a new message.
+ */
+export const GetTemplateSchema: GenMessage<GetTemplate, {jsonType: GetTemplateJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 52);
+
+/**
+ * The answer to `GetTemplate`.
+ *
+ * @generated from message leap.ingest.v1.TemplateFound
+ */
+export type TemplateFound = Message<"leap.ingest.v1.TemplateFound"> & {
+  /**
+   * @generated from field: leap.ingest.v1.RecordingTemplate template = 1;
+   */
+  template?: RecordingTemplate | undefined;
+};
+
+/**
+ * The answer to `GetTemplate`.
+ *
+ * @generated from message leap.ingest.v1.TemplateFound
+ */
+export type TemplateFoundJson = {
+  /**
+   * @generated from field: leap.ingest.v1.RecordingTemplate template = 1;
+   */
+  template?: RecordingTemplateJson;
+};
+
+/**
+ * Describes the message leap.ingest.v1.TemplateFound.
+ * Use `create(TemplateFoundSchema)` to create a new message.
+ */
+export const TemplateFoundSchema: GenMessage<TemplateFound, {jsonType: TemplateFoundJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 53);
+
+/**
+ * Every template of a user, in matching order (the default template first).
+ *
+ * @generated from message leap.ingest.v1.ListTemplates
+ */
+export type ListTemplates = Message<"leap.ingest.v1.ListTemplates"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Every template of a user, in matching order (the default template first).
+ *
+ * @generated from message leap.ingest.v1.ListTemplates
+ */
+export type ListTemplatesJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+};
+
+/**
+ * Describes the message leap.ingest.v1.ListTemplates.
+ * Use `create(ListTemplatesSchema)` to create a new message.
+ */
+export const ListTemplatesSchema: GenMessage<ListTemplates, {jsonType: ListTemplatesJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 54);
+
+/**
+ * The answer to `ListTemplates`.
+ *
+ * @generated from message leap.ingest.v1.TemplatesPage
+ */
+export type TemplatesPage = Message<"leap.ingest.v1.TemplatesPage"> & {
+  /**
+   * @generated from field: repeated leap.ingest.v1.RecordingTemplate templates = 1;
+   */
+  templates: RecordingTemplate[];
+};
+
+/**
+ * The answer to `ListTemplates`.
+ *
+ * @generated from message leap.ingest.v1.TemplatesPage
+ */
+export type TemplatesPageJson = {
+  /**
+   * @generated from field: repeated leap.ingest.v1.RecordingTemplate templates = 1;
+   */
+  templates?: RecordingTemplateJson[];
+};
+
+/**
+ * Describes the message leap.ingest.v1.TemplatesPage.
+ * Use `create(TemplatesPageSchema)` to create a new message.
+ */
+export const TemplatesPageSchema: GenMessage<TemplatesPage, {jsonType: TemplatesPageJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 55);
+
+/**
+ * Make a template the user's base template (the previous one becomes a named template).
+ *
+ * @generated from message leap.ingest.v1.SetDefaultTemplate
+ */
+export type SetDefaultTemplate = Message<"leap.ingest.v1.SetDefaultTemplate"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId: string;
+};
+
+/**
+ * Make a template the user's base template (the previous one becomes a named template).
+ *
+ * @generated from message leap.ingest.v1.SetDefaultTemplate
+ */
+export type SetDefaultTemplateJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId?: string;
+};
+
+/**
+ * Describes the message leap.ingest.v1.SetDefaultTemplate.
+ * Use `create(SetDefaultTemplateSchema)` to create a new message.
+ */
+export const SetDefaultTemplateSchema: GenMessage<SetDefaultTemplate, {jsonType: SetDefaultTemplateJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 56);
+
+/**
+ * The answer to `SetDefaultTemplate`.
+ *
+ * @generated from message leap.ingest.v1.TemplateDefaultSet
+ */
+export type TemplateDefaultSet = Message<"leap.ingest.v1.TemplateDefaultSet"> & {
+  /**
+   * @generated from field: leap.ingest.v1.RecordingTemplate template = 1;
+   */
+  template?: RecordingTemplate | undefined;
+};
+
+/**
+ * The answer to `SetDefaultTemplate`.
+ *
+ * @generated from message leap.ingest.v1.TemplateDefaultSet
+ */
+export type TemplateDefaultSetJson = {
+  /**
+   * @generated from field: leap.ingest.v1.RecordingTemplate template = 1;
+   */
+  template?: RecordingTemplateJson;
+};
+
+/**
+ * Describes the message leap.ingest.v1.TemplateDefaultSet.
+ * Use `create(TemplateDefaultSetSchema)` to create a new message.
+ */
+export const TemplateDefaultSetSchema: GenMessage<TemplateDefaultSet, {jsonType: TemplateDefaultSetJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 57);
+
+/**
+ * Delete templates: their recordings are unbound. The default template is refused with
+ * TEMPLATE.IS_DEFAULT (409) and nothing is deleted; ids the user does not have are reported.
+ *
+ * @generated from message leap.ingest.v1.DeleteTemplates
+ */
+export type DeleteTemplates = Message<"leap.ingest.v1.DeleteTemplates"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: repeated string template_ids = 2;
+   */
+  templateIds: string[];
+};
+
+/**
+ * Delete templates: their recordings are unbound. The default template is refused with
+ * TEMPLATE.IS_DEFAULT (409) and nothing is deleted; ids the user does not have are reported.
+ *
+ * @generated from message leap.ingest.v1.DeleteTemplates
+ */
+export type DeleteTemplatesJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+
+  /**
+   * @generated from field: repeated string template_ids = 2;
+   */
+  templateIds?: string[];
+};
+
+/**
+ * Describes the message leap.ingest.v1.DeleteTemplates.
+ * Use `create(DeleteTemplatesSchema)` to create a new message.
+ */
+export const DeleteTemplatesSchema: GenMessage<DeleteTemplates, {jsonType: DeleteTemplatesJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 58);
+
+/**
+ * The answer to `DeleteTemplates`.
+ *
+ * @generated from message leap.ingest.v1.TemplatesDeleted
+ */
+export type TemplatesDeleted = Message<"leap.ingest.v1.TemplatesDeleted"> & {
+  /**
+   * @generated from field: repeated string deleted = 1;
+   */
+  deleted: string[];
+
+  /**
+   * @generated from field: repeated string not_found = 2;
+   */
+  notFound: string[];
+
+  /**
+   * Recordings that were bound to a deleted template.
+   *
+   * @generated from field: int32 unbound_recordings = 3;
+   */
+  unboundRecordings: number;
+};
+
+/**
+ * The answer to `DeleteTemplates`.
+ *
+ * @generated from message leap.ingest.v1.TemplatesDeleted
+ */
+export type TemplatesDeletedJson = {
+  /**
+   * @generated from field: repeated string deleted = 1;
+   */
+  deleted?: string[];
+
+  /**
+   * @generated from field: repeated string not_found = 2;
+   */
+  notFound?: string[];
+
+  /**
+   * Recordings that were bound to a deleted template.
+   *
+   * @generated from field: int32 unbound_recordings = 3;
+   */
+  unboundRecordings?: number;
+};
+
+/**
+ * Describes the message leap.ingest.v1.TemplatesDeleted.
+ * Use `create(TemplatesDeletedSchema)` to create a new message.
+ */
+export const TemplatesDeletedSchema: GenMessage<TemplatesDeleted, {jsonType: TemplatesDeletedJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 59);
+
+/**
+ * A template's use: its recordings by status and its last match.
+ *
+ * @generated from message leap.ingest.v1.GetTemplateStats
+ */
+export type GetTemplateStats = Message<"leap.ingest.v1.GetTemplateStats"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId: string;
+};
+
+/**
+ * A template's use: its recordings by status and its last match.
+ *
+ * @generated from message leap.ingest.v1.GetTemplateStats
+ */
+export type GetTemplateStatsJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId?: string;
+};
+
+/**
+ * Describes the message leap.ingest.v1.GetTemplateStats.
+ * Use `create(GetTemplateStatsSchema)` to create a new message.
+ */
+export const GetTemplateStatsSchema: GenMessage<GetTemplateStats, {jsonType: GetTemplateStatsJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 60);
+
+/**
+ * The answer to `GetTemplateStats`.
+ *
+ * @generated from message leap.ingest.v1.TemplateStats
+ */
+export type TemplateStats = Message<"leap.ingest.v1.TemplateStats"> & {
+  /**
+   * @generated from field: string template_id = 1;
+   */
+  templateId: string;
+
+  /**
+   * @generated from field: int32 total_recordings = 2;
+   */
+  totalRecordings: number;
+
+  /**
+   * Recording status → count, e.g. `{"READY": 3}`.
+   *
+   * @generated from field: map<string, int32> by_status = 3;
+   */
+  byStatus: { [key: string]: number };
+
+  /**
+   * @generated from field: int32 used_count = 4;
+   */
+  usedCount: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_used_at = 5;
+   */
+  lastUsedAt?: Timestamp | undefined;
+};
+
+/**
+ * The answer to `GetTemplateStats`.
+ *
+ * @generated from message leap.ingest.v1.TemplateStats
+ */
+export type TemplateStatsJson = {
+  /**
+   * @generated from field: string template_id = 1;
+   */
+  templateId?: string;
+
+  /**
+   * @generated from field: int32 total_recordings = 2;
+   */
+  totalRecordings?: number;
+
+  /**
+   * Recording status → count, e.g. `{"READY": 3}`.
+   *
+   * @generated from field: map<string, int32> by_status = 3;
+   */
+  byStatus?: { [key: string]: number };
+
+  /**
+   * @generated from field: int32 used_count = 4;
+   */
+  usedCount?: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_used_at = 5;
+   */
+  lastUsedAt?: TimestampJson;
+};
+
+/**
+ * Describes the message leap.ingest.v1.TemplateStats.
+ * Use `create(TemplateStatsSchema)` to create a new message.
+ */
+export const TemplateStatsSchema: GenMessage<TemplateStats, {jsonType: TemplateStatsJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 61);
+
+/**
+ * Dry-run match of a template over the user's recordings; nothing changes. `only_unbound` (the
+ * reference's only_skipped) leaves out bound recordings; `source_id` only that input source's.
+ *
+ * @generated from message leap.ingest.v1.PreviewTemplateMatch
+ */
+export type PreviewTemplateMatch = Message<"leap.ingest.v1.PreviewTemplateMatch"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId: string;
+
+  /**
+   * @generated from field: bool only_unbound = 3;
+   */
+  onlyUnbound: boolean;
+
+  /**
+   * @generated from field: string source_id = 4;
+   */
+  sourceId: string;
+
+  /**
+   * At most this many matches (1–500, 0 means 100).
+   *
+   * @generated from field: int32 limit = 5;
+   */
+  limit: number;
+};
+
+/**
+ * Dry-run match of a template over the user's recordings; nothing changes. `only_unbound` (the
+ * reference's only_skipped) leaves out bound recordings; `source_id` only that input source's.
+ *
+ * @generated from message leap.ingest.v1.PreviewTemplateMatch
+ */
+export type PreviewTemplateMatchJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId?: string;
+
+  /**
+   * @generated from field: bool only_unbound = 3;
+   */
+  onlyUnbound?: boolean;
+
+  /**
+   * @generated from field: string source_id = 4;
+   */
+  sourceId?: string;
+
+  /**
+   * At most this many matches (1–500, 0 means 100).
+   *
+   * @generated from field: int32 limit = 5;
+   */
+  limit?: number;
+};
+
+/**
+ * Describes the message leap.ingest.v1.PreviewTemplateMatch.
+ * Use `create(PreviewTemplateMatchSchema)` to create a new message.
+ */
+export const PreviewTemplateMatchSchema: GenMessage<PreviewTemplateMatch, {jsonType: PreviewTemplateMatchJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 62);
+
+/**
+ * The answer to `PreviewTemplateMatch`.
+ *
+ * @generated from message leap.ingest.v1.TemplateMatchPreview
+ */
+export type TemplateMatchPreview = Message<"leap.ingest.v1.TemplateMatchPreview"> & {
+  /**
+   * @generated from field: int32 examined = 1;
+   */
+  examined: number;
+
+  /**
+   * @generated from field: repeated leap.ingest.v1.TemplateMatch matches = 2;
+   */
+  matches: TemplateMatch[];
+};
+
+/**
+ * The answer to `PreviewTemplateMatch`.
+ *
+ * @generated from message leap.ingest.v1.TemplateMatchPreview
+ */
+export type TemplateMatchPreviewJson = {
+  /**
+   * @generated from field: int32 examined = 1;
+   */
+  examined?: number;
+
+  /**
+   * @generated from field: repeated leap.ingest.v1.TemplateMatch matches = 2;
+   */
+  matches?: TemplateMatchJson[];
+};
+
+/**
+ * Describes the message leap.ingest.v1.TemplateMatchPreview.
+ * Use `create(TemplateMatchPreviewSchema)` to create a new message.
+ */
+export const TemplateMatchPreviewSchema: GenMessage<TemplateMatchPreview, {jsonType: TemplateMatchPreviewJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 63);
+
+/**
+ * Match the user's recordings again against all their templates (first match wins) and bind
+ * those this template wins. `only_unbound` (the default at the gateway) leaves bound recordings
+ * alone; otherwise a recording bound to another template is rebound when this one now wins it.
+ *
+ * @generated from message leap.ingest.v1.RematchTemplate
+ */
+export type RematchTemplate = Message<"leap.ingest.v1.RematchTemplate"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId: string;
+
+  /**
+   * @generated from field: bool only_unbound = 3;
+   */
+  onlyUnbound: boolean;
+};
+
+/**
+ * Match the user's recordings again against all their templates (first match wins) and bind
+ * those this template wins. `only_unbound` (the default at the gateway) leaves bound recordings
+ * alone; otherwise a recording bound to another template is rebound when this one now wins it.
+ *
+ * @generated from message leap.ingest.v1.RematchTemplate
+ */
+export type RematchTemplateJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId?: string;
+
+  /**
+   * @generated from field: bool only_unbound = 3;
+   */
+  onlyUnbound?: boolean;
+};
+
+/**
+ * Describes the message leap.ingest.v1.RematchTemplate.
+ * Use `create(RematchTemplateSchema)` to create a new message.
+ */
+export const RematchTemplateSchema: GenMessage<RematchTemplate, {jsonType: RematchTemplateJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 64);
+
+/**
+ * The answer to `RematchTemplate`.
+ *
+ * @generated from message leap.ingest.v1.TemplateRematched
+ */
+export type TemplateRematched = Message<"leap.ingest.v1.TemplateRematched"> & {
+  /**
+   * @generated from field: int32 examined = 1;
+   */
+  examined: number;
+
+  /**
+   * @generated from field: repeated leap.ingest.v1.TemplateMatch bound = 2;
+   */
+  bound: TemplateMatch[];
+};
+
+/**
+ * The answer to `RematchTemplate`.
+ *
+ * @generated from message leap.ingest.v1.TemplateRematched
+ */
+export type TemplateRematchedJson = {
+  /**
+   * @generated from field: int32 examined = 1;
+   */
+  examined?: number;
+
+  /**
+   * @generated from field: repeated leap.ingest.v1.TemplateMatch bound = 2;
+   */
+  bound?: TemplateMatchJson[];
+};
+
+/**
+ * Describes the message leap.ingest.v1.TemplateRematched.
+ * Use `create(TemplateRematchedSchema)` to create a new message.
+ */
+export const TemplateRematchedSchema: GenMessage<TemplateRematched, {jsonType: TemplateRematchedJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 65);
+
+/**
+ * The effective config of a recording, or of a template alone: the layers merged, lowest first.
+ * INGEST.RECORDING_NOT_FOUND / TEMPLATE.NOT_FOUND (404).
+ *
+ * @generated from message leap.ingest.v1.ResolveConfig
+ */
+export type ResolveConfig = Message<"leap.ingest.v1.ResolveConfig"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string recording_id = 2;
+   */
+  recordingId: string;
+
+  /**
+   * A runtime template, applied above the bound one.
+   *
+   * @generated from field: string template_id = 3;
+   */
+  templateId: string;
+};
+
+/**
+ * The effective config of a recording, or of a template alone: the layers merged, lowest first.
+ * INGEST.RECORDING_NOT_FOUND / TEMPLATE.NOT_FOUND (404).
+ *
+ * @generated from message leap.ingest.v1.ResolveConfig
+ */
+export type ResolveConfigJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+
+  /**
+   * @generated from field: string recording_id = 2;
+   */
+  recordingId?: string;
+
+  /**
+   * A runtime template, applied above the bound one.
+   *
+   * @generated from field: string template_id = 3;
+   */
+  templateId?: string;
+};
+
+/**
+ * Describes the message leap.ingest.v1.ResolveConfig.
+ * Use `create(ResolveConfigSchema)` to create a new message.
+ */
+export const ResolveConfigSchema: GenMessage<ResolveConfig, {jsonType: ResolveConfigJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 66);
+
+/**
+ * The answer to `ResolveConfig`.
+ *
+ * @generated from message leap.ingest.v1.ConfigResolved
+ */
+export type ConfigResolved = Message<"leap.ingest.v1.ConfigResolved"> & {
+  /**
+   * `{processing, metadata, output}`.
+   *
+   * @generated from field: google.protobuf.Struct effective = 1;
+   */
+  effective?: JsonObject | undefined;
+
+  /**
+   * For each effective leaf, by its dotted path, the layer it comes from.
+   *
+   * @generated from field: google.protobuf.Struct sources = 2;
+   */
+  sources?: JsonObject | undefined;
+
+  /**
+   * @generated from field: repeated leap.ingest.v1.ConfigLayer layers = 3;
+   */
+  layers: ConfigLayer[];
+};
+
+/**
+ * The answer to `ResolveConfig`.
+ *
+ * @generated from message leap.ingest.v1.ConfigResolved
+ */
+export type ConfigResolvedJson = {
+  /**
+   * `{processing, metadata, output}`.
+   *
+   * @generated from field: google.protobuf.Struct effective = 1;
+   */
+  effective?: StructJson;
+
+  /**
+   * For each effective leaf, by its dotted path, the layer it comes from.
+   *
+   * @generated from field: google.protobuf.Struct sources = 2;
+   */
+  sources?: StructJson;
+
+  /**
+   * @generated from field: repeated leap.ingest.v1.ConfigLayer layers = 3;
+   */
+  layers?: ConfigLayerJson[];
+};
+
+/**
+ * Describes the message leap.ingest.v1.ConfigResolved.
+ * Use `create(ConfigResolvedSchema)` to create a new message.
+ */
+export const ConfigResolvedSchema: GenMessage<ConfigResolved, {jsonType: ConfigResolvedJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 67);
+
+/**
+ * Change a recording's own config: `override` (deep-merged into the manual override, a null
+ * removing a key), `clear_override`, `bind_template_id` (bind), `unbind`.
+ *
+ * @generated from message leap.ingest.v1.ChangeRecordingConfig
+ */
+export type ChangeRecordingConfig = Message<"leap.ingest.v1.ChangeRecordingConfig"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string recording_id = 2;
+   */
+  recordingId: string;
+
+  /**
+   * @generated from field: google.protobuf.Struct override = 3;
+   */
+  override?: JsonObject | undefined;
+
+  /**
+   * @generated from field: bool clear_override = 4;
+   */
+  clearOverride: boolean;
+
+  /**
+   * @generated from field: string bind_template_id = 5;
+   */
+  bindTemplateId: string;
+
+  /**
+   * @generated from field: bool unbind = 6;
+   */
+  unbind: boolean;
+};
+
+/**
+ * Change a recording's own config: `override` (deep-merged into the manual override, a null
+ * removing a key), `clear_override`, `bind_template_id` (bind), `unbind`.
+ *
+ * @generated from message leap.ingest.v1.ChangeRecordingConfig
+ */
+export type ChangeRecordingConfigJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+
+  /**
+   * @generated from field: string recording_id = 2;
+   */
+  recordingId?: string;
+
+  /**
+   * @generated from field: google.protobuf.Struct override = 3;
+   */
+  override?: StructJson;
+
+  /**
+   * @generated from field: bool clear_override = 4;
+   */
+  clearOverride?: boolean;
+
+  /**
+   * @generated from field: string bind_template_id = 5;
+   */
+  bindTemplateId?: string;
+
+  /**
+   * @generated from field: bool unbind = 6;
+   */
+  unbind?: boolean;
+};
+
+/**
+ * Describes the message leap.ingest.v1.ChangeRecordingConfig.
+ * Use `create(ChangeRecordingConfigSchema)` to create a new message.
+ */
+export const ChangeRecordingConfigSchema: GenMessage<ChangeRecordingConfig, {jsonType: ChangeRecordingConfigJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 68);
+
+/**
+ * The answer to `ChangeRecordingConfig`.
+ *
+ * @generated from message leap.ingest.v1.RecordingConfigChanged
+ */
+export type RecordingConfigChanged = Message<"leap.ingest.v1.RecordingConfigChanged"> & {
+  /**
+   * @generated from field: string recording_id = 1;
+   */
+  recordingId: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId: string;
+
+  /**
+   * @generated from field: bool is_mapped = 3;
+   */
+  isMapped: boolean;
+
+  /**
+   * `{processing, metadata, output}`.
+   *
+   * @generated from field: google.protobuf.Struct override = 4;
+   */
+  override?: JsonObject | undefined;
+};
+
+/**
+ * The answer to `ChangeRecordingConfig`.
+ *
+ * @generated from message leap.ingest.v1.RecordingConfigChanged
+ */
+export type RecordingConfigChangedJson = {
+  /**
+   * @generated from field: string recording_id = 1;
+   */
+  recordingId?: string;
+
+  /**
+   * @generated from field: string template_id = 2;
+   */
+  templateId?: string;
+
+  /**
+   * @generated from field: bool is_mapped = 3;
+   */
+  isMapped?: boolean;
+
+  /**
+   * `{processing, metadata, output}`.
+   *
+   * @generated from field: google.protobuf.Struct override = 4;
+   */
+  override?: StructJson;
+};
+
+/**
+ * Describes the message leap.ingest.v1.RecordingConfigChanged.
+ * Use `create(RecordingConfigChangedSchema)` to create a new message.
+ */
+export const RecordingConfigChangedSchema: GenMessage<RecordingConfigChanged, {jsonType: RecordingConfigChangedJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_queries, 69);
 

@@ -15,7 +15,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file leap/ingest/v1/types.proto.
  */
 export const file_leap_ingest_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChpsZWFwL2luZ2VzdC92MS90eXBlcy5wcm90bxIObGVhcC5pbmdlc3QudjEicQoTUGxheWxpc3RFbnRyeVJlc3VsdBIYCgpzb3VyY2Vfa2V5GAEgASgJQgTI8xgBEhoKDHJlY29yZGluZ19pZBgCIAEoCUIEyPMYARINCgV0aXRsZRgDIAEoCRIVCgdvdXRjb21lGAQgASgJQgTI8xgBIosBCgtNZWRpYUZvcm1hdBIXCglmb3JtYXRfaWQYASABKAlCBMjzGAESCwoDZXh0GAIgASgJEg4KBmhlaWdodBgDIAEoBRIRCgloYXNfdmlkZW8YBCABKAgSEQoJaGFzX2F1ZGlvGAUgASgIEhIKCnNpemVfYnl0ZXMYBiABKAMSDAoEbm90ZRgHIAEoCSJcChFSZWNvcmRpbmdQcmVzZW5jZRIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIUCgxkZWxldGVfc3RhdGUYAyABKAkitAMKEFNvdXJjZUNyZWRlbnRpYWwSEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIWCghwbGF0Zm9ybRgDIAEoCUIEyPMYARIaCgxhY2NvdW50X25hbWUYBCABKAlCBMjzGAESEgoEa2luZBgFIAEoCUIEyPMYARI6CgVoaW50cxgGIAMoCzIrLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWwuSGludHNFbnRyeRIUCgxuZWVkc19yZWF1dGgYByABKAgSEQoJaXNfYWN0aXZlGAggASgIEjQKCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjAKDGxhc3RfdXNlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLAoKSGludHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIugCCgtJbnB1dFNvdXJjZRIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhIKBG5hbWUYAyABKAlCBMjzGAESEwoLZGVzY3JpcHRpb24YBCABKAkSFgoIcGxhdGZvcm0YBSABKAlCBMjzGAESFQoNY3JlZGVudGlhbF9pZBgGIAEoCRInCgZjb25maWcYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCWlzX2FjdGl2ZRgIIAEoCBIwCgxsYXN0X3N5bmNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIl8KCFN5bmNTa2lwEhgKCnNvdXJjZV9rZXkYASABKAlCBMjzGAESDQoFdGl0bGUYAiABKAkSFAoGcmVhc29uGAMgASgJQgTI8xgBEhQKDHJlY29yZGluZ19pZBgEIAEoCSKRAwoKU291cmNlU3luYxIQCgJpZBgBIAEoCUIEyPMYARIXCglzb3VyY2VfaWQYAiABKAlCBMjzGAESFQoHdXNlcl9pZBgDIAEoCUIEyPMYARIUCgZzdGF0dXMYBCABKAlCBMjzGAESFwoJZnJvbV9kYXRlGAUgASgJQgTI8xgBEhUKB3RvX2RhdGUYBiABKAlCBMjzGAESDQoFZm91bmQYByABKAUSDwoHY3JlYXRlZBgIIAEoBRIPCgd1cGRhdGVkGAkgASgFEg8KB3NraXBwZWQYCiABKAUSJwoFc2tpcHMYCyADKAsyGC5sZWFwLmluZ2VzdC52MS5TeW5jU2tpcBISCgplcnJvcl9jb2RlGAwgASgJEhUKDWVycm9yX21lc3NhZ2UYDSABKAkSNAoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESLwoLZmluaXNoZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrQBCg9ZYW5kZXhEaXNrRW50cnkSEgoEbmFtZRgBIAEoCUIEyPMYARISCgRwYXRoGAIgASgJQgTI8xgBEhIKBHR5cGUYAyABKAlCBMjzGAESEgoKc2l6ZV9ieXRlcxgEIAEoAxIvCgttb2RpZmllZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJbWltZV90eXBlGAYgASgJEg0KBW1lZGlhGAcgASgIIkIKD091dHB1dFByZXNldFJlZhIXCglwcmVzZXRfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAEqlQMKD1JlY29yZGluZ1N0YXR1cxIgChxSRUNPUkRJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASIwofUkVDT1JESU5HX1NUQVRVU19QRU5ESU5HX1NPVVJDRRABEiAKHFJFQ09SRElOR19TVEFUVVNfSU5JVElBTElaRUQQAhIgChxSRUNPUkRJTkdfU1RBVFVTX0RPV05MT0FESU5HEAMSHwobUkVDT1JESU5HX1NUQVRVU19ET1dOTE9BREVEEAQSHwobUkVDT1JESU5HX1NUQVRVU19QUk9DRVNTSU5HEAUSHgoaUkVDT1JESU5HX1NUQVRVU19QUk9DRVNTRUQQBhIeChpSRUNPUkRJTkdfU1RBVFVTX1VQTE9BRElORxAHEh0KGVJFQ09SRElOR19TVEFUVVNfVVBMT0FERUQQCBIaChZSRUNPUkRJTkdfU1RBVFVTX1JFQURZEAkSHAoYUkVDT1JESU5HX1NUQVRVU19TS0lQUEVEEAoSHAoYUkVDT1JESU5HX1NUQVRVU19FWFBJUkVEEAsqsgEKC1N0YWdlU3RhdHVzEhwKGFNUQUdFX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFFNUQUdFX1NUQVRVU19QRU5ESU5HEAESHAoYU1RBR0VfU1RBVFVTX0lOX1BST0dSRVNTEAISGgoWU1RBR0VfU1RBVFVTX0NPTVBMRVRFRBADEhcKE1NUQUdFX1NUQVRVU19GQUlMRUQQBBIYChRTVEFHRV9TVEFUVVNfU0tJUFBFRBAFKokBCgpTb3VyY2VUeXBlEhsKF1NPVVJDRV9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSU09VUkNFX1RZUEVfVVBMT0FEEAESFAoQU09VUkNFX1RZUEVfWk9PTRACEhMKD1NPVVJDRV9UWVBFX1VSTBADEhsKF1NPVVJDRV9UWVBFX1lBTkRFWF9ESVNLEAQqZwoORG93bmxvYWRNZXRob2QSHwobRE9XTkxPQURfTUVUSE9EX1VOU1BFQ0lGSUVEEAASGAoURE9XTkxPQURfTUVUSE9EX0hUVFAQARIaChZET1dOTE9BRF9NRVRIT0RfWVRfRExQEAIqagoORGVsZXRpb25SZWFzb24SHwobREVMRVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASGgoWREVMRVRJT05fUkVBU09OX01BTlVBTBABEhsKF0RFTEVUSU9OX1JFQVNPTl9FWFBJUkVEEAJiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_options]);
+  fileDesc("ChpsZWFwL2luZ2VzdC92MS90eXBlcy5wcm90bxIObGVhcC5pbmdlc3QudjEicQoTUGxheWxpc3RFbnRyeVJlc3VsdBIYCgpzb3VyY2Vfa2V5GAEgASgJQgTI8xgBEhoKDHJlY29yZGluZ19pZBgCIAEoCUIEyPMYARINCgV0aXRsZRgDIAEoCRIVCgdvdXRjb21lGAQgASgJQgTI8xgBIosBCgtNZWRpYUZvcm1hdBIXCglmb3JtYXRfaWQYASABKAlCBMjzGAESCwoDZXh0GAIgASgJEg4KBmhlaWdodBgDIAEoBRIRCgloYXNfdmlkZW8YBCABKAgSEQoJaGFzX2F1ZGlvGAUgASgIEhIKCnNpemVfYnl0ZXMYBiABKAMSDAoEbm90ZRgHIAEoCSJcChFSZWNvcmRpbmdQcmVzZW5jZRIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIUCgxkZWxldGVfc3RhdGUYAyABKAkitAMKEFNvdXJjZUNyZWRlbnRpYWwSEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIWCghwbGF0Zm9ybRgDIAEoCUIEyPMYARIaCgxhY2NvdW50X25hbWUYBCABKAlCBMjzGAESEgoEa2luZBgFIAEoCUIEyPMYARI6CgVoaW50cxgGIAMoCzIrLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWwuSGludHNFbnRyeRIUCgxuZWVkc19yZWF1dGgYByABKAgSEQoJaXNfYWN0aXZlGAggASgIEjQKCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjAKDGxhc3RfdXNlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLAoKSGludHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIugCCgtJbnB1dFNvdXJjZRIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhIKBG5hbWUYAyABKAlCBMjzGAESEwoLZGVzY3JpcHRpb24YBCABKAkSFgoIcGxhdGZvcm0YBSABKAlCBMjzGAESFQoNY3JlZGVudGlhbF9pZBgGIAEoCRInCgZjb25maWcYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCWlzX2FjdGl2ZRgIIAEoCBIwCgxsYXN0X3N5bmNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIl8KCFN5bmNTa2lwEhgKCnNvdXJjZV9rZXkYASABKAlCBMjzGAESDQoFdGl0bGUYAiABKAkSFAoGcmVhc29uGAMgASgJQgTI8xgBEhQKDHJlY29yZGluZ19pZBgEIAEoCSKRAwoKU291cmNlU3luYxIQCgJpZBgBIAEoCUIEyPMYARIXCglzb3VyY2VfaWQYAiABKAlCBMjzGAESFQoHdXNlcl9pZBgDIAEoCUIEyPMYARIUCgZzdGF0dXMYBCABKAlCBMjzGAESFwoJZnJvbV9kYXRlGAUgASgJQgTI8xgBEhUKB3RvX2RhdGUYBiABKAlCBMjzGAESDQoFZm91bmQYByABKAUSDwoHY3JlYXRlZBgIIAEoBRIPCgd1cGRhdGVkGAkgASgFEg8KB3NraXBwZWQYCiABKAUSJwoFc2tpcHMYCyADKAsyGC5sZWFwLmluZ2VzdC52MS5TeW5jU2tpcBISCgplcnJvcl9jb2RlGAwgASgJEhUKDWVycm9yX21lc3NhZ2UYDSABKAkSNAoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESLwoLZmluaXNoZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrQBCg9ZYW5kZXhEaXNrRW50cnkSEgoEbmFtZRgBIAEoCUIEyPMYARISCgRwYXRoGAIgASgJQgTI8xgBEhIKBHR5cGUYAyABKAlCBMjzGAESEgoKc2l6ZV9ieXRlcxgEIAEoAxIvCgttb2RpZmllZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJbWltZV90eXBlGAYgASgJEg0KBW1lZGlhGAcgASgIIkIKD091dHB1dFByZXNldFJlZhIXCglwcmVzZXRfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAEiqQQKEVJlY29yZGluZ1RlbXBsYXRlEhAKAmlkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEgoEbmFtZRgDIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgEIAEoCRIQCghpc19kcmFmdBgFIAEoCBIRCglpc19hY3RpdmUYBiABKAgSEgoKaXNfZGVmYXVsdBgHIAEoCBIQCghwcmlvcml0eRgIIAEoBRIvCg5tYXRjaGluZ19ydWxlcxgJIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMgoRcHJvY2Vzc2luZ19jb25maWcYCiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjAKD21ldGFkYXRhX2NvbmZpZxgLIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLgoNb3V0cHV0X2NvbmZpZxgMIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKdXNlZF9jb3VudBgNIAEoBRIwCgxsYXN0X3VzZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIogBCg1UZW1wbGF0ZU1hdGNoEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARINCgV0aXRsZRgCIAEoCRIOCgZzdGF0dXMYAyABKAkSEwoLdGVtcGxhdGVfaWQYBCABKAkSEgoEcnVsZRgFIAEoCUIEyPMYARITCgV2YWx1ZRgGIAEoCUIEyPMYASJfCgtDb25maWdMYXllchISCgRuYW1lGAEgASgJQgTI8xgBEhMKC3RlbXBsYXRlX2lkGAIgASgJEicKBmNvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QqlQMKD1JlY29yZGluZ1N0YXR1cxIgChxSRUNPUkRJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASIwofUkVDT1JESU5HX1NUQVRVU19QRU5ESU5HX1NPVVJDRRABEiAKHFJFQ09SRElOR19TVEFUVVNfSU5JVElBTElaRUQQAhIgChxSRUNPUkRJTkdfU1RBVFVTX0RPV05MT0FESU5HEAMSHwobUkVDT1JESU5HX1NUQVRVU19ET1dOTE9BREVEEAQSHwobUkVDT1JESU5HX1NUQVRVU19QUk9DRVNTSU5HEAUSHgoaUkVDT1JESU5HX1NUQVRVU19QUk9DRVNTRUQQBhIeChpSRUNPUkRJTkdfU1RBVFVTX1VQTE9BRElORxAHEh0KGVJFQ09SRElOR19TVEFUVVNfVVBMT0FERUQQCBIaChZSRUNPUkRJTkdfU1RBVFVTX1JFQURZEAkSHAoYUkVDT1JESU5HX1NUQVRVU19TS0lQUEVEEAoSHAoYUkVDT1JESU5HX1NUQVRVU19FWFBJUkVEEAsqsgEKC1N0YWdlU3RhdHVzEhwKGFNUQUdFX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFFNUQUdFX1NUQVRVU19QRU5ESU5HEAESHAoYU1RBR0VfU1RBVFVTX0lOX1BST0dSRVNTEAISGgoWU1RBR0VfU1RBVFVTX0NPTVBMRVRFRBADEhcKE1NUQUdFX1NUQVRVU19GQUlMRUQQBBIYChRTVEFHRV9TVEFUVVNfU0tJUFBFRBAFKokBCgpTb3VyY2VUeXBlEhsKF1NPVVJDRV9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSU09VUkNFX1RZUEVfVVBMT0FEEAESFAoQU09VUkNFX1RZUEVfWk9PTRACEhMKD1NPVVJDRV9UWVBFX1VSTBADEhsKF1NPVVJDRV9UWVBFX1lBTkRFWF9ESVNLEAQqZwoORG93bmxvYWRNZXRob2QSHwobRE9XTkxPQURfTUVUSE9EX1VOU1BFQ0lGSUVEEAASGAoURE9XTkxPQURfTUVUSE9EX0hUVFAQARIaChZET1dOTE9BRF9NRVRIT0RfWVRfRExQEAIqagoORGVsZXRpb25SZWFzb24SHwobREVMRVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASGgoWREVMRVRJT05fUkVBU09OX01BTlVBTBABEhsKF0RFTEVUSU9OX1JFQVNPTl9FWFBJUkVEEAJiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_options]);
 
 /**
  * One entry of a playlist and what became of it.
@@ -947,6 +947,367 @@ export type OutputPresetRefJson = {
  */
 export const OutputPresetRefSchema: GenMessage<OutputPresetRef, {jsonType: OutputPresetRefJson}> = /*@__PURE__*/
   messageDesc(file_leap_ingest_v1_types, 8);
+
+/**
+ * A user's recording template.
+ *
+ * @generated from message leap.ingest.v1.RecordingTemplate
+ */
+export type RecordingTemplate = Message<"leap.ingest.v1.RecordingTemplate"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string description = 4;
+   */
+  description: string;
+
+  /**
+   * A draft is never applied automatically.
+   *
+   * @generated from field: bool is_draft = 5;
+   */
+  isDraft: boolean;
+
+  /**
+   * @generated from field: bool is_active = 6;
+   */
+  isActive: boolean;
+
+  /**
+   * The user's base template: the lowest config layer, never matched.
+   *
+   * @generated from field: bool is_default = 7;
+   */
+  isDefault: boolean;
+
+  /**
+   * Higher is tried first when matching; equal priorities go by creation order.
+   *
+   * @generated from field: int32 priority = 8;
+   */
+  priority: number;
+
+  /**
+   * `{exactMatches, keywords, patterns, sourceIds, excludeKeywords, excludePatterns, caseSensitive}`.
+   *
+   * @generated from field: google.protobuf.Struct matching_rules = 9;
+   */
+  matchingRules?: JsonObject | undefined;
+
+  /**
+   * `{transcription: {...}, trimming: {...}, transcriptionVocabulary: [...]}`.
+   *
+   * @generated from field: google.protobuf.Struct processing_config = 10;
+   */
+  processingConfig?: JsonObject | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Struct metadata_config = 11;
+   */
+  metadataConfig?: JsonObject | undefined;
+
+  /**
+   * `{presetIds, autoUpload, uploadCaptions, defaultPlatforms}`.
+   *
+   * @generated from field: google.protobuf.Struct output_config = 12;
+   */
+  outputConfig?: JsonObject | undefined;
+
+  /**
+   * @generated from field: int32 used_count = 13;
+   */
+  usedCount: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_used_at = 14;
+   */
+  lastUsedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 15;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 16;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * A user's recording template.
+ *
+ * @generated from message leap.ingest.v1.RecordingTemplate
+ */
+export type RecordingTemplateJson = {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id?: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId?: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name?: string;
+
+  /**
+   * @generated from field: string description = 4;
+   */
+  description?: string;
+
+  /**
+   * A draft is never applied automatically.
+   *
+   * @generated from field: bool is_draft = 5;
+   */
+  isDraft?: boolean;
+
+  /**
+   * @generated from field: bool is_active = 6;
+   */
+  isActive?: boolean;
+
+  /**
+   * The user's base template: the lowest config layer, never matched.
+   *
+   * @generated from field: bool is_default = 7;
+   */
+  isDefault?: boolean;
+
+  /**
+   * Higher is tried first when matching; equal priorities go by creation order.
+   *
+   * @generated from field: int32 priority = 8;
+   */
+  priority?: number;
+
+  /**
+   * `{exactMatches, keywords, patterns, sourceIds, excludeKeywords, excludePatterns, caseSensitive}`.
+   *
+   * @generated from field: google.protobuf.Struct matching_rules = 9;
+   */
+  matchingRules?: StructJson;
+
+  /**
+   * `{transcription: {...}, trimming: {...}, transcriptionVocabulary: [...]}`.
+   *
+   * @generated from field: google.protobuf.Struct processing_config = 10;
+   */
+  processingConfig?: StructJson;
+
+  /**
+   * @generated from field: google.protobuf.Struct metadata_config = 11;
+   */
+  metadataConfig?: StructJson;
+
+  /**
+   * `{presetIds, autoUpload, uploadCaptions, defaultPlatforms}`.
+   *
+   * @generated from field: google.protobuf.Struct output_config = 12;
+   */
+  outputConfig?: StructJson;
+
+  /**
+   * @generated from field: int32 used_count = 13;
+   */
+  usedCount?: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_used_at = 14;
+   */
+  lastUsedAt?: TimestampJson;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 15;
+   */
+  createdAt?: TimestampJson;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 16;
+   */
+  updatedAt?: TimestampJson;
+};
+
+/**
+ * Describes the message leap.ingest.v1.RecordingTemplate.
+ * Use `create(RecordingTemplateSchema)` to create a new message.
+ */
+export const RecordingTemplateSchema: GenMessage<RecordingTemplate, {jsonType: RecordingTemplateJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 9);
+
+/**
+ * Why one recording matched (or would match) a template.
+ *
+ * @generated from message leap.ingest.v1.TemplateMatch
+ */
+export type TemplateMatch = Message<"leap.ingest.v1.TemplateMatch"> & {
+  /**
+   * @generated from field: string recording_id = 1;
+   */
+  recordingId: string;
+
+  /**
+   * @generated from field: string title = 2;
+   */
+  title: string;
+
+  /**
+   * @generated from field: string status = 3;
+   */
+  status: string;
+
+  /**
+   * The bound template, if any.
+   *
+   * @generated from field: string template_id = 4;
+   */
+  templateId: string;
+
+  /**
+   * `exact`, `keyword` or `pattern`.
+   *
+   * @generated from field: string rule = 5;
+   */
+  rule: string;
+
+  /**
+   * The rule's text that matched (the phrase, keyword or pattern).
+   *
+   * @generated from field: string value = 6;
+   */
+  value: string;
+};
+
+/**
+ * Why one recording matched (or would match) a template.
+ *
+ * @generated from message leap.ingest.v1.TemplateMatch
+ */
+export type TemplateMatchJson = {
+  /**
+   * @generated from field: string recording_id = 1;
+   */
+  recordingId?: string;
+
+  /**
+   * @generated from field: string title = 2;
+   */
+  title?: string;
+
+  /**
+   * @generated from field: string status = 3;
+   */
+  status?: string;
+
+  /**
+   * The bound template, if any.
+   *
+   * @generated from field: string template_id = 4;
+   */
+  templateId?: string;
+
+  /**
+   * `exact`, `keyword` or `pattern`.
+   *
+   * @generated from field: string rule = 5;
+   */
+  rule?: string;
+
+  /**
+   * The rule's text that matched (the phrase, keyword or pattern).
+   *
+   * @generated from field: string value = 6;
+   */
+  value?: string;
+};
+
+/**
+ * Describes the message leap.ingest.v1.TemplateMatch.
+ * Use `create(TemplateMatchSchema)` to create a new message.
+ */
+export const TemplateMatchSchema: GenMessage<TemplateMatch, {jsonType: TemplateMatchJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 10);
+
+/**
+ * One layer of a resolved config.
+ *
+ * @generated from message leap.ingest.v1.ConfigLayer
+ */
+export type ConfigLayer = Message<"leap.ingest.v1.ConfigLayer"> & {
+  /**
+   * `default_template`, `bound_template`, `runtime_template`, `recording_preferences` or `manual_override`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The template the layer comes from, if it is one.
+   *
+   * @generated from field: string template_id = 2;
+   */
+  templateId: string;
+
+  /**
+   * `{processing, metadata, output}` as this layer sets them.
+   *
+   * @generated from field: google.protobuf.Struct config = 3;
+   */
+  config?: JsonObject | undefined;
+};
+
+/**
+ * One layer of a resolved config.
+ *
+ * @generated from message leap.ingest.v1.ConfigLayer
+ */
+export type ConfigLayerJson = {
+  /**
+   * `default_template`, `bound_template`, `runtime_template`, `recording_preferences` or `manual_override`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name?: string;
+
+  /**
+   * The template the layer comes from, if it is one.
+   *
+   * @generated from field: string template_id = 2;
+   */
+  templateId?: string;
+
+  /**
+   * `{processing, metadata, output}` as this layer sets them.
+   *
+   * @generated from field: google.protobuf.Struct config = 3;
+   */
+  config?: StructJson;
+};
+
+/**
+ * Describes the message leap.ingest.v1.ConfigLayer.
+ * Use `create(ConfigLayerSchema)` to create a new message.
+ */
+export const ConfigLayerSchema: GenMessage<ConfigLayer, {jsonType: ConfigLayerJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 11);
 
 /**
  * The aggregate status of a recording, derived from its stages and outputs the way the
