@@ -33,6 +33,12 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   UPLOAD_RESUMABLE_SWEEP_INTERVAL: field.duration({ min: 0 }).default('5m'),
   /** The largest JSON request body (as sent, and once inflated when compressed). */
   REQUEST_BODY_MAX_BYTES: field.byteSize({ min: 1024 }).default('64KiB'),
+  /**
+   * How long an idle keep-alive connection stays open. Longer than a load balancer's idle timeout
+   * (60 s on the common ones), so the gateway never closes a connection a client or proxy is about
+   * to reuse (which the client sees as "other side closed").
+   */
+  HTTP_KEEP_ALIVE_TIMEOUT: field.duration({ min: 1000 }).default('65s'),
   QUOTA_REQUEST_TIMEOUT: field.duration({ min: 100 }).default('5s'),
   /** How long a pause or run waits for ingest's answer before answering 503 INGEST.UNAVAILABLE. */
   INGEST_REQUEST_TIMEOUT: field.duration({ min: 100 }).default('5s'),

@@ -250,6 +250,18 @@ describe('the gateway under hostile input', () => {
   });
 
   describe('browser-safe headers', () => {
+    it('keeps an idle connection for HTTP_KEEP_ALIVE_TIMEOUT (65 s by default), above a load balancer\'s idle timeout', async () => {
+      const { get } = await import('node:http');
+      const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        get(`${base}/health/live`, { headers: { connection: 'keep-alive' } }, (res) => {
+          res.resume();
+          resolve(res.headers);
+        }).on('error', reject);
+      });
+      expect(headers['connection']).toBe('keep-alive');
+      expect(headers['keep-alive']).toBe('timeout=65');
+    });
+
     it('every answer says nosniff and names no framework; pages cannot be framed; HSTS only over HTTPS', async () => {
       const answers = {
         json: await fetch(`${base}/api/v1/openapi.json`),
