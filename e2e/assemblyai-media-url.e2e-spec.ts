@@ -54,7 +54,7 @@ describe('AssemblyAI fetching the media by a signed URL', () => {
       },
     });
     store = transcription.app.get<ObjectStore>(OBJECT_STORE);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();
@@ -89,5 +89,5 @@ describe('AssemblyAI fetching the media by a signed URL', () => {
     const master = JSON.parse((await store.getBuffer(storageKeys.masterTranscript(USER, recordingId))).toString('utf8')) as { provider: string; words: Array<{ text: string }> };
     expect(master.provider).toBe('assemblyai');
     expect(master.words.map((w) => w.text)).toEqual([`heard-${stored.sizeBytes}-bytes`]);
-  }, 120_000);
+  }, 300_000);
 });

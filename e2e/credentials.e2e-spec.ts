@@ -64,7 +64,7 @@ describe('credentials through the gateway, ingest and publishing', () => {
     for (const type of queries) await channel.bindQueue(queue, type.startsWith('ingest.') ? 'ingest.commands' : 'publishing.commands', type);
     for (const exchange of ['ingest.events', 'publishing.events', 'gateway.events']) await channel.bindQueue(queue, exchange, '#');
     await channel.consume(queue, (message) => message && onBus.push(message.content.toString('utf8')), { noAck: true });
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await tap?.close().catch(() => undefined);

@@ -54,7 +54,7 @@ describe('distributed mode', () => {
     } finally {
       await client.end();
     }
-  }, 180_000);
+  }, 300_000);
 
   it('reports not ready while its database is unreachable, and ready again when it returns', async () => {
     const proxy = await startTcpProxy({ targetHost: '127.0.0.1', targetPort: Number(new URL(db.url).port || 5432) });
@@ -79,7 +79,7 @@ describe('distributed mode', () => {
     await proxy.restore();
     await eventually(async () => expect((await getJson(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200), { timeoutMs: 20_000 });
     await proxy.close();
-  }, 120_000);
+  }, 300_000);
 
   it('refuses to start with a bad configuration, listing every bad key', async () => {
     const failure = await startServiceProcess(
@@ -92,5 +92,5 @@ describe('distributed mode', () => {
     );
     expect(failure).toBeDefined();
     for (const key of ['PORT', 'DATABASE_URL', 'JWT_SECRET']) expect(failure).toContain(key);
-  }, 60_000);
+  }, 300_000);
 });

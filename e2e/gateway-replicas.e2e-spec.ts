@@ -29,7 +29,7 @@ describe('gateway replicas', () => {
       });
       replicas.push({ process, base: `http://127.0.0.1:${port}/api/v1` });
     }
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.process.stop('SIGTERM', 15_000).catch(() => undefined)));
@@ -74,5 +74,5 @@ describe('gateway replicas', () => {
       expect(health.status).toBe(200);
       expect(health.headers.get('ratelimit-limit')).toBeNull();
     }
-  }, 60_000);
+  }, 300_000);
 });

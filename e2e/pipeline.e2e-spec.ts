@@ -74,7 +74,7 @@ describe('a recording through the whole pipeline (distributed)', () => {
         processes.set(name, await startServiceProcess(name, serviceEnv));
       }),
     );
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));

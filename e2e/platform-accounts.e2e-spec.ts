@@ -74,7 +74,7 @@ describe('connecting platform accounts and publishing to VK', () => {
     gateway = await startGateway(world, { port });
     alice = await verifiedUser(gateway.client, gateway.db, 'alice@example.org');
     bob = await verifiedUser(gateway.client, gateway.db, 'bob@example.org');
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();

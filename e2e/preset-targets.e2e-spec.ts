@@ -59,7 +59,7 @@ describe('publishing a recording to the targets of its presets', () => {
     alice = await verifiedUser(client, gateway.db, 'alice@example.org');
     const generated = await generateLecture({ dir: await world.tempDir('lecture'), durationSeconds: 14, leadingSilenceSeconds: 2, trailingSilenceSeconds: 2 });
     lecture = await readFile(generated.path);
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();

@@ -33,7 +33,7 @@ describe('output presets and credentials through the gateway and the publishing 
     base = gateway.base;
     alice = await verifiedUser(client, gateway.db, 'alice@example.org');
     bob = await verifiedUser(client, gateway.db, 'bob@example.org');
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

@@ -37,7 +37,7 @@ describe('live progress of a recording through the whole pipeline (embedded)', (
       readyUrl: `${base}/health/ready`,
       readyTimeoutMs: 150_000,
     });
-  }, 200_000);
+  }, 300_000);
 
   afterAll(async () => {
     for (const stream of streams) stream.close();

@@ -74,7 +74,7 @@ describe('a recording’s topics over HTTP', () => {
     const db = gateway.db;
     alice = await verifiedUser(client, db, 'alice@example.org');
     bob = await verifiedUser(client, db, 'bob@example.org');
-  }, 180_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 
@@ -120,7 +120,7 @@ describe('a recording’s topics over HTTP', () => {
     const after = (await call('GET', `/api/v1/recordings/${id}/topics`, { token: alice.token })).body;
     expect(after.versions[0].manuallyEdited).toBe(false);
     expect(after.versions[1]).toEqual(edited.body);
-  }, 120_000);
+  }, 300_000);
 
   it('refuses what cannot be done, with codes, and shows nothing to another user', async () => {
     const { id: bare } = await recording(alice);
@@ -140,7 +140,7 @@ describe('a recording’s topics over HTTP', () => {
     for (const [method, json] of [['GET', undefined], ['POST', { granularity: 'short' }], ['PATCH', { summary: 'mine now' }]] as const) {
       expectProblem(await call(method, `/api/v1/recordings/${id}/topics`, { token: bob.token, json }), 404, 'RECORDING.NOT_FOUND');
     }
-  }, 120_000);
+  }, 300_000);
 
   it('serves every transcript form under the reference’s names, keeping the older links', async () => {
     const { id, transcript } = await recording(alice, 2);
@@ -157,5 +157,5 @@ describe('a recording’s topics over HTTP', () => {
     expectProblem(await call('GET', `/api/v1/recordings/${id}/files/srt`, { token: alice.token }), 404, 'ARTIFACT.NOT_READY');
     expectProblem(await call('GET', `/api/v1/recordings/${id}/files/mp3`, { token: alice.token }), 400, 'VALIDATION.FAILED');
     expectProblem(await call('GET', `/api/v1/recordings/${id}/files/transcript_txt`, { token: bob.token }), 404, 'RECORDING.NOT_FOUND');
-  }, 60_000);
+  }, 300_000);
 });

@@ -98,7 +98,7 @@ describe('a resumable upload across a gateway restart (tus-js-client)', () => {
     const login = await json('/auth/login', { method: 'POST', body: credentials });
     token = login.body.accessToken;
     userId = (await json('/users/me')).body.id;
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     await gateway?.stop('SIGTERM', 15_000).catch(() => undefined);
@@ -221,5 +221,5 @@ describe('a resumable upload across a gateway restart (tus-js-client)', () => {
       { timeoutMs: 30_000 },
     );
     expect((await json('/recordings')).body.total).toBe(1);
-  }, 180_000);
+  }, 300_000);
 });

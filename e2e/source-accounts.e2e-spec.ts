@@ -75,7 +75,7 @@ describe('connecting source accounts (Zoom, Yandex Disk) with OAuth', () => {
     // Every log line of the three services from here on (debug level and up).
     for (const app of [publishing.app, ingest.app, gateway.app]) app.get<Logger>(SERVICE_LOGGER).add(logs.transport);
     alice = await verifiedUser(client, gateway.db, 'alice@example.org');
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();
@@ -251,7 +251,7 @@ describe('connecting source accounts (Zoom, Yandex Disk) with OAuth', () => {
       expect(answered).not.toContain(secret);
       expect(logs.lines.join('\n')).not.toContain(secret);
     }
-  }, 120_000);
+  }, 300_000);
 
   it('refuses forged, expired, reused and cross-platform states, an unknown code, a purpose the platform does not serve, and a platform the server has no app for', async () => {
     const url = await authorize('zoom');
@@ -283,5 +283,5 @@ describe('connecting source accounts (Zoom, Yandex Disk) with OAuth', () => {
       expectProblem(reply, 503, 'OAUTH.NOT_CONFIGURED');
       expect(reply.body.detail).toContain(platform);
     }
-  }, 60_000);
+  }, 300_000);
 });

@@ -64,7 +64,7 @@ describe('recordings from URLs (distributed)', () => {
       }),
     );
     ada = await signUp(api, `ada-${Date.now()}@example.org`, mail);
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));

@@ -23,7 +23,7 @@ describe('templates over HTTP', () => {
     base = gateway.base;
     alice = await verifiedUser(client, gateway.db, 'alice@example.org');
     bob = await verifiedUser(client, gateway.db, 'bob@example.org');
-  }, 180_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

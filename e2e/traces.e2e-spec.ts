@@ -77,7 +77,7 @@ describe('traces across the bus (distributed)', () => {
         processes.set(name, await startServiceProcess(name, env));
       }),
     );
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));
@@ -144,5 +144,5 @@ describe('traces across the bus (distributed)', () => {
     const ids = new Set(spans.map((s) => s.spanId));
     const orphans = spans.filter((s) => s !== request && (s.parentSpanId === undefined || !ids.has(s.parentSpanId)));
     expect(orphans.map((s) => `${s.service}: ${s.name}`)).toEqual([]);
-  }, 170_000);
+  }, 300_000);
 });

@@ -120,7 +120,7 @@ describe('tenant speech provider keys', () => {
     }
     alice = await verifiedUser(gateway.client, gateway.db, 'alice@example.org');
     bob = await verifiedUser(gateway.client, gateway.db, 'bob@example.org');
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();
@@ -168,7 +168,7 @@ describe('tenant speech provider keys', () => {
     expect(everything).not.toContain(TENANT_KEY);
     expect(everything).not.toContain(TENANT_KEY.slice(4, -4));
     expect(everything).not.toContain(SERVER_KEY);
-  }, 240_000);
+  }, 300_000);
 
   it('refuses an unknown provider, an empty key, and a model for a provider that takes none', async () => {
     expectProblem(await call('PUT', '/api/v1/transcription/credentials/deepgram', { token: alice.token, json: { apiKey: 'k-123456789' } }), 400, 'VALIDATION.FAILED');
@@ -183,7 +183,7 @@ describe('tenant speech provider keys', () => {
     const openaiKey = await call('PUT', '/api/v1/transcription/credentials/openai', { token: bob.token, json: { apiKey: 'sk-bob-0123456789abcdef', model: 'whisper-large-v3' } });
     expect(openaiKey.status).toBe(201);
     expect(openaiKey.body).toMatchObject({ provider: 'openai', model: 'whisper-large-v3', keyHint: 'sk-…cdef' });
-  }, 60_000);
+  }, 300_000);
 
   it('reseals the kept keys with the new key of a rotated keyring at start, and they keep working', async () => {
     expect((await call('PUT', '/api/v1/transcription/credentials/assemblyai', { token: alice.token, json: { apiKey: TENANT_KEY } })).status).toBe(201);
@@ -194,5 +194,5 @@ describe('tenant speech provider keys', () => {
     const before = assembly.transcribed().length;
     expect((await transcribe(alice)).provider).toBe('assemblyai');
     expect(assembly.transcribed()).toHaveLength(before + 1);
-  }, 120_000);
+  }, 300_000);
 });

@@ -77,7 +77,7 @@ describe('a Yandex Disk lecture through the whole pipeline (distributed)', () =>
       }),
     );
     processes.push(...started);
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));

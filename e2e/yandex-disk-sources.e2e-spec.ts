@@ -54,7 +54,7 @@ describe('Yandex Disk sources', () => {
     base = gateway.base;
     alice = await verifiedUser(client, gateway.db, 'alice@example.org');
     bob = await verifiedUser(client, gateway.db, 'bob@example.org');
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();

@@ -105,7 +105,7 @@ describe('Zoom recordings to READY (sync and webhook, distributed)', () => {
       }),
     );
     ada = await signUp(api, 'ada@example.org', mail);
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));

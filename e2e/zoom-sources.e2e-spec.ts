@@ -65,7 +65,7 @@ describe('Zoom sources', () => {
     const gateway = await startGateway(world);
     base = gateway.base;
     alice = await verifiedUser(client, gateway.db, 'alice@example.org');
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();

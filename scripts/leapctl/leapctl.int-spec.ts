@@ -35,7 +35,7 @@ describe.each(['amqp', 'postgres'] as const)('leapctl against a gateway on the %
     const key = await gateway.client.call('POST', '/api/v1/api-keys', { token: admin.token, json: { name: 'leapctl', scopes: ['read', 'write', 'admin'] } });
     expect(key.status).toBe(201);
     env = { LEAP_API_URL: gateway.base, LEAP_API_KEY: key.body.key };
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 
@@ -78,7 +78,7 @@ describe.each(['amqp', 'postgres'] as const)('leapctl against a gateway on the %
       expect([...poison.handled['transcription.transcribe']].sort()).toEqual(RECORDINGS);
     }, { timeoutMs: 15_000 });
     expect(JSON.parse((await leapctl(['queues', '--json'], env)).stdout).parked).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   it('asks for a confirmation before a purge, and exits with codes scripts can use', async () => {
     poison.broken = true;
@@ -99,5 +99,5 @@ describe.each(['amqp', 'postgres'] as const)('leapctl against a gateway on the %
     expect((await leapctl(['replay'], env)).code).toBe(EXIT.USAGE);
     expect((await leapctl(['queues'], { ...env, LEAP_API_KEY: 'leap_not_a_key' })).code).toBe(EXIT.AUTH);
     expect((await leapctl(['queues'], { LEAP_API_URL: 'http://127.0.0.1:9', LEAP_API_KEY: 'x' })).code).toBe(EXIT.UNREACHABLE);
-  }, 120_000);
+  }, 300_000);
 });

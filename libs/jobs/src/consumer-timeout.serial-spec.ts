@@ -56,7 +56,7 @@ describe('a job longer than the broker’s consumer timeout', () => {
     } finally {
       await connection.close().catch(() => undefined);
     }
-  }, 60_000);
+  }, 300_000);
 
   it(`runs a ${JOB_MS / 1000} s job to completion exactly once`, async () => {
     const dataSource = await h.dataSource();
@@ -101,5 +101,5 @@ describe('a job longer than the broker’s consumer timeout', () => {
     } finally {
       await runtime.stop();
     }
-  }, 90_000);
+  }, 300_000);
 });

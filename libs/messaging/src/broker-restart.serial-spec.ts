@@ -63,5 +63,5 @@ describe('RabbitMQ restart while events flow', () => {
     }
     await consumer.stop();
     await producer.stop();
-  }, 180_000);
+  }, 300_000);
 });

@@ -432,5 +432,5 @@ describe('message bus over amqp when the broker is down at commit time', () => {
     expect(effects.length).toBe(5);
     expect(await producer.outboxRelay.pending()).toBe(0);
     await proxy.close();
-  }, 60_000);
+  }, 300_000);
 });

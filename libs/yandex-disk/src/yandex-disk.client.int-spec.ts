@@ -156,7 +156,7 @@ describe('Yandex Disk client (against the fake Yandex Disk and OAuth on localhos
     } finally {
       fake.hashUploadsOnly(false);
     }
-  }, 120_000);
+  }, 300_000);
 
   it('refreshes an expired access token once and hands the new one back; a revoked account is NEEDS_REAUTH', async () => {
     const expired = fake.grant('teacher');

@@ -134,7 +134,7 @@ describe('the recording lifecycle: delete, restore, expire, purge, hard delete',
     const login = await call('POST', '/api/v1/auth/login', { json: { email: 'ada@example.org', password: PASSWORD } });
     expect(login.status).toBe(200);
     token = login.body.accessToken;
-  }, 180_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 
@@ -211,7 +211,7 @@ describe('the recording lifecycle: delete, restore, expire, purge, hard delete',
     expect(await published(id, 'ingest.recording.purged.v1')).toBe(1);
     expect(await published(id, 'ingest.recording.hard-deleted.v1')).toBe(1);
     expect(await listed()).toEqual([kept]);
-  }, 180_000);
+  }, 300_000);
 
   it('expires a recording 90 days after its creation: deleted with reason EXPIRED, restorable like any other', async () => {
     const id = await upload('Expiring lecture', 2000);
@@ -239,7 +239,7 @@ describe('the recording lifecycle: delete, restore, expire, purge, hard delete',
     expect(Math.abs(Date.parse(restored.body.expiresAt) - (clockNow() + 90 * DAY))).toBeLessThan(60_000);
     await eventually(async () => expect((await detail(id)).body.status).not.toBe('EXPIRED'), { timeoutMs: 30_000, intervalMs: 100 });
     expect(await catalogue(id)).toEqual({ count: 1, bytes: '2000' });
-  }, 120_000);
+  }, 300_000);
 
   it('runs each step once when two replicas sweep at the same time', async () => {
     const ids = [await upload('Replica lecture 1', 1000), await upload('Replica lecture 2', 1000), await upload('Replica lecture 3', 1000)];
@@ -263,7 +263,7 @@ describe('the recording lifecycle: delete, restore, expire, purge, hard delete',
       const [{ n }] = await storageDb.query(`SELECT count(*)::int AS n FROM outbox WHERE aggregate_id = $1 AND routing_key = 'storage.recording-objects.deleted.v1'`, [id]);
       expect(n).toBe(1);
     }
-  }, 180_000);
+  }, 300_000);
 
   it('fails a stage in progress past STUCK_STAGE_AFTER once across replicas, and a run retries it', async () => {
     const id = await upload('Stuck lecture', 1500);
@@ -291,5 +291,5 @@ describe('the recording lifecycle: delete, restore, expire, purge, hard delete',
     const run = await call('POST', `/api/v1/recordings/${id}/run`);
     expect(run.status).toBe(200);
     expect(run.body).toMatchObject({ status: 'PROCESSING', stages: ['TRIM'] });
-  }, 120_000);
+  }, 300_000);
 });

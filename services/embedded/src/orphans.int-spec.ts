@@ -117,7 +117,7 @@ describe('the orphan scan: report and repair of objects without a recording and 
     const port = await freePort();
     gateway = await world.start(gatewayService, { http: true, env: { PORT: String(port) } });
     base = `http://127.0.0.1:${port}`;
-  }, 180_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 
@@ -178,7 +178,7 @@ describe('the orphan scan: report and repair of objects without a recording and 
     await runRound();
     const clean = (await call('admin', 'GET', '/api/v1/admin/storage/orphans')).body;
     expect({ objects: clean.objectsWithoutRecording, rows: clean.rowsWithoutObject }).toEqual({ objects: [], rows: [] });
-  }, 180_000);
+  }, 300_000);
 
   it('refuses a scan request whose repair is not a boolean', async () => {
     const reply = await call('admin', 'POST', '/api/v1/admin/storage/orphans/scan', { json: { repair: 'yes' } });

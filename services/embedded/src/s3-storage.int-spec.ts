@@ -26,7 +26,7 @@ describe('the seven services on S3', () => {
       S3_FORCE_PATH_STYLE: 'true',
       S3_PREFIX: 'leap-deployment',
     });
-  }, 60_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();
@@ -49,7 +49,7 @@ describe('the seven services on S3', () => {
       'leap-deployment/shared/thumbnails/webinar.png',
       'leap-deployment/users/u1/recordings/r1/audio.mp3',
     ]);
-  }, 120_000);
+  }, 300_000);
 
   it('are not ready while the bucket is missing', async () => {
     const running = await world.start(platformServices[0]!, { env: { S3_BUCKET: 'no-such-bucket' } });

@@ -71,7 +71,7 @@ describe('the gateway over HTTP', () => {
     for (const transport of logger.transports) transport.level ??= logger.level;
     logger.level = 'info';
     logger.add(accessLog.transport);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();

@@ -57,7 +57,7 @@ describe('trims of two tenants on one slot', () => {
     sender = ingest.app.get(DataSource);
     const lecture = await generateLecture({ dir: work, durationSeconds: 12, leadingSilenceSeconds: 3, trailingSilenceSeconds: 3 });
     lecturePath = lecture.path;
-  }, 180_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 
@@ -95,5 +95,5 @@ describe('trims of two tenants on one slot', () => {
     // Every recording was trimmed once.
     expect(new Set(trimmed).size).toBe(21);
     expect(backlog.every((id) => trimmed.includes(id))).toBe(true);
-  }, 240_000);
+  }, 300_000);
 });

@@ -101,7 +101,7 @@ describe('the media-processing service', () => {
     const ingest = await world.start(ingestStandIn);
     bus = ingest.app.get(MessageBus);
     sender = ingest.app.get(DataSource);
-  }, 180_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

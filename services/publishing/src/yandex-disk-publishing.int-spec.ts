@@ -64,7 +64,7 @@ describe('publishing to Yandex Disk (fake Yandex Disk and OAuth on localhost)', 
       imports: [WatcherModule],
     });
     bus = peer.app.get(MessageBus);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();

@@ -68,7 +68,7 @@ describe('publishing to YouTube (fake Google OAuth and YouTube on localhost)', (
     });
     bus = peer.app.get(MessageBus);
     db = peer.app.get(DataSource);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();

@@ -75,7 +75,7 @@ describe('a long transcription', () => {
     const key = storageKeys.audio(USER, RECORDING);
     const stored = await store.putFile(key, join(work, 'long.mp3'), { contentType: 'audio/mpeg' });
     audio = { key, sizeBytes: String(stored.sizeBytes), checksumSha256: stored.checksumSha256, contentType: 'audio/mpeg', kind: ObjectKind.AUDIO };
-  }, 180_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

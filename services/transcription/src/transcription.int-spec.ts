@@ -120,7 +120,7 @@ describe('the transcription service', () => {
     run('ffmpeg', ['-v', 'error', '-y', '-i', join(work, 'speech.wav'), '-ac', '1', '-ar', '16000', '-b:a', '64k', join(work, 'speech.mp3')]);
     run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'anullsrc=r=16000:cl=mono', '-t', '3', '-b:a', '64k', join(work, 'silence.mp3')]);
     await writeFile(join(work, 'garbled.mp3'), Buffer.from('this is not audio at all, just some text pretending to be an mp3 file'));
-  }, 180_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 
@@ -231,7 +231,7 @@ describe('the transcription service', () => {
     expect(failed!.error.message.length).toBeGreaterThan(0);
     expect(eventsOf(T.RecordingTranscribed, recording)).toEqual([]);
     expect(await store.exists(storageKeys.masterTranscript(USER, recording))).toBe(false);
-  }, 180_000);
+  }, 300_000);
 
   it('refuses a transcript that is not one, for subtitles and topics alike', async () => {
     const recording = recordingId();
@@ -249,7 +249,7 @@ describe('the transcription service', () => {
     }, { timeoutMs: 60_000 });
     expect(await store.exists(storageKeys.topics(USER, recording))).toBe(false);
     expect(await store.exists(storageKeys.subtitles(USER, recording, 'srt'))).toBe(false);
-  }, 120_000);
+  }, 300_000);
 
   it('reports a job whose attempts ran out as a failed stage, and the command sent again once the store is back proceeds', async () => {
     const recording = recordingId();
@@ -286,5 +286,5 @@ describe('the transcription service', () => {
     await eventually(() => expect(eventsOf<SubtitlesGenerated>(T.SubtitlesGenerated, recording)).toHaveLength(1), { timeoutMs: 30_000 });
     expect((await store.getBuffer(storageKeys.subtitles(USER, recording, 'srt'))).toString('utf8')).toContain('Hello students.');
     expect(eventsOf(T.TranscriptionFailed, recording)).toHaveLength(1);
-  }, 60_000);
+  }, 300_000);
 });

@@ -23,7 +23,7 @@ describe('the admin API over HTTP', () => {
   beforeAll(async () => {
     world = await createServiceWorld('admin', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false' }));
     ({ db, base } = await startGateway(world));
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

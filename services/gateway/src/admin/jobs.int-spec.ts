@@ -97,7 +97,7 @@ describe('the jobs of the worker services, for operators', () => {
     ({ db, base } = await startGateway(world));
     admin = await verifiedUser(client, db, 'root@example.org', { role: 'admin' });
     alice = await verifiedUser(client, db, 'alice@example.org');
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

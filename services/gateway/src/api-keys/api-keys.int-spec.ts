@@ -24,7 +24,7 @@ describe('API keys over HTTP', () => {
   beforeAll(async () => {
     world = await createServiceWorld('api_keys', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false' }));
     ({ db, base } = await startGateway(world));
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

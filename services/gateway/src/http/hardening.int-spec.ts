@@ -82,7 +82,7 @@ describe('the gateway under hostile input', () => {
     logger.add(accessLog.transport);
     alice = await verifiedUser(client, db, 'alice@example.org');
     bob = await verifiedUser(client, db, 'bob@example.org');
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();

@@ -93,7 +93,7 @@ describe('Idempotency-Key', () => {
     ({ db, base } = await startGateway(world, { service: gatewayWithThings }));
     alice = await signUp(client, 'alice@example.org');
     bob = await signUp(client, 'bob@example.org');
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

@@ -61,7 +61,7 @@ describe('accounts over HTTP: registration, verification, password reset, profil
     ({ db } = await startGateway(world, { port, env: { PUBLIC_BASE_URL: base } }));
     // A second gateway on the same database that does not ask for verification.
     await startGateway(world, { port: relaxedPort, env: { PUBLIC_BASE_URL: relaxedBase, AUTH_REQUIRE_VERIFIED_EMAIL: 'false' } });
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();

@@ -80,7 +80,7 @@ describe('the auth sweep', () => {
     const gateway = await startGateway(world);
     ({ db, base } = gateway);
     sweeper = gateway.app.get(AuthSweep);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

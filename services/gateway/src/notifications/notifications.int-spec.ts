@@ -19,7 +19,7 @@ describe('mail notifications', () => {
     base = gateway.base;
     bus = gateway.app.get(MessageBus);
     alice = await verifiedUser(gateway.client, gateway.db, 'alice@example.org');
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();
@@ -65,7 +65,7 @@ describe('mail notifications', () => {
     await statusChanged(sentinel, {});
     await mail.waitFor({ subject: 'Ready: Lecture three' });
     expect(mailsAbout('Lecture one')).toHaveLength(1);
-  }, 60_000);
+  }, 300_000);
 
   it('unsubscribes from one kind through the link of the mail, without signing in', async () => {
     const link = unsubscribeLink(mailsAbout('Lecture two')[0]!);
@@ -97,7 +97,7 @@ describe('mail notifications', () => {
     await statusChanged(sentinel, {});
     await mail.waitFor({ subject: 'Ready: Lecture five' });
     expect(mailsAbout('Lecture four')).toEqual([]);
-  }, 60_000);
+  }, 300_000);
 
   it('switches kinds on and off at /api/v1/users/me/notifications', async () => {
     expectProblem(await call('PATCH', '/api/v1/users/me/notifications', { token: alice.token, json: {} }), 400, 'VALIDATION.FAILED');
@@ -109,7 +109,7 @@ describe('mail notifications', () => {
     await statusChanged(failed, { status: 'RECORDING_STATUS_PROCESSING', failed: true, failedStage: 'PIPELINE_STAGE_TRIM' });
     await mail.waitFor({ subject: 'Failed: Lecture seven' });
     expect(mailsAbout('Lecture six')).toEqual([]);
-  }, 60_000);
+  }, 300_000);
 
   it('mails a quota warning once, with a link that turns quota warnings off', async () => {
     const warning = (change: Partial<QuotaWarningRaised>) =>
@@ -154,5 +154,5 @@ describe('mail notifications', () => {
     expect((await call('PATCH', '/api/v1/users/me/notifications', { token: alice.token, json: { quotaWarning: true } })).body).toMatchObject({ quotaWarning: true });
     await warning({ thresholdPercent: 100, used: '50', usedPercent: 100, period: '2026-04' });
     await mail.waitFor({ subject: 'Limit reached: recordings this month' });
-  }, 60_000);
+  }, 300_000);
 });

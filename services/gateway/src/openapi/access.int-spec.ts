@@ -25,7 +25,7 @@ describe('access to every private operation', () => {
   beforeAll(async () => {
     world = await createServiceWorld('gateway_access_suite', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false' }));
     ({ base, db } = await startGateway(world));
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

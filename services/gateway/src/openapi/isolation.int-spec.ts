@@ -104,7 +104,7 @@ describe('tenant isolation of every operation that takes an id', () => {
     await world.start(publishingStandIn());
     await world.start(transcriptionStandIn());
     ({ base, db } = await startGateway(world));
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

@@ -79,7 +79,7 @@ describe('the OpenAPI document and reference page', () => {
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
     expect(response.headers.get('ratelimit-limit')).toBeNull();
     served = (await response.json()) as Doc;
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

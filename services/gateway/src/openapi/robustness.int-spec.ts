@@ -253,7 +253,7 @@ describe('robustness of every operation', () => {
     await world.start(publishingStandIn());
     await world.start(transcriptionStandIn());
     ({ base, db } = await startGateway(world));
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

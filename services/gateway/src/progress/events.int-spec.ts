@@ -36,7 +36,7 @@ describe('live progress as server-sent events', () => {
     sweep = gateway.app.get(EventSweep);
     alice = await verifiedUser(gateway.client, db, 'alice@example.org');
     bob = await verifiedUser(gateway.client, db, 'bob@example.org');
-  }, 120_000);
+  }, 300_000);
 
   afterEach(() => {
     for (const stream of open.splice(0)) stream.close();
@@ -114,7 +114,7 @@ describe('live progress as server-sent events', () => {
     await eventually(() => expect(bobs.comments.length).toBeGreaterThan(beats + 1), WAIT);
     expect(bobs.comments).toContain('heartbeat');
     expect(bobs.messages).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 
   it('resumes after Last-Event-ID with every event missed while away, and nothing twice', async () => {
     const first = await sse('/api/v1/events', { token: alice.token });
@@ -146,7 +146,7 @@ describe('live progress as server-sent events', () => {
     // The query parameter does the same for a client that cannot set the header.
     const byQuery = await sse(`/api/v1/events?last_event_id=${lastSeen}`, { token: alice.token });
     await eventually(() => expect(seen(byQuery)).toEqual(seen(again)), WAIT);
-  }, 120_000);
+  }, 300_000);
 
   it("replays one recording's events from its first, then follows it; another tenant gets a 404", async () => {
     const recordingId = newMessageId();
@@ -166,7 +166,7 @@ describe('live progress as server-sent events', () => {
     expect(refused.status).toBe(404);
     expect(refused.body.code).toBe('RECORDING.NOT_FOUND');
     expectProblem(await call('GET', '/api/v1/events?last_event_id=abc', { token: alice.token }), 400, 'VALIDATION.FAILED');
-  }, 120_000);
+  }, 300_000);
 
   it('opens from a browser with the session cookie or a stream token, and refuses an expired or altered token', async () => {
     const byCookie = await sse('/api/v1/events', { headers: { cookie: `access_token=${alice.token}` } });
@@ -196,7 +196,7 @@ describe('live progress as server-sent events', () => {
     const session = await call('POST', '/api/v1/events/token', { token: bob.token });
     expect((await call('DELETE', `/api/v1/auth/sessions/${bob.sessionId}`, { token: bob.token })).status).toBeLessThan(300);
     expect((await sse(`/api/v1/events?stream_token=${encodeURIComponent(session.body.token)}`)).status).toBe(401);
-  }, 120_000);
+  }, 300_000);
 
   it('feeds streams on every replica, in one sequence, so a client moving to another replica misses nothing', async () => {
     const second = await startGateway(world);
@@ -214,7 +214,7 @@ describe('live progress as server-sent events', () => {
     const resumed = await openSse(second.base, '/api/v1/events', { token: alice.token, headers: { 'last-event-id': half.id! } });
     open.push(resumed);
     await eventually(() => expect(resumed.messages.map((m) => m.id)).toEqual(onFirst.messages.slice(5).map((m) => m.id)), WAIT);
-  }, 120_000);
+  }, 300_000);
 
   it('delivers an event whose notification was lost at the next heartbeat, to tenant and recording streams alike', async () => {
     const recordingId = newMessageId();
@@ -235,7 +235,7 @@ describe('live progress as server-sent events', () => {
       ]);
     });
     for (const stream of [tenant, recording]) await eventually(() => expect(seen(stream).at(-1)).toBe('recording.status_changed DOWNLOADED'), WAIT);
-  }, 120_000);
+  }, 300_000);
 
   it('holds at most EVENTS_MAX_STREAMS_PER_USER streams of one user open, and takes a new one once one closes', async () => {
     const carol = await verifiedUser(httpClient(base), db, 'carol@example.org');
@@ -248,7 +248,7 @@ describe('live progress as server-sent events', () => {
     expect((await sse('/api/v1/events', { token: alice.token })).status).toBe(200);
     five[0]!.close();
     await eventually(async () => expect((await sse('/api/v1/events', { token: carol.token })).status).toBe(200), WAIT);
-  }, 120_000);
+  }, 300_000);
 
   it('forgets events after EVENTS_RETENTION, and a stream resuming past them says so first', async () => {
     const stream = await sse('/api/v1/events', { token: alice.token });
@@ -268,5 +268,5 @@ describe('live progress as server-sent events', () => {
     const resumed = await sse('/api/v1/events', { token: alice.token, headers: { 'last-event-id': '1' } });
     await eventually(() => expect(resumed.messages.map((m) => m.event)).toEqual(['stream.gap', 'recording.stage_changed']), WAIT);
     expect(resumed.messages[0]!.data).toEqual({ lastEventId: '1' });
-  }, 120_000);
+  }, 300_000);
 });

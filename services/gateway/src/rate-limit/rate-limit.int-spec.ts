@@ -75,7 +75,7 @@ describe('rate limits shared across gateway replicas', () => {
     ] as const) {
       base[instance] = (await startGateway(world, { env })).base;
     }
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();
@@ -173,5 +173,5 @@ describe('rate limits shared across gateway replicas', () => {
     expect(during.status).toBe(200);
     expect(during.headers.get('ratelimit-remaining')).toBe(String(USER_LIMIT - 1));
     expect(await redis.exists(counterKey(`user:${dave.id}`))).toBe(0);
-  }, 60_000);
+  }, 300_000);
 });

@@ -64,7 +64,7 @@ describe('pausing and running a recording over HTTP', () => {
     ({ db, base } = await startGateway(world));
     alice = await verifiedUser(client, db, 'alice@example.org');
     bob = await verifiedUser(client, db, 'bob@example.org');
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     releaseSlow();

@@ -36,7 +36,7 @@ describe('sessions over HTTP', () => {
   beforeAll(async () => {
     world = await createServiceWorld('sessions', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'true' }));
     ({ db, base } = await startGateway(world));
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

@@ -68,7 +68,7 @@ describe('share links', () => {
     alice = await verifiedUser(gateway.client, db, 'alice@example.org');
     bob = await verifiedUser(gateway.client, db, 'bob@example.org');
     recordingId = await readyRecording(alice);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

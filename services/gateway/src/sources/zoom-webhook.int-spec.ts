@@ -66,7 +66,7 @@ describe('the Zoom webhook route', () => {
     await world.start(standInService('ingest', 'ingest.commands', [MESSAGE_TYPES.ingest.ReceiveZoomWebhook], ZoomWebhookIngestModule));
     const gateway = await startGateway(world);
     url = `${gateway.base}/api/v1/webhooks/zoom`;
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();

@@ -34,7 +34,7 @@ describe('storage-facing input', () => {
     bobRecording = newMessageId();
     bobKey = (await store.put(storageKeys.source(bob.id, bobRecording, 'mp4'), Buffer.from('bob video'))).key;
     await store.put(storageKeys.sharedThumbnail('lecture.png'), Buffer.from('shared'));
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

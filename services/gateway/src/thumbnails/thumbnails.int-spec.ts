@@ -62,7 +62,7 @@ describe.each(backends)('thumbnails through the gateway (%s storage)', (backend,
     await store.put(storageKeys.sharedThumbnail('lecture.png'), shared, { contentType: 'image/png' });
     await store.put(storageKeys.sharedThumbnail('meeting.png'), shared, { contentType: 'image/png' });
     await store.put(storageKeys.userThumbnail(alice.id, 'lecture.png'), shared, { contentType: 'image/png' });
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

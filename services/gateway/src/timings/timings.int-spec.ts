@@ -23,7 +23,7 @@ describe('stage timing analytics', () => {
     bus = gateway.app.get(MessageBus);
     alice = await verifiedUser(gateway.client, db, 'alice@example.org');
     bob = await verifiedUser(gateway.client, db, 'bob@example.org');
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 
@@ -110,7 +110,7 @@ describe('stage timing analytics', () => {
     // A window that ended before the attempts started has none of them.
     const before = await call('GET', `/api/v1/analytics/stage-timings?to=${encodeURIComponent(download.startedAt)}`, { token: alice.token });
     expect(before.body.stages).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 
   it('refuses a window that is reversed, too long or not a time', async () => {
     for (const query of ['from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z', 'from=2024-01-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'from=yesterday', 'bucket=day']) {

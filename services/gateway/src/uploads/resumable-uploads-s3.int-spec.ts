@@ -37,7 +37,7 @@ describe('resumable uploads with the S3 backend', () => {
     await world.start(ingestStandIn(() => undefined));
     uploadsDir = await world.tempDir('tus-s3-uploads');
     gateway = await startGateway(world, { env: { UPLOAD_RESUMABLE_DIR: uploadsDir } });
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();

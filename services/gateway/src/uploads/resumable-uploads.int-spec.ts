@@ -78,7 +78,7 @@ describe('resumable uploads (tus) at /api/v1/uploads', () => {
     gateway = await startGateway(world, { env: { UPLOAD_RESUMABLE_DIR: uploadsDir } });
     alice = await verifiedUser(client, gateway.db, 'alice@example.org');
     bob = await verifiedUser(client, gateway.db, 'bob@example.org');
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

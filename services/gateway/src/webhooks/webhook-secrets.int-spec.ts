@@ -67,7 +67,7 @@ describe('webhook secrets at rest', () => {
   beforeAll(async () => {
     hooks = await startWebhookReceiver();
     world = await createServiceWorld('gateway_webhook_secrets', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' }));
-  }, 60_000);
+  }, 300_000);
 
   afterAll(async () => {
     await hooks?.close();
@@ -99,7 +99,7 @@ describe('webhook secrets at rest', () => {
       gateway.db.query(`UPDATE webhook_subscriptions SET secret = $2 WHERE id = $1`, [legacyId, legacySecret]),
     ).rejects.toThrow(/webhook_subscriptions_secrets_sealed/);
     await pingVerifiedBy(legacyId, [legacySecret]);
-  }, 120_000);
+  }, 300_000);
 
   it('keeps a new secret and a rotated one sealed, and both sign during the overlap, across a key rotation', async () => {
     const created = await call('POST', '/api/v1/webhooks', { token: alice.token, json: { url: hooks.url, eventTypes: ['recording.*'] } });
@@ -137,5 +137,5 @@ describe('webhook secrets at rest', () => {
     // Once resealed, the old key can go: the secrets still open and sign.
     await restart(K2);
     await pingVerifiedBy(id, [first, second]);
-  }, 180_000);
+  }, 300_000);
 });

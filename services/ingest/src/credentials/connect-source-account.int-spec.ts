@@ -52,7 +52,7 @@ describe('connecting a source account (ingest, against the fake Zoom and Yandex)
       },
     });
     bus = ingest.app.get(MessageBus);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();

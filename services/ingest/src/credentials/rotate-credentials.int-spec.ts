@@ -24,7 +24,7 @@ describe('credentials:rotate', () => {
     const ingest = await world.start(ingestService, { env: { CREDENTIALS_KEYRING: K1, RETENTION_SWEEP_INTERVAL: '0ms', STUCK_SWEEP_INTERVAL: '0ms' } });
     db = ingest.app.get(DataSource);
     repository = new SourceCredentialsRepository(db);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

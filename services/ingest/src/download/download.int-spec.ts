@@ -100,7 +100,7 @@ describe('the DOWNLOAD stage', () => {
     const fakes = await world.start(observer);
     bus = fakes.app.get(MessageBus);
     store = ingest.app.get<ObjectStore>(OBJECT_STORE);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();
@@ -204,7 +204,7 @@ describe('the DOWNLOAD stage', () => {
       const path = join(dir, 'generated.mp4');
       await runFfmpeg(['-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10', '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path]);
       video = await readFile(path);
-    }, 60_000);
+    }, 300_000);
 
     it('fetches the media a URL leads to, named by its source', async () => {
       const url = server.serve('/talks/generated-talk.mp4', { body: video });

@@ -237,7 +237,7 @@ describe('the ingest pipeline process manager', () => {
     const fakes = await world.start(fakeWorld);
     bus = fakes.app.get(MessageBus);
     dataSource = fakes.app.get(DataSource);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

@@ -25,7 +25,7 @@ describe('templates over the bus', () => {
     ingest = await world.start(ingestService);
     bus = ingest.app.get(MessageBus);
     db = ingest.app.get(DataSource);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

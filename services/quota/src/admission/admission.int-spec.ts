@@ -53,7 +53,7 @@ describe('quota admission by reservation', () => {
     const gateway = await world.start(client);
     bus = gateway.app.get(MessageBus);
     dataSource = gateway.app.get(DataSource);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

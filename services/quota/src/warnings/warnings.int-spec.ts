@@ -52,7 +52,7 @@ describe('quota warnings at 80 % and 100 %, with two quota replicas', () => {
     bus = gateway.app.get(MessageBus);
     quotaDb = first.app.get(DataSource);
     clientDb = gateway.app.get(DataSource);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 
@@ -104,7 +104,7 @@ describe('quota warnings at 80 % and 100 %, with two quota replicas', () => {
       'QUOTA_METRIC_RECORDINGS:100',
       'QUOTA_METRIC_STORAGE_BYTES:100',
     ]);
-  }, 60_000);
+  }, 300_000);
 
   it('sends each warning once when concurrent requests are spread over both replicas', async () => {
     const decisions = await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => reserve('user-b', `parallel-${n}`)));
@@ -120,7 +120,7 @@ describe('quota warnings at 80 % and 100 %, with two quota replicas', () => {
       'QUOTA_METRIC_RECORDINGS:80',
       'QUOTA_METRIC_STORAGE_BYTES:100',
     ]);
-  }, 60_000);
+  }, 300_000);
 
   it('warns about storage once per threshold, however often the same usage is reported (duplicates, redeliveries)', async () => {
     await quotaDb.query(`INSERT INTO subscriptions (user_id, plan_name, custom_storage_bytes) VALUES ('user-c', 'free', 1000)`);
@@ -144,7 +144,7 @@ describe('quota warnings at 80 % and 100 %, with two quota replicas', () => {
     await storageChanged('user-c', 1200);
     await eventually(() => expect(of('user-c').at(-1)).toMatchObject({ thresholdPercent: 100, used: '1200', usedPercent: 120 }), WAIT);
     expect(of('user-c').map((w) => w.thresholdPercent)).toEqual([80, 100]);
-  }, 60_000);
+  }, 300_000);
 
   it('sends only the highest threshold when one change passes several', async () => {
     await quotaDb.query(`INSERT INTO subscriptions (user_id, plan_name, custom_storage_bytes) VALUES ('user-d', 'free', 1000)`);
@@ -156,5 +156,5 @@ describe('quota warnings at 80 % and 100 %, with two quota replicas', () => {
       { threshold_percent: 80, published: false },
       { threshold_percent: 100, published: true },
     ]);
-  }, 60_000);
+  }, 300_000);
 });

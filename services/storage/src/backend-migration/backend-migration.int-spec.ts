@@ -53,7 +53,7 @@ describe('storage:migrate between the local disk and S3', () => {
     const library = randomBytes(10_000);
     await local.put(storageKeys.sharedThumbnail('lecture.png'), library, { contentType: 'image/png' });
     original.set(storageKeys.sharedThumbnail('lecture.png'), sha256(library));
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await sql?.end();
@@ -125,7 +125,7 @@ describe('storage:migrate between the local disk and S3', () => {
     const again = await finished(['--to', 's3']);
     expect(again.exit.code).toBe(0);
     expect(again.output).toContain('the whole store is on s3 already: nothing to do');
-  }, 240_000);
+  }, 300_000);
 
   it('rolls back to the local disk with nothing lost: what was written to S3 since the switch comes back too', async () => {
     // After the switch the services wrote a new recording to S3, and nothing else changed.
@@ -143,7 +143,7 @@ describe('storage:migrate between the local disk and S3', () => {
     expect(await backends()).toEqual([{ scope: '*', backend: 'local', previous_backend: 's3' }]);
     expect((await runs()).map((r: any) => `${r.from_backend}->${r.to_backend}:${r.state}:${r.rollback}`)).toEqual(['local->s3:rolled_back:false', 's3->local:switched:true']);
     original.set(key, sha256(fresh));
-  }, 120_000);
+  }, 300_000);
 
   it('migrates one tenant, copying nothing the target has already, and refuses wrong arguments', async () => {
     const putsBefore = puts();
@@ -165,5 +165,5 @@ describe('storage:migrate between the local disk and S3', () => {
     const nothing = await finished(['--rollback', '--tenant', BOB]);
     expect(nothing.exit.code).toBe(1);
     expect(nothing.output).toContain('STORAGE.MIGRATION_NOTHING_TO_ROLL_BACK');
-  }, 120_000);
+  }, 300_000);
 });

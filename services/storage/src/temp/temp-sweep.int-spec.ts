@@ -23,7 +23,7 @@ describe('the temp sweep of the store', () => {
       DATABASE_POOL_SIZE: '2',
     });
     replicas = [await world.start(storageService), await world.start(storageService)];
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

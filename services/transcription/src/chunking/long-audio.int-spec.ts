@@ -154,7 +154,7 @@ describe('long audio in chunks, through the fake providers', () => {
     const ingest = await world.start(standIn);
     bus = ingest.app.get(MessageBus);
     sender = ingest.app.get(DataSource);
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();

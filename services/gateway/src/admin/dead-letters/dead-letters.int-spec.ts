@@ -27,7 +27,7 @@ describe.each(['amqp', 'postgres'] as const)('dead-letter operations over the %s
     bus = gateway.app.get(MessageBus);
     admin = await verifiedUser(gateway.client, db, 'root@example.org', { role: 'admin' });
     alice = await verifiedUser(gateway.client, db, 'alice@example.org');
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 
@@ -92,7 +92,7 @@ describe.each(['amqp', 'postgres'] as const)('dead-letter operations over the %s
       [`group:${byQueue['media.trim'].group}`, 2],
     ]);
     expect(audit.body.items[0].actorEmail).toBe('root@example.org');
-  }, 60_000);
+  }, 300_000);
 
   it('replays one message by id, and answers 404 when it is no longer parked', async () => {
     poison.broken = true;
@@ -105,7 +105,7 @@ describe.each(['amqp', 'postgres'] as const)('dead-letter operations over the %s
     await eventually(() => expect(poison.handled['transcription.transcribe']).toContain(OTHER), { timeoutMs: 15_000 });
     expectProblem(await call('POST', '/api/v1/admin/parked/replay', { token: admin.token, json: { ids: [message.id] } }), 404, 'PARKED.NOT_FOUND');
     expectProblem(await call('GET', `/api/v1/admin/parked/${message.id}`, { token: admin.token }), 404, 'PARKED.NOT_FOUND');
-  }, 60_000);
+  }, 300_000);
 
   it('purges only with the confirmation token it was given, and audits how many went', async () => {
     expect(await parkedCount()).toBe(1);
@@ -123,7 +123,7 @@ describe.each(['amqp', 'postgres'] as const)('dead-letter operations over the %s
     expect(await parkedCount()).toBe(0);
     const audit = await call('GET', '/api/v1/admin/audit-log?action=parked.purged', { token: admin.token });
     expect(audit.body.items).toEqual([expect.objectContaining({ targetId: 'queue:media.trim', changes: expect.objectContaining({ after: expect.objectContaining({ count: 1 }) }) })]);
-  }, 60_000);
+  }, 300_000);
 
   it('refuses a selection that names nothing or two things, and everyone but admins', async () => {
     expectProblem(await call('POST', '/api/v1/admin/parked/replay', { token: admin.token, json: {} }), 400, 'VALIDATION.FAILED');

@@ -85,7 +85,7 @@ describe('export of recordings', () => {
       ],
     );
     await db.query(`INSERT INTO recordings (id, user_id, title, status) VALUES ($1, $2, 'Bob only', 'READY')`, [newMessageId(), bob.id]);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

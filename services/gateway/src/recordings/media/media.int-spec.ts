@@ -72,7 +72,7 @@ describe.each(backends)('media URLs of a recording (%s storage)', (backend, stor
     alice = await verifiedUser(client, db, `alice-${backend}@example.org`);
     bob = await verifiedUser(client, db, `bob-${backend}@example.org`);
     id = await recording(alice, Buffer.from('processed video'));
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => world?.close());
 

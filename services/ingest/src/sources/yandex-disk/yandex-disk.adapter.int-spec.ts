@@ -50,7 +50,7 @@ describe('YANDEX_DISK sources synced by ingest (fake Yandex Disk)', () => {
     ingest = await world.start(ingestService);
     bus = (await world.start(asker)).app.get(MessageBus);
     db = ingest.app.get(DataSource);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();

@@ -171,7 +171,7 @@ describe('Yandex Disk as a source (fake Yandex Disk on localhost)', () => {
       ingest = await world.start(ingestService);
       bus = (await world.start(observer)).app.get(MessageBus);
       store = ingest.app.get<ObjectStore>(OBJECT_STORE);
-    }, 120_000);
+    }, 300_000);
 
     afterAll(async () => {
       await world?.close();

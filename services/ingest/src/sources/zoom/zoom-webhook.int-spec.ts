@@ -111,7 +111,7 @@ describe("Zoom's recording.completed webhook (ingest)", () => {
       { tenant: USER, timeoutMs: 15_000 },
     );
     sourceId = source.source.id;
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.close();
@@ -169,7 +169,7 @@ describe("Zoom's recording.completed webhook (ingest)", () => {
     expect(sync.created).toBe(0);
     expect(sync.skips).toEqual(expect.arrayContaining([expect.objectContaining({ sourceKey: 'zoom:lecture-uuid==', recordingId: recording.id })]));
     expect(await recordingsOf('zoom:lecture-uuid==')).toHaveLength(1);
-  }, 120_000);
+  }, 300_000);
 
   it('keeps a blank meeting SKIPPED, and acknowledges events it does not act on', async () => {
     const answer = await receive(signed(zoom.recordingCompletedEvent('blank-uuid==')));
