@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { OutboundHttp, OutboundPolicy } from '@leap/outbound';
 import { SERVICE_CONFIG } from '@leap/platform';
 import { YandexDiskClient } from '@leap/yandex-disk';
+import { AutomationRepository } from './automation/automation.repository';
+import { AutomationScheduler } from './automation/automation.scheduler';
+import { AutomationService } from './automation/automation.service';
 import { Clock } from './clock.service';
 import type { IngestConfig } from './config/config.schema';
 import { PipelineControlConsumer } from './control/pipeline-control.consumer';
@@ -137,6 +140,9 @@ import { TemplatesService } from './templates/templates.service';
     TemplatesService,
     TemplatesConsumer,
     VideoUrlAdapter,
+    AutomationRepository,
+    AutomationService,
+    AutomationScheduler,
     // Each platform's lister.
     { provide: SOURCE_ADAPTERS, inject: [VideoUrlAdapter, ZoomAdapter, YandexDiskAdapter], useFactory: (...adapters: SourceAdapter[]) => adapters },
     { provide: SOURCE_CREDENTIAL_VAULT, inject: [SERVICE_CONFIG], useFactory: (config: IngestConfig) => new SourceCredentialVault(config) },

@@ -52,6 +52,12 @@ export const ingestConfigSchema = baseConfigSchema.extend({
   ZOOM_CLIENT_SECRET: secret(field.string()).default(''),
   /** Source syncs one replica runs at once (each mostly waits on a platform's API). */
   INGEST_SYNC_CONCURRENCY: field.int({ min: 1, max: 64 }).default(2),
+  /** How often each replica looks for automation jobs that are due; 0ms turns firing off on this replica. */
+  AUTOMATION_POLL_INTERVAL: field.duration({ min: 0 }).default('15s'),
+  /** Automation jobs a user may have (reference `max_automation_jobs`). */
+  AUTOMATION_MAX_JOBS: field.int({ min: 0, max: 10_000 }).default(10),
+  /** The shortest time an automation job's schedule may leave between two fires (reference `min_automation_interval_hours`). */
+  AUTOMATION_MIN_INTERVAL: field.duration({ min: 0 }).default('1h'),
   /** Keys that seal source credentials (Zoom, Yandex Disk) at rest: `id:key,...`, the first seals. Without it no source credential can be stored. */
   CREDENTIALS_KEYRING: secret(field.string()).optional(),
   /** Keys the gateway seals new credentials with on their way here (the same value as the gateway's). */

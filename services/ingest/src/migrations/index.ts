@@ -7,6 +7,7 @@ import { InputSources1767744000000 } from './1767744000000-input-sources.migrati
 import { ZoomWebhookAccounts1767810000000 } from './1767810000000-zoom-webhook-accounts.migration';
 import { RecordingOutputPresets1767840000000 } from './1767840000000-recording-output-presets.migration';
 import { Templates1767850000000 } from './1767850000000-templates.migration';
+import { AutomationJobs1767890000000 } from './1767890000000-automation-jobs.migration';
 
 /** The migrations of the ingest schema, in order. */
-export const ingestMigrations = [CreateRecordings1767225600000, RecordingPaused1767398400000, RecordingLifecycle1767484800000, RecordingSources1767571200000, SourceCredentials1767657600000, InputSources1767744000000, ZoomWebhookAccounts1767810000000, RecordingOutputPresets1767840000000, Templates1767850000000];
+export const ingestMigrations = [CreateRecordings1767225600000, RecordingPaused1767398400000, RecordingLifecycle1767484800000, RecordingSources1767571200000, SourceCredentials1767657600000, InputSources1767744000000, ZoomWebhookAccounts1767810000000, RecordingOutputPresets1767840000000, Templates1767850000000, AutomationJobs1767890000000];

@@ -13,6 +13,15 @@ export interface SyncOutcome {
   created: number;
   updated: number;
   skips: SyncSkipRow[];
+  /** New recordings bound to a template, and recordings whose pipeline this sync started. */
+  matched: number;
+  started: number;
+}
+
+/** What an automation job says of new recordings, over the source's own `autoRun` and template matching. */
+export interface SyncOverrides {
+  autoRun?: boolean | null;
+  templateId?: string | null;
 }
 
 /**
@@ -30,9 +39,9 @@ export class SourceSyncService {
     private readonly templates: TemplatesService,
   ) {}
 
-  async apply(tx: PipelineTx, source: SourceToList, items: SourceItem[]): Promise<SyncOutcome> {
-    const outcome: SyncOutcome = { found: items.length, created: 0, updated: 0, skips: [] };
-    const autoRun = source.config.autoRun === true;
+  async apply(tx: PipelineTx, source: SourceToList, items: SourceItem[], overrides: SyncOverrides = {}): Promise<SyncOutcome> {
+    const outcome: SyncOutcome = { found: items.length, created: 0, updated: 0, skips: [], matched: 0, started: 0 };
+    const autoRun = overrides.autoRun ?? source.config.autoRun === true;
     await this.sources.lockKeys(tx.manager, source.userId, items.map((i) => i.sourceKey));
     const seen = new Set<string>();
     for (const item of items) {
@@ -46,6 +55,7 @@ export class SourceSyncService {
           await this.sources.refreshSource(tx.manager, known.recordingId, { url: item.download.url, expectedSizeBytes: item.sizeBytes, metadata: item.metadata ?? {} });
           await this.pipeline.sourceReady(tx, known.recordingId, autoRun);
           outcome.updated += 1;
+          if (autoRun) outcome.started += 1;
         } else if (known.status === 'PENDING_SOURCE') skip('still_processing', known.recordingId);
         else if (NOT_STARTED.has(known.status) && (known.url !== item.download.url || String(known.expectedSizeBytes ?? '') !== String(item.sizeBytes ?? ''))) {
           await this.sources.refreshSource(tx.manager, known.recordingId, { url: item.download.url, expectedSizeBytes: item.sizeBytes, metadata: item.metadata ?? {} });
@@ -83,8 +93,10 @@ export class SourceSyncService {
       });
       if (status === 'SKIPPED') skip('blank', recordingId);
       else {
-        await this.templates.bindOnCreate(tx.manager, { recordingId, userId: source.userId });
+        await this.templates.bindOnCreate(tx.manager, { recordingId, userId: source.userId, templateId: overrides.templateId ?? null });
         outcome.created += 1;
+        if (await this.sources.isBound(tx.manager, recordingId)) outcome.matched += 1;
+        if (autoRun && status === 'INITIALIZED') outcome.started += 1;
       }
     }
     return outcome;

@@ -39,6 +39,12 @@ export interface SyncRow {
   errorMessage: string | null;
   createdAt: Date;
   finishedAt: Date | null;
+  /** The automation run that queued it, and the auto run and template it applies to new recordings (null: the source's own). */
+  automationRunId: string | null;
+  autoRun: boolean | null;
+  templateId: string | null;
+  matched: number;
+  started: number;
 }
 
 /** What a user already has for a source key, deleted recordings included. */
@@ -53,7 +59,8 @@ export interface KnownItem {
 const SOURCE = `id, user_id AS "userId", name, description, platform, credential_id AS "credentialId", config, is_active AS "isActive",
   last_sync_at AS "lastSyncAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
 const SYNC = `id, user_id AS "userId", source_id AS "sourceId", status, to_char(from_date, 'YYYY-MM-DD') AS "fromDate", to_char(to_date, 'YYYY-MM-DD') AS "toDate",
-  found, created, updated, skips, error_code AS "errorCode", error_message AS "errorMessage", created_at AS "createdAt", finished_at AS "finishedAt"`;
+  found, created, updated, skips, error_code AS "errorCode", error_message AS "errorMessage", created_at AS "createdAt", finished_at AS "finishedAt",
+  automation_run_id AS "automationRunId", auto_run AS "autoRun", template_id AS "templateId", matched, started`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Input sources, their syncs, and what a sync needs to know of the recordings it made. */
@@ -126,14 +133,14 @@ export class SourcesRepository {
     await tx.query(`UPDATE input_sources SET last_sync_at = $2 WHERE id = $1`, [id, at]);
   }
 
-  async insertSync(tx: Transaction, row: { id: string; userId: string; sourceId: string; fromDate: string; toDate: string }): Promise<SyncRow> {
-    const rows = await tx.query(`INSERT INTO source_syncs (id, user_id, source_id, from_date, to_date) VALUES ($1, $2, $3, $4, $5) RETURNING ${SYNC}`, [
-      row.id,
-      row.userId,
-      row.sourceId,
-      row.fromDate,
-      row.toDate,
-    ]);
+  async insertSync(
+    tx: Transaction,
+    row: { id: string; userId: string; sourceId: string; fromDate: string; toDate: string; automationRunId?: string; autoRun?: boolean; templateId?: string | null },
+  ): Promise<SyncRow> {
+    const rows = await tx.query(
+      `INSERT INTO source_syncs (id, user_id, source_id, from_date, to_date, automation_run_id, auto_run, template_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${SYNC}`,
+      [row.id, row.userId, row.sourceId, row.fromDate, row.toDate, row.automationRunId ?? null, row.autoRun ?? null, row.templateId ?? null],
+    );
     return rows[0];
   }
 
@@ -147,11 +154,22 @@ export class SourcesRepository {
     await this.db().query(`UPDATE source_syncs SET status = 'RUNNING' WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')`, [id]);
   }
 
-  async finishSync(tx: Transaction, id: string, result: { status: 'SUCCEEDED' | 'FAILED'; found: number; created: number; updated: number; skips: SyncSkipRow[]; errorCode?: string; errorMessage?: string }, at: Date): Promise<void> {
+  async finishSync(
+    tx: Transaction,
+    id: string,
+    result: { status: 'SUCCEEDED' | 'FAILED'; found: number; created: number; updated: number; skips: SyncSkipRow[]; matched?: number; started?: number; errorCode?: string; errorMessage?: string },
+    at: Date,
+  ): Promise<void> {
     await tx.query(
-      `UPDATE source_syncs SET status = $2, found = $3, created = $4, updated = $5, skips = $6, error_code = $7, error_message = $8, finished_at = $9 WHERE id = $1`,
-      [id, result.status, result.found, result.created, result.updated, JSON.stringify(result.skips), result.errorCode ?? null, result.errorMessage ?? null, at],
+      `UPDATE source_syncs SET status = $2, found = $3, created = $4, updated = $5, skips = $6, error_code = $7, error_message = $8, finished_at = $9, matched = $10, started = $11 WHERE id = $1`,
+      [id, result.status, result.found, result.created, result.updated, JSON.stringify(result.skips), result.errorCode ?? null, result.errorMessage ?? null, at, result.matched ?? 0, result.started ?? 0],
     );
+  }
+
+  /** Whether a recording is bound to a template (by a match or by name). */
+  async isBound(tx: Transaction, recordingId: string): Promise<boolean> {
+    const rows = await tx.query(`SELECT 1 FROM recordings WHERE id = $1 AND template_id IS NOT NULL`, [recordingId]);
+    return rows.length > 0;
   }
 
   /** The recording a user has for any of an item's keys, deleted or not (a sync never brings a deleted one back). */
