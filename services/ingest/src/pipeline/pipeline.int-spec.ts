@@ -567,6 +567,84 @@ describe('the ingest pipeline process manager', () => {
     expect(commands.filter((c) => c.recordingId === recordingId && c.type === MESSAGE_TYPES.publishing.PublishRecording)).toHaveLength(5);
   });
 
+  /** Saves a template of `userId`, as the gateway does. */
+  const saveTemplate = (userId: string, fields: Record<string, unknown>) =>
+    bus.request(MESSAGE_TYPES.ingest.SaveTemplate, { userId, fields, autoRematch: false }, { tenant: userId, timeoutMs: 15_000 });
+  const commandsOf = <T>(recordingId: string, type: string) => commands.filter((c) => c.recordingId === recordingId && c.type === type).map((c) => c.data as T);
+
+  it('runs a recording with its matched template: trimming off skips TRIM, the original is transcribed in the template language, READY', async () => {
+    const userId = 'user-templates-1';
+    await saveTemplate(userId, {
+      name: 'English talks, untrimmed',
+      matchingRules: { keywords: ['english talk'] },
+      processingConfig: { trimming: { enableTrimming: false }, transcription: { language: 'en', vocabulary: ['Kubernetes'] } },
+    });
+    const cmd = upload('English talk: operators', userId);
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
+    await eventually(() => expect(statusesOf(cmd.recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+
+    expect(latestStages(cmd.recordingId).get('PIPELINE_STAGE_TRIM')).toMatchObject({ status: 'STAGE_STATUS_SKIPPED' });
+    expect(commandTypesOf(cmd.recordingId)).not.toContain(MESSAGE_TYPES.media.TrimRecording);
+    const [transcribe] = commandsOf<TranscribeRecording>(cmd.recordingId, MESSAGE_TYPES.transcription.TranscribeRecording);
+    // Nothing trimmed: the transcription takes the original, as the reference's does.
+    expect(transcribe).toMatchObject({ language: 'en', media: { key: cmd.sourceKey, kind: ObjectKind.SOURCE } });
+    expect(transcribe.vocabulary).toEqual(['English talk: operators', 'Kubernetes']);
+    const [publish] = commandsOf<PublishRecording>(cmd.recordingId, MESSAGE_TYPES.publishing.PublishRecording);
+    expect(publish.objects.find((o) => o.kind === ObjectKind.SOURCE)?.key).toBe(cmd.sourceKey);
+
+    // A recording no template matches runs with the default template: trimmed, no language.
+    const plain = upload('Seminar without a template', userId);
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, plain);
+    await eventually(() => expect(statusesOf(plain.recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+    expect(latestStages(plain.recordingId).get('PIPELINE_STAGE_TRIM')).toMatchObject({ status: 'STAGE_STATUS_COMPLETED' });
+    const [plainTranscribe] = commandsOf<TranscribeRecording>(plain.recordingId, MESSAGE_TYPES.transcription.TranscribeRecording);
+    expect(plainTranscribe.language ?? '').toBe('');
+    expect(plainTranscribe.media.kind).toBe(ObjectKind.AUDIO);
+  });
+
+  it('gives each command the settings of the template: trim thresholds, topic granularity and questions; topics and subtitles off skip their stages', async () => {
+    const userId = 'user-templates-2';
+    await saveTemplate(userId, {
+      name: 'Quiet rooms',
+      matchingRules: { keywords: ['quiet room'] },
+      processingConfig: {
+        trimming: { silenceThreshold: -50, minSilenceDuration: 3, paddingBefore: 2, paddingAfter: 4 },
+        transcription: { language: 'de', granularity: 'long', questionsCount: 5 },
+      },
+    });
+    await saveTemplate(userId, {
+      name: 'Transcript only',
+      matchingRules: { keywords: ['transcript only'] },
+      processingConfig: { transcription: { enableTopics: false, enableSubtitles: false } },
+    });
+    const quiet = upload('Quiet room lecture', userId);
+    const bare = upload('Transcript only lecture', userId);
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, quiet);
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, bare);
+    for (const { recordingId } of [quiet, bare]) {
+      await eventually(() => expect(statusesOf(recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+    }
+
+    expect(commandsOf<TrimRecording>(quiet.recordingId, MESSAGE_TYPES.media.TrimRecording)).toEqual([
+      expect.objectContaining({ thresholdDb: -50, minSilenceSeconds: 3, paddingSeconds: 4 }),
+    ]);
+    expect(commandsOf<TranscribeRecording>(quiet.recordingId, MESSAGE_TYPES.transcription.TranscribeRecording)[0]).toMatchObject({ language: 'de' });
+    expect(commandsOf<ExtractTopics>(quiet.recordingId, MESSAGE_TYPES.transcription.ExtractTopics)).toEqual([
+      expect.objectContaining({ granularity: 'TOPIC_GRANULARITY_LONG', questionsCount: 5 }),
+    ]);
+
+    const stages = latestStages(bare.recordingId);
+    expect(stages.get('PIPELINE_STAGE_TRIM')).toMatchObject({ status: 'STAGE_STATUS_COMPLETED' });
+    expect(stages.get('PIPELINE_STAGE_EXTRACT_TOPICS')).toMatchObject({ status: 'STAGE_STATUS_SKIPPED' });
+    expect(stages.get('PIPELINE_STAGE_GENERATE_SUBTITLES')).toMatchObject({ status: 'STAGE_STATUS_SKIPPED' });
+    expect(stages.get('PIPELINE_STAGE_UPLOAD:local')).toMatchObject({ status: 'STAGE_STATUS_COMPLETED' });
+    const types = commandTypesOf(bare.recordingId);
+    expect(types).not.toContain(MESSAGE_TYPES.transcription.ExtractTopics);
+    expect(types).not.toContain(MESSAGE_TYPES.transcription.GenerateSubtitles);
+    // The default trim settings are media processing's: the command names none.
+    expect(commandsOf<TrimRecording>(bare.recordingId, MESSAGE_TYPES.media.TrimRecording)[0]).not.toHaveProperty('thresholdDb');
+  });
+
   it('refuses pause and run of unknown, foreign and deleted recordings (404), and run of an expired one (409)', async () => {
     for (const type of [MESSAGE_TYPES.ingest.PauseRecording, MESSAGE_TYPES.ingest.RunRecording]) {
       expect(await refusal(type, newMessageId())).toEqual({ code: 'INGEST.RECORDING_NOT_FOUND', status: 404 });

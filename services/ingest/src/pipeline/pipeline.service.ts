@@ -38,12 +38,15 @@ import {
   acceptsResult,
   deriveStatus,
   isPipelineComplete,
+  PROCESSING_STAGES,
   STAGE_NAMES,
   stagesToStart,
   type RecordingState,
   type StageName,
 } from './pipeline-state';
 import { outputConfig, outputPresetsOf, presetTargetId, PRESET_PLATFORMS } from './output-config';
+import { skipReason, topicSettings, trimSettings } from './stage-settings';
+import type { JsonObject } from '../templates/config-layers';
 
 /** What a handler gives the pipeline: its transaction and its outbox (a `MessageContext` fits). */
 export interface PipelineTx {
@@ -223,7 +226,10 @@ export class PipelineService {
     };
     const stages = plannedStages(cmd.recordingId, now);
     const inserted = await this.recordings.insertIfAbsent(tx.manager, recording, stages);
-    if (!inserted) {
+    if (inserted) {
+      // Matched before its first stage starts, so the bound template's settings already decide the trim.
+      await this.templates.bindOnCreate(tx.manager, { recordingId: recording.id, userId: recording.userId });
+    } else {
       const existing = await this.recordings.find(tx.manager, cmd.recordingId);
       if (existing && existing.userId === cmd.userId && existing.sourceKey === cmd.sourceKey) {
         this.logger.info('Recording already registered; nothing to do', { recordingId: cmd.recordingId });
@@ -345,6 +351,22 @@ export class PipelineService {
     // A deleted recording starts nothing, whatever its flags: a restore gives it back paused or finished.
     const held = recording.paused || recording.deletedAt !== null;
     let toStart = stagesToStart(stages, recording.failed, held);
+    // A stage the recording's effective config leaves out is SKIPPED as it comes due, and what
+    // follows it may start in its place (trimming off: the transcription takes the original).
+    let processing: JsonObject | undefined;
+    const config = async () => (processing ??= await this.templates.effectiveProcessing(tx.manager, recording.userId, recording.id));
+    for (let due = toStart.filter((s) => PROCESSING_STAGES.includes(s.stage)); due.length > 0; due = toStart.filter((s) => PROCESSING_STAGES.includes(s.stage))) {
+      let skipped = false;
+      for (const stage of due) {
+        const reason = skipReason(stage.stage, await config());
+        if (!reason) continue;
+        Object.assign(stage, { status: 'SKIPPED', startedAt: now, finishedAt: now, updatedAt: now, details: { ...stage.details, skipReason: reason } });
+        changed.add(stage);
+        skipped = true;
+      }
+      if (!skipped) break;
+      toStart = stagesToStart(stages, recording.failed, held);
+    }
     // The uploads may start: each output preset becomes a target of its own beside the default one.
     if (toStart.some((s) => s.stage === 'UPLOAD') && (await this.planPresetTargets(tx, recording, stages, now))) {
       toStart = stagesToStart(stages, recording.failed, held);
@@ -376,7 +398,7 @@ export class PipelineService {
       stage.errorCode = null;
       stage.errorMessage = null;
       stage.updatedAt = now;
-      await this.sendCommand(tx, recording, stage);
+      await this.sendCommand(tx, recording, stage, config);
       changed.add(stage);
     }
     recording.status = deriveStatus(recording.status, stages);
@@ -406,14 +428,15 @@ export class PipelineService {
     return true;
   }
 
-  private async sendCommand(tx: PipelineTx, recording: RecordingEntity, stage: RecordingStageEntity): Promise<void> {
+  private async sendCommand(tx: PipelineTx, recording: RecordingEntity, stage: RecordingStageEntity, config: () => Promise<JsonObject>): Promise<void> {
     const { id: recordingId, userId } = recording;
     const a = recording.artifacts;
     const source = sourceRef(recording);
     switch (stage.stage) {
       case 'TRIM': {
         if (!source) throw missing(recording, 'source');
-        const cmd: TrimRecording = { recordingId, userId, source };
+        // The silence threshold, shortest silence and padding come from the effective config (docs/templates.md).
+        const cmd: TrimRecording = { recordingId, userId, source, ...trimSettings(await config()) };
         return tx.send(MESSAGE_TYPES.media.TrimRecording, cmd, opts(recording));
       }
       case 'TRANSCRIBE': {
@@ -426,7 +449,7 @@ export class PipelineService {
       }
       case 'EXTRACT_TOPICS': {
         if (!a.master) throw missing(recording, 'master transcript');
-        const cmd: ExtractTopics = { recordingId, userId, transcript: a.master };
+        const cmd: ExtractTopics = { recordingId, userId, transcript: a.master, ...topicSettings(await config()) };
         return tx.send(MESSAGE_TYPES.transcription.ExtractTopics, cmd, opts(recording));
       }
       case 'GENERATE_SUBTITLES': {
