@@ -334,8 +334,17 @@ export class TemplatesService {
    * default template's.
    */
   async effectiveProcessing(tx: Transaction, userId: string, recordingId: string): Promise<JsonObject> {
+    return (await this.effective(tx, userId, recordingId)).processing;
+  }
+
+  /** The effective output config of a recording: the presets it publishes to when it names none of its own (pipeline/output-config.ts). */
+  async effectiveOutput(tx: Transaction, userId: string, recordingId: string): Promise<JsonObject> {
+    return (await this.effective(tx, userId, recordingId)).output;
+  }
+
+  private async effective(tx: Transaction, userId: string, recordingId: string) {
     const live = await this.templates.recording(tx, userId, recordingId);
-    return resolveLayers(await this.layers(tx, userId, live ? recordingId : null, null)).effective.processing;
+    return resolveLayers(await this.layers(tx, userId, live ? recordingId : null, null)).effective;
   }
 
   /** The manual override (patched or cleared) and the template binding of a recording. */
