@@ -39,6 +39,8 @@ export const ingestConfigSchema = baseConfigSchema.extend({
   STUCK_STAGE_AFTER: field.duration({ min: 60_000 }).default('6h'),
   /** How often one replica looks for stuck stages; 0ms turns the sweep off. */
   STUCK_SWEEP_INTERVAL: field.duration({ min: 0 }).default('15m'),
+  /** How long planning the uploads waits for publishing to answer which presets a template names (then the message is retried). */
+  PRESET_LOOKUP_TIMEOUT: field.duration({ min: 100 }).default('5s'),
   /** Zoom's REST API (tests and private deployments point it elsewhere). */
   ZOOM_API_BASE_URL: field.url({ protocols: ['http', 'https'] }).default('https://api.zoom.us/v2'),
   /** Zoom's OAuth server (`/oauth/token`). */

@@ -3,22 +3,27 @@ import { Platform } from '@leap/contracts';
 import type { OutputPresetRef, RecordingEntity } from '../recordings/recording.entity';
 
 /**
- * Where a recording publishes: the reference's `output_config` (inventory 4.2). Today the preset
- * ids are stored on the recording when it is added (`presetIds` of the upload, add-url and
- * add-playlist requests, checked against the owner's presets then); a template's
- * `outputConfig.presetIds` will feed the same value. The pipeline reads it only through here.
+ * Where a recording publishes: the reference's `output_config` (inventory 4.2). The recording's
+ * own presets (`presetIds` of the upload, add-url and add-playlist requests, checked against the
+ * owner's presets then) are the higher layer; a recording without any takes its effective
+ * config's `outputConfig.presetIds` (a template's) when `autoUpload` is on, as the reference
+ * uploads only then. The pipeline reads it only through here.
  */
 export interface OutputConfig {
   /** The presets, in the order they were given, without repeats. */
   presetIds: string[];
-  /** Each preset with its platform. */
+  /** The recording's own presets, each with its platform. */
   presets: OutputPresetRef[];
+  /** The effective config's presets (none when the recording has its own): checked against the owner's presets when the uploads are planned. */
+  configPresetIds: string[];
 }
 
-export function outputConfig(recording: Pick<RecordingEntity, 'outputPresets'>): OutputConfig {
+export function outputConfig(recording: Pick<RecordingEntity, 'outputPresets'>, output: Record<string, unknown> = {}): OutputConfig {
   const seen = new Set<string>();
   const presets = (recording.outputPresets ?? []).filter((p) => !seen.has(p.presetId) && seen.add(p.presetId));
-  return { presetIds: presets.map((p) => p.presetId), presets };
+  const given = output.autoUpload === true && Array.isArray(output.presetIds) ? output.presetIds : [];
+  const configPresetIds = presets.length > 0 ? [] : [...new Set(given.filter((id): id is string => typeof id === 'string' && id !== ''))];
+  return { presetIds: presets.length > 0 ? presets.map((p) => p.presetId) : configPresetIds, presets, configPresetIds };
 }
 
 /** The presets a request names, as the recording keeps them (repeats dropped). */

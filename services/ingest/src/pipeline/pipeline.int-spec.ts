@@ -10,7 +10,9 @@ import {
   type DeleteRecordingObjects,
   type ExtractTopics,
   type GenerateSubtitles,
+  type GetPreset,
   type PayloadOf,
+  type PresetFound,
   type PublishRecording,
   type RecordingDeleted,
   type RecordingPaused,
@@ -29,6 +31,8 @@ import { storageKeys } from '@leap/storage-client';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually } from '@leap/testing';
 import { ingestService } from '../service';
+import { presetTargetId } from './output-config';
+import { PRESET_INVALID } from './pipeline.service';
 
 const USER = 'user-1';
 const OTHER_USER = 'user-2';
@@ -145,6 +149,15 @@ class FakeWorld {
     }, { subject: recordingId });
   }
 
+  /** Publishing's answer about a preset: the user's own, or PRESET.NOT_FOUND (another user's too). */
+  @MessageHandler(MESSAGE_TYPES.publishing.GetPreset, { queue: 'fake.work' })
+  async getPreset(ctx: MessageContext<GetPreset>): Promise<PresetFound> {
+    const preset = knownPresets.get(ctx.data.presetId);
+    if (!preset || preset.userId !== ctx.data.userId) throw new LeapError('PRESET.NOT_FOUND', `There is no preset ${ctx.data.presetId}`, { status: 404, retryable: false });
+    const at = new Date().toISOString();
+    return { preset: { id: ctx.data.presetId, name: `preset ${ctx.data.presetId}`, createdAt: at, updatedAt: at, isActive: true, ...preset } };
+  }
+
   @MessageHandler(MESSAGE_TYPES.storage.DeleteRecordingObjects, { queue: 'fake.work' })
   async deleteObjects(ctx: MessageContext<DeleteRecordingObjects>): Promise<void> {
     this.note(ctx);
@@ -178,6 +191,8 @@ class FakeWorld {
 }
 
 const titles = new Map<string, string>();
+/** The presets the fake publishing service knows, by id. */
+const knownPresets = new Map<string, { userId: string; platform: string; credentialId?: string; isActive?: boolean }>();
 /** Presets whose account the fake publishing service finds revoked: their targets fail. */
 const revokedPresets = new Set<string>();
 
@@ -197,6 +212,7 @@ const fakeWorld: ServiceDefinition = {
         MESSAGE_TYPES.transcription.GenerateSubtitles,
         MESSAGE_TYPES.publishing.PublishRecording,
         MESSAGE_TYPES.storage.DeleteRecordingObjects,
+        MESSAGE_TYPES.publishing.GetPreset,
       ],
     },
     {
@@ -565,6 +581,161 @@ describe('the ingest pipeline process manager', () => {
     await eventually(() => expect(statusesOf(recordingId).at(-1)).toMatchObject({ status: 'RECORDING_STATUS_READY', failed: false }), { timeoutMs: 60_000, intervalMs: 100 });
     expect(latestStages(recordingId).get(`PIPELINE_STAGE_UPLOAD:${targetOf(youtubeB)}`)).toMatchObject({ status: 'STAGE_STATUS_COMPLETED', attempt: 2 });
     expect(commands.filter((c) => c.recordingId === recordingId && c.type === MESSAGE_TYPES.publishing.PublishRecording)).toHaveLength(5);
+  });
+
+  /** Saves a template of `userId`, as the gateway does. */
+  const saveTemplate = (userId: string, fields: Record<string, unknown>) =>
+    bus.request(MESSAGE_TYPES.ingest.SaveTemplate, { userId, fields, autoRematch: false }, { tenant: userId, timeoutMs: 15_000 });
+  const commandsOf = <T>(recordingId: string, type: string) => commands.filter((c) => c.recordingId === recordingId && c.type === type).map((c) => c.data as T);
+
+  it('runs a recording with its matched template: trimming off skips TRIM, the original is transcribed in the template language, READY', async () => {
+    const userId = 'user-templates-1';
+    await saveTemplate(userId, {
+      name: 'English talks, untrimmed',
+      matchingRules: { keywords: ['english talk'] },
+      processingConfig: { trimming: { enableTrimming: false }, transcription: { language: 'en', vocabulary: ['Kubernetes'] } },
+    });
+    const cmd = upload('English talk: operators', userId);
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
+    await eventually(() => expect(statusesOf(cmd.recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+
+    expect(latestStages(cmd.recordingId).get('PIPELINE_STAGE_TRIM')).toMatchObject({ status: 'STAGE_STATUS_SKIPPED' });
+    expect(commandTypesOf(cmd.recordingId)).not.toContain(MESSAGE_TYPES.media.TrimRecording);
+    const [transcribe] = commandsOf<TranscribeRecording>(cmd.recordingId, MESSAGE_TYPES.transcription.TranscribeRecording);
+    // Nothing trimmed: the transcription takes the original, as the reference's does.
+    expect(transcribe).toMatchObject({ language: 'en', media: { key: cmd.sourceKey, kind: ObjectKind.SOURCE } });
+    expect(transcribe.vocabulary).toEqual(['English talk: operators', 'Kubernetes']);
+    const [publish] = commandsOf<PublishRecording>(cmd.recordingId, MESSAGE_TYPES.publishing.PublishRecording);
+    expect(publish.objects.find((o) => o.kind === ObjectKind.SOURCE)?.key).toBe(cmd.sourceKey);
+
+    // A recording no template matches runs with the default template: trimmed, no language.
+    const plain = upload('Seminar without a template', userId);
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, plain);
+    await eventually(() => expect(statusesOf(plain.recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+    expect(latestStages(plain.recordingId).get('PIPELINE_STAGE_TRIM')).toMatchObject({ status: 'STAGE_STATUS_COMPLETED' });
+    const [plainTranscribe] = commandsOf<TranscribeRecording>(plain.recordingId, MESSAGE_TYPES.transcription.TranscribeRecording);
+    expect(plainTranscribe.language ?? '').toBe('');
+    expect(plainTranscribe.media.kind).toBe(ObjectKind.AUDIO);
+  });
+
+  it('gives each command the settings of the template: trim thresholds, topic granularity and questions; topics and subtitles off skip their stages', async () => {
+    const userId = 'user-templates-2';
+    await saveTemplate(userId, {
+      name: 'Quiet rooms',
+      matchingRules: { keywords: ['quiet room'] },
+      processingConfig: {
+        trimming: { silenceThreshold: -50, minSilenceDuration: 3, paddingBefore: 2, paddingAfter: 4 },
+        transcription: { language: 'de', granularity: 'long', questionsCount: 5 },
+      },
+    });
+    await saveTemplate(userId, {
+      name: 'Transcript only',
+      matchingRules: { keywords: ['transcript only'] },
+      processingConfig: { transcription: { enableTopics: false, enableSubtitles: false } },
+    });
+    const quiet = upload('Quiet room lecture', userId);
+    const bare = upload('Transcript only lecture', userId);
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, quiet);
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, bare);
+    for (const { recordingId } of [quiet, bare]) {
+      await eventually(() => expect(statusesOf(recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+    }
+
+    expect(commandsOf<TrimRecording>(quiet.recordingId, MESSAGE_TYPES.media.TrimRecording)).toEqual([
+      expect.objectContaining({ thresholdDb: -50, minSilenceSeconds: 3, paddingSeconds: 4 }),
+    ]);
+    expect(commandsOf<TranscribeRecording>(quiet.recordingId, MESSAGE_TYPES.transcription.TranscribeRecording)[0]).toMatchObject({ language: 'de' });
+    expect(commandsOf<ExtractTopics>(quiet.recordingId, MESSAGE_TYPES.transcription.ExtractTopics)).toEqual([
+      expect.objectContaining({ granularity: 'TOPIC_GRANULARITY_LONG', questionsCount: 5 }),
+    ]);
+
+    const stages = latestStages(bare.recordingId);
+    expect(stages.get('PIPELINE_STAGE_TRIM')).toMatchObject({ status: 'STAGE_STATUS_COMPLETED' });
+    expect(stages.get('PIPELINE_STAGE_EXTRACT_TOPICS')).toMatchObject({ status: 'STAGE_STATUS_SKIPPED' });
+    expect(stages.get('PIPELINE_STAGE_GENERATE_SUBTITLES')).toMatchObject({ status: 'STAGE_STATUS_SKIPPED' });
+    expect(stages.get('PIPELINE_STAGE_UPLOAD:local')).toMatchObject({ status: 'STAGE_STATUS_COMPLETED' });
+    const types = commandTypesOf(bare.recordingId);
+    expect(types).not.toContain(MESSAGE_TYPES.transcription.ExtractTopics);
+    expect(types).not.toContain(MESSAGE_TYPES.transcription.GenerateSubtitles);
+    // The default trim settings are media processing's: the command names none.
+    expect(commandsOf<TrimRecording>(bare.recordingId, MESSAGE_TYPES.media.TrimRecording)[0]).not.toHaveProperty('thresholdDb');
+  });
+
+  it("publishes to the template's presets when the recording names none, checked as the uploads start: an unknown or foreign preset fails its target alone", async () => {
+    const userId = 'user-templates-3';
+    const [youtube, disk, foreign, unknown, inactive] = [newMessageId(), newMessageId(), newMessageId(), newMessageId(), newMessageId()];
+    knownPresets.set(youtube, { userId, platform: 'youtube', credentialId: newMessageId() });
+    knownPresets.set(disk, { userId, platform: 'yandex_disk', credentialId: newMessageId() });
+    knownPresets.set(foreign, { userId: 'someone-else', platform: 'youtube', credentialId: newMessageId() });
+    knownPresets.set(inactive, { userId, platform: 'youtube', credentialId: newMessageId(), isActive: false });
+    await saveTemplate(userId, {
+      name: 'Published lectures',
+      matchingRules: { keywords: ['published lecture'] },
+      outputConfig: { presetIds: [youtube, disk], autoUpload: true },
+    });
+    await saveTemplate(userId, {
+      name: 'Broken presets',
+      matchingRules: { keywords: ['broken presets'] },
+      outputConfig: { presetIds: [youtube, foreign, unknown, inactive], autoUpload: true },
+    });
+    await saveTemplate(userId, {
+      name: 'Not uploaded',
+      matchingRules: { keywords: ['kept here'] },
+      outputConfig: { presetIds: [youtube], autoUpload: false },
+    });
+
+    const good = upload('Published lecture 1', userId);
+    const broken = upload('Broken presets lecture', userId);
+    const local = upload('Kept here lecture', userId);
+    // The recording's own presets are the higher layer: the template's are not used then.
+    const own = { ...upload('Published lecture 2', userId), outputPresets: [{ presetId: disk, platform: 'yandex_disk' }] };
+    for (const cmd of [good, broken, local, own]) await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
+    for (const { recordingId } of [good, local, own]) {
+      await eventually(() => expect(statusesOf(recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+    }
+    await eventually(() => expect(statusesOf(broken.recordingId).at(-1)).toMatchObject({ status: 'RECORDING_STATUS_UPLOADED', failed: true }), { timeoutMs: 60_000, intervalMs: 100 });
+
+    const published = (recordingId: string) =>
+      commandsOf<PublishRecording>(recordingId, MESSAGE_TYPES.publishing.PublishRecording).map((p) => [p.platform, p.presetId ?? null, p.targetId]).sort();
+    expect(published(good.recordingId)).toEqual(
+      [
+        [Platform.LOCAL, null, 'local'],
+        [Platform.YOUTUBE, youtube, presetTargetId(good.recordingId, youtube)],
+        [Platform.YANDEX_DISK, disk, presetTargetId(good.recordingId, disk)],
+      ].sort(),
+    );
+    expect(published(own.recordingId)).toEqual([[Platform.LOCAL, null, 'local'], [Platform.YANDEX_DISK, disk, presetTargetId(own.recordingId, disk)]].sort());
+    expect(published(local.recordingId)).toEqual([[Platform.LOCAL, null, 'local']]);
+
+    // The broken template: its one good preset and the local export are published, each bad one fails its own target.
+    expect(published(broken.recordingId)).toEqual([[Platform.LOCAL, null, 'local'], [Platform.YOUTUBE, youtube, presetTargetId(broken.recordingId, youtube)]].sort());
+    const stages = latestStages(broken.recordingId);
+    expect(stages.get(`PIPELINE_STAGE_UPLOAD:${presetTargetId(broken.recordingId, youtube)}`)).toMatchObject({ status: 'STAGE_STATUS_COMPLETED' });
+    for (const [presetId, why] of [[foreign, /no preset/], [unknown, /no preset/], [inactive, /not active/]] as const) {
+      const failed = stages.get(`PIPELINE_STAGE_UPLOAD:${presetTargetId(broken.recordingId, presetId)}`);
+      expect(failed).toMatchObject({ status: 'STAGE_STATUS_FAILED', error: { code: PRESET_INVALID } });
+      expect(failed?.error?.message).toMatch(why);
+    }
+    expect(statusesOf(broken.recordingId).at(-1)).toMatchObject({ failedStage: 'PIPELINE_STAGE_UPLOAD', failureCode: PRESET_INVALID });
+
+    // Two presets fixed, a run checks the rejected targets again: those two are published, the foreign one fails again.
+    knownPresets.set(unknown, { userId, platform: 'yandex_disk', credentialId: newMessageId() });
+    knownPresets.set(inactive, { userId, platform: 'youtube', credentialId: newMessageId(), isActive: true });
+    const before = statusesOf(broken.recordingId).length;
+    const run = await ask(MESSAGE_TYPES.ingest.RunRecording, broken.recordingId, userId);
+    expect([...(run.stages ?? [])].sort()).toEqual([foreign, unknown, inactive].map((p) => `UPLOAD:${presetTargetId(broken.recordingId, p)}`).sort());
+    await eventually(() => {
+      expect(statusesOf(broken.recordingId).length).toBeGreaterThan(before);
+      expect(statusesOf(broken.recordingId).at(-1)).toMatchObject({ status: 'RECORDING_STATUS_UPLOADED', failed: true, failedTarget: presetTargetId(broken.recordingId, foreign) });
+    }, { timeoutMs: 60_000, intervalMs: 100 });
+    expect(published(broken.recordingId)).toEqual(
+      [
+        [Platform.LOCAL, null, 'local'],
+        [Platform.YOUTUBE, youtube, presetTargetId(broken.recordingId, youtube)],
+        [Platform.YANDEX_DISK, unknown, presetTargetId(broken.recordingId, unknown)],
+        [Platform.YOUTUBE, inactive, presetTargetId(broken.recordingId, inactive)],
+      ].sort(),
+    );
   });
 
   it('refuses pause and run of unknown, foreign and deleted recordings (404), and run of an expired one (409)', async () => {

@@ -22,7 +22,7 @@ import {
   type TrimRecording,
 } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
-import { type MessagingLogger } from '@leap/messaging';
+import { MessageBus, type MessagingLogger } from '@leap/messaging';
 import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
 import { storageKeys } from '@leap/storage-client';
 import { Clock } from '../clock.service';
@@ -38,12 +38,15 @@ import {
   acceptsResult,
   deriveStatus,
   isPipelineComplete,
+  PROCESSING_STAGES,
   STAGE_NAMES,
   stagesToStart,
   type RecordingState,
   type StageName,
 } from './pipeline-state';
 import { outputConfig, outputPresetsOf, presetTargetId, PRESET_PLATFORMS } from './output-config';
+import { skipReason, topicSettings, trimSettings } from './stage-settings';
+import type { JsonObject } from '../templates/config-layers';
 
 /** What a handler gives the pipeline: its transaction and its outbox (a `MessageContext` fits). */
 export interface PipelineTx {
@@ -60,6 +63,9 @@ export interface StageRef {
   target?: string;
 }
 
+/** The error of an output target whose preset the owner cannot publish with (checked when the uploads are planned). */
+export const PRESET_INVALID = 'INGEST.PRESET_INVALID';
+
 /** The output target every recording gets (the local export), beside one per output preset (`outputConfig`). */
 export const DEFAULT_TARGET = { id: 'local', platform: Platform.LOCAL } as const;
 
@@ -70,6 +76,7 @@ export const DEFAULT_TARGET = { id: 'local', platform: Platform.LOCAL } as const
 @Injectable()
 export class PipelineService {
   private readonly retention: RetentionPolicy;
+  private readonly presetLookupTimeout: number;
 
   constructor(
     private readonly recordings: RecordingRepository,
@@ -78,8 +85,10 @@ export class PipelineService {
     @Inject(SERVICE_LOGGER) private readonly logger: MessagingLogger,
     private readonly sources: RecordingSourceRepository,
     private readonly templates: TemplatesService,
+    private readonly bus: MessageBus,
   ) {
     this.retention = retentionPolicy(config);
+    this.presetLookupTimeout = config.PRESET_LOOKUP_TIMEOUT;
   }
 
   /**
@@ -223,7 +232,10 @@ export class PipelineService {
     };
     const stages = plannedStages(cmd.recordingId, now);
     const inserted = await this.recordings.insertIfAbsent(tx.manager, recording, stages);
-    if (!inserted) {
+    if (inserted) {
+      // Matched before its first stage starts, so the bound template's settings already decide the trim.
+      await this.templates.bindOnCreate(tx.manager, { recordingId: recording.id, userId: recording.userId });
+    } else {
       const existing = await this.recordings.find(tx.manager, cmd.recordingId);
       if (existing && existing.userId === cmd.userId && existing.sourceKey === cmd.sourceKey) {
         this.logger.info('Recording already registered; nothing to do', { recordingId: cmd.recordingId });
@@ -345,6 +357,22 @@ export class PipelineService {
     // A deleted recording starts nothing, whatever its flags: a restore gives it back paused or finished.
     const held = recording.paused || recording.deletedAt !== null;
     let toStart = stagesToStart(stages, recording.failed, held);
+    // A stage the recording's effective config leaves out is SKIPPED as it comes due, and what
+    // follows it may start in its place (trimming off: the transcription takes the original).
+    let processing: JsonObject | undefined;
+    const config = async () => (processing ??= await this.templates.effectiveProcessing(tx.manager, recording.userId, recording.id));
+    for (let due = toStart.filter((s) => PROCESSING_STAGES.includes(s.stage)); due.length > 0; due = toStart.filter((s) => PROCESSING_STAGES.includes(s.stage))) {
+      let skipped = false;
+      for (const stage of due) {
+        const reason = skipReason(stage.stage, await config());
+        if (!reason) continue;
+        Object.assign(stage, { status: 'SKIPPED', startedAt: now, finishedAt: now, updatedAt: now, details: { ...stage.details, skipReason: reason } });
+        changed.add(stage);
+        skipped = true;
+      }
+      if (!skipped) break;
+      toStart = stagesToStart(stages, recording.failed, held);
+    }
     // The uploads may start: each output preset becomes a target of its own beside the default one.
     if (toStart.some((s) => s.stage === 'UPLOAD') && (await this.planPresetTargets(tx, recording, stages, now))) {
       toStart = stagesToStart(stages, recording.failed, held);
@@ -369,6 +397,23 @@ export class PipelineService {
       previouslyFailed = recording.failed;
     }
     for (const stage of toStart) {
+      let rejected = stage.stage === 'UPLOAD' && typeof stage.details?.rejected === 'string' ? stage.details.rejected : undefined;
+      if (rejected && stage.attempt > 0 && typeof stage.details.presetId === 'string') {
+        // A run retries a rejected target: the preset is checked again (it may have been fixed meanwhile).
+        const checked = await this.checkPreset(recording.userId, stage.details.presetId);
+        if ('platform' in checked) {
+          const { rejected: _old, ...details } = stage.details;
+          Object.assign(stage, { platform: PRESET_PLATFORMS[checked.platform] ?? null, details });
+          rejected = undefined;
+        } else rejected = checked.rejected;
+      }
+      if (rejected) {
+        // A preset the owner cannot publish with: this target fails alone, the others go on.
+        Object.assign(stage, { status: 'FAILED', attempt: stage.attempt + 1, startedAt: now, finishedAt: now, errorCode: PRESET_INVALID, errorMessage: rejected, updatedAt: now });
+        Object.assign(recording, { failed: true, failedStage: stage.stage, failedTarget: stage.target, failureCode: PRESET_INVALID, failureReason: rejected, failedAt: now });
+        changed.add(stage);
+        continue;
+      }
       stage.status = 'IN_PROGRESS';
       stage.attempt += 1;
       stage.startedAt = now;
@@ -376,7 +421,7 @@ export class PipelineService {
       stage.errorCode = null;
       stage.errorMessage = null;
       stage.updatedAt = now;
-      await this.sendCommand(tx, recording, stage);
+      await this.sendCommand(tx, recording, stage, config);
       changed.add(stage);
     }
     recording.status = deriveStatus(recording.status, stages);
@@ -392,28 +437,56 @@ export class PipelineService {
 
   /**
    * Adds an UPLOAD row (PENDING) for each of the recording's output presets that has none yet, so
-   * the presets read at the moment the uploads start are the ones published to. Answers whether
+   * the presets read at the moment the uploads start are the ones published to. The presets of the
+   * effective config (a template's) are checked then against the owner's presets (publishing
+   * answers): one that is unknown, another user's, inactive or without an account gets its row
+   * with the reason, and fails alone as it would start (`INGEST.PRESET_INVALID`). Answers whether
    * any was added.
    */
   private async planPresetTargets(tx: PipelineTx, recording: RecordingEntity, stages: RecordingStageEntity[], now: Date): Promise<boolean> {
-    const added = outputConfig(recording)
-      .presets.map((preset) => ({ preset, target: presetTargetId(recording.id, preset.presetId) }))
-      .filter(({ target }) => !stages.some((s) => s.stage === 'UPLOAD' && s.target === target))
-      .map(({ preset, target }) => stageRow(recording.id, now, 'UPLOAD', target, PRESET_PLATFORMS[preset.platform] ?? null, { presetId: preset.presetId }));
+    const planned = (presetId: string) => stages.some((s) => s.stage === 'UPLOAD' && s.target === presetTargetId(recording.id, presetId));
+    const config = outputConfig(recording, await this.templates.effectiveOutput(tx.manager, recording.userId, recording.id));
+    const added = config.presets
+      .filter((preset) => !planned(preset.presetId))
+      .map((preset) => stageRow(recording.id, now, 'UPLOAD', presetTargetId(recording.id, preset.presetId), PRESET_PLATFORMS[preset.platform] ?? null, { presetId: preset.presetId }));
+    for (const presetId of config.configPresetIds.filter((id) => !planned(id))) {
+      const checked = await this.checkPreset(recording.userId, presetId);
+      const target = presetTargetId(recording.id, presetId);
+      added.push(
+        'platform' in checked
+          ? stageRow(recording.id, now, 'UPLOAD', target, PRESET_PLATFORMS[checked.platform] ?? null, { presetId, from: 'config' })
+          : stageRow(recording.id, now, 'UPLOAD', target, null, { presetId, from: 'config', rejected: checked.rejected }),
+      );
+    }
     if (added.length === 0) return false;
     await this.recordings.insertStages(tx.manager, added);
     stages.push(...added);
     return true;
   }
 
-  private async sendCommand(tx: PipelineTx, recording: RecordingEntity, stage: RecordingStageEntity): Promise<void> {
+  /** Whether the owner may publish with this preset now: its platform, or why not. Publishing not answering is retried. */
+  private async checkPreset(userId: string, presetId: string): Promise<{ platform: string } | { rejected: string }> {
+    let preset;
+    try {
+      preset = (await this.bus.request(MESSAGE_TYPES.publishing.GetPreset, { userId, presetId }, { tenant: userId, timeoutMs: this.presetLookupTimeout })).preset;
+    } catch (error) {
+      if (error instanceof LeapError && error.code === 'PRESET.NOT_FOUND') return { rejected: `There is no preset ${presetId}` };
+      throw new LeapError('INGEST.PRESET_LOOKUP_FAILED', `Publishing did not answer about preset ${presetId}: ${(error as Error).message}`, { retryable: true, status: 503, cause: error });
+    }
+    if (!preset.isActive) return { rejected: `Preset ${presetId} is not active` };
+    if (preset.platform !== 'local' && !preset.credentialId) return { rejected: `Preset ${presetId} names no ${preset.platform} account` };
+    return { platform: preset.platform };
+  }
+
+  private async sendCommand(tx: PipelineTx, recording: RecordingEntity, stage: RecordingStageEntity, config: () => Promise<JsonObject>): Promise<void> {
     const { id: recordingId, userId } = recording;
     const a = recording.artifacts;
     const source = sourceRef(recording);
     switch (stage.stage) {
       case 'TRIM': {
         if (!source) throw missing(recording, 'source');
-        const cmd: TrimRecording = { recordingId, userId, source };
+        // The silence threshold, shortest silence and padding come from the effective config (docs/templates.md).
+        const cmd: TrimRecording = { recordingId, userId, source, ...trimSettings(await config()) };
         return tx.send(MESSAGE_TYPES.media.TrimRecording, cmd, opts(recording));
       }
       case 'TRANSCRIBE': {
@@ -426,7 +499,7 @@ export class PipelineService {
       }
       case 'EXTRACT_TOPICS': {
         if (!a.master) throw missing(recording, 'master transcript');
-        const cmd: ExtractTopics = { recordingId, userId, transcript: a.master };
+        const cmd: ExtractTopics = { recordingId, userId, transcript: a.master, ...topicSettings(await config()) };
         return tx.send(MESSAGE_TYPES.transcription.ExtractTopics, cmd, opts(recording));
       }
       case 'GENERATE_SUBTITLES': {

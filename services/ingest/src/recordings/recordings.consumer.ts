@@ -3,7 +3,6 @@ import { LeapError } from '@leap/errors';
 import { MESSAGE_TYPES, type LookupRecordings, type RecordingsFound, type RegisterUploadedRecording } from '@leap/contracts';
 import { MessageHandler, type MessageContext } from '@leap/messaging';
 import { PipelineService } from '../pipeline/pipeline.service';
-import { TemplatesService } from '../templates/templates.service';
 import { RecordingRepository } from './recording.repository';
 
 export const INGEST_COMMANDS_QUEUE = 'ingest.commands';
@@ -14,13 +13,12 @@ export class RecordingsConsumer {
   constructor(
     private readonly pipeline: PipelineService,
     private readonly recordings: RecordingRepository,
-    private readonly templates: TemplatesService,
   ) {}
 
   @MessageHandler(MESSAGE_TYPES.ingest.RegisterUploadedRecording, { queue: INGEST_COMMANDS_QUEUE })
   async registerUploaded(ctx: MessageContext<RegisterUploadedRecording>): Promise<void> {
+    // Registers it, matches it against the templates, and starts its first stage with the bound template's settings.
     await this.pipeline.registerUploaded(ctx, ctx.data);
-    await this.templates.bindOnCreate(ctx.manager, { recordingId: ctx.data.recordingId, userId: ctx.data.userId });
   }
 
   /** `ingest.recordings.lookup.v1`: which of these recordings exist, whose they are and how they stand (the storage orphan scan asks). */

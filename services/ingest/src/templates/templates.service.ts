@@ -321,12 +321,30 @@ export class TemplatesService {
    * `transcriptionVocabulary` together). A recording gone meanwhile gets the default template's.
    */
   async transcriptionOptions(tx: Transaction, userId: string, recordingId: string): Promise<{ language?: string; vocabulary: string[] }> {
-    const live = await this.templates.recording(tx, userId, recordingId);
-    const processing = resolveLayers(await this.layers(tx, userId, live ? recordingId : null, null)).effective.processing;
+    const processing = await this.effectiveProcessing(tx, userId, recordingId);
     const transcription = (processing.transcription ?? {}) as { language?: unknown; vocabulary?: unknown };
     const words = [...(Array.isArray(transcription.vocabulary) ? transcription.vocabulary : []), ...(Array.isArray(processing.transcriptionVocabulary) ? processing.transcriptionVocabulary : [])];
     const vocabulary = [...new Set(words.filter((w): w is string => typeof w === 'string' && w.trim() !== ''))];
     return { ...(typeof transcription.language === 'string' && transcription.language ? { language: transcription.language } : {}), vocabulary };
+  }
+
+  /**
+   * The effective processing config of a recording (its layers merged), which decides the stages
+   * it runs and their settings (pipeline/stage-settings.ts). A recording gone meanwhile gets the
+   * default template's.
+   */
+  async effectiveProcessing(tx: Transaction, userId: string, recordingId: string): Promise<JsonObject> {
+    return (await this.effective(tx, userId, recordingId)).processing;
+  }
+
+  /** The effective output config of a recording: the presets it publishes to when it names none of its own (pipeline/output-config.ts). */
+  async effectiveOutput(tx: Transaction, userId: string, recordingId: string): Promise<JsonObject> {
+    return (await this.effective(tx, userId, recordingId)).output;
+  }
+
+  private async effective(tx: Transaction, userId: string, recordingId: string) {
+    const live = await this.templates.recording(tx, userId, recordingId);
+    return resolveLayers(await this.layers(tx, userId, live ? recordingId : null, null)).effective;
   }
 
   /** The manual override (patched or cleared) and the template binding of a recording. */

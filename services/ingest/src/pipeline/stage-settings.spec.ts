@@ -1,0 +1,36 @@
+import { skipReason, topicSettings, trimSettings } from './stage-settings';
+
+describe('stage settings from the effective processing config', () => {
+  it('skips TRIM only when trimming is off, and the transcript stages with transcription off', () => {
+    expect(skipReason('TRIM', { trimming: { enableTrimming: false } })).toMatch(/trimming off/);
+    expect(skipReason('TRIM', { trimming: { enableTrimming: true } })).toBeUndefined();
+    expect(skipReason('TRIM', {})).toBeUndefined();
+    const off = { transcription: { enableTranscription: false, enableTopics: true, enableSubtitles: true } };
+    expect(['TRANSCRIBE', 'EXTRACT_TOPICS', 'GENERATE_SUBTITLES'].map((s) => skipReason(s as 'TRANSCRIBE', off))).toEqual([
+      expect.stringMatching(/transcription off/),
+      expect.stringMatching(/transcription off/),
+      expect.stringMatching(/transcription off/),
+    ]);
+    expect(skipReason('EXTRACT_TOPICS', { transcription: { enableTopics: false } })).toMatch(/topics off/);
+    expect(skipReason('GENERATE_SUBTITLES', { transcription: { enableSubtitles: false } })).toMatch(/subtitles off/);
+    expect(skipReason('DOWNLOAD', off)).toBeUndefined();
+    expect(skipReason('UPLOAD', off)).toBeUndefined();
+  });
+
+  it('carries the trim settings the config sets, one padding (the larger) for both ends', () => {
+    expect(trimSettings({ trimming: { silenceThreshold: -35, minSilenceDuration: 1.5, paddingBefore: 3, paddingAfter: 1 } })).toEqual({
+      thresholdDb: -35,
+      minSilenceSeconds: 1.5,
+      paddingSeconds: 3,
+    });
+    expect(trimSettings({ trimming: { paddingAfter: 7 } })).toEqual({ paddingSeconds: 7 });
+    expect(trimSettings({ trimming: { silenceThreshold: null, minSilenceDuration: 0 } })).toEqual({});
+    expect(trimSettings({})).toEqual({});
+  });
+
+  it('carries the topic granularity and the questions count (1 to 10)', () => {
+    expect(topicSettings({ transcription: { granularity: 'short', questionsCount: 4 } })).toEqual({ granularity: 'TOPIC_GRANULARITY_SHORT', questionsCount: 4 });
+    expect(topicSettings({ transcription: { granularity: 'long', questionsCount: 20 } })).toEqual({ granularity: 'TOPIC_GRANULARITY_LONG', questionsCount: 10 });
+    expect(topicSettings({ transcription: { granularity: 'odd', questionsCount: 0 } })).toEqual({});
+  });
+});

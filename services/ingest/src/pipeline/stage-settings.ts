@@ -1,0 +1,67 @@
+import { TopicGranularity } from '@leap/contracts';
+import type { JsonObject } from '../templates/config-layers';
+import type { StageName } from './pipeline-state';
+
+/**
+ * What a recording's effective processing config (docs/templates.md) does to its stages, pure:
+ * which stages it leaves out (the reference's stage toggles, inventory 3.1) and which settings
+ * each command carries. The pipeline reads the config through here only.
+ */
+
+const block = (value: unknown): JsonObject => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : {});
+const number = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+
+/**
+ * Why the config leaves a stage out, or undefined when it runs: trimming off skips TRIM (the
+ * next stages then take the original, as the reference's do); transcription off skips TRANSCRIBE
+ * and, with nothing to read, the topics and the subtitles; topics or subtitles off skip their own.
+ */
+export function skipReason(stage: StageName, processing: JsonObject): string | undefined {
+  const trimming = block(processing.trimming);
+  const transcription = block(processing.transcription);
+  const transcribing = transcription.enableTranscription !== false;
+  switch (stage) {
+    case 'TRIM':
+      return trimming.enableTrimming === false ? 'trimming off (processing.trimming.enableTrimming)' : undefined;
+    case 'TRANSCRIBE':
+      return transcribing ? undefined : 'transcription off (processing.transcription.enableTranscription)';
+    case 'EXTRACT_TOPICS':
+      if (!transcribing) return 'transcription off (processing.transcription.enableTranscription)';
+      return transcription.enableTopics === false ? 'topics off (processing.transcription.enableTopics)' : undefined;
+    case 'GENERATE_SUBTITLES':
+      if (!transcribing) return 'transcription off (processing.transcription.enableTranscription)';
+      return transcription.enableSubtitles === false ? 'subtitles off (processing.transcription.enableSubtitles)' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The TRIM command's settings: silence threshold, shortest silence, padding (media processing's defaults where unset). */
+export function trimSettings(processing: JsonObject): { thresholdDb?: number; minSilenceSeconds?: number; paddingSeconds?: number } {
+  const trimming = block(processing.trimming);
+  const thresholdDb = number(trimming.silenceThreshold);
+  const minSilenceSeconds = number(trimming.minSilenceDuration);
+  // The command keeps one padding for both ends: the larger of the two the template sets.
+  const paddings = [number(trimming.paddingBefore), number(trimming.paddingAfter)].filter((p): p is number => p !== undefined);
+  const paddingSeconds = paddings.length > 0 ? Math.max(...paddings) : undefined;
+  return {
+    ...(thresholdDb !== undefined ? { thresholdDb } : {}),
+    ...(minSilenceSeconds !== undefined && minSilenceSeconds > 0 ? { minSilenceSeconds } : {}),
+    ...(paddingSeconds !== undefined && paddingSeconds > 0 ? { paddingSeconds } : {}),
+  };
+}
+
+const GRANULARITY: Record<string, TopicGranularity> = {
+  short: TopicGranularity.SHORT,
+  medium: TopicGranularity.MEDIUM,
+  long: TopicGranularity.LONG,
+};
+
+/** The EXTRACT_TOPICS command's settings: granularity and the number of self-check questions (1 to 10). */
+export function topicSettings(processing: JsonObject): { granularity?: TopicGranularity; questionsCount?: number } {
+  const transcription = block(processing.transcription);
+  const granularity = typeof transcription.granularity === 'string' ? GRANULARITY[transcription.granularity] : undefined;
+  const questions = number(transcription.questionsCount);
+  const questionsCount = questions !== undefined && questions >= 1 ? Math.min(10, Math.round(questions)) : undefined;
+  return { ...(granularity ? { granularity } : {}), ...(questionsCount !== undefined ? { questionsCount } : {}) };
+}
