@@ -4,6 +4,8 @@ import { SERVICE_CONFIG } from '@leap/platform';
 import { YandexDiskClient } from '@leap/yandex-disk';
 import { Clock } from './clock.service';
 import type { IngestConfig } from './config/config.schema';
+import { BulkControlConsumer } from './control/bulk/bulk-control.consumer';
+import { BulkControlService } from './control/bulk/bulk-control.service';
 import { PipelineControlConsumer } from './control/pipeline-control.consumer';
 import { PipelineControlService } from './control/pipeline-control.service';
 import { DownloadConsumer } from './download/download.consumer';
@@ -62,6 +64,8 @@ import { TemplatesService } from './templates/templates.service';
     PipelineConsumer,
     PipelineControlService,
     PipelineControlConsumer,
+    BulkControlService,
+    BulkControlConsumer,
     LifecycleService,
     LifecycleConsumer,
     RetentionSweep,
