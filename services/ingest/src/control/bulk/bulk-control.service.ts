@@ -37,15 +37,17 @@ export class BulkControlService {
       throw new LeapError('BULK.TOO_MANY_RECORDINGS', `At most ${MAX_BULK_RECORDINGS} recordings at a time (${ids.length} given)`, { status: 422 });
     }
     const items: ControlledRecording[] = [];
-    for (const [n, recordingId] of ids.entries()) {
-      const savepoint = `bulk_control_${n}`;
-      await tx.manager.query(`SAVEPOINT ${savepoint}`);
+    // TypeORM's nested transactions are savepoints the outbox follows: what a rolled-back recording
+    // would have published is dropped with it.
+    const runner = tx.manager.queryRunner!;
+    for (const recordingId of ids) {
+      await runner.startTransaction();
       try {
         const result = await apply(this.control, tx, recordingId, query.userId);
         items.push({ recordingId, outcome: 'accepted', status: result.status, stages: result.stages ?? [] });
-        await tx.manager.query(query.dryRun ? `ROLLBACK TO SAVEPOINT ${savepoint}` : `RELEASE SAVEPOINT ${savepoint}`);
+        await (query.dryRun ? runner.rollbackTransaction() : runner.commitTransaction());
       } catch (error) {
-        await tx.manager.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
         if (!(error instanceof LeapError) || (error.status !== 404 && error.status !== 409)) throw error;
         if (error.status === 404) {
           items.push({ recordingId, outcome: 'not_found', code: 'RECORDING.NOT_FOUND', message: `There is no recording ${recordingId}` });
