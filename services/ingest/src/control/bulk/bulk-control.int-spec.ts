@@ -108,7 +108,7 @@ describe('bulk run and pause in ingest', () => {
     expect(await state(a)).toMatchObject({ paused: true, trims: trimsBefore });
     const run = await control({ operation: 'run', recordingIds: [a, b] });
     expect(run).toEqual(plan);
-    expect(run.items.map((i) => i.outcome)).toEqual(['accepted', 'accepted']);
+    expect((run.items ?? []).map((i) => i.outcome)).toEqual(['accepted', 'accepted']);
     expect(await state(a)).toMatchObject({ status: 'PROCESSING', paused: false, trims: trimsBefore + 1 });
   }, 120_000);
 
