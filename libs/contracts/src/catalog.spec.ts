@@ -34,6 +34,8 @@ const EXPECTED = [
   ['ingest.recordings.found.v1', 'reply', 'ingest', 'leap.ingest.v1.RecordingsFound'],
   ['ingest.recording.pause-result.v1', 'reply', 'ingest', 'leap.ingest.v1.PauseResult'],
   ['ingest.recording.run-result.v1', 'reply', 'ingest', 'leap.ingest.v1.RunResult'],
+  ['ingest.recordings.control.v1', 'query', 'ingest', 'leap.ingest.v1.ControlRecordings'],
+  ['ingest.recordings.controlled.v1', 'reply', 'ingest', 'leap.ingest.v1.RecordingsControlled'],
   ['ingest.recording.add-url.v1', 'query', 'ingest', 'leap.ingest.v1.AddRecordingFromUrl'],
   ['ingest.recording.add-url-result.v1', 'reply', 'ingest', 'leap.ingest.v1.AddRecordingFromUrlResult'],
   ['ingest.recording.add-playlist.v1', 'query', 'ingest', 'leap.ingest.v1.AddRecordingsFromPlaylist'],

@@ -7,6 +7,8 @@ import { AutomationScheduler } from './automation/automation.scheduler';
 import { AutomationService } from './automation/automation.service';
 import { Clock } from './clock.service';
 import type { IngestConfig } from './config/config.schema';
+import { BulkControlConsumer } from './control/bulk/bulk-control.consumer';
+import { BulkControlService } from './control/bulk/bulk-control.service';
 import { PipelineControlConsumer } from './control/pipeline-control.consumer';
 import { PipelineControlService } from './control/pipeline-control.service';
 import { DownloadConsumer } from './download/download.consumer';
@@ -65,6 +67,8 @@ import { TemplatesService } from './templates/templates.service';
     PipelineConsumer,
     PipelineControlService,
     PipelineControlConsumer,
+    BulkControlService,
+    BulkControlConsumer,
     LifecycleService,
     LifecycleConsumer,
     RetentionSweep,

@@ -11,6 +11,7 @@ import type {
   ConnectAccount,
   ConnectAccountResult,
   ConnectSourceAccount,
+  ControlRecordings,
   CopyPreset,
   CopyPresetResult,
   CopyTemplate,
@@ -98,6 +99,7 @@ import type {
   RecordingStatusChanged,
   RecordingTranscribed,
   RecordingTrimmed,
+  RecordingsControlled,
   RecordingsFound,
   RegisterUploadedRecording,
   ReleaseReservation,
@@ -219,6 +221,10 @@ export const MESSAGE_TYPES = {
     PauseResult: 'ingest.recording.pause-result.v1',
     /** The answer to `RunRecording`: the recording's state after the run started. (reply) */
     RunResult: 'ingest.recording.run-result.v1',
+    /** Run or pause several recordings of one owner at once (`POST /recordings/bulk/{run,pause}`). (query) */
+    ControlRecordings: 'ingest.recordings.control.v1',
+    /** The answer to `ControlRecordings`, one item per id, in the order asked. (reply) */
+    RecordingsControlled: 'ingest.recordings.controlled.v1',
     /** Add a recording whose original is fetched from a URL (`POST /recordings/add-url`). (query) */
     AddRecordingFromUrl: 'ingest.recording.add-url.v1',
     /** The answer to `AddRecordingFromUrl`. (reply) */
@@ -536,6 +542,8 @@ export interface MessagePayloads {
   'ingest.recordings.found.v1': RecordingsFound;
   'ingest.recording.pause-result.v1': PauseResult;
   'ingest.recording.run-result.v1': RunResult;
+  'ingest.recordings.control.v1': ControlRecordings;
+  'ingest.recordings.controlled.v1': RecordingsControlled;
   'ingest.recording.add-url.v1': AddRecordingFromUrl;
   'ingest.recording.add-url-result.v1': AddRecordingFromUrlResult;
   'ingest.recording.add-playlist.v1': AddRecordingsFromPlaylist;
@@ -731,6 +739,7 @@ export type QueryType =
   | 'ingest.recording.run.v1'
   | 'ingest.recording.restore.v1'
   | 'ingest.recordings.lookup.v1'
+  | 'ingest.recordings.control.v1'
   | 'ingest.recording.add-url.v1'
   | 'ingest.recording.add-playlist.v1'
   | 'ingest.recording.preview-formats.v1'
@@ -793,6 +802,7 @@ export type ReplyType =
   | 'ingest.recordings.found.v1'
   | 'ingest.recording.pause-result.v1'
   | 'ingest.recording.run-result.v1'
+  | 'ingest.recordings.controlled.v1'
   | 'ingest.recording.add-url-result.v1'
   | 'ingest.recording.add-playlist-result.v1'
   | 'ingest.recording.formats-preview.v1'
@@ -856,6 +866,7 @@ export interface QueryReplies {
   'ingest.recording.run.v1': 'ingest.recording.run-result.v1';
   'ingest.recording.restore.v1': 'ingest.recording.restore-result.v1';
   'ingest.recordings.lookup.v1': 'ingest.recordings.found.v1';
+  'ingest.recordings.control.v1': 'ingest.recordings.controlled.v1';
   'ingest.recording.add-url.v1': 'ingest.recording.add-url-result.v1';
   'ingest.recording.add-playlist.v1': 'ingest.recording.add-playlist-result.v1';
   'ingest.recording.preview-formats.v1': 'ingest.recording.formats-preview.v1';

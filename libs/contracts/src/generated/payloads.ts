@@ -427,6 +427,31 @@ export interface RunResult extends Omit<ingest_v1_queries.RunResultJson, 'record
 }
 
 /**
+ * Run or pause several recordings of one owner at once (`POST /recordings/bulk/{run,pause}`).
+ * Each recording is decided on its own, exactly as `RunRecording` / `PauseRecording` would decide
+ * it, in its own savepoint: a refusal changes nothing of that recording and stops no other. With
+ * `dry_run` every decision is taken and then rolled back, so the plan is what a real call would
+ * do to the recordings as they stand, and nothing changes.
+ *
+ * Message type `ingest.recordings.control.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.ControlRecordings`; its proto3 JSON shape is `ControlRecordingsJson`.
+ */
+export interface ControlRecordings extends Omit<ingest_v1_queries.ControlRecordingsJson, 'userId' | 'operation'> {
+  userId: NonNullable<ingest_v1_queries.ControlRecordingsJson['userId']>;
+  operation: NonNullable<ingest_v1_queries.ControlRecordingsJson['operation']>;
+}
+
+/**
+ * The answer to `ControlRecordings`, one item per id, in the order asked.
+ *
+ * Message type `ingest.recordings.controlled.v1`: reply to `ingest.recordings.control.v1`.
+ * Proto message `leap.ingest.v1.RecordingsControlled`; its proto3 JSON shape is `RecordingsControlledJson`.
+ */
+export interface RecordingsControlled extends Omit<ingest_v1_queries.RecordingsControlledJson, 'items'> {
+  items?: ControlledRecording[];
+}
+
+/**
  * Add a recording whose original is fetched from a URL (`POST /recordings/add-url`). The URL's
  * host is checked by the outbound address guard before anything is created: a host that is or
  * resolves to an internal address is refused with INGEST.URL_NOT_ALLOWED (422). The recording
@@ -1199,6 +1224,16 @@ export interface PlaylistEntryResult extends Omit<ingest_v1_types.PlaylistEntryR
   sourceKey: NonNullable<ingest_v1_types.PlaylistEntryResultJson['sourceKey']>;
   recordingId: NonNullable<ingest_v1_types.PlaylistEntryResultJson['recordingId']>;
   outcome: NonNullable<ingest_v1_types.PlaylistEntryResultJson['outcome']>;
+}
+
+/**
+ * What `ControlRecordings` did (or would do) to one recording.
+ *
+ * Proto message `leap.ingest.v1.ControlledRecording`; its proto3 JSON shape is `ControlledRecordingJson`.
+ */
+export interface ControlledRecording extends Omit<ingest_v1_types.ControlledRecordingJson, 'recordingId' | 'outcome'> {
+  recordingId: NonNullable<ingest_v1_types.ControlledRecordingJson['recordingId']>;
+  outcome: NonNullable<ingest_v1_types.ControlledRecordingJson['outcome']>;
 }
 
 /**

@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { BulkController } from './bulk/bulk.controller';
+import { BulkControlClient } from './bulk/bulk-control.client';
+import { BulkService } from './bulk/bulk.service';
 import { PipelineControlClient } from './pipeline-control.client';
 import { QuotaClient } from './quota-client.service';
 import { ReadModelConsumer } from './read-model.consumer';
@@ -22,8 +25,9 @@ import { RecordingsExportController } from './export/export.controller';
 import { RecordingsExportService } from './export/recordings-export.service';
 
 @Module({
-  controllers: [RecordingsController, MediaController, ImportsController, RecordingTopicsController, RecordingFilesController, RecordingsExportController],
-  providers: [PublishingClient, OutputPresetsCheck, RecordingsRepository, RecordingsService, UploadService, QuotaClient, PipelineControlClient, ReadModelConsumer, MediaService, ImportsService, RecordingTopicsService, EventLog, RecordingFiles, RecordingsExportService, StageTimingsRepository],
+  // The bulk routes first: `bulk/run` must not be taken for `{id}/run`.
+  controllers: [BulkController, RecordingsController, MediaController, ImportsController, RecordingTopicsController, RecordingFilesController, RecordingsExportController],
+  providers: [BulkService, BulkControlClient, PublishingClient, OutputPresetsCheck, RecordingsRepository, RecordingsService, UploadService, QuotaClient, PipelineControlClient, ReadModelConsumer, MediaService, ImportsService, RecordingTopicsService, EventLog, RecordingFiles, RecordingsExportService, StageTimingsRepository],
   exports: [RecordingsRepository, QuotaClient, EventLog, StageTimingsRepository, MediaService, RecordingsService, RecordingFiles, RecordingTopicsService],
 })
 export class RecordingsModule {}

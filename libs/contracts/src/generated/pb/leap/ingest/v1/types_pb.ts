@@ -15,7 +15,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file leap/ingest/v1/types.proto.
  */
 export const file_leap_ingest_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChpsZWFwL2luZ2VzdC92MS90eXBlcy5wcm90bxIObGVhcC5pbmdlc3QudjEicQoTUGxheWxpc3RFbnRyeVJlc3VsdBIYCgpzb3VyY2Vfa2V5GAEgASgJQgTI8xgBEhoKDHJlY29yZGluZ19pZBgCIAEoCUIEyPMYARINCgV0aXRsZRgDIAEoCRIVCgdvdXRjb21lGAQgASgJQgTI8xgBIosBCgtNZWRpYUZvcm1hdBIXCglmb3JtYXRfaWQYASABKAlCBMjzGAESCwoDZXh0GAIgASgJEg4KBmhlaWdodBgDIAEoBRIRCgloYXNfdmlkZW8YBCABKAgSEQoJaGFzX2F1ZGlvGAUgASgIEhIKCnNpemVfYnl0ZXMYBiABKAMSDAoEbm90ZRgHIAEoCSJcChFSZWNvcmRpbmdQcmVzZW5jZRIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIUCgxkZWxldGVfc3RhdGUYAyABKAkitAMKEFNvdXJjZUNyZWRlbnRpYWwSEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIWCghwbGF0Zm9ybRgDIAEoCUIEyPMYARIaCgxhY2NvdW50X25hbWUYBCABKAlCBMjzGAESEgoEa2luZBgFIAEoCUIEyPMYARI6CgVoaW50cxgGIAMoCzIrLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWwuSGludHNFbnRyeRIUCgxuZWVkc19yZWF1dGgYByABKAgSEQoJaXNfYWN0aXZlGAggASgIEjQKCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjAKDGxhc3RfdXNlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLAoKSGludHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIugCCgtJbnB1dFNvdXJjZRIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhIKBG5hbWUYAyABKAlCBMjzGAESEwoLZGVzY3JpcHRpb24YBCABKAkSFgoIcGxhdGZvcm0YBSABKAlCBMjzGAESFQoNY3JlZGVudGlhbF9pZBgGIAEoCRInCgZjb25maWcYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCWlzX2FjdGl2ZRgIIAEoCBIwCgxsYXN0X3N5bmNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIl8KCFN5bmNTa2lwEhgKCnNvdXJjZV9rZXkYASABKAlCBMjzGAESDQoFdGl0bGUYAiABKAkSFAoGcmVhc29uGAMgASgJQgTI8xgBEhQKDHJlY29yZGluZ19pZBgEIAEoCSKRAwoKU291cmNlU3luYxIQCgJpZBgBIAEoCUIEyPMYARIXCglzb3VyY2VfaWQYAiABKAlCBMjzGAESFQoHdXNlcl9pZBgDIAEoCUIEyPMYARIUCgZzdGF0dXMYBCABKAlCBMjzGAESFwoJZnJvbV9kYXRlGAUgASgJQgTI8xgBEhUKB3RvX2RhdGUYBiABKAlCBMjzGAESDQoFZm91bmQYByABKAUSDwoHY3JlYXRlZBgIIAEoBRIPCgd1cGRhdGVkGAkgASgFEg8KB3NraXBwZWQYCiABKAUSJwoFc2tpcHMYCyADKAsyGC5sZWFwLmluZ2VzdC52MS5TeW5jU2tpcBISCgplcnJvcl9jb2RlGAwgASgJEhUKDWVycm9yX21lc3NhZ2UYDSABKAkSNAoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESLwoLZmluaXNoZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrQBCg9ZYW5kZXhEaXNrRW50cnkSEgoEbmFtZRgBIAEoCUIEyPMYARISCgRwYXRoGAIgASgJQgTI8xgBEhIKBHR5cGUYAyABKAlCBMjzGAESEgoKc2l6ZV9ieXRlcxgEIAEoAxIvCgttb2RpZmllZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJbWltZV90eXBlGAYgASgJEg0KBW1lZGlhGAcgASgIIkIKD091dHB1dFByZXNldFJlZhIXCglwcmVzZXRfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAEiqQQKEVJlY29yZGluZ1RlbXBsYXRlEhAKAmlkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEgoEbmFtZRgDIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgEIAEoCRIQCghpc19kcmFmdBgFIAEoCBIRCglpc19hY3RpdmUYBiABKAgSEgoKaXNfZGVmYXVsdBgHIAEoCBIQCghwcmlvcml0eRgIIAEoBRIvCg5tYXRjaGluZ19ydWxlcxgJIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMgoRcHJvY2Vzc2luZ19jb25maWcYCiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjAKD21ldGFkYXRhX2NvbmZpZxgLIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLgoNb3V0cHV0X2NvbmZpZxgMIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKdXNlZF9jb3VudBgNIAEoBRIwCgxsYXN0X3VzZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIogBCg1UZW1wbGF0ZU1hdGNoEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARINCgV0aXRsZRgCIAEoCRIOCgZzdGF0dXMYAyABKAkSEwoLdGVtcGxhdGVfaWQYBCABKAkSEgoEcnVsZRgFIAEoCUIEyPMYARITCgV2YWx1ZRgGIAEoCUIEyPMYASJfCgtDb25maWdMYXllchISCgRuYW1lGAEgASgJQgTI8xgBEhMKC3RlbXBsYXRlX2lkGAIgASgJEicKBmNvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QqlQMKD1JlY29yZGluZ1N0YXR1cxIgChxSRUNPUkRJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASIwofUkVDT1JESU5HX1NUQVRVU19QRU5ESU5HX1NPVVJDRRABEiAKHFJFQ09SRElOR19TVEFUVVNfSU5JVElBTElaRUQQAhIgChxSRUNPUkRJTkdfU1RBVFVTX0RPV05MT0FESU5HEAMSHwobUkVDT1JESU5HX1NUQVRVU19ET1dOTE9BREVEEAQSHwobUkVDT1JESU5HX1NUQVRVU19QUk9DRVNTSU5HEAUSHgoaUkVDT1JESU5HX1NUQVRVU19QUk9DRVNTRUQQBhIeChpSRUNPUkRJTkdfU1RBVFVTX1VQTE9BRElORxAHEh0KGVJFQ09SRElOR19TVEFUVVNfVVBMT0FERUQQCBIaChZSRUNPUkRJTkdfU1RBVFVTX1JFQURZEAkSHAoYUkVDT1JESU5HX1NUQVRVU19TS0lQUEVEEAoSHAoYUkVDT1JESU5HX1NUQVRVU19FWFBJUkVEEAsqsgEKC1N0YWdlU3RhdHVzEhwKGFNUQUdFX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFFNUQUdFX1NUQVRVU19QRU5ESU5HEAESHAoYU1RBR0VfU1RBVFVTX0lOX1BST0dSRVNTEAISGgoWU1RBR0VfU1RBVFVTX0NPTVBMRVRFRBADEhcKE1NUQUdFX1NUQVRVU19GQUlMRUQQBBIYChRTVEFHRV9TVEFUVVNfU0tJUFBFRBAFKokBCgpTb3VyY2VUeXBlEhsKF1NPVVJDRV9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSU09VUkNFX1RZUEVfVVBMT0FEEAESFAoQU09VUkNFX1RZUEVfWk9PTRACEhMKD1NPVVJDRV9UWVBFX1VSTBADEhsKF1NPVVJDRV9UWVBFX1lBTkRFWF9ESVNLEAQqZwoORG93bmxvYWRNZXRob2QSHwobRE9XTkxPQURfTUVUSE9EX1VOU1BFQ0lGSUVEEAASGAoURE9XTkxPQURfTUVUSE9EX0hUVFAQARIaChZET1dOTE9BRF9NRVRIT0RfWVRfRExQEAIqagoORGVsZXRpb25SZWFzb24SHwobREVMRVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASGgoWREVMRVRJT05fUkVBU09OX01BTlVBTBABEhsKF0RFTEVUSU9OX1JFQVNPTl9FWFBJUkVEEAJiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_options]);
+  fileDesc("ChpsZWFwL2luZ2VzdC92MS90eXBlcy5wcm90bxIObGVhcC5pbmdlc3QudjEicQoTUGxheWxpc3RFbnRyeVJlc3VsdBIYCgpzb3VyY2Vfa2V5GAEgASgJQgTI8xgBEhoKDHJlY29yZGluZ19pZBgCIAEoCUIEyPMYARINCgV0aXRsZRgDIAEoCRIVCgdvdXRjb21lGAQgASgJQgTI8xgBIocBChNDb250cm9sbGVkUmVjb3JkaW5nEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgdvdXRjb21lGAIgASgJQgTI8xgBEgwKBGNvZGUYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIOCgZzdGF0dXMYBSABKAkSDgoGc3RhZ2VzGAYgAygJIosBCgtNZWRpYUZvcm1hdBIXCglmb3JtYXRfaWQYASABKAlCBMjzGAESCwoDZXh0GAIgASgJEg4KBmhlaWdodBgDIAEoBRIRCgloYXNfdmlkZW8YBCABKAgSEQoJaGFzX2F1ZGlvGAUgASgIEhIKCnNpemVfYnl0ZXMYBiABKAMSDAoEbm90ZRgHIAEoCSJcChFSZWNvcmRpbmdQcmVzZW5jZRIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIUCgxkZWxldGVfc3RhdGUYAyABKAkitAMKEFNvdXJjZUNyZWRlbnRpYWwSEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIWCghwbGF0Zm9ybRgDIAEoCUIEyPMYARIaCgxhY2NvdW50X25hbWUYBCABKAlCBMjzGAESEgoEa2luZBgFIAEoCUIEyPMYARI6CgVoaW50cxgGIAMoCzIrLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWwuSGludHNFbnRyeRIUCgxuZWVkc19yZWF1dGgYByABKAgSEQoJaXNfYWN0aXZlGAggASgIEjQKCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjAKDGxhc3RfdXNlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLAoKSGludHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIugCCgtJbnB1dFNvdXJjZRIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhIKBG5hbWUYAyABKAlCBMjzGAESEwoLZGVzY3JpcHRpb24YBCABKAkSFgoIcGxhdGZvcm0YBSABKAlCBMjzGAESFQoNY3JlZGVudGlhbF9pZBgGIAEoCRInCgZjb25maWcYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCWlzX2FjdGl2ZRgIIAEoCBIwCgxsYXN0X3N5bmNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIl8KCFN5bmNTa2lwEhgKCnNvdXJjZV9rZXkYASABKAlCBMjzGAESDQoFdGl0bGUYAiABKAkSFAoGcmVhc29uGAMgASgJQgTI8xgBEhQKDHJlY29yZGluZ19pZBgEIAEoCSKRAwoKU291cmNlU3luYxIQCgJpZBgBIAEoCUIEyPMYARIXCglzb3VyY2VfaWQYAiABKAlCBMjzGAESFQoHdXNlcl9pZBgDIAEoCUIEyPMYARIUCgZzdGF0dXMYBCABKAlCBMjzGAESFwoJZnJvbV9kYXRlGAUgASgJQgTI8xgBEhUKB3RvX2RhdGUYBiABKAlCBMjzGAESDQoFZm91bmQYByABKAUSDwoHY3JlYXRlZBgIIAEoBRIPCgd1cGRhdGVkGAkgASgFEg8KB3NraXBwZWQYCiABKAUSJwoFc2tpcHMYCyADKAsyGC5sZWFwLmluZ2VzdC52MS5TeW5jU2tpcBISCgplcnJvcl9jb2RlGAwgASgJEhUKDWVycm9yX21lc3NhZ2UYDSABKAkSNAoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESLwoLZmluaXNoZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrQBCg9ZYW5kZXhEaXNrRW50cnkSEgoEbmFtZRgBIAEoCUIEyPMYARISCgRwYXRoGAIgASgJQgTI8xgBEhIKBHR5cGUYAyABKAlCBMjzGAESEgoKc2l6ZV9ieXRlcxgEIAEoAxIvCgttb2RpZmllZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJbWltZV90eXBlGAYgASgJEg0KBW1lZGlhGAcgASgIIkIKD091dHB1dFByZXNldFJlZhIXCglwcmVzZXRfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAEiqQQKEVJlY29yZGluZ1RlbXBsYXRlEhAKAmlkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEgoEbmFtZRgDIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgEIAEoCRIQCghpc19kcmFmdBgFIAEoCBIRCglpc19hY3RpdmUYBiABKAgSEgoKaXNfZGVmYXVsdBgHIAEoCBIQCghwcmlvcml0eRgIIAEoBRIvCg5tYXRjaGluZ19ydWxlcxgJIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMgoRcHJvY2Vzc2luZ19jb25maWcYCiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjAKD21ldGFkYXRhX2NvbmZpZxgLIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLgoNb3V0cHV0X2NvbmZpZxgMIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKdXNlZF9jb3VudBgNIAEoBRIwCgxsYXN0X3VzZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIogBCg1UZW1wbGF0ZU1hdGNoEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARINCgV0aXRsZRgCIAEoCRIOCgZzdGF0dXMYAyABKAkSEwoLdGVtcGxhdGVfaWQYBCABKAkSEgoEcnVsZRgFIAEoCUIEyPMYARITCgV2YWx1ZRgGIAEoCUIEyPMYASJfCgtDb25maWdMYXllchISCgRuYW1lGAEgASgJQgTI8xgBEhMKC3RlbXBsYXRlX2lkGAIgASgJEicKBmNvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QqlQMKD1JlY29yZGluZ1N0YXR1cxIgChxSRUNPUkRJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASIwofUkVDT1JESU5HX1NUQVRVU19QRU5ESU5HX1NPVVJDRRABEiAKHFJFQ09SRElOR19TVEFUVVNfSU5JVElBTElaRUQQAhIgChxSRUNPUkRJTkdfU1RBVFVTX0RPV05MT0FESU5HEAMSHwobUkVDT1JESU5HX1NUQVRVU19ET1dOTE9BREVEEAQSHwobUkVDT1JESU5HX1NUQVRVU19QUk9DRVNTSU5HEAUSHgoaUkVDT1JESU5HX1NUQVRVU19QUk9DRVNTRUQQBhIeChpSRUNPUkRJTkdfU1RBVFVTX1VQTE9BRElORxAHEh0KGVJFQ09SRElOR19TVEFUVVNfVVBMT0FERUQQCBIaChZSRUNPUkRJTkdfU1RBVFVTX1JFQURZEAkSHAoYUkVDT1JESU5HX1NUQVRVU19TS0lQUEVEEAoSHAoYUkVDT1JESU5HX1NUQVRVU19FWFBJUkVEEAsqsgEKC1N0YWdlU3RhdHVzEhwKGFNUQUdFX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFFNUQUdFX1NUQVRVU19QRU5ESU5HEAESHAoYU1RBR0VfU1RBVFVTX0lOX1BST0dSRVNTEAISGgoWU1RBR0VfU1RBVFVTX0NPTVBMRVRFRBADEhcKE1NUQUdFX1NUQVRVU19GQUlMRUQQBBIYChRTVEFHRV9TVEFUVVNfU0tJUFBFRBAFKokBCgpTb3VyY2VUeXBlEhsKF1NPVVJDRV9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSU09VUkNFX1RZUEVfVVBMT0FEEAESFAoQU09VUkNFX1RZUEVfWk9PTRACEhMKD1NPVVJDRV9UWVBFX1VSTBADEhsKF1NPVVJDRV9UWVBFX1lBTkRFWF9ESVNLEAQqZwoORG93bmxvYWRNZXRob2QSHwobRE9XTkxPQURfTUVUSE9EX1VOU1BFQ0lGSUVEEAASGAoURE9XTkxPQURfTUVUSE9EX0hUVFAQARIaChZET1dOTE9BRF9NRVRIT0RfWVRfRExQEAIqagoORGVsZXRpb25SZWFzb24SHwobREVMRVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASGgoWREVMRVRJT05fUkVBU09OX01BTlVBTBABEhsKF0RFTEVUSU9OX1JFQVNPTl9FWFBJUkVEEAJiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_options]);
 
 /**
  * One entry of a playlist and what became of it.
@@ -85,6 +85,103 @@ export type PlaylistEntryResultJson = {
  */
 export const PlaylistEntryResultSchema: GenMessage<PlaylistEntryResult, {jsonType: PlaylistEntryResultJson}> = /*@__PURE__*/
   messageDesc(file_leap_ingest_v1_types, 0);
+
+/**
+ * What `ControlRecordings` did (or would do) to one recording.
+ *
+ * @generated from message leap.ingest.v1.ControlledRecording
+ */
+export type ControlledRecording = Message<"leap.ingest.v1.ControlledRecording"> & {
+  /**
+   * @generated from field: string recording_id = 1;
+   */
+  recordingId: string;
+
+  /**
+   * `accepted`, `refused` or `not_found`.
+   *
+   * @generated from field: string outcome = 2;
+   */
+  outcome: string;
+
+  /**
+   * The refusal's code, e.g. `INGEST.ALREADY_RUNNING` (empty when accepted).
+   *
+   * @generated from field: string code = 3;
+   */
+  code: string;
+
+  /**
+   * @generated from field: string message = 4;
+   */
+  message: string;
+
+  /**
+   * The recording status after the operation (accepted) or as it stands (refused).
+   *
+   * @generated from field: string status = 5;
+   */
+  status: string;
+
+  /**
+   * The stages started (run) or sent back to PENDING (pause).
+   *
+   * @generated from field: repeated string stages = 6;
+   */
+  stages: string[];
+};
+
+/**
+ * What `ControlRecordings` did (or would do) to one recording.
+ *
+ * @generated from message leap.ingest.v1.ControlledRecording
+ */
+export type ControlledRecordingJson = {
+  /**
+   * @generated from field: string recording_id = 1;
+   */
+  recordingId?: string;
+
+  /**
+   * `accepted`, `refused` or `not_found`.
+   *
+   * @generated from field: string outcome = 2;
+   */
+  outcome?: string;
+
+  /**
+   * The refusal's code, e.g. `INGEST.ALREADY_RUNNING` (empty when accepted).
+   *
+   * @generated from field: string code = 3;
+   */
+  code?: string;
+
+  /**
+   * @generated from field: string message = 4;
+   */
+  message?: string;
+
+  /**
+   * The recording status after the operation (accepted) or as it stands (refused).
+   *
+   * @generated from field: string status = 5;
+   */
+  status?: string;
+
+  /**
+   * The stages started (run) or sent back to PENDING (pause).
+   *
+   * @generated from field: repeated string stages = 6;
+   */
+  stages?: string[];
+};
+
+/**
+ * Describes the message leap.ingest.v1.ControlledRecording.
+ * Use `create(ControlledRecordingSchema)` to create a new message.
+ */
+export const ControlledRecordingSchema: GenMessage<ControlledRecording, {jsonType: ControlledRecordingJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 1);
 
 /**
  * One format a source offers.
@@ -183,7 +280,7 @@ export type MediaFormatJson = {
  * Use `create(MediaFormatSchema)` to create a new message.
  */
 export const MediaFormatSchema: GenMessage<MediaFormat, {jsonType: MediaFormatJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 1);
+  messageDesc(file_leap_ingest_v1_types, 2);
 
 /**
  * One recording ingest knows.
@@ -238,7 +335,7 @@ export type RecordingPresenceJson = {
  * Use `create(RecordingPresenceSchema)` to create a new message.
  */
 export const RecordingPresenceSchema: GenMessage<RecordingPresence, {jsonType: RecordingPresenceJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 2);
+  messageDesc(file_leap_ingest_v1_types, 3);
 
 /**
  * A credential ingest keeps for a source platform (Zoom, Yandex Disk as an input). Its secrets
@@ -387,7 +484,7 @@ export type SourceCredentialJson = {
  * Use `create(SourceCredentialSchema)` to create a new message.
  */
 export const SourceCredentialSchema: GenMessage<SourceCredential, {jsonType: SourceCredentialJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 3);
+  messageDesc(file_leap_ingest_v1_types, 4);
 
 /**
  * An input source a user syncs recordings from: a Zoom account, a Yandex Disk folder or public
@@ -532,7 +629,7 @@ export type InputSourceJson = {
  * Use `create(InputSourceSchema)` to create a new message.
  */
 export const InputSourceSchema: GenMessage<InputSource, {jsonType: InputSourceJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 4);
+  messageDesc(file_leap_ingest_v1_types, 5);
 
 /**
  * One item a sync left as it was, and why.
@@ -601,7 +698,7 @@ export type SyncSkipJson = {
  * Use `create(SyncSkipSchema)` to create a new message.
  */
 export const SyncSkipSchema: GenMessage<SyncSkip, {jsonType: SyncSkipJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 5);
+  messageDesc(file_leap_ingest_v1_types, 6);
 
 /**
  * One sync of one source over a date window, run as a job, and its result.
@@ -792,7 +889,7 @@ export type SourceSyncJson = {
  * Use `create(SourceSyncSchema)` to create a new message.
  */
 export const SourceSyncSchema: GenMessage<SourceSync, {jsonType: SourceSyncJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 6);
+  messageDesc(file_leap_ingest_v1_types, 7);
 
 /**
  * One folder or file of a Yandex Disk folder, as a picker shows it.
@@ -899,7 +996,7 @@ export type YandexDiskEntryJson = {
  * Use `create(YandexDiskEntrySchema)` to create a new message.
  */
 export const YandexDiskEntrySchema: GenMessage<YandexDiskEntry, {jsonType: YandexDiskEntryJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 7);
+  messageDesc(file_leap_ingest_v1_types, 8);
 
 /**
  * An output preset a recording publishes with (its `outputConfig.presetIds`, checked against the
@@ -946,7 +1043,7 @@ export type OutputPresetRefJson = {
  * Use `create(OutputPresetRefSchema)` to create a new message.
  */
 export const OutputPresetRefSchema: GenMessage<OutputPresetRef, {jsonType: OutputPresetRefJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 8);
+  messageDesc(file_leap_ingest_v1_types, 9);
 
 /**
  * A user's recording template.
@@ -1151,7 +1248,7 @@ export type RecordingTemplateJson = {
  * Use `create(RecordingTemplateSchema)` to create a new message.
  */
 export const RecordingTemplateSchema: GenMessage<RecordingTemplate, {jsonType: RecordingTemplateJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 9);
+  messageDesc(file_leap_ingest_v1_types, 10);
 
 /**
  * Why one recording matched (or would match) a template.
@@ -1244,7 +1341,7 @@ export type TemplateMatchJson = {
  * Use `create(TemplateMatchSchema)` to create a new message.
  */
 export const TemplateMatchSchema: GenMessage<TemplateMatch, {jsonType: TemplateMatchJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 10);
+  messageDesc(file_leap_ingest_v1_types, 11);
 
 /**
  * One layer of a resolved config.
@@ -1307,7 +1404,7 @@ export type ConfigLayerJson = {
  * Use `create(ConfigLayerSchema)` to create a new message.
  */
 export const ConfigLayerSchema: GenMessage<ConfigLayer, {jsonType: ConfigLayerJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 11);
+  messageDesc(file_leap_ingest_v1_types, 12);
 
 /**
  * The aggregate status of a recording, derived from its stages and outputs the way the

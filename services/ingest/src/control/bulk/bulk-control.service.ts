@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import type { ControlledRecording, ControlRecordings, RecordingsControlled } from '@leap/contracts';
+import { LeapError } from '@leap/errors';
+import type { PipelineTx } from '../../pipeline/pipeline.service';
+import { RecordingRepository } from '../../recordings/recording.repository';
+import { PipelineControlService } from '../pipeline-control.service';
+
+/** The most recordings one bulk query decides (as the gateway's bulk routes). */
+export const MAX_BULK_RECORDINGS = 200;
+
+/** The per-recording control each bulk operation applies: one entry per operation. */
+const OPERATIONS = {
+  run: (control: PipelineControlService, tx: PipelineTx, recordingId: string, userId: string) => control.run(tx, { recordingId, userId }),
+  pause: (control: PipelineControlService, tx: PipelineTx, recordingId: string, userId: string) => control.pause(tx, { recordingId, userId }),
+} as const;
+
+export type BulkControlOperation = keyof typeof OPERATIONS;
+
+/**
+ * Runs or pauses many recordings of one owner in one query. Each recording is decided by the very
+ * code its single route uses, inside a savepoint of the handler's transaction: a refusal rolls
+ * back that recording alone, and a dry run rolls every one back after deciding it. So a dry run's
+ * plan is, by construction, what the real call would do to the recordings as they stand.
+ */
+@Injectable()
+export class BulkControlService {
+  constructor(
+    private readonly control: PipelineControlService,
+    private readonly recordings: RecordingRepository,
+  ) {}
+
+  async decide(tx: PipelineTx, query: ControlRecordings): Promise<RecordingsControlled> {
+    const apply = OPERATIONS[query.operation as BulkControlOperation];
+    if (!apply) throw new LeapError('INGEST.INVALID_OPERATION', `There is no bulk operation ${query.operation}`, { status: 422 });
+    const ids = [...new Set(query.recordingIds ?? [])];
+    if (ids.length > MAX_BULK_RECORDINGS) {
+      throw new LeapError('BULK.TOO_MANY_RECORDINGS', `At most ${MAX_BULK_RECORDINGS} recordings at a time (${ids.length} given)`, { status: 422 });
+    }
+    const items: ControlledRecording[] = [];
+    // TypeORM's nested transactions are savepoints the outbox follows: what a rolled-back recording
+    // would have published is dropped with it.
+    const runner = tx.manager.queryRunner!;
+    for (const recordingId of ids) {
+      await runner.startTransaction();
+      try {
+        const result = await apply(this.control, tx, recordingId, query.userId);
+        items.push({ recordingId, outcome: 'accepted', status: result.status, stages: result.stages ?? [] });
+        await (query.dryRun ? runner.rollbackTransaction() : runner.commitTransaction());
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        if (!(error instanceof LeapError) || (error.status !== 404 && error.status !== 409)) throw error;
+        if (error.status === 404) {
+          items.push({ recordingId, outcome: 'not_found', code: 'RECORDING.NOT_FOUND', message: `There is no recording ${recordingId}` });
+        } else {
+          const status = (await this.recordings.find(tx.manager, recordingId))?.status;
+          items.push({ recordingId, outcome: 'refused', code: error.code, message: error.message, ...(status ? { status } : {}) });
+        }
+      }
+    }
+    return { items };
+  }
+}
