@@ -304,10 +304,11 @@ export interface RecordingHardDeleted extends Omit<ingest_v1_events.RecordingHar
  * Message type `ingest.recording.was-reset.v1`: event on `ingest.events`.
  * Proto message `leap.ingest.v1.RecordingReset`; its proto3 JSON shape is `RecordingResetJson`.
  */
-export interface RecordingReset extends Omit<ingest_v1_events.RecordingResetJson, 'recordingId' | 'userId' | 'resetAt'> {
+export interface RecordingReset extends Omit<ingest_v1_events.RecordingResetJson, 'recordingId' | 'userId' | 'resetAt' | 'stages'> {
   recordingId: NonNullable<ingest_v1_events.RecordingResetJson['recordingId']>;
   userId: NonNullable<ingest_v1_events.RecordingResetJson['userId']>;
   resetAt: NonNullable<ingest_v1_events.RecordingResetJson['resetAt']>;
+  stages?: ResetStage[];
 }
 
 /**
@@ -1379,6 +1380,16 @@ export interface TemplateMatch extends Omit<ingest_v1_types.TemplateMatchJson, '
 export interface ConfigLayer extends Omit<ingest_v1_types.ConfigLayerJson, 'name' | 'config'> {
   name: NonNullable<ingest_v1_types.ConfigLayerJson['name']>;
   config?: Record<string, unknown>;
+}
+
+/**
+ * A stage as a reset left it.
+ *
+ * Proto message `leap.ingest.v1.ResetStage`; its proto3 JSON shape is `ResetStageJson`.
+ */
+export interface ResetStage extends Omit<ingest_v1_types.ResetStageJson, 'stage' | 'status'> {
+  stage: NonNullable<ingest_v1_types.ResetStageJson['stage']>;
+  status: NonNullable<ingest_v1_types.ResetStageJson['status']>;
 }
 
 // leap.media.v1

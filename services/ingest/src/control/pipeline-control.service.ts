@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   MESSAGE_TYPES,
+  PipelineStage,
+  StageStatus,
   type DeleteRecordingObjects,
   type PauseRecording,
   type PauseResult,
@@ -170,14 +172,20 @@ export class PipelineControlService {
     recording.pipelineStartedAt = null;
     recording.pipelineCompletedAt = null;
     recording.expireAt = expiryOf(now, this.retention);
-    // The read model forgets the recording's stages, artifacts and publications first; the stage
-    // events `advance` publishes after it give it the stages again.
+    // The read model forgets the recording's artifacts and publications and takes the stages as
+    // listed here, whichever of this and the stage events `advance` publishes it reads first.
     const reset: RecordingReset = {
       recordingId: recording.id,
       userId: recording.userId,
       resetAt: now.toISOString(),
       filesDeleted: deleteFiles,
       expireAt: recording.expireAt.toISOString(),
+      stages: kept.map((stage) => ({
+        stage: PipelineStage[stage.stage],
+        status: StageStatus[stage.status],
+        attempt: stage.attempt,
+        ...(stage.target ? { target: stage.target } : {}),
+      })),
     };
     await tx.publish(MESSAGE_TYPES.ingest.RecordingReset, reset, opts(recording));
     await this.pipeline.advance(tx, recording, kept, new Set(kept), before, failedBefore);
