@@ -95,6 +95,7 @@ import type {
   RecordingPublished,
   RecordingPurged,
   RecordingRegistered,
+  RecordingReset,
   RecordingRestored,
   RecordingStatusChanged,
   RecordingTranscribed,
@@ -107,6 +108,8 @@ import type {
   RenderPresetPreview,
   ReservationDecision,
   ReserveRecording,
+  ResetRecording,
+  ResetResult,
   ResolveConfig,
   RestoreRecording,
   RestoreResult,
@@ -199,6 +202,8 @@ export const MESSAGE_TYPES = {
     RecordingPurged: 'ingest.recording.purged.v1',
     /** The last trace of a purged recording is gone: ingest removed the aggregate and its stages, the read model drops its row. (event) */
     RecordingHardDeleted: 'ingest.recording.hard-deleted.v1',
+    /** A recording was reset to its initial state (`ResetRecording`): its artifacts and publications are forgotten, its stages start again from PENDING (their `StageStatusChanged` events follow), and it waits paused until it is run. (event) */
+    RecordingReset: 'ingest.recording.was-reset.v1',
     /** A recording was paused: the stages that were in progress are PENDING again, and the worker services cancel the recording's jobs (their processes are stopped, late results discarded). (event) */
     RecordingPaused: 'ingest.recording.paused.v1',
     /** A recording's original was fetched into storage (the DOWNLOAD stage completed). (event) */
@@ -213,6 +218,10 @@ export const MESSAGE_TYPES = {
     RestoreRecording: 'ingest.recording.restore.v1',
     /** The answer to `RestoreRecording`: the recording's state after the restore. (reply) */
     RestoreResult: 'ingest.recording.restore-result.v1',
+    /** Reset a recording to its initial state: work in progress is cancelled (as a pause cancels it), every stage goes back to PENDING (output targets of presets are dropped, re-planned at the next upload), artifacts and the failure are cleared, the expiry starts again, and the recording waits paused until `RunRecording`. (query) */
+    ResetRecording: 'ingest.recording.reset.v1',
+    /** The answer to `ResetRecording`: the recording's state after the reset. (reply) */
+    ResetResult: 'ingest.recording.reset-result.v1',
     /** The storage service's orphan scan: which of these recordings ingest knows, with their owner and lifecycle state. (query) */
     LookupRecordings: 'ingest.recordings.lookup.v1',
     /** The answer to `LookupRecordings`. (reply) */
@@ -531,6 +540,7 @@ export interface MessagePayloads {
   'ingest.recording.restored.v1': RecordingRestored;
   'ingest.recording.purged.v1': RecordingPurged;
   'ingest.recording.hard-deleted.v1': RecordingHardDeleted;
+  'ingest.recording.was-reset.v1': RecordingReset;
   'ingest.recording.paused.v1': RecordingPaused;
   'ingest.recording.downloaded.v1': RecordingDownloaded;
   'ingest.progress.v1': IngestProgress;
@@ -538,6 +548,8 @@ export interface MessagePayloads {
   'ingest.recording.run.v1': RunRecording;
   'ingest.recording.restore.v1': RestoreRecording;
   'ingest.recording.restore-result.v1': RestoreResult;
+  'ingest.recording.reset.v1': ResetRecording;
+  'ingest.recording.reset-result.v1': ResetResult;
   'ingest.recordings.lookup.v1': LookupRecordings;
   'ingest.recordings.found.v1': RecordingsFound;
   'ingest.recording.pause-result.v1': PauseResult;
@@ -697,6 +709,7 @@ export type EventType =
   | 'ingest.recording.restored.v1'
   | 'ingest.recording.purged.v1'
   | 'ingest.recording.hard-deleted.v1'
+  | 'ingest.recording.was-reset.v1'
   | 'ingest.recording.paused.v1'
   | 'ingest.recording.downloaded.v1'
   | 'ingest.progress.v1'
@@ -738,6 +751,7 @@ export type QueryType =
   | 'ingest.recording.pause.v1'
   | 'ingest.recording.run.v1'
   | 'ingest.recording.restore.v1'
+  | 'ingest.recording.reset.v1'
   | 'ingest.recordings.lookup.v1'
   | 'ingest.recordings.control.v1'
   | 'ingest.recording.add-url.v1'
@@ -799,6 +813,7 @@ export type QueryType =
 
 export type ReplyType =
   | 'ingest.recording.restore-result.v1'
+  | 'ingest.recording.reset-result.v1'
   | 'ingest.recordings.found.v1'
   | 'ingest.recording.pause-result.v1'
   | 'ingest.recording.run-result.v1'
@@ -865,6 +880,7 @@ export interface QueryReplies {
   'ingest.recording.pause.v1': 'ingest.recording.pause-result.v1';
   'ingest.recording.run.v1': 'ingest.recording.run-result.v1';
   'ingest.recording.restore.v1': 'ingest.recording.restore-result.v1';
+  'ingest.recording.reset.v1': 'ingest.recording.reset-result.v1';
   'ingest.recordings.lookup.v1': 'ingest.recordings.found.v1';
   'ingest.recordings.control.v1': 'ingest.recordings.controlled.v1';
   'ingest.recording.add-url.v1': 'ingest.recording.add-url-result.v1';

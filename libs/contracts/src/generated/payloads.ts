@@ -297,6 +297,21 @@ export interface RecordingHardDeleted extends Omit<ingest_v1_events.RecordingHar
 }
 
 /**
+ * A recording was reset to its initial state (`ResetRecording`): its artifacts and publications
+ * are forgotten, its stages start again from PENDING (their `StageStatusChanged` events follow),
+ * and it waits paused until it is run. With `files_deleted` its objects are being deleted.
+ *
+ * Message type `ingest.recording.was-reset.v1`: event on `ingest.events`.
+ * Proto message `leap.ingest.v1.RecordingReset`; its proto3 JSON shape is `RecordingResetJson`.
+ */
+export interface RecordingReset extends Omit<ingest_v1_events.RecordingResetJson, 'recordingId' | 'userId' | 'resetAt' | 'stages'> {
+  recordingId: NonNullable<ingest_v1_events.RecordingResetJson['recordingId']>;
+  userId: NonNullable<ingest_v1_events.RecordingResetJson['userId']>;
+  resetAt: NonNullable<ingest_v1_events.RecordingResetJson['resetAt']>;
+  stages?: ResetStage[];
+}
+
+/**
  * A recording was paused: the stages that were in progress are PENDING again, and the worker
  * services cancel the recording's jobs (their processes are stopped, late results discarded).
  *
@@ -383,6 +398,35 @@ export interface RestoreResult extends Omit<ingest_v1_queries.RestoreResultJson,
   recordingId: NonNullable<ingest_v1_queries.RestoreResultJson['recordingId']>;
   status: NonNullable<ingest_v1_queries.RestoreResultJson['status']>;
   expireAt: NonNullable<ingest_v1_queries.RestoreResultJson['expireAt']>;
+}
+
+/**
+ * Reset a recording to its initial state: work in progress is cancelled (as a pause cancels it),
+ * every stage goes back to PENDING (output targets of presets are dropped, re-planned at the next
+ * upload), artifacts and the failure are cleared, the expiry starts again, and the recording waits
+ * paused until `RunRecording`. The template binding and the recording's config are kept. With
+ * `delete_files` every object under the recording's prefix is deleted through the storage service
+ * (the original too, as the reference deletes it): an imported recording is fetched again by the
+ * next run; a direct upload has nothing left to run (INGEST.NOT_RUNNABLE). PENDING_SOURCE,
+ * SKIPPED and EXPIRED stay as they are. A deleted recording is not found (404).
+ *
+ * Message type `ingest.recording.reset.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.ResetRecording`; its proto3 JSON shape is `ResetRecordingJson`.
+ */
+export interface ResetRecording extends Omit<ingest_v1_queries.ResetRecordingJson, 'recordingId' | 'userId'> {
+  recordingId: NonNullable<ingest_v1_queries.ResetRecordingJson['recordingId']>;
+  userId: NonNullable<ingest_v1_queries.ResetRecordingJson['userId']>;
+}
+
+/**
+ * The answer to `ResetRecording`: the recording's state after the reset.
+ *
+ * Message type `ingest.recording.reset-result.v1`: reply to `ingest.recording.reset.v1`.
+ * Proto message `leap.ingest.v1.ResetResult`; its proto3 JSON shape is `ResetResultJson`.
+ */
+export interface ResetResult extends Omit<ingest_v1_queries.ResetResultJson, 'recordingId' | 'status'> {
+  recordingId: NonNullable<ingest_v1_queries.ResetResultJson['recordingId']>;
+  status: NonNullable<ingest_v1_queries.ResetResultJson['status']>;
 }
 
 /**
@@ -1371,6 +1415,16 @@ export interface TemplateMatch extends Omit<ingest_v1_types.TemplateMatchJson, '
 export interface ConfigLayer extends Omit<ingest_v1_types.ConfigLayerJson, 'name' | 'config'> {
   name: NonNullable<ingest_v1_types.ConfigLayerJson['name']>;
   config?: Record<string, unknown>;
+}
+
+/**
+ * A stage as a reset left it.
+ *
+ * Proto message `leap.ingest.v1.ResetStage`; its proto3 JSON shape is `ResetStageJson`.
+ */
+export interface ResetStage extends Omit<ingest_v1_types.ResetStageJson, 'stage' | 'status'> {
+  stage: NonNullable<ingest_v1_types.ResetStageJson['stage']>;
+  status: NonNullable<ingest_v1_types.ResetStageJson['status']>;
 }
 
 // leap.media.v1

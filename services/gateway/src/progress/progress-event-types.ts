@@ -13,6 +13,7 @@ export const PROGRESS_EVENT_TYPES = {
   'recording.deleted': 'The recording was deleted: `reason`, `deletedAt`, `restorableUntil`.',
   'recording.restored': 'The recording was restored: `restoredAt`, `expiresAt`.',
   'recording.purged': 'The files of a deleted recording are gone: `purgedAt`.',
+  'recording.reset': 'The recording was reset to its initial state (its stages start again from `PENDING`): `resetAt`, `filesDeleted`.',
 } as const;
 
 export type ProgressEventType = keyof typeof PROGRESS_EVENT_TYPES;

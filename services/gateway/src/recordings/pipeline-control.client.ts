@@ -7,6 +7,8 @@ import {
   type PayloadOf,
   type ReplyOf,
   type PauseResult,
+  type ResetRecording,
+  type ResetResult,
   type RestoreRecording,
   type RestoreResult,
   type RunRecording,
@@ -19,7 +21,7 @@ import { recordingNotFound } from './problems';
 /** Ingest's refusals that reach the caller with their own code (409). */
 const REFUSALS = new Set(['INGEST.NOTHING_TO_PAUSE', 'INGEST.NOT_RUNNABLE', 'INGEST.ALREADY_RUNNING', 'INGEST.NOT_DELETED', 'INGEST.RESTORE_WINDOW_CLOSED']);
 
-/** Pause, run and restore through ingest (request/reply): the caller learns at once whether they applied. */
+/** Pause, run, reset and restore through ingest (request/reply): the caller learns at once whether they applied. */
 @Injectable()
 export class PipelineControlClient {
   constructor(
@@ -38,6 +40,11 @@ export class PipelineControlClient {
     return this.ask(MESSAGE_TYPES.ingest.RunRecording, query);
   }
 
+  reset(userId: string, recordingId: string, deleteFiles: boolean): Promise<ResetResult> {
+    const query: ResetRecording = { recordingId, userId, deleteFiles };
+    return this.ask(MESSAGE_TYPES.ingest.ResetRecording, query);
+  }
+
   restore(userId: string, recordingId: string): Promise<RestoreResult> {
     const query: RestoreRecording = { recordingId, userId };
     return this.ask(MESSAGE_TYPES.ingest.RestoreRecording, query);
@@ -49,7 +56,11 @@ export class PipelineControlClient {
    * answer in time or fails.
    */
   private async ask<
-    Q extends typeof MESSAGE_TYPES.ingest.PauseRecording | typeof MESSAGE_TYPES.ingest.RunRecording | typeof MESSAGE_TYPES.ingest.RestoreRecording,
+    Q extends
+      | typeof MESSAGE_TYPES.ingest.PauseRecording
+      | typeof MESSAGE_TYPES.ingest.RunRecording
+      | typeof MESSAGE_TYPES.ingest.ResetRecording
+      | typeof MESSAGE_TYPES.ingest.RestoreRecording,
   >(
     type: Q,
     query: PayloadOf<Q>,

@@ -11,6 +11,7 @@ import {
   type RecordingDownloaded,
   type RecordingHardDeleted,
   type RecordingPurged,
+  type RecordingReset,
   type RecordingRestored,
   type RecordingPublished,
   type RecordingRegistered,
@@ -39,6 +40,7 @@ export const READ_MODEL_TYPES = [
   MESSAGE_TYPES.ingest.RecordingDeleted,
   MESSAGE_TYPES.ingest.RecordingRestored,
   MESSAGE_TYPES.ingest.RecordingPurged,
+  MESSAGE_TYPES.ingest.RecordingReset,
   MESSAGE_TYPES.ingest.RecordingHardDeleted,
   MESSAGE_TYPES.media.RecordingTrimmed,
   MESSAGE_TYPES.transcription.RecordingTranscribed,
@@ -196,6 +198,19 @@ export class ReadModelConsumer {
     if (await this.recordings.markRestored(ctx.manager, ctx.data)) {
       await this.emit(ctx, 'recording.restored', { restoredAt: ctx.data.restoredAt, expiresAt: ctx.data.expireAt || null });
     }
+  }
+
+  /** Reset: its artifacts and publications are forgotten, its stages are as the reset left them. */
+  @MessageHandler(MESSAGE_TYPES.ingest.RecordingReset, { queue: READ_MODEL_QUEUE })
+  async reset(ctx: MessageContext<RecordingReset>): Promise<void> {
+    if (!(await this.owned(ctx))) return;
+    const stages = (ctx.data.stages ?? []).flatMap((s) => {
+      const stage = shortName(s.stage, 'PIPELINE_STAGE_');
+      const status = shortName(s.status, 'STAGE_STATUS_');
+      return stage && status ? [{ stage, status, target: s.target ?? '', attempt: Math.max(s.attempt ?? 0, 1) }] : [];
+    });
+    if (!(await this.recordings.applyReset(ctx.manager, { ...ctx.data, stages }))) return;
+    await this.emit(ctx, 'recording.reset', { resetAt: ctx.data.resetAt, filesDeleted: ctx.data.filesDeleted ?? false });
   }
 
   @MessageHandler(MESSAGE_TYPES.ingest.RecordingPurged, { queue: READ_MODEL_QUEUE })

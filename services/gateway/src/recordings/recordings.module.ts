@@ -23,10 +23,11 @@ import { RecordingFiles } from './files/recording-files.service';
 import { StageTimingsRepository } from '../timings/stage-timings.repository';
 import { RecordingsExportController } from './export/export.controller';
 import { RecordingsExportService } from './export/recordings-export.service';
+import { PipelineControlController } from './control/pipeline-control.controller';
 
 @Module({
   // The bulk routes first: `bulk/run` must not be taken for `{id}/run`.
-  controllers: [BulkController, RecordingsController, MediaController, ImportsController, RecordingTopicsController, RecordingFilesController, RecordingsExportController],
+  controllers: [BulkController, RecordingsController, MediaController, ImportsController, RecordingTopicsController, RecordingFilesController, RecordingsExportController, PipelineControlController],
   providers: [BulkService, BulkControlClient, PublishingClient, OutputPresetsCheck, RecordingsRepository, RecordingsService, UploadService, QuotaClient, PipelineControlClient, ReadModelConsumer, MediaService, ImportsService, RecordingTopicsService, EventLog, RecordingFiles, RecordingsExportService, StageTimingsRepository],
   exports: [RecordingsRepository, QuotaClient, EventLog, StageTimingsRepository, MediaService, RecordingsService, RecordingFiles, RecordingTopicsService],
 })

@@ -342,6 +342,37 @@ export class RecordingsRepository {
     return this.lifecycle(manager, e.recordingId, e.userId, e.purgedAt, `deletion_state = 'PURGED', hard_delete_at = $4`, [e.hardDeleteAt]);
   }
 
+  /**
+   * A reset: artifacts and publications are forgotten, the expiry starts again, the stages it no
+   * longer has go, and each stage it keeps takes the state the reset gave it unless a later attempt
+   * is there already (a run right after the reset, read first). False for an unknown recording.
+   */
+  async applyReset(
+    manager: EntityManager,
+    e: { recordingId: string; userId: string; expireAt?: string; stages: { stage: string; target: string; status: string; attempt: number }[] },
+  ): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `UPDATE recordings SET artifacts = '{}'::jsonb, publications = '{}'::jsonb, expire_at = COALESCE($3, expire_at), updated_at = now()
+       WHERE id = $1 AND user_id = $2 RETURNING id`,
+      [e.recordingId, e.userId, e.expireAt ?? null],
+    );
+    if (touched(rows) === 0) return false;
+    await manager.query(
+      `DELETE FROM recording_stages WHERE recording_id = $1 AND NOT ((stage, target) IN (SELECT * FROM unnest($2::text[], $3::text[])))`,
+      [e.recordingId, e.stages.map((s) => s.stage), e.stages.map((s) => s.target)],
+    );
+    for (const s of e.stages) {
+      await manager.query(
+        `INSERT INTO recording_stages AS st (recording_id, stage, target, status, attempt) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (recording_id, stage, target) DO UPDATE SET status = EXCLUDED.status, attempt = EXCLUDED.attempt,
+           started_at = NULL, finished_at = NULL, duration_ms = NULL, error = NULL, progress = NULL, step = NULL, updated_at = now()
+         WHERE st.attempt <= EXCLUDED.attempt`,
+        [e.recordingId, s.stage, s.target, s.status, s.attempt],
+      );
+    }
+    return true;
+  }
+
   /** The last trace of the recording: its row and (by cascade) its stages. */
   async remove(manager: EntityManager, recordingId: string, userId: string): Promise<void> {
     await manager.query(`DELETE FROM recordings WHERE id = $1 AND user_id = $2`, [recordingId, userId]);

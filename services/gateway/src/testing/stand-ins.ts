@@ -80,6 +80,8 @@ import {
   type ReserveRecording,
   type RunRecording,
   type RunResult,
+  type ResetRecording,
+  type ResetResult,
   type ChangeRecordingConfig,
   type ConfigResolved,
   type CopyTemplate,
@@ -116,6 +118,7 @@ export function standInService(name: string, queue: string, types: string[], mod
 export interface IngestControl {
   pause?: (query: PauseRecording) => PauseResult | Promise<PauseResult>;
   run?: (query: RunRecording) => RunResult | Promise<RunResult>;
+  reset?: (query: ResetRecording) => ResetResult | Promise<ResetResult>;
 }
 
 /**
@@ -168,6 +171,13 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
       onCommand(ctx);
       if (!control.run) throw unexpected(ctx.envelope.type);
       return control.run(ctx.data);
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.ResetRecording, { queue: 'ingest.commands' })
+    async reset(ctx: MessageContext<ResetRecording>): Promise<ResetResult> {
+      onCommand(ctx);
+      if (!control.reset) throw unexpected(ctx.envelope.type);
+      return control.reset(ctx.data);
     }
 
     // Input sources, kept in memory per user; syncs are answered, never run.
@@ -337,6 +347,7 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
       MESSAGE_TYPES.ingest.DeleteRecording,
       MESSAGE_TYPES.ingest.PauseRecording,
       MESSAGE_TYPES.ingest.RunRecording,
+      MESSAGE_TYPES.ingest.ResetRecording,
       MESSAGE_TYPES.ingest.ListSourceCredentials,
       MESSAGE_TYPES.ingest.GetSourceCredential,
       MESSAGE_TYPES.ingest.BrowseYandexDisk,

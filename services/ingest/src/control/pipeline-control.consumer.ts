@@ -1,10 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { MESSAGE_TYPES, type PauseRecording, type PauseResult, type RunRecording, type RunResult } from '@leap/contracts';
+import {
+  MESSAGE_TYPES,
+  type PauseRecording,
+  type PauseResult,
+  type ResetRecording,
+  type ResetResult,
+  type RunRecording,
+  type RunResult,
+} from '@leap/contracts';
 import { MessageHandler, type MessageContext } from '@leap/messaging';
 import { INGEST_COMMANDS_QUEUE } from '../recordings/recordings.consumer';
 import { PipelineControlService } from './pipeline-control.service';
 
-/** The pause and run queries (request/reply): the requester learns at once whether they applied. */
+/** The pause, run and reset queries (request/reply): the requester learns at once whether they applied. */
 @Injectable()
 export class PipelineControlConsumer {
   constructor(private readonly control: PipelineControlService) {}
@@ -17,5 +25,10 @@ export class PipelineControlConsumer {
   @MessageHandler(MESSAGE_TYPES.ingest.RunRecording, { queue: INGEST_COMMANDS_QUEUE })
   run(ctx: MessageContext<RunRecording>): Promise<RunResult> {
     return this.control.run(ctx, ctx.data);
+  }
+
+  @MessageHandler(MESSAGE_TYPES.ingest.ResetRecording, { queue: INGEST_COMMANDS_QUEUE })
+  reset(ctx: MessageContext<ResetRecording>): Promise<ResetResult> {
+    return this.control.reset(ctx, ctx.data);
   }
 }

@@ -1,13 +1,30 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MESSAGE_TYPES, type PauseRecording, type PauseResult, type RecordingPaused, type RunRecording, type RunResult } from '@leap/contracts';
+import {
+  MESSAGE_TYPES,
+  PipelineStage,
+  StageStatus,
+  type DeleteRecordingObjects,
+  type PauseRecording,
+  type PauseResult,
+  type RecordingPaused,
+  type RecordingReset,
+  type ResetRecording,
+  type ResetResult,
+  type RunRecording,
+  type RunResult,
+} from '@leap/contracts';
 import { LeapError } from '@leap/errors';
 import { type MessagingLogger } from '@leap/messaging';
-import { SERVICE_LOGGER } from '@leap/platform';
+import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
 import { Clock } from '../clock.service';
+import type { IngestConfig } from '../config/config.schema';
+import { RecordingSourceRepository } from '../download/recording-source.repository';
+import { expiryOf, retentionPolicy, type RetentionPolicy } from '../lifecycle/retention';
 import type { RecordingEntity } from '../recordings/recording.entity';
 import { RecordingRepository } from '../recordings/recording.repository';
 import { runRefusal, stageLabel, stagesToPause, STAGE_NAMES, type ControlRefusal } from '../pipeline/pipeline-state';
-import { opts, PipelineService, type PipelineTx } from '../pipeline/pipeline.service';
+import { DEFAULT_TARGET, opts, PipelineService, type PipelineTx } from '../pipeline/pipeline.service';
+import { resetPlan } from './reset-plan';
 
 /** What each refusal answers the requester (the gateway turns it into problem details). */
 const REFUSALS: Record<ControlRefusal, (id: string) => LeapError> = {
@@ -24,12 +41,18 @@ const REFUSALS: Record<ControlRefusal, (id: string) => LeapError> = {
  */
 @Injectable()
 export class PipelineControlService {
+  private readonly retention: RetentionPolicy;
+
   constructor(
     private readonly recordings: RecordingRepository,
     private readonly pipeline: PipelineService,
     private readonly clock: Clock,
     @Inject(SERVICE_LOGGER) private readonly logger: MessagingLogger,
-  ) {}
+    private readonly sources: RecordingSourceRepository,
+    @Inject(SERVICE_CONFIG) config: IngestConfig,
+  ) {
+    this.retention = retentionPolicy(config);
+  }
 
   /**
    * Stages in progress go back to PENDING (their next start is a new attempt), the recording is
@@ -71,6 +94,10 @@ export class PipelineControlService {
     const stages = await this.recordings.stages(tx.manager, recording.id);
     const refusal = runRefusal(recording.status, stages);
     if (refusal) throw REFUSALS[refusal](recording.id);
+    // A direct upload whose original a reset deleted has nothing to run on, and nowhere to fetch it from.
+    if (!recording.sourceKey && !(await this.sources.find(tx.manager, recording.id))) {
+      throw new LeapError('INGEST.NOT_RUNNABLE', `Recording ${recording.id} cannot run: its original was deleted`, { status: 409 });
+    }
     const before = recording.status;
     const failedBefore = recording.failed;
     const now = this.clock.now();
@@ -91,6 +118,79 @@ export class PipelineControlService {
     const labels = started.map(stageLabel);
     this.logger.info('Recording run', { recordingId: recording.id, started: labels, retried: retried.map(stageLabel), status: recording.status });
     return { recordingId: recording.id, status: recording.status, paused: false, stages: labels };
+  }
+
+  /**
+   * Back to the initial state (inventory 3.6): work in progress is cancelled as a pause cancels it
+   * (`ingest.recording.paused.v1`), the stages go back to PENDING (see `resetPlan`), artifacts,
+   * failure and pipeline times are cleared, the expiry starts again, and the recording waits paused
+   * until a run. The template binding and config are kept. With `deleteFiles` the storage service
+   * deletes every object under the recording's prefix, the original included.
+   */
+  async reset(tx: PipelineTx, query: ResetRecording): Promise<ResetResult> {
+    const recording = await this.owned(tx, query.recordingId, query.userId);
+    const stages = await this.recordings.stages(tx.manager, recording.id);
+    const deleteFiles = query.deleteFiles === true;
+    const imported = (await this.sources.find(tx.manager, recording.id)) !== null;
+    const plan = resetPlan({ status: recording.status, stages, imported, keepSource: !deleteFiles && recording.sourceKey !== null, defaultTarget: DEFAULT_TARGET.id });
+    const before = recording.status;
+    const failedBefore = recording.failed;
+    const now = this.clock.now();
+    const cancelled = plan.cancelled.map(stageLabel);
+    if (cancelled.length > 0) {
+      const paused: RecordingPaused = { recordingId: recording.id, userId: recording.userId, stages: cancelled, pausedAt: now.toISOString() };
+      await tx.publish(MESSAGE_TYPES.ingest.RecordingPaused, paused, opts(recording));
+    }
+    await this.recordings.removeStages(tx.manager, recording.id, plan.dropped);
+    const kept = plan.kept.map(({ stage, status }) => {
+      if (status !== stage.status || status === 'PENDING') {
+        stage.status = status;
+        stage.startedAt = null;
+        stage.finishedAt = null;
+        stage.errorCode = null;
+        stage.errorMessage = null;
+        stage.details = stage.stage === 'DOWNLOAD' && status === 'SKIPPED' ? stage.details : {};
+        stage.updatedAt = now;
+      }
+      return stage;
+    });
+    if (deleteFiles) {
+      await this.recordings.clearSource(tx.manager, recording.id);
+      recording.sourceKey = null;
+      const objects: DeleteRecordingObjects = { recordingId: recording.id, userId: recording.userId };
+      await tx.send(MESSAGE_TYPES.storage.DeleteRecordingObjects, objects, opts(recording));
+    }
+    recording.status = plan.status;
+    recording.paused = true;
+    recording.artifacts = {};
+    recording.failed = false;
+    recording.failedStage = null;
+    recording.failedTarget = null;
+    recording.failureCode = null;
+    recording.failureReason = null;
+    recording.failedAt = null;
+    recording.pipelineStartedAt = null;
+    recording.pipelineCompletedAt = null;
+    recording.expireAt = expiryOf(now, this.retention);
+    // The read model forgets the recording's artifacts and publications and takes the stages as
+    // listed here, whichever of this and the stage events `advance` publishes it reads first.
+    const reset: RecordingReset = {
+      recordingId: recording.id,
+      userId: recording.userId,
+      resetAt: now.toISOString(),
+      filesDeleted: deleteFiles,
+      expireAt: recording.expireAt.toISOString(),
+      stages: kept.map((stage) => ({
+        stage: PipelineStage[stage.stage],
+        status: StageStatus[stage.status],
+        attempt: stage.attempt,
+        ...(stage.target ? { target: stage.target } : {}),
+      })),
+    };
+    await tx.publish(MESSAGE_TYPES.ingest.RecordingReset, reset, opts(recording));
+    await this.pipeline.advance(tx, recording, kept, new Set(kept), before, failedBefore);
+    this.logger.info('Recording reset', { recordingId: recording.id, cancelled, deleteFiles, status: recording.status });
+    return { recordingId: recording.id, status: recording.status, paused: true, cancelled, filesDeleted: deleteFiles };
   }
 
   /** The recording, locked; 404 for an unknown id, another owner's recording or a deleted one. */

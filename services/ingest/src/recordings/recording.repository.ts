@@ -77,6 +77,21 @@ export class RecordingRepository {
     await tx.query(`DELETE FROM recordings WHERE id = $1`, [id]);
   }
 
+  /** Drops stage rows of a recording (a reset drops the output presets' UPLOAD targets; they are planned again at the next upload). */
+  async removeStages(tx: Transaction, recordingId: string, stages: { stage: string; target: string }[]): Promise<void> {
+    for (const s of stages) {
+      await tx.query(`DELETE FROM recording_stages WHERE recording_id = $1 AND stage = $2 AND target = $3`, [recordingId, s.stage, s.target]);
+    }
+  }
+
+  /** Forgets where the original is (a reset deleted it): the next run fetches it again, if it can. */
+  async clearSource(tx: Transaction, recordingId: string): Promise<void> {
+    await tx.query(
+      `UPDATE recordings SET source_key = NULL, source_size_bytes = NULL, source_checksum_sha256 = NULL, source_content_type = NULL WHERE id = $1`,
+      [recordingId],
+    );
+  }
+
   stages(tx: Transaction, recordingId: string): Promise<RecordingStageEntity[]> {
     return tx.getRepository(RecordingStageEntity).find({ where: { recordingId } });
   }

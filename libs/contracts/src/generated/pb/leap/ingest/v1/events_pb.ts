@@ -10,7 +10,7 @@ import type { Timestamp, TimestampJson } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Failure, FailureJson, ObjectRef, ObjectRefJson, PipelineStage, PipelineStageJson } from "../../common/v1/common_pb";
 import { file_leap_common_v1_common } from "../../common/v1/common_pb";
-import type { DeletionReason, DeletionReasonJson, RecordingStatus, RecordingStatusJson, SourceType, SourceTypeJson, StageStatus, StageStatusJson } from "./types_pb";
+import type { DeletionReason, DeletionReasonJson, RecordingStatus, RecordingStatusJson, ResetStage, ResetStageJson, SourceType, SourceTypeJson, StageStatus, StageStatusJson } from "./types_pb";
 import { file_leap_ingest_v1_types } from "./types_pb";
 import { file_leap_options } from "../../options_pb";
 import type { Message } from "@bufbuild/protobuf";
@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file leap/ingest/v1/events.proto.
  */
 export const file_leap_ingest_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChtsZWFwL2luZ2VzdC92MS9ldmVudHMucHJvdG8SDmxlYXAuaW5nZXN0LnYxIrkDChNSZWNvcmRpbmdSZWdpc3RlcmVkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjUKC3NvdXJjZV90eXBlGAMgASgOMhoubGVhcC5pbmdlc3QudjEuU291cmNlVHlwZUIEyPMYARITCgV0aXRsZRgEIAEoCUIEyPMYARIZChFvcmlnaW5hbF9maWxlbmFtZRgFIAEoCRIpCgZzb3VyY2UYBiABKAsyGS5sZWFwLmNvbW1vbi52MS5PYmplY3RSZWYSNQoGc3RhdHVzGAcgASgOMh8ubGVhcC5pbmdlc3QudjEuUmVjb3JkaW5nU3RhdHVzQgTI8xgBEhYKDnJlc2VydmF0aW9uX2lkGAggASgJEjcKDXJlZ2lzdGVyZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEi0KCWV4cGlyZV9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXA6JsrzGB5pbmdlc3QucmVjb3JkaW5nLnJlZ2lzdGVyZWQudjHQ8xgBIqgDChZSZWNvcmRpbmdTdGF0dXNDaGFuZ2VkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjUKBnN0YXR1cxgDIAEoDjIfLmxlYXAuaW5nZXN0LnYxLlJlY29yZGluZ1N0YXR1c0IEyPMYARI4Cg9wcmV2aW91c19zdGF0dXMYBCABKA4yHy5sZWFwLmluZ2VzdC52MS5SZWNvcmRpbmdTdGF0dXMSDgoGZmFpbGVkGAUgASgIEjMKDGZhaWxlZF9zdGFnZRgGIAEoDjIdLmxlYXAuY29tbW9uLnYxLlBpcGVsaW5lU3RhZ2USFgoOZmFpbHVyZV9yZWFzb24YByABKAkSNAoKY2hhbmdlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESFQoNZmFpbGVkX3RhcmdldBgJIAEoCRIUCgxmYWlsdXJlX2NvZGUYCiABKAk6KsrzGCJpbmdlc3QucmVjb3JkaW5nLnN0YXR1cy1jaGFuZ2VkLnYx0PMYASKAAwoSU3RhZ2VTdGF0dXNDaGFuZ2VkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjIKBXN0YWdlGAMgASgOMh0ubGVhcC5jb21tb24udjEuUGlwZWxpbmVTdGFnZUIEyPMYARIOCgZ0YXJnZXQYBCABKAkSMQoGc3RhdHVzGAUgASgOMhsubGVhcC5pbmdlc3QudjEuU3RhZ2VTdGF0dXNCBMjzGAESDwoHYXR0ZW1wdBgGIAEoBRIuCgpzdGFydGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoFZXJyb3IYCSABKAsyFy5sZWFwLmNvbW1vbi52MS5GYWlsdXJlOibK8xgeaW5nZXN0LnN0YWdlLnN0YXR1cy1jaGFuZ2VkLnYx0PMYASK6AgoQUmVjb3JkaW5nRGVsZXRlZBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARI0CgpkZWxldGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARIuCgZyZWFzb24YBCABKA4yHi5sZWFwLmluZ2VzdC52MS5EZWxldGlvblJlYXNvbhI0ChByZXN0b3JhYmxlX3VudGlsGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5oYXJkX2RlbGV0ZV9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXA6I8rzGBtpbmdlc3QucmVjb3JkaW5nLmRlbGV0ZWQudjHQ8xgBIugBChFSZWNvcmRpbmdSZXN0b3JlZBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARI1CgtyZXN0b3JlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESMwoJZXhwaXJlX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARIOCgZwYXVzZWQYBSABKAg6JMrzGBxpbmdlc3QucmVjb3JkaW5nLnJlc3RvcmVkLnYx0PMYASLXAQoPUmVjb3JkaW5nUHVyZ2VkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjMKCXB1cmdlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESOAoOaGFyZF9kZWxldGVfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBOiLK8xgaaW5nZXN0LnJlY29yZGluZy5wdXJnZWQudjHQ8xgBIq4BChRSZWNvcmRpbmdIYXJkRGVsZXRlZBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARI5Cg9oYXJkX2RlbGV0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBOijK8xggaW5nZXN0LnJlY29yZGluZy5oYXJkLWRlbGV0ZWQudjHQ8xgBIq0BCg9SZWNvcmRpbmdQYXVzZWQSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESDgoGc3RhZ2VzGAMgAygJEjMKCXBhdXNlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAE6IsrzGBppbmdlc3QucmVjb3JkaW5nLnBhdXNlZC52MdDzGAEizAEKE1JlY29yZGluZ0Rvd25sb2FkZWQSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESLwoGc291cmNlGAMgASgLMhkubGVhcC5jb21tb24udjEuT2JqZWN0UmVmQgTI8xgBEhoKEnJlc3VtZWRfZnJvbV9ieXRlcxgEIAEoAxINCgV0aXRsZRgFIAEoCTomyvMYHmluZ2VzdC5yZWNvcmRpbmcuZG93bmxvYWRlZC52MdDzGAEi2wEKDkluZ2VzdFByb2dyZXNzEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjIKBXN0YWdlGAMgASgOMh0ubGVhcC5jb21tb24udjEuUGlwZWxpbmVTdGFnZUIEyPMYARIPCgdwZXJjZW50GAQgASgFEgwKBHN0ZXAYBSABKAkSEgoKYnl0ZXNfZG9uZRgGIAEoAxITCgtieXRlc190b3RhbBgHIAEoAzoayvMYEmluZ2VzdC5wcm9ncmVzcy52MdDzGAFiBnByb3RvMw", [file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_ingest_v1_types, file_leap_options]);
+  fileDesc("ChtsZWFwL2luZ2VzdC92MS9ldmVudHMucHJvdG8SDmxlYXAuaW5nZXN0LnYxIrkDChNSZWNvcmRpbmdSZWdpc3RlcmVkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjUKC3NvdXJjZV90eXBlGAMgASgOMhoubGVhcC5pbmdlc3QudjEuU291cmNlVHlwZUIEyPMYARITCgV0aXRsZRgEIAEoCUIEyPMYARIZChFvcmlnaW5hbF9maWxlbmFtZRgFIAEoCRIpCgZzb3VyY2UYBiABKAsyGS5sZWFwLmNvbW1vbi52MS5PYmplY3RSZWYSNQoGc3RhdHVzGAcgASgOMh8ubGVhcC5pbmdlc3QudjEuUmVjb3JkaW5nU3RhdHVzQgTI8xgBEhYKDnJlc2VydmF0aW9uX2lkGAggASgJEjcKDXJlZ2lzdGVyZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEi0KCWV4cGlyZV9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXA6JsrzGB5pbmdlc3QucmVjb3JkaW5nLnJlZ2lzdGVyZWQudjHQ8xgBIqgDChZSZWNvcmRpbmdTdGF0dXNDaGFuZ2VkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjUKBnN0YXR1cxgDIAEoDjIfLmxlYXAuaW5nZXN0LnYxLlJlY29yZGluZ1N0YXR1c0IEyPMYARI4Cg9wcmV2aW91c19zdGF0dXMYBCABKA4yHy5sZWFwLmluZ2VzdC52MS5SZWNvcmRpbmdTdGF0dXMSDgoGZmFpbGVkGAUgASgIEjMKDGZhaWxlZF9zdGFnZRgGIAEoDjIdLmxlYXAuY29tbW9uLnYxLlBpcGVsaW5lU3RhZ2USFgoOZmFpbHVyZV9yZWFzb24YByABKAkSNAoKY2hhbmdlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESFQoNZmFpbGVkX3RhcmdldBgJIAEoCRIUCgxmYWlsdXJlX2NvZGUYCiABKAk6KsrzGCJpbmdlc3QucmVjb3JkaW5nLnN0YXR1cy1jaGFuZ2VkLnYx0PMYASKAAwoSU3RhZ2VTdGF0dXNDaGFuZ2VkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjIKBXN0YWdlGAMgASgOMh0ubGVhcC5jb21tb24udjEuUGlwZWxpbmVTdGFnZUIEyPMYARIOCgZ0YXJnZXQYBCABKAkSMQoGc3RhdHVzGAUgASgOMhsubGVhcC5pbmdlc3QudjEuU3RhZ2VTdGF0dXNCBMjzGAESDwoHYXR0ZW1wdBgGIAEoBRIuCgpzdGFydGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoFZXJyb3IYCSABKAsyFy5sZWFwLmNvbW1vbi52MS5GYWlsdXJlOibK8xgeaW5nZXN0LnN0YWdlLnN0YXR1cy1jaGFuZ2VkLnYx0PMYASK6AgoQUmVjb3JkaW5nRGVsZXRlZBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARI0CgpkZWxldGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARIuCgZyZWFzb24YBCABKA4yHi5sZWFwLmluZ2VzdC52MS5EZWxldGlvblJlYXNvbhI0ChByZXN0b3JhYmxlX3VudGlsGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5oYXJkX2RlbGV0ZV9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXA6I8rzGBtpbmdlc3QucmVjb3JkaW5nLmRlbGV0ZWQudjHQ8xgBIugBChFSZWNvcmRpbmdSZXN0b3JlZBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARI1CgtyZXN0b3JlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESMwoJZXhwaXJlX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARIOCgZwYXVzZWQYBSABKAg6JMrzGBxpbmdlc3QucmVjb3JkaW5nLnJlc3RvcmVkLnYx0PMYASLXAQoPUmVjb3JkaW5nUHVyZ2VkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjMKCXB1cmdlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESOAoOaGFyZF9kZWxldGVfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBOiLK8xgaaW5nZXN0LnJlY29yZGluZy5wdXJnZWQudjHQ8xgBIq4BChRSZWNvcmRpbmdIYXJkRGVsZXRlZBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARI5Cg9oYXJkX2RlbGV0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBOijK8xggaW5nZXN0LnJlY29yZGluZy5oYXJkLWRlbGV0ZWQudjHQ8xgBIpACCg5SZWNvcmRpbmdSZXNldBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIyCghyZXNldF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESFQoNZmlsZXNfZGVsZXRlZBgEIAEoCBItCglleHBpcmVfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKBnN0YWdlcxgGIAMoCzIaLmxlYXAuaW5nZXN0LnYxLlJlc2V0U3RhZ2U6JcrzGB1pbmdlc3QucmVjb3JkaW5nLndhcy1yZXNldC52MdDzGAEirQEKD1JlY29yZGluZ1BhdXNlZBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIOCgZzdGFnZXMYAyADKAkSMwoJcGF1c2VkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYAToiyvMYGmluZ2VzdC5yZWNvcmRpbmcucGF1c2VkLnYx0PMYASLMAQoTUmVjb3JkaW5nRG93bmxvYWRlZBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIvCgZzb3VyY2UYAyABKAsyGS5sZWFwLmNvbW1vbi52MS5PYmplY3RSZWZCBMjzGAESGgoScmVzdW1lZF9mcm9tX2J5dGVzGAQgASgDEg0KBXRpdGxlGAUgASgJOibK8xgeaW5nZXN0LnJlY29yZGluZy5kb3dubG9hZGVkLnYx0PMYASLbAQoOSW5nZXN0UHJvZ3Jlc3MSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESMgoFc3RhZ2UYAyABKA4yHS5sZWFwLmNvbW1vbi52MS5QaXBlbGluZVN0YWdlQgTI8xgBEg8KB3BlcmNlbnQYBCABKAUSDAoEc3RlcBgFIAEoCRISCgpieXRlc19kb25lGAYgASgDEhMKC2J5dGVzX3RvdGFsGAcgASgDOhrK8xgSaW5nZXN0LnByb2dyZXNzLnYx0PMYAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_ingest_v1_types, file_leap_options]);
 
 /**
  * A recording exists. Quota commits the reservation it carries.
@@ -727,6 +727,97 @@ export const RecordingHardDeletedSchema: GenMessage<RecordingHardDeleted, {jsonT
   messageDesc(file_leap_ingest_v1_events, 6);
 
 /**
+ * A recording was reset to its initial state (`ResetRecording`): its artifacts and publications
+ * are forgotten, its stages start again from PENDING (their `StageStatusChanged` events follow),
+ * and it waits paused until it is run. With `files_deleted` its objects are being deleted.
+ *
+ * @generated from message leap.ingest.v1.RecordingReset
+ */
+export type RecordingReset = Message<"leap.ingest.v1.RecordingReset"> & {
+  /**
+   * @generated from field: string recording_id = 1;
+   */
+  recordingId: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp reset_at = 3;
+   */
+  resetAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: bool files_deleted = 4;
+   */
+  filesDeleted: boolean;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expire_at = 5;
+   */
+  expireAt?: Timestamp | undefined;
+
+  /**
+   * Every stage the recording has after the reset (a stage it no longer has is gone), so a reader
+   * can replace its stages whatever order this and the stage events arrive in.
+   *
+   * @generated from field: repeated leap.ingest.v1.ResetStage stages = 6;
+   */
+  stages: ResetStage[];
+};
+
+/**
+ * A recording was reset to its initial state (`ResetRecording`): its artifacts and publications
+ * are forgotten, its stages start again from PENDING (their `StageStatusChanged` events follow),
+ * and it waits paused until it is run. With `files_deleted` its objects are being deleted.
+ *
+ * @generated from message leap.ingest.v1.RecordingReset
+ */
+export type RecordingResetJson = {
+  /**
+   * @generated from field: string recording_id = 1;
+   */
+  recordingId?: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId?: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp reset_at = 3;
+   */
+  resetAt?: TimestampJson;
+
+  /**
+   * @generated from field: bool files_deleted = 4;
+   */
+  filesDeleted?: boolean;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expire_at = 5;
+   */
+  expireAt?: TimestampJson;
+
+  /**
+   * Every stage the recording has after the reset (a stage it no longer has is gone), so a reader
+   * can replace its stages whatever order this and the stage events arrive in.
+   *
+   * @generated from field: repeated leap.ingest.v1.ResetStage stages = 6;
+   */
+  stages?: ResetStageJson[];
+};
+
+/**
+ * Describes the message leap.ingest.v1.RecordingReset.
+ * Use `create(RecordingResetSchema)` to create a new message.
+ */
+export const RecordingResetSchema: GenMessage<RecordingReset, {jsonType: RecordingResetJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_events, 7);
+
+/**
  * A recording was paused: the stages that were in progress are PENDING again, and the worker
  * services cancel the recording's jobs (their processes are stopped, late results discarded).
  *
@@ -791,7 +882,7 @@ export type RecordingPausedJson = {
  * Use `create(RecordingPausedSchema)` to create a new message.
  */
 export const RecordingPausedSchema: GenMessage<RecordingPaused, {jsonType: RecordingPausedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_events, 7);
+  messageDesc(file_leap_ingest_v1_events, 8);
 
 /**
  * A recording's original was fetched into storage (the DOWNLOAD stage completed).
@@ -874,7 +965,7 @@ export type RecordingDownloadedJson = {
  * Use `create(RecordingDownloadedSchema)` to create a new message.
  */
 export const RecordingDownloadedSchema: GenMessage<RecordingDownloaded, {jsonType: RecordingDownloadedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_events, 8);
+  messageDesc(file_leap_ingest_v1_events, 9);
 
 /**
  * Progress of a running download, in bytes. Published outside the outbox: losing one is harmless.
@@ -981,5 +1072,5 @@ export type IngestProgressJson = {
  * Use `create(IngestProgressSchema)` to create a new message.
  */
 export const IngestProgressSchema: GenMessage<IngestProgress, {jsonType: IngestProgressJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_events, 9);
+  messageDesc(file_leap_ingest_v1_events, 10);
 

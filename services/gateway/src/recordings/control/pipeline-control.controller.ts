@@ -1,0 +1,36 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import type { Principal } from '../../access/principal';
+import { CurrentUser } from '../../auth/current-user.decorator';
+import { ApiDoc } from '../../common/api-doc';
+import { parseInput } from '../../common/validation';
+import { recordingNotFound } from '../problems';
+import { PipelineControlClient } from '../pipeline-control.client';
+import { RecordingsRepository } from '../recordings.repository';
+import { resetBody, resetDoc } from './reset.api-doc';
+
+/** `/api/v1/recordings/{id}/reset`: pipeline control beside pause and run. */
+@Controller('api/v1/recordings')
+export class PipelineControlController {
+  constructor(
+    private readonly recordings: RecordingsRepository,
+    private readonly control: PipelineControlClient,
+  ) {}
+
+  @Post(':id/reset')
+  @HttpCode(200)
+  @ApiDoc(resetDoc)
+  async reset(@CurrentUser() user: Principal, @Param('id') id: string, @Body() body: unknown) {
+    const { deleteFiles } = parseInput(resetBody, body ?? {});
+    if (!(await this.recordings.findOwned(user.userId, id))) throw recordingNotFound(id);
+    const result = await this.control.reset(user.userId, id, deleteFiles);
+    return {
+      id: result.recordingId,
+      status: result.status,
+      paused: result.paused ?? true,
+      stages: [],
+      cancelled: result.cancelled ?? [],
+      filesDeleted: result.filesDeleted ?? false,
+      links: { self: `/api/v1/recordings/${result.recordingId}` },
+    };
+  }
+}
