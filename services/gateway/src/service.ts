@@ -21,6 +21,7 @@ import { OAuthModule } from './oauth/oauth.module';
 import { CredentialsModule } from './credentials/credentials.module';
 import { SourcesModule } from './sources/sources.module';
 import { TemplatesModule } from './templates/templates.module';
+import { AutomationModule } from './automation/automation.module';
 import { StorageModule } from './storage/storage.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
 import { configureGatewayHttp } from './http/http-setup';
@@ -66,6 +67,7 @@ export const gatewayService: ServiceDefinition = {
     CredentialsModule,
     SourcesModule,
     TemplatesModule,
+    AutomationModule,
     AdminModule,
     WebhooksModule,
     NotificationsModule,

@@ -3,6 +3,7 @@ import { OutboundHttp, OutboundPolicy } from '@leap/outbound';
 import { SERVICE_CONFIG } from '@leap/platform';
 import { YandexDiskClient } from '@leap/yandex-disk';
 import { AutomationRepository } from './automation/automation.repository';
+import { AutomationConsumer } from './automation/automation.consumer';
 import { AutomationScheduler } from './automation/automation.scheduler';
 import { AutomationService } from './automation/automation.service';
 import { Clock } from './clock.service';
@@ -147,6 +148,7 @@ import { TemplatesService } from './templates/templates.service';
     AutomationRepository,
     AutomationService,
     AutomationScheduler,
+    AutomationConsumer,
     // Each platform's lister.
     { provide: SOURCE_ADAPTERS, inject: [VideoUrlAdapter, ZoomAdapter, YandexDiskAdapter], useFactory: (...adapters: SourceAdapter[]) => adapters },
     { provide: SOURCE_CREDENTIAL_VAULT, inject: [SERVICE_CONFIG], useFactory: (config: IngestConfig) => new SourceCredentialVault(config) },

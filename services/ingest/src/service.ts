@@ -1,5 +1,6 @@
 import { MESSAGE_TYPES } from '@leap/contracts';
 import type { ServiceDefinition } from '@leap/platform';
+import { AUTOMATION_QUERIES } from './automation/automation.consumer';
 import { ingestConfigSchema, type IngestConfig } from './config/config.schema';
 import { DOWNLOAD_JOB, DOWNLOAD_QUEUE, INGEST_JOB_CONTROL_QUEUE } from './download/download.consumer';
 import { RecordingSourceEntity } from './download/recording-source.entity';
@@ -38,6 +39,7 @@ export const ingestService: ServiceDefinition = {
         MESSAGE_TYPES.ingest.ReceiveZoomWebhook,
         ...YANDEX_DISK_QUERIES,
         ...TEMPLATE_QUERIES,
+        ...AUTOMATION_QUERIES,
       ],
     },
     // A new account gets its base template.

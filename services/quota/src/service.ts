@@ -10,7 +10,7 @@ export const quotaService: ServiceDefinition = {
   name: 'quota',
   configSchema: quotaConfigSchema,
   consumers: [
-    { queue: QUOTA_ADMISSION_QUEUE, types: [MESSAGE_TYPES.quota.ReserveRecording] },
+    { queue: QUOTA_ADMISSION_QUEUE, types: [MESSAGE_TYPES.quota.ReserveRecording, MESSAGE_TYPES.quota.GetAutomationLimits] },
     { queue: QUOTA_RESERVATIONS_QUEUE, types: [MESSAGE_TYPES.quota.ReleaseReservation] },
     { queue: QUOTA_USAGE_QUEUE, types: [MESSAGE_TYPES.ingest.RecordingRegistered, MESSAGE_TYPES.storage.StorageUsageChanged] },
   ],

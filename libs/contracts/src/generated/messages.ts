@@ -5,6 +5,14 @@ import type {
   AddRecordingFromUrlResult,
   AddRecordingsFromPlaylist,
   AddRecordingsFromPlaylistResult,
+  AutomationJobCopied,
+  AutomationJobDeleted,
+  AutomationJobFound,
+  AutomationJobRunResult,
+  AutomationJobSaved,
+  AutomationJobsPage,
+  AutomationLimitsFound,
+  AutomationRunsPage,
   BrowseYandexDisk,
   ChangeRecordingConfig,
   ConfigResolved,
@@ -12,6 +20,7 @@ import type {
   ConnectAccountResult,
   ConnectSourceAccount,
   ControlRecordings,
+  CopyAutomationJob,
   CopyPreset,
   CopyPresetResult,
   CopyTemplate,
@@ -26,6 +35,7 @@ import type {
   CredentialFound,
   CredentialUpdated,
   CredentialsPage,
+  DeleteAutomationJob,
   DeleteCredential,
   DeletePresets,
   DeletePresetsResult,
@@ -40,6 +50,8 @@ import type {
   ExtractTopics,
   FormatsPreview,
   GenerateSubtitles,
+  GetAutomationJob,
+  GetAutomationLimits,
   GetCredential,
   GetOrphanReport,
   GetPreset,
@@ -50,6 +62,8 @@ import type {
   GetTemplateStats,
   IngestJobsPage,
   IngestProgress,
+  ListAutomationJobs,
+  ListAutomationRuns,
   ListCredentials,
   ListIngestJobs,
   ListMediaJobs,
@@ -116,8 +130,10 @@ import type {
   RetractPublication,
   RetractTarget,
   RetractTargetResult,
+  RunAutomationJob,
   RunRecording,
   RunResult,
+  SaveAutomationJob,
   SaveTemplate,
   ScanOrphans,
   SetDefaultTemplate,
@@ -358,6 +374,34 @@ export const MESSAGE_TYPES = {
     ChangeRecordingConfig: 'ingest.recording.change-config.v1',
     /** The answer to `ChangeRecordingConfig`. (reply) */
     RecordingConfigChanged: 'ingest.recording.config-changed.v1',
+    /** Create a job (`job_id` empty) or change one (absent fields stay as they are). (query) */
+    SaveAutomationJob: 'ingest.automation-job.save.v1',
+    /** The answer to `SaveAutomationJob`. (reply) */
+    AutomationJobSaved: 'ingest.automation-job.saved.v1',
+    /** Copy a job: named `<name> (copy)` (then `(copy 2)`…), inactive until turned on. (query) */
+    CopyAutomationJob: 'ingest.automation-job.copy.v1',
+    /** The answer to `CopyAutomationJob`. (reply) */
+    AutomationJobCopied: 'ingest.automation-job.copied.v1',
+    /** One job of a user. (query) */
+    GetAutomationJob: 'ingest.automation-job.get.v1',
+    /** The answer to `GetAutomationJob`. (reply) */
+    AutomationJobFound: 'ingest.automation-job.found.v1',
+    /** A page of a user's jobs: `search` in the name or description (case-insensitive), `is_active`, ordered by `sort` (`name`, `createdAt`, `nextRunAt`, `lastRunAt`, `-` first for descending; default `-createdAt`). (query) */
+    ListAutomationJobs: 'ingest.automation-jobs.list.v1',
+    /** The answer to `ListAutomationJobs`. (reply) */
+    AutomationJobsPage: 'ingest.automation-jobs.page.v1',
+    /** Delete a job; its runs go with it. (query) */
+    DeleteAutomationJob: 'ingest.automation-job.delete.v1',
+    /** The answer to `DeleteAutomationJob`: false when the user has no such job. (reply) */
+    AutomationJobDeleted: 'ingest.automation-job.deleted.v1',
+    /** A page of a job's runs, newest first. (query) */
+    ListAutomationRuns: 'ingest.automation-runs.list.v1',
+    /** The answer to `ListAutomationRuns`. (reply) */
+    AutomationRunsPage: 'ingest.automation-runs.page.v1',
+    /** Run a job now, whatever its schedule (an inactive one too), or with `dry_run` count what a run would do and change nothing. (query) */
+    RunAutomationJob: 'ingest.automation-job.run.v1',
+    /** The answer to `RunAutomationJob`: the run started, or the dry run's counts. (reply) */
+    AutomationJobRunResult: 'ingest.automation-job.run-result.v1',
   },
   media: {
     /** Cut the leading and trailing silence of a recording (silence in the middle is kept) and extract its audio track for speech recognition. (command) */
@@ -468,6 +512,10 @@ export const MESSAGE_TYPES = {
     ReserveRecording: 'quota.recording.reserve.v1',
     /** The answer to `ReserveRecording`. (reply) */
     ReservationDecision: 'quota.reservation.decision.v1',
+    /** A user's effective limits on automation jobs: the per-user override, else the plan's value; an override of 0 means 0. (query) */
+    GetAutomationLimits: 'quota.automation-limits.get.v1',
+    /** The answer to `GetAutomationLimits`. (reply) */
+    AutomationLimitsFound: 'quota.automation-limits.found.v1',
   },
   storage: {
     /** Delete every object under a recording's prefix (`users/<userId>/recordings/<recordingId>/`). (command) */
@@ -618,6 +666,20 @@ export interface MessagePayloads {
   'ingest.config.resolved.v1': ConfigResolved;
   'ingest.recording.change-config.v1': ChangeRecordingConfig;
   'ingest.recording.config-changed.v1': RecordingConfigChanged;
+  'ingest.automation-job.save.v1': SaveAutomationJob;
+  'ingest.automation-job.saved.v1': AutomationJobSaved;
+  'ingest.automation-job.copy.v1': CopyAutomationJob;
+  'ingest.automation-job.copied.v1': AutomationJobCopied;
+  'ingest.automation-job.get.v1': GetAutomationJob;
+  'ingest.automation-job.found.v1': AutomationJobFound;
+  'ingest.automation-jobs.list.v1': ListAutomationJobs;
+  'ingest.automation-jobs.page.v1': AutomationJobsPage;
+  'ingest.automation-job.delete.v1': DeleteAutomationJob;
+  'ingest.automation-job.deleted.v1': AutomationJobDeleted;
+  'ingest.automation-runs.list.v1': ListAutomationRuns;
+  'ingest.automation-runs.page.v1': AutomationRunsPage;
+  'ingest.automation-job.run.v1': RunAutomationJob;
+  'ingest.automation-job.run-result.v1': AutomationJobRunResult;
   'media.recording.trim.v1': TrimRecording;
   'media.recording.trimmed.v1': RecordingTrimmed;
   'media.processing.failed.v1': MediaProcessingFailed;
@@ -670,6 +732,8 @@ export interface MessagePayloads {
   'quota.warning.raised.v1': QuotaWarningRaised;
   'quota.recording.reserve.v1': ReserveRecording;
   'quota.reservation.decision.v1': ReservationDecision;
+  'quota.automation-limits.get.v1': GetAutomationLimits;
+  'quota.automation-limits.found.v1': AutomationLimitsFound;
   'storage.recording-objects.delete.v1': DeleteRecordingObjects;
   'storage.orphans.scan.v1': ScanOrphans;
   'storage.object.stored.v1': ObjectStored;
@@ -785,6 +849,13 @@ export type QueryType =
   | 'ingest.template.rematch.v1'
   | 'ingest.config.resolve.v1'
   | 'ingest.recording.change-config.v1'
+  | 'ingest.automation-job.save.v1'
+  | 'ingest.automation-job.copy.v1'
+  | 'ingest.automation-job.get.v1'
+  | 'ingest.automation-jobs.list.v1'
+  | 'ingest.automation-job.delete.v1'
+  | 'ingest.automation-runs.list.v1'
+  | 'ingest.automation-job.run.v1'
   | 'media.jobs.list.v1'
   | 'publishing.jobs.list.v1'
   | 'publishing.presets.list.v1'
@@ -804,6 +875,7 @@ export type QueryType =
   | 'publishing.credential.update.v1'
   | 'publishing.credential.delete.v1'
   | 'quota.recording.reserve.v1'
+  | 'quota.automation-limits.get.v1'
   | 'storage.orphans.report.get.v1'
   | 'transcription.jobs.list.v1'
   | 'transcription.topics.edit.v1'
@@ -849,6 +921,13 @@ export type ReplyType =
   | 'ingest.template.rematched.v1'
   | 'ingest.config.resolved.v1'
   | 'ingest.recording.config-changed.v1'
+  | 'ingest.automation-job.saved.v1'
+  | 'ingest.automation-job.copied.v1'
+  | 'ingest.automation-job.found.v1'
+  | 'ingest.automation-jobs.page.v1'
+  | 'ingest.automation-job.deleted.v1'
+  | 'ingest.automation-runs.page.v1'
+  | 'ingest.automation-job.run-result.v1'
   | 'media.jobs.page.v1'
   | 'publishing.jobs.page.v1'
   | 'publishing.presets.page.v1'
@@ -868,6 +947,7 @@ export type ReplyType =
   | 'publishing.credential.updated.v1'
   | 'publishing.credential.deleted.v1'
   | 'quota.reservation.decision.v1'
+  | 'quota.automation-limits.found.v1'
   | 'storage.orphans.report.v1'
   | 'transcription.jobs.page.v1'
   | 'transcription.topics.edited.v1'
@@ -914,6 +994,13 @@ export interface QueryReplies {
   'ingest.template.rematch.v1': 'ingest.template.rematched.v1';
   'ingest.config.resolve.v1': 'ingest.config.resolved.v1';
   'ingest.recording.change-config.v1': 'ingest.recording.config-changed.v1';
+  'ingest.automation-job.save.v1': 'ingest.automation-job.saved.v1';
+  'ingest.automation-job.copy.v1': 'ingest.automation-job.copied.v1';
+  'ingest.automation-job.get.v1': 'ingest.automation-job.found.v1';
+  'ingest.automation-jobs.list.v1': 'ingest.automation-jobs.page.v1';
+  'ingest.automation-job.delete.v1': 'ingest.automation-job.deleted.v1';
+  'ingest.automation-runs.list.v1': 'ingest.automation-runs.page.v1';
+  'ingest.automation-job.run.v1': 'ingest.automation-job.run-result.v1';
   'media.jobs.list.v1': 'media.jobs.page.v1';
   'publishing.jobs.list.v1': 'publishing.jobs.page.v1';
   'publishing.presets.list.v1': 'publishing.presets.page.v1';
@@ -933,6 +1020,7 @@ export interface QueryReplies {
   'publishing.credential.update.v1': 'publishing.credential.updated.v1';
   'publishing.credential.delete.v1': 'publishing.credential.deleted.v1';
   'quota.recording.reserve.v1': 'quota.reservation.decision.v1';
+  'quota.automation-limits.get.v1': 'quota.automation-limits.found.v1';
   'storage.orphans.report.get.v1': 'storage.orphans.report.v1';
   'transcription.jobs.list.v1': 'transcription.jobs.page.v1';
   'transcription.topics.edit.v1': 'transcription.topics.edited.v1';

@@ -1193,6 +1193,156 @@ export interface RecordingConfigChanged extends Omit<ingest_v1_queries.Recording
 }
 
 /**
+ * Create a job (`job_id` empty) or change one (absent fields stay as they are).
+ *
+ * Message type `ingest.automation-job.save.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.SaveAutomationJob`; its proto3 JSON shape is `SaveAutomationJobJson`.
+ */
+export interface SaveAutomationJob extends Omit<ingest_v1_queries.SaveAutomationJobJson, 'userId' | 'fields' | 'limits'> {
+  userId: NonNullable<ingest_v1_queries.SaveAutomationJobJson['userId']>;
+  fields?: Record<string, unknown>;
+  limits?: AutomationLimits;
+}
+
+/**
+ * The answer to `SaveAutomationJob`.
+ *
+ * Message type `ingest.automation-job.saved.v1`: reply to `ingest.automation-job.save.v1`.
+ * Proto message `leap.ingest.v1.AutomationJobSaved`; its proto3 JSON shape is `AutomationJobSavedJson`.
+ */
+export interface AutomationJobSaved extends Omit<ingest_v1_queries.AutomationJobSavedJson, 'job'> {
+  job: AutomationJob;
+}
+
+/**
+ * Copy a job: named `<name> (copy)` (then `(copy 2)`…), inactive until turned on.
+ *
+ * Message type `ingest.automation-job.copy.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.CopyAutomationJob`; its proto3 JSON shape is `CopyAutomationJobJson`.
+ */
+export interface CopyAutomationJob extends Omit<ingest_v1_queries.CopyAutomationJobJson, 'userId' | 'jobId' | 'limits'> {
+  userId: NonNullable<ingest_v1_queries.CopyAutomationJobJson['userId']>;
+  jobId: NonNullable<ingest_v1_queries.CopyAutomationJobJson['jobId']>;
+  limits?: AutomationLimits;
+}
+
+/**
+ * The answer to `CopyAutomationJob`.
+ *
+ * Message type `ingest.automation-job.copied.v1`: reply to `ingest.automation-job.copy.v1`.
+ * Proto message `leap.ingest.v1.AutomationJobCopied`; its proto3 JSON shape is `AutomationJobCopiedJson`.
+ */
+export interface AutomationJobCopied extends Omit<ingest_v1_queries.AutomationJobCopiedJson, 'job'> {
+  job: AutomationJob;
+}
+
+/**
+ * One job of a user.
+ *
+ * Message type `ingest.automation-job.get.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.GetAutomationJob`; its proto3 JSON shape is `GetAutomationJobJson`.
+ */
+export interface GetAutomationJob extends Omit<ingest_v1_queries.GetAutomationJobJson, 'userId' | 'jobId'> {
+  userId: NonNullable<ingest_v1_queries.GetAutomationJobJson['userId']>;
+  jobId: NonNullable<ingest_v1_queries.GetAutomationJobJson['jobId']>;
+}
+
+/**
+ * The answer to `GetAutomationJob`.
+ *
+ * Message type `ingest.automation-job.found.v1`: reply to `ingest.automation-job.get.v1`.
+ * Proto message `leap.ingest.v1.AutomationJobFound`; its proto3 JSON shape is `AutomationJobFoundJson`.
+ */
+export interface AutomationJobFound extends Omit<ingest_v1_queries.AutomationJobFoundJson, 'job'> {
+  job: AutomationJob;
+}
+
+/**
+ * A page of a user's jobs: `search` in the name or description (case-insensitive), `is_active`,
+ * ordered by `sort` (`name`, `createdAt`, `nextRunAt`, `lastRunAt`, `-` first for descending;
+ * default `-createdAt`).
+ *
+ * Message type `ingest.automation-jobs.list.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.ListAutomationJobs`; its proto3 JSON shape is `ListAutomationJobsJson`.
+ */
+export interface ListAutomationJobs extends Omit<ingest_v1_queries.ListAutomationJobsJson, 'userId'> {
+  userId: NonNullable<ingest_v1_queries.ListAutomationJobsJson['userId']>;
+}
+
+/**
+ * The answer to `ListAutomationJobs`.
+ *
+ * Message type `ingest.automation-jobs.page.v1`: reply to `ingest.automation-jobs.list.v1`.
+ * Proto message `leap.ingest.v1.AutomationJobsPage`; its proto3 JSON shape is `AutomationJobsPageJson`.
+ */
+export interface AutomationJobsPage extends Omit<ingest_v1_queries.AutomationJobsPageJson, 'jobs'> {
+  jobs?: AutomationJob[];
+}
+
+/**
+ * Delete a job; its runs go with it.
+ *
+ * Message type `ingest.automation-job.delete.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.DeleteAutomationJob`; its proto3 JSON shape is `DeleteAutomationJobJson`.
+ */
+export interface DeleteAutomationJob extends Omit<ingest_v1_queries.DeleteAutomationJobJson, 'userId' | 'jobId'> {
+  userId: NonNullable<ingest_v1_queries.DeleteAutomationJobJson['userId']>;
+  jobId: NonNullable<ingest_v1_queries.DeleteAutomationJobJson['jobId']>;
+}
+
+/**
+ * The answer to `DeleteAutomationJob`: false when the user has no such job.
+ *
+ * Message type `ingest.automation-job.deleted.v1`: reply to `ingest.automation-job.delete.v1`.
+ * Proto message `leap.ingest.v1.AutomationJobDeleted`; its proto3 JSON shape is `AutomationJobDeletedJson`.
+ */
+export type AutomationJobDeleted = ingest_v1_queries.AutomationJobDeletedJson;
+
+/**
+ * A page of a job's runs, newest first.
+ *
+ * Message type `ingest.automation-runs.list.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.ListAutomationRuns`; its proto3 JSON shape is `ListAutomationRunsJson`.
+ */
+export interface ListAutomationRuns extends Omit<ingest_v1_queries.ListAutomationRunsJson, 'userId' | 'jobId'> {
+  userId: NonNullable<ingest_v1_queries.ListAutomationRunsJson['userId']>;
+  jobId: NonNullable<ingest_v1_queries.ListAutomationRunsJson['jobId']>;
+}
+
+/**
+ * The answer to `ListAutomationRuns`.
+ *
+ * Message type `ingest.automation-runs.page.v1`: reply to `ingest.automation-runs.list.v1`.
+ * Proto message `leap.ingest.v1.AutomationRunsPage`; its proto3 JSON shape is `AutomationRunsPageJson`.
+ */
+export interface AutomationRunsPage extends Omit<ingest_v1_queries.AutomationRunsPageJson, 'runs'> {
+  runs?: AutomationRun[];
+}
+
+/**
+ * Run a job now, whatever its schedule (an inactive one too), or with `dry_run` count what a run
+ * would do and change nothing.
+ *
+ * Message type `ingest.automation-job.run.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.RunAutomationJob`; its proto3 JSON shape is `RunAutomationJobJson`.
+ */
+export interface RunAutomationJob extends Omit<ingest_v1_queries.RunAutomationJobJson, 'userId' | 'jobId'> {
+  userId: NonNullable<ingest_v1_queries.RunAutomationJobJson['userId']>;
+  jobId: NonNullable<ingest_v1_queries.RunAutomationJobJson['jobId']>;
+}
+
+/**
+ * The answer to `RunAutomationJob`: the run started, or the dry run's counts.
+ *
+ * Message type `ingest.automation-job.run-result.v1`: reply to `ingest.automation-job.run.v1`.
+ * Proto message `leap.ingest.v1.AutomationJobRunResult`; its proto3 JSON shape is `AutomationJobRunResultJson`.
+ */
+export interface AutomationJobRunResult extends Omit<ingest_v1_queries.AutomationJobRunResultJson, 'run' | 'dryRun'> {
+  run?: AutomationRun;
+  dryRun?: AutomationDryRun;
+}
+
+/**
  * The aggregate status of a recording, derived from its stages and outputs the way the
  * reference platform derives it. Failure is not a status: see `failed` beside it.
  *
@@ -1426,6 +1576,49 @@ export interface ResetStage extends Omit<ingest_v1_types.ResetStageJson, 'stage'
   stage: NonNullable<ingest_v1_types.ResetStageJson['stage']>;
   status: NonNullable<ingest_v1_types.ResetStageJson['status']>;
 }
+
+/**
+ * A user's automation job: the sources it syncs on a schedule and what becomes of the new
+ * recordings.
+ *
+ * Proto message `leap.ingest.v1.AutomationJob`; its proto3 JSON shape is `AutomationJobJson`.
+ */
+export interface AutomationJob extends Omit<ingest_v1_types.AutomationJobJson, 'id' | 'userId' | 'name' | 'schedule' | 'createdAt' | 'updatedAt'> {
+  id: NonNullable<ingest_v1_types.AutomationJobJson['id']>;
+  userId: NonNullable<ingest_v1_types.AutomationJobJson['userId']>;
+  name: NonNullable<ingest_v1_types.AutomationJobJson['name']>;
+  schedule: Record<string, unknown>;
+  createdAt: NonNullable<ingest_v1_types.AutomationJobJson['createdAt']>;
+  updatedAt: NonNullable<ingest_v1_types.AutomationJobJson['updatedAt']>;
+}
+
+/**
+ * One run of an automation job, with what its syncs did (summed over them as they finish).
+ *
+ * Proto message `leap.ingest.v1.AutomationRun`; its proto3 JSON shape is `AutomationRunJson`.
+ */
+export interface AutomationRun extends Omit<ingest_v1_types.AutomationRunJson, 'id' | 'jobId' | 'trigger' | 'status' | 'startedAt'> {
+  id: NonNullable<ingest_v1_types.AutomationRunJson['id']>;
+  jobId: NonNullable<ingest_v1_types.AutomationRunJson['jobId']>;
+  trigger: NonNullable<ingest_v1_types.AutomationRunJson['trigger']>;
+  status: NonNullable<ingest_v1_types.AutomationRunJson['status']>;
+  startedAt: NonNullable<ingest_v1_types.AutomationRunJson['startedAt']>;
+}
+
+/**
+ * What a run of a job would do now, counted without changing anything.
+ *
+ * Proto message `leap.ingest.v1.AutomationDryRun`; its proto3 JSON shape is `AutomationDryRunJson`.
+ */
+export type AutomationDryRun = ingest_v1_types.AutomationDryRunJson;
+
+/**
+ * The limits of a user's plan on automation jobs, as quota answers them. A limit left out is
+ * unlimited.
+ *
+ * Proto message `leap.ingest.v1.AutomationLimits`; its proto3 JSON shape is `AutomationLimitsJson`.
+ */
+export type AutomationLimits = ingest_v1_types.AutomationLimitsJson;
 
 // leap.media.v1
 
@@ -2111,6 +2304,28 @@ export interface ReserveRecording extends Omit<quota_v1_queries.ReserveRecording
  */
 export interface ReservationDecision extends Omit<quota_v1_queries.ReservationDecisionJson, 'granted'> {
   granted: NonNullable<quota_v1_queries.ReservationDecisionJson['granted']>;
+}
+
+/**
+ * A user's effective limits on automation jobs: the per-user override, else the plan's value;
+ * an override of 0 means 0. `subscribed` is false when the user has no plan now: then the caller
+ * applies its own defaults.
+ *
+ * Message type `quota.automation-limits.get.v1`: query on `quota.commands`.
+ * Proto message `leap.quota.v1.GetAutomationLimits`; its proto3 JSON shape is `GetAutomationLimitsJson`.
+ */
+export interface GetAutomationLimits extends Omit<quota_v1_queries.GetAutomationLimitsJson, 'userId'> {
+  userId: NonNullable<quota_v1_queries.GetAutomationLimitsJson['userId']>;
+}
+
+/**
+ * The answer to `GetAutomationLimits`.
+ *
+ * Message type `quota.automation-limits.found.v1`: reply to `quota.automation-limits.get.v1`.
+ * Proto message `leap.quota.v1.AutomationLimitsFound`; its proto3 JSON shape is `AutomationLimitsFoundJson`.
+ */
+export interface AutomationLimitsFound extends Omit<quota_v1_queries.AutomationLimitsFoundJson, 'subscribed'> {
+  subscribed: NonNullable<quota_v1_queries.AutomationLimitsFoundJson['subscribed']>;
 }
 
 /**

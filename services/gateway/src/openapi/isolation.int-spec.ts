@@ -56,6 +56,7 @@ interface Fixtures {
   source: string;
   sync: string;
   template: string;
+  automationJob: string;
 }
 
 const FIXTURE_OF: Record<string, keyof Fixtures> = {
@@ -72,6 +73,7 @@ const FIXTURE_OF: Record<string, keyof Fixtures> = {
   '/api/v1/sources/syncs/{id}': 'sync',
   '/api/v1/templates/{id}': 'template',
   '/api/v1/templates/from-recording/{recordingId}': 'recording',
+  '/api/v1/automation/jobs/{id}': 'automationJob',
 };
 
 /**
@@ -141,6 +143,8 @@ describe('tenant isolation of every operation that takes an id', () => {
     expect(sync.status).toBe(202);
     const template = await call('POST', '/api/v1/templates', { token: alice.token, json: { name: 'Alice only' } });
     expect(template.status).toBe(201);
+    const job = await call('POST', '/api/v1/automation/jobs', { token: alice.token, json: { name: 'Alice only', schedule: { type: 'time_of_day', time: '06:00' } } });
+    expect(job.status).toBe(201);
     const fixtures: Fixtures = {
       recording: upload.body.id,
       session: alice.sessionId,
@@ -154,6 +158,7 @@ describe('tenant isolation of every operation that takes an id', () => {
       source: source.body.id,
       sync: sync.body.id,
       template: template.body.id,
+      automationJob: job.body.id,
     };
 
     const operations = (await servedOperations(base)).filter((o) => !o.isPublic && !o.adminOnly && pathParameters(o).length > 0 && !NO_RESOURCE.has(o.key));
@@ -219,6 +224,7 @@ describe('tenant isolation of every operation that takes an id', () => {
     expect({ status: resumed.status, offset: resumed.headers.get('upload-offset') }).toEqual({ status: 200, offset: '100' });
     expect((await call('GET', `/api/v1/sources/${fixtures.source}`, { token: alice.token })).body).toMatchObject({ name: 'Alice only' });
     expect((await call('GET', `/api/v1/credentials/${fixtures.credential}`, { token: alice.token })).body).toMatchObject({ accountName: 'alice@example.org', isActive: true });
+    expect((await call('GET', `/api/v1/automation/jobs/${fixtures.automationJob}`, { token: alice.token })).body).toMatchObject({ name: 'Alice only', isActive: true });
     // And the second tenant's view of the same ids stays a 404 that does not confirm they exist.
     expectProblem(await call('GET', `/api/v1/recordings/${fixtures.recording}`, { token: bob.token }), 404, 'RECORDING.NOT_FOUND');
   });

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LeapError, MessageBus } from '@leap/messaging';
 import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
-import { MESSAGE_TYPES, type ReleaseReservation, type ReservationDecision, type ReserveRecording } from '@leap/contracts';
+import { MESSAGE_TYPES, type AutomationLimits, type AutomationLimitsFound, type GetAutomationLimits, type ReleaseReservation, type ReservationDecision, type ReserveRecording } from '@leap/contracts';
 import type { Logger } from 'winston';
 import type { GatewayConfig } from '../config/config.schema';
 import { RecordingsRepository } from './recordings.repository';
 import { shortName } from './recordings.dto';
 
-/** Admission through the quota service: reserve before an upload is stored, release if it is not. */
+/** Admission through the quota service: reserve before an upload is stored, release if it is not; the plan's automation limits. */
 @Injectable()
 export class QuotaClient {
   constructor(
@@ -49,6 +49,31 @@ export class QuotaClient {
       });
     }
     return decision.reservationId || undefined;
+  }
+
+  /**
+   * The user's limits on automation jobs, for ingest to enforce when a job is saved: undefined when
+   * the user has no plan (ingest's own settings apply); no answer is a 503 `QUOTA.UNAVAILABLE`.
+   */
+  async automationLimits(userId: string): Promise<AutomationLimits | undefined> {
+    const query: GetAutomationLimits = { userId };
+    let found: AutomationLimitsFound;
+    try {
+      found = await this.bus.request(MESSAGE_TYPES.quota.GetAutomationLimits, query, { subject: userId, tenant: userId, timeoutMs: this.config.QUOTA_REQUEST_TIMEOUT });
+    } catch (error) {
+      this.logger.warn(`quota did not answer the automation limits: ${(error as Error).message}`, { code: (error as LeapError).code });
+      throw new LeapError('QUOTA.UNAVAILABLE', 'The quota service did not answer; try again shortly', {
+        status: 503,
+        retryable: true,
+        details: { retryAfterSeconds: 5 },
+        cause: error,
+      });
+    }
+    if (!found.subscribed) return undefined;
+    return {
+      ...(found.maxJobs !== undefined && found.maxJobs !== null ? { maxJobs: found.maxJobs } : {}),
+      ...(found.minIntervalHours !== undefined && found.minIntervalHours !== null ? { minIntervalHours: found.minIntervalHours } : {}),
+    };
   }
 
   /** Gives a reservation back when the upload it was for did not become a recording. */

@@ -105,6 +105,23 @@ import {
   type TemplateSaved,
   type TemplatesDeleted,
   type TemplateStats,
+  type AutomationJob,
+  type AutomationJobCopied,
+  type AutomationJobDeleted,
+  type AutomationJobFound,
+  type AutomationJobRunResult,
+  type AutomationJobSaved,
+  type AutomationJobsPage,
+  type AutomationLimitsFound,
+  type AutomationRunsPage,
+  type CopyAutomationJob,
+  type DeleteAutomationJob,
+  type GetAutomationJob,
+  type GetAutomationLimits,
+  type ListAutomationJobs,
+  type ListAutomationRuns,
+  type RunAutomationJob,
+  type SaveAutomationJob,
 } from '@leap/contracts';
 
 const standInSchema = baseConfigSchema.extend({ PORT: z.coerce.number().default(0) });
@@ -139,6 +156,12 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
   };
   const ownRecording = (userId: string, id: string): void => {
     if (recordingOwners.get(id) !== userId) throw new LeapError('INGEST.RECORDING_NOT_FOUND', `There is no recording ${id}`, { status: 404 });
+  };
+  const automationJobs = new Map<string, AutomationJob>();
+  const ownJob = (userId: string, id: string): AutomationJob => {
+    const job = automationJobs.get(id);
+    if (job?.userId !== userId) throw new LeapError('AUTOMATION.NOT_FOUND', `There is no automation job ${id}`, { status: 404 });
+    return job;
   };
   const ownSource = (userId: string, id: string): InputSource => {
     const source = sources.get(id);
@@ -306,6 +329,55 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
       return { recordingId: ctx.data.recordingId, ...(ctx.data.bindTemplateId ? { templateId: ctx.data.bindTemplateId } : {}), isMapped: !!ctx.data.bindTemplateId, override: ctx.data.override ?? {} };
     }
 
+    // Automation jobs, kept in memory per user; runs are answered, never started.
+    @MessageHandler(MESSAGE_TYPES.ingest.SaveAutomationJob, { queue: 'ingest.commands' })
+    async saveAutomationJob(ctx: MessageContext<SaveAutomationJob>): Promise<AutomationJobSaved> {
+      const { userId, jobId, fields = {} } = ctx.data;
+      const now = new Date().toISOString();
+      const job = jobId ? ownJob(userId, jobId) : { id: randomUUID(), userId, name: '', schedule: {}, isActive: true, createdAt: now, updatedAt: now };
+      const { name, description, schedule, isActive } = fields as Partial<AutomationJob>;
+      Object.assign(job, { ...(name ? { name } : {}), ...(description ? { description } : {}), ...(schedule ? { schedule } : {}), ...(isActive !== undefined ? { isActive } : {}), updatedAt: now });
+      automationJobs.set(job.id, job);
+      return { job };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.CopyAutomationJob, { queue: 'ingest.commands' })
+    async copyAutomationJob(ctx: MessageContext<CopyAutomationJob>): Promise<AutomationJobCopied> {
+      const original = ownJob(ctx.data.userId, ctx.data.jobId);
+      const copy = { ...original, id: randomUUID(), name: `${original.name} (copy)`, isActive: false };
+      automationJobs.set(copy.id, copy);
+      return { job: copy };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.GetAutomationJob, { queue: 'ingest.commands' })
+    async getAutomationJob(ctx: MessageContext<GetAutomationJob>): Promise<AutomationJobFound> {
+      return { job: ownJob(ctx.data.userId, ctx.data.jobId) };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.ListAutomationJobs, { queue: 'ingest.commands' })
+    async listAutomationJobs(ctx: MessageContext<ListAutomationJobs>): Promise<AutomationJobsPage> {
+      const mine = [...automationJobs.values()].filter((j) => j.userId === ctx.data.userId);
+      return { jobs: mine.slice(ctx.data.offset ?? 0, (ctx.data.offset ?? 0) + (ctx.data.limit || 20)), total: mine.length };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.DeleteAutomationJob, { queue: 'ingest.commands' })
+    async deleteAutomationJob(ctx: MessageContext<DeleteAutomationJob>): Promise<AutomationJobDeleted> {
+      return { deleted: automationJobs.get(ctx.data.jobId)?.userId === ctx.data.userId && automationJobs.delete(ctx.data.jobId) };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.ListAutomationRuns, { queue: 'ingest.commands' })
+    async listAutomationRuns(ctx: MessageContext<ListAutomationRuns>): Promise<AutomationRunsPage> {
+      ownJob(ctx.data.userId, ctx.data.jobId);
+      return { runs: [], total: 0 };
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.RunAutomationJob, { queue: 'ingest.commands' })
+    async runAutomationJob(ctx: MessageContext<RunAutomationJob>): Promise<AutomationJobRunResult> {
+      const job = ownJob(ctx.data.userId, ctx.data.jobId);
+      if (ctx.data.dryRun) return { dryRun: { sources: 0, recordings: 0, matched: 0, started: 0 } };
+      return { run: { id: randomUUID(), jobId: job.id, trigger: 'MANUAL', status: 'SUCCEEDED', startedAt: new Date().toISOString() } };
+    }
+
     // Source credentials: the stand-in keeps none (a created one is answered, not kept).
     @MessageHandler(MESSAGE_TYPES.ingest.ListSourceCredentials, { queue: 'ingest.commands' })
     async listCredentials(): Promise<SourceCredentialsPage> {
@@ -371,15 +443,34 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
       MESSAGE_TYPES.ingest.CreateTemplateFromRecording,
       MESSAGE_TYPES.ingest.ResolveConfig,
       MESSAGE_TYPES.ingest.ChangeRecordingConfig,
+      MESSAGE_TYPES.ingest.SaveAutomationJob,
+      MESSAGE_TYPES.ingest.CopyAutomationJob,
+      MESSAGE_TYPES.ingest.GetAutomationJob,
+      MESSAGE_TYPES.ingest.ListAutomationJobs,
+      MESSAGE_TYPES.ingest.DeleteAutomationJob,
+      MESSAGE_TYPES.ingest.ListAutomationRuns,
+      MESSAGE_TYPES.ingest.RunAutomationJob,
     ],
     IngestProbeModule,
   );
 }
 
-/** Stands in for quota: `reserve` decides every reservation the gateway asks for; `release` sees every release. */
-export function quotaStandIn(handlers: { reserve: (ask: ReserveRecording) => ReservationDecision; release: (release: ReleaseReservation) => void }): ServiceDefinition {
+/**
+ * Stands in for quota: `reserve` decides every reservation the gateway asks for; `release` sees
+ * every release; `automationLimits` answers a user's automation limits (default: no plan).
+ */
+export function quotaStandIn(handlers: {
+  reserve: (ask: ReserveRecording) => ReservationDecision;
+  release: (release: ReleaseReservation) => void;
+  automationLimits?: (ask: GetAutomationLimits) => AutomationLimitsFound;
+}): ServiceDefinition {
   @Injectable()
   class FakeQuota {
+    @MessageHandler(MESSAGE_TYPES.quota.GetAutomationLimits, { queue: 'quota.admission' })
+    async automationLimits(ctx: MessageContext<GetAutomationLimits>): Promise<AutomationLimitsFound> {
+      return handlers.automationLimits ? handlers.automationLimits(ctx.data) : { subscribed: false };
+    }
+
     @MessageHandler(MESSAGE_TYPES.quota.ReserveRecording, { queue: 'quota.admission' })
     async reserve(ctx: MessageContext<ReserveRecording>): Promise<ReservationDecision> {
       return handlers.reserve(ctx.data);
@@ -394,7 +485,7 @@ export function quotaStandIn(handlers: { reserve: (ask: ReserveRecording) => Res
   @Module({ providers: [FakeQuota] })
   class FakeQuotaModule {}
 
-  return standInService('quota', 'quota.admission', [MESSAGE_TYPES.quota.ReserveRecording, MESSAGE_TYPES.quota.ReleaseReservation], FakeQuotaModule);
+  return standInService('quota', 'quota.admission', [MESSAGE_TYPES.quota.ReserveRecording, MESSAGE_TYPES.quota.ReleaseReservation, MESSAGE_TYPES.quota.GetAutomationLimits], FakeQuotaModule);
 }
 
 /**

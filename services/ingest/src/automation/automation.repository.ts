@@ -60,6 +60,19 @@ const RUN = `r.id, r.job_id AS "jobId", r.user_id AS "userId", r.trigger, r.due_
   COALESCE(SUM(s.found), 0)::int AS found, COALESCE(SUM(s.created), 0)::int AS created, COALESCE(SUM(s.updated), 0)::int AS updated,
   COALESCE(SUM(s.matched), 0)::int AS matched, COALESCE(SUM(s.started), 0)::int AS started,
   COALESCE(SUM(jsonb_array_length(s.skips)), 0)::int AS skipped`;
+/** `$1` the user, `$2` text in the name or description (LIKE wildcards taken literally), `$3` active or not. */
+const FILTER = `user_id = $1
+  AND ($2::text IS NULL OR strpos(lower(name), lower($2)) > 0 OR strpos(lower(description), lower($2)) > 0)
+  AND ($3::boolean IS NULL OR is_active = $3)`;
+const SORT_COLUMNS = { name: 'lower(name)', createdAt: 'created_at', nextRunAt: 'next_run_at', lastRunAt: 'last_run_at' } as const;
+
+export interface JobFilter {
+  search?: string;
+  isActive?: boolean;
+  sort?: { field: keyof typeof SORT_COLUMNS; direction: 'asc' | 'desc' }[];
+  offset?: number;
+  limit?: number;
+}
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type JobFields = Pick<AutomationJobRow, 'name' | 'description' | 'sourceIds' | 'sourcePlatforms' | 'templateId' | 'autoRun' | 'syncDays' | 'schedule' | 'isActive' | 'nextRunAt'>;
@@ -83,12 +96,19 @@ export class AutomationRepository {
     return rows[0] ?? null;
   }
 
-  async list(userId: string, filter: { search?: string; isActive?: boolean } = {}): Promise<AutomationJobRow[]> {
+  /** The user's jobs matching `filter` (text in the name or description, active or not), sorted, one page of them when `limit` is given. */
+  async list(userId: string, filter: JobFilter = {}): Promise<AutomationJobRow[]> {
+    const sort = filter.sort?.length ? filter.sort : [{ field: 'createdAt' as const, direction: 'desc' as const }];
+    const order = sort.map((k) => `${SORT_COLUMNS[k.field]} ${k.direction === 'desc' ? 'DESC NULLS LAST' : 'ASC NULLS LAST'}`).join(', ');
     return this.db().query(
-      `SELECT ${JOB} FROM automation_jobs WHERE user_id = $1 AND ($2::text IS NULL OR name ILIKE '%' || $2 || '%') AND ($3::boolean IS NULL OR is_active = $3)
-       ORDER BY created_at DESC, id DESC`,
-      [userId, filter.search ?? null, filter.isActive ?? null],
+      `SELECT ${JOB} FROM automation_jobs WHERE ${FILTER} ORDER BY ${order}, id DESC LIMIT $4 OFFSET $5`,
+      [userId, filter.search || null, filter.isActive ?? null, filter.limit ?? null, filter.offset ?? 0],
     );
+  }
+
+  async count(userId: string, filter: JobFilter = {}): Promise<number> {
+    const rows = await this.db().query(`SELECT COUNT(*)::int AS n FROM automation_jobs WHERE ${FILTER}`, [userId, filter.search || null, filter.isActive ?? null]);
+    return rows[0].n;
   }
 
   /** Holds the user's jobs until the transaction ends, so two creations cannot both pass the plan's maximum. */
@@ -165,12 +185,23 @@ export class AutomationRepository {
     ]);
   }
 
-  async runs(tx: Transaction | undefined, userId: string, jobId: string, limit = 100): Promise<AutomationRunRow[]> {
+  async runs(tx: Transaction | undefined, userId: string, jobId: string, limit = 100, offset = 0): Promise<AutomationRunRow[]> {
     return this.db(tx).query(
       `SELECT ${RUN} FROM automation_job_runs r LEFT JOIN source_syncs s ON s.automation_run_id = r.id
-       WHERE r.user_id = $1 AND r.job_id = $2 GROUP BY r.id ORDER BY r.started_at DESC, r.id DESC LIMIT $3`,
-      [userId, jobId, limit],
+       WHERE r.user_id = $1 AND r.job_id = $2 GROUP BY r.id ORDER BY r.started_at DESC, r.id DESC LIMIT $3 OFFSET $4`,
+      [userId, jobId, limit, offset],
     );
+  }
+
+  async countRuns(userId: string, jobId: string): Promise<number> {
+    const rows = await this.db().query(`SELECT COUNT(*)::int AS n FROM automation_job_runs WHERE user_id = $1 AND job_id = $2`, [userId, jobId]);
+    return rows[0].n;
+  }
+
+  /** One run with its counts. */
+  async run(tx: Transaction | undefined, runId: string): Promise<AutomationRunRow | null> {
+    const rows = await this.db(tx).query(`SELECT ${RUN} FROM automation_job_runs r LEFT JOIN source_syncs s ON s.automation_run_id = r.id WHERE r.id = $1 GROUP BY r.id`, [runId]);
+    return rows[0] ?? null;
   }
 
   /** The active sources a job syncs: the ones it names, else all of its kinds, else all (with or without a credential), never LOCAL. */

@@ -12,7 +12,7 @@ import { SOURCE_PLATFORMS } from '../sources/source-config';
 import { SourcesRepository } from '../sources/sources.repository';
 import { firstMatch } from '../templates/matching-rules';
 import { TemplatesRepository } from '../templates/templates.repository';
-import { AutomationRepository, type AutomationJobRow, type AutomationRunRow, type RunTrigger } from './automation.repository';
+import { AutomationRepository, type AutomationJobRow, type JobFilter, type AutomationRunRow, type RunTrigger } from './automation.repository';
 import { nextRunAt, parseSchedule, shortestGapHours, type AutomationSchedule } from './schedule';
 
 /** What a client sends to create or change a job (absent fields keep their value on update). */
@@ -81,9 +81,10 @@ export interface AutomationDryRun {
   started: number;
 }
 
+/** A user's limits on jobs: how many they may keep, the shortest gap between two fires (hours); null is unlimited. */
 export interface AutomationLimits {
-  maxJobs: number;
-  minIntervalHours: number;
+  maxJobs: number | null;
+  minIntervalHours: number | null;
 }
 
 const DAY = 86_400_000;
@@ -143,7 +144,8 @@ export function runView(row: AutomationRunRow): AutomationRunView {
  */
 @Injectable()
 export class AutomationService {
-  private readonly limits: AutomationLimits;
+  /** The limits of a user without a plan: AUTOMATION_MAX_JOBS and AUTOMATION_MIN_INTERVAL. */
+  private readonly defaults: AutomationLimits;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -154,24 +156,27 @@ export class AutomationService {
     private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) config: IngestConfig,
   ) {
-    this.limits = { maxJobs: config.AUTOMATION_MAX_JOBS, minIntervalHours: config.AUTOMATION_MIN_INTERVAL / 3_600_000 };
+    this.defaults = { maxJobs: config.AUTOMATION_MAX_JOBS, minIntervalHours: config.AUTOMATION_MIN_INTERVAL / 3_600_000 };
   }
 
-  create(userId: string, input: AutomationJobInput): Promise<AutomationJobView> {
-    return this.dataSource.transaction(async (tx) => {
+  /**
+   * Creates a job under `limits` (the user's plan, as the gateway learned it from quota; without
+   * them, the settings). The count is taken under a per-user lock held to the end of the
+   * transaction, so two creations at once cannot both take the last place.
+   */
+  create(userId: string, input: AutomationJobInput, limits?: AutomationLimits, tx?: EntityManager): Promise<AutomationJobView> {
+    return this.inTransaction(tx, async (tx) => {
       const count = await this.jobs.lockUser(tx, userId);
-      if (count >= this.limits.maxJobs) {
-        throw new LeapError('AUTOMATION.LIMIT_REACHED', `Your plan allows ${this.limits.maxJobs} automation jobs and you have ${count}`, { status: 409 });
-      }
-      const fields = await this.fields(tx, userId, null, input);
+      this.checkRoom(count, limits ?? this.defaults);
+      const fields = await this.fields(tx, userId, null, input, limits ?? this.defaults);
       return jobView(await this.jobs.insert(tx, this.jobs.newId(), userId, fields));
     });
   }
 
-  update(userId: string, jobId: string, input: AutomationJobInput): Promise<AutomationJobView> {
-    return this.dataSource.transaction(async (tx) => {
+  update(userId: string, jobId: string, input: AutomationJobInput, limits?: AutomationLimits, tx?: EntityManager): Promise<AutomationJobView> {
+    return this.inTransaction(tx, async (tx) => {
       const row = await this.owned(tx, userId, jobId, true);
-      const fields = await this.fields(tx, userId, row, input);
+      const fields = await this.fields(tx, userId, row, input, limits ?? this.defaults);
       return jobView(await this.jobs.update(tx, row.id, fields));
     });
   }
@@ -180,41 +185,51 @@ export class AutomationService {
     return jobView(await this.owned(undefined, userId, jobId));
   }
 
-  async list(userId: string, filter: { search?: string; isActive?: boolean } = {}): Promise<AutomationJobView[]> {
+  async list(userId: string, filter: JobFilter = {}): Promise<AutomationJobView[]> {
     return (await this.jobs.list(userId, filter)).map(jobView);
   }
 
-  delete(userId: string, jobId: string): Promise<boolean> {
-    return this.dataSource.transaction((tx) => this.jobs.delete(tx, userId, jobId));
+  /** A page of the user's jobs and how many match the filter. */
+  async page(userId: string, filter: JobFilter): Promise<{ jobs: AutomationJobView[]; total: number }> {
+    const [rows, total] = await Promise.all([this.jobs.list(userId, filter), this.jobs.count(userId, filter)]);
+    return { jobs: rows.map(jobView), total };
+  }
+
+  delete(userId: string, jobId: string, tx?: EntityManager): Promise<boolean> {
+    return this.inTransaction(tx, (tx) => this.jobs.delete(tx, userId, jobId));
   }
 
   /** A copy named "<name> (copy)" (then "(copy 2)"…), inactive until its owner turns it on, as in the reference. */
-  copy(userId: string, jobId: string): Promise<AutomationJobView> {
-    return this.dataSource.transaction(async (tx) => {
+  copy(userId: string, jobId: string, limits?: AutomationLimits, tx?: EntityManager): Promise<AutomationJobView> {
+    return this.inTransaction(tx, async (tx) => {
       const count = await this.jobs.lockUser(tx, userId);
       const row = await this.owned(tx, userId, jobId);
-      if (count >= this.limits.maxJobs) {
-        throw new LeapError('AUTOMATION.LIMIT_REACHED', `Your plan allows ${this.limits.maxJobs} automation jobs and you have ${count}`, { status: 409 });
-      }
+      this.checkRoom(count, limits ?? this.defaults);
       let name = `${row.name} (copy)`;
       for (let n = 2; await this.jobs.nameTaken(tx, userId, name, null); n += 1) name = `${row.name} (copy ${n})`;
       return jobView(await this.jobs.insert(tx, this.jobs.newId(), userId, { ...row, name, isActive: false, nextRunAt: null }));
     });
   }
 
-  async runs(userId: string, jobId: string): Promise<AutomationRunView[]> {
+  async runs(userId: string, jobId: string, page: { offset?: number; limit?: number } = {}): Promise<AutomationRunView[]> {
+    return (await this.runsPage(userId, jobId, page)).runs;
+  }
+
+  /** A page of a job's runs, newest first, and how many it has. */
+  async runsPage(userId: string, jobId: string, page: { offset?: number; limit?: number } = {}): Promise<{ runs: AutomationRunView[]; total: number }> {
     await this.owned(undefined, userId, jobId);
-    return (await this.jobs.runs(undefined, userId, jobId)).map(runView);
+    const [rows, total] = await Promise.all([this.jobs.runs(undefined, userId, jobId, page.limit ?? 100, page.offset ?? 0), this.jobs.countRuns(userId, jobId)]);
+    return { runs: rows.map(runView), total };
   }
 
   /** A manual run, now, whatever the schedule (an inactive job too: its owner asked). */
-  run(userId: string, jobId: string): Promise<AutomationRunView> {
-    return this.dataSource.transaction(async (manager) => {
+  run(userId: string, jobId: string, tx?: EntityManager): Promise<AutomationRunView> {
+    return this.inTransaction(tx, async (manager) => {
       const job = await this.owned(manager, userId, jobId, true);
       const now = this.clock.now();
       await this.jobs.ranManually(manager, job.id, now);
       const runId = await this.start(this.outbox(manager), job, 'MANUAL', null, now);
-      return runView((await this.jobs.runs(manager, userId, jobId)).find((r) => r.id === runId)!);
+      return runView((await this.jobs.run(manager, runId))!);
     });
   }
 
@@ -288,6 +303,20 @@ export class AutomationService {
     };
   }
 
+  private inTransaction<T>(tx: EntityManager | undefined, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return tx ? work(tx) : this.dataSource.transaction(work);
+  }
+
+  /** One more job fits under `limits.maxJobs`, or a 409 that says how many the user has. */
+  private checkRoom(count: number, limits: AutomationLimits): void {
+    if (limits.maxJobs !== null && count >= limits.maxJobs) {
+      throw new LeapError('AUTOMATION.LIMIT_REACHED', `Your plan allows ${limits.maxJobs} automation jobs and you have ${count}`, {
+        status: 409,
+        details: { limit: limits.maxJobs, used: count },
+      });
+    }
+  }
+
   private async owned(tx: Transaction | undefined, userId: string, jobId: string, lock = false): Promise<AutomationJobRow> {
     const row = await this.jobs.find(tx, userId, jobId, lock);
     if (!row) throw new LeapError('AUTOMATION.NOT_FOUND', `There is no automation job ${jobId}`, { status: 404 });
@@ -295,7 +324,7 @@ export class AutomationService {
   }
 
   /** The job's fields after `input`, each checked; the schedule against the plan's minimum interval. */
-  private async fields(tx: Transaction, userId: string, row: AutomationJobRow | null, input: AutomationJobInput) {
+  private async fields(tx: Transaction, userId: string, row: AutomationJobRow | null, input: AutomationJobInput, limits: AutomationLimits) {
     const name = input.name !== undefined ? checkedName(input.name) : row ? row.name : checkedName(undefined);
     const description = input.description !== undefined ? checkedDescription(input.description) : (row?.description ?? '');
     const sourceIds = input.sources?.ids !== undefined ? checkedIds(input.sources.ids) : (row?.sourceIds ?? []);
@@ -307,10 +336,12 @@ export class AutomationService {
     if (input.schedule === undefined && !row) throw new LeapError('AUTOMATION.INVALID_SCHEDULE', 'schedule: is required', { status: 422 });
     const schedule = input.schedule !== undefined ? parseSchedule(input.schedule) : row!.schedule;
     const now = this.clock.now();
-    const gap = shortestGapHours(schedule, now);
-    if (gap < this.limits.minIntervalHours) {
-      throw new LeapError('AUTOMATION.INTERVAL_TOO_SHORT', `schedule: fires ${formatHours(gap)} apart; your plan allows at least ${formatHours(this.limits.minIntervalHours)} between runs`, {
+    // Checked when the schedule is set: a plan lowered later does not lock its user out of their other fields.
+    const gap = input.schedule !== undefined || !row ? shortestGapHours(schedule, now) : Infinity;
+    if (limits.minIntervalHours !== null && gap < limits.minIntervalHours) {
+      throw new LeapError('AUTOMATION.INTERVAL_TOO_SHORT', `schedule: fires ${formatHours(gap)} apart; your plan allows at least ${formatHours(limits.minIntervalHours)} between runs`, {
         status: 422,
+        details: { minIntervalHours: limits.minIntervalHours, intervalHours: Number(gap.toFixed(4)) },
       });
     }
     for (const id of sourceIds) {

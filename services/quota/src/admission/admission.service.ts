@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MESSAGE_TYPES, QuotaMetric, type QuotaExceeded, type ReservationDecision, type ReserveRecording, type UsageRecorded } from '@leap/contracts';
+import { MESSAGE_TYPES, QuotaMetric, type AutomationLimitsFound, type QuotaExceeded, type ReservationDecision, type ReserveRecording, type UsageRecorded } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
 import { newMessageId, type Envelope, type MessagingLogger } from '@leap/messaging';
 import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
 import { Clock } from '../clock.service';
 import type { QuotaConfig } from '../config/config.schema';
 import { QuotaWarnings } from '../warnings/quota-warnings.service';
-import { admit, effectiveLimits, periodOf, secondsToNextPeriod } from './limits';
+import { admit, automationLimits, effectiveLimits, periodOf, secondsToNextPeriod } from './limits';
 import { QuotaRepository, type ReservationRow, type Transaction } from './quota.repository';
 
 /** What a handler gives the admission service: its transaction and its outbox (a `MessageContext` fits). */
@@ -157,6 +157,18 @@ export class AdmissionService {
     // The total kept, not the one reported: an older report than the one kept changed nothing.
     const usage = await this.quota.usage(tx.manager, userId, period);
     await this.warnings.check(tx, userId, QuotaMetric.STORAGE_BYTES, period, usage.storageBytes, limits.storageBytes);
+  }
+
+  /** The user's effective limits on automation jobs (ingest enforces them when a job is saved). */
+  async automationLimits(tx: QuotaTx, userId: string): Promise<AutomationLimitsFound> {
+    const limits = automationLimits(await this.quota.automationSubscription(tx.manager, userId, this.clock.now()));
+    if (!limits.subscribed) return { subscribed: false };
+    return {
+      subscribed: true,
+      plan: limits.plan,
+      ...(limits.maxJobs !== null ? { maxJobs: limits.maxJobs } : {}),
+      ...(limits.minIntervalHours !== null ? { minIntervalHours: limits.minIntervalHours } : {}),
+    };
   }
 
   /** Releases every reservation past its expiry; returns how many. */

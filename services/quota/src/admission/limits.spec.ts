@@ -1,4 +1,4 @@
-import { admit, effectiveLimits, periodOf, secondsToNextPeriod } from './limits';
+import { admit, automationLimits, effectiveLimits, periodOf, secondsToNextPeriod } from './limits';
 
 describe('quota arithmetic', () => {
   it('names the period of a moment in UTC', () => {
@@ -30,5 +30,28 @@ describe('quota arithmetic', () => {
     expect(admit({ recordingsPerMonth: 2, storageBytes: null }, 1, 0)).toEqual({ granted: true, limit: 2, used: 1 });
     expect(admit({ recordingsPerMonth: 2, storageBytes: null }, 2, 0)).toMatchObject({ granted: false, metric: 'QUOTA_METRIC_RECORDINGS', limit: 2, used: 2 });
     expect(admit({ recordingsPerMonth: 2, storageBytes: 100 }, 0, 100)).toMatchObject({ granted: false, metric: 'QUOTA_METRIC_STORAGE_BYTES', limit: 100, used: 100 });
+  });
+
+  describe('automation limits', () => {
+    const plus = { plan: 'plus', planJobs: 3, planMinIntervalHours: 1, customJobs: null, customMinIntervalHours: null };
+
+    it("leaves a user without a subscription to the caller's defaults", () => {
+      expect(automationLimits(undefined)).toEqual({ subscribed: false });
+    });
+
+    it("takes the plan's limits when the user has no override", () => {
+      expect(automationLimits(plus)).toEqual({ subscribed: true, plan: 'plus', maxJobs: 3, minIntervalHours: 1 });
+    });
+
+    it('lets an override win over the plan, an override of 0 meaning 0', () => {
+      expect(automationLimits({ ...plus, customJobs: 12, customMinIntervalHours: 6 })).toEqual({ subscribed: true, plan: 'plus', maxJobs: 12, minIntervalHours: 6 });
+      expect(automationLimits({ ...plus, customJobs: 0, customMinIntervalHours: 0 })).toEqual({ subscribed: true, plan: 'plus', maxJobs: 0, minIntervalHours: 0 });
+    });
+
+    it('treats a plan without a limit as unlimited, unless an override sets one', () => {
+      const enterprise = { plan: 'enterprise', planJobs: null, planMinIntervalHours: null, customJobs: null, customMinIntervalHours: null };
+      expect(automationLimits(enterprise)).toEqual({ subscribed: true, plan: 'enterprise', maxJobs: null, minIntervalHours: null });
+      expect(automationLimits({ ...enterprise, customJobs: 5 })).toEqual({ subscribed: true, plan: 'enterprise', maxJobs: 5, minIntervalHours: null });
+    });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Pure quota arithmetic: accounting periods and effective limits. `null` means unlimited.
+ * Pure quota arithmetic: accounting periods and effective limits (recordings, storage, automation jobs). `null` means unlimited.
  */
 
 /** The accounting period of a moment, `YYYY-MM` in UTC. */
@@ -64,4 +64,32 @@ export function admit(limits: EffectiveLimits, recordingsUsed: number, storageBy
     };
   }
   return { granted: true, limit: limits.recordingsPerMonth, used: recordingsUsed };
+}
+
+/** A user's subscription joined with its plan, for the limits on automation jobs. */
+export interface AutomationSubscription {
+  plan: string;
+  planJobs: number | null;
+  planMinIntervalHours: number | null;
+  customJobs: number | null;
+  customMinIntervalHours: number | null;
+}
+
+/** What a user may do with automation jobs; `subscribed: false` leaves the limits to ingest's settings. */
+export type AutomationLimits =
+  | { subscribed: false }
+  | { subscribed: true; plan: string; maxJobs: number | null; minIntervalHours: number | null };
+
+/**
+ * The override wins over the plan and an override of 0 means 0, as for recordings; a limit the
+ * plan leaves NULL is unlimited (no minimum interval). No subscription: the caller's defaults.
+ */
+export function automationLimits(subscription: AutomationSubscription | undefined): AutomationLimits {
+  if (!subscription) return { subscribed: false };
+  return {
+    subscribed: true,
+    plan: subscription.plan,
+    maxJobs: subscription.customJobs ?? subscription.planJobs,
+    minIntervalHours: subscription.customMinIntervalHours ?? subscription.planMinIntervalHours,
+  };
 }

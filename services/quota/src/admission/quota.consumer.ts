@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import {
   MESSAGE_TYPES,
+  type AutomationLimitsFound,
+  type GetAutomationLimits,
   type RecordingRegistered,
   type ReleaseReservation,
   type ReservationDecision,
@@ -22,6 +24,11 @@ export class QuotaConsumer {
   @MessageHandler(MESSAGE_TYPES.quota.ReserveRecording, { queue: QUOTA_ADMISSION_QUEUE })
   reserve(ctx: MessageContext<ReserveRecording>): Promise<ReservationDecision> {
     return this.admission.reserve(ctx, ctx.data);
+  }
+
+  @MessageHandler(MESSAGE_TYPES.quota.GetAutomationLimits, { queue: QUOTA_ADMISSION_QUEUE })
+  automationLimits(ctx: MessageContext<GetAutomationLimits>): Promise<AutomationLimitsFound> {
+    return this.admission.automationLimits(ctx, ctx.data.userId);
   }
 
   @MessageHandler(MESSAGE_TYPES.quota.ReleaseReservation, { queue: QUOTA_RESERVATIONS_QUEUE })

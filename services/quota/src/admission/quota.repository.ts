@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { SubscriptionLimits } from './limits';
+import type { AutomationSubscription, SubscriptionLimits } from './limits';
 
 /** The transaction a repository call runs in: a handler's `ctx.manager`. */
 export type Transaction = EntityManager;
@@ -68,6 +68,25 @@ export class QuotaRepository {
       planStorageBytes: num(row.storage_bytes),
       customRecordingsPerMonth: num(row.custom_recordings_per_month),
       customStorageBytes: num(row.custom_storage_bytes),
+    };
+  }
+
+  /** The automation limits of the user's subscription in force at `at`, with its plan's. */
+  async automationSubscription(tx: Transaction, userId: string, at: Date): Promise<AutomationSubscription | undefined> {
+    const rows: Record<string, unknown>[] = await tx.query(
+      `SELECT p.name, p.automation_jobs, p.min_automation_interval_hours, s.custom_automation_jobs, s.custom_min_automation_interval_hours
+         FROM subscriptions s JOIN plans p ON p.name = s.plan_name
+        WHERE s.user_id = $1 AND s.starts_at <= $2 AND (s.expires_at IS NULL OR s.expires_at > $2)`,
+      [userId, at],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      plan: row.name as string,
+      planJobs: num(row.automation_jobs),
+      planMinIntervalHours: num(row.min_automation_interval_hours),
+      customJobs: num(row.custom_automation_jobs),
+      customMinIntervalHours: num(row.custom_min_automation_interval_hours),
     };
   }
 

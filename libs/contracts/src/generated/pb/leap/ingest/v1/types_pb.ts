@@ -17,7 +17,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file leap/ingest/v1/types.proto.
  */
 export const file_leap_ingest_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChpsZWFwL2luZ2VzdC92MS90eXBlcy5wcm90bxIObGVhcC5pbmdlc3QudjEicQoTUGxheWxpc3RFbnRyeVJlc3VsdBIYCgpzb3VyY2Vfa2V5GAEgASgJQgTI8xgBEhoKDHJlY29yZGluZ19pZBgCIAEoCUIEyPMYARINCgV0aXRsZRgDIAEoCRIVCgdvdXRjb21lGAQgASgJQgTI8xgBIocBChNDb250cm9sbGVkUmVjb3JkaW5nEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgdvdXRjb21lGAIgASgJQgTI8xgBEgwKBGNvZGUYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIOCgZzdGF0dXMYBSABKAkSDgoGc3RhZ2VzGAYgAygJIosBCgtNZWRpYUZvcm1hdBIXCglmb3JtYXRfaWQYASABKAlCBMjzGAESCwoDZXh0GAIgASgJEg4KBmhlaWdodBgDIAEoBRIRCgloYXNfdmlkZW8YBCABKAgSEQoJaGFzX2F1ZGlvGAUgASgIEhIKCnNpemVfYnl0ZXMYBiABKAMSDAoEbm90ZRgHIAEoCSJcChFSZWNvcmRpbmdQcmVzZW5jZRIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIUCgxkZWxldGVfc3RhdGUYAyABKAkitAMKEFNvdXJjZUNyZWRlbnRpYWwSEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIWCghwbGF0Zm9ybRgDIAEoCUIEyPMYARIaCgxhY2NvdW50X25hbWUYBCABKAlCBMjzGAESEgoEa2luZBgFIAEoCUIEyPMYARI6CgVoaW50cxgGIAMoCzIrLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWwuSGludHNFbnRyeRIUCgxuZWVkc19yZWF1dGgYByABKAgSEQoJaXNfYWN0aXZlGAggASgIEjQKCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjAKDGxhc3RfdXNlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLAoKSGludHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIugCCgtJbnB1dFNvdXJjZRIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhIKBG5hbWUYAyABKAlCBMjzGAESEwoLZGVzY3JpcHRpb24YBCABKAkSFgoIcGxhdGZvcm0YBSABKAlCBMjzGAESFQoNY3JlZGVudGlhbF9pZBgGIAEoCRInCgZjb25maWcYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCWlzX2FjdGl2ZRgIIAEoCBIwCgxsYXN0X3N5bmNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIl8KCFN5bmNTa2lwEhgKCnNvdXJjZV9rZXkYASABKAlCBMjzGAESDQoFdGl0bGUYAiABKAkSFAoGcmVhc29uGAMgASgJQgTI8xgBEhQKDHJlY29yZGluZ19pZBgEIAEoCSKRAwoKU291cmNlU3luYxIQCgJpZBgBIAEoCUIEyPMYARIXCglzb3VyY2VfaWQYAiABKAlCBMjzGAESFQoHdXNlcl9pZBgDIAEoCUIEyPMYARIUCgZzdGF0dXMYBCABKAlCBMjzGAESFwoJZnJvbV9kYXRlGAUgASgJQgTI8xgBEhUKB3RvX2RhdGUYBiABKAlCBMjzGAESDQoFZm91bmQYByABKAUSDwoHY3JlYXRlZBgIIAEoBRIPCgd1cGRhdGVkGAkgASgFEg8KB3NraXBwZWQYCiABKAUSJwoFc2tpcHMYCyADKAsyGC5sZWFwLmluZ2VzdC52MS5TeW5jU2tpcBISCgplcnJvcl9jb2RlGAwgASgJEhUKDWVycm9yX21lc3NhZ2UYDSABKAkSNAoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESLwoLZmluaXNoZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrQBCg9ZYW5kZXhEaXNrRW50cnkSEgoEbmFtZRgBIAEoCUIEyPMYARISCgRwYXRoGAIgASgJQgTI8xgBEhIKBHR5cGUYAyABKAlCBMjzGAESEgoKc2l6ZV9ieXRlcxgEIAEoAxIvCgttb2RpZmllZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJbWltZV90eXBlGAYgASgJEg0KBW1lZGlhGAcgASgIIkIKD091dHB1dFByZXNldFJlZhIXCglwcmVzZXRfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAEiqQQKEVJlY29yZGluZ1RlbXBsYXRlEhAKAmlkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEgoEbmFtZRgDIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgEIAEoCRIQCghpc19kcmFmdBgFIAEoCBIRCglpc19hY3RpdmUYBiABKAgSEgoKaXNfZGVmYXVsdBgHIAEoCBIQCghwcmlvcml0eRgIIAEoBRIvCg5tYXRjaGluZ19ydWxlcxgJIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMgoRcHJvY2Vzc2luZ19jb25maWcYCiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjAKD21ldGFkYXRhX2NvbmZpZxgLIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLgoNb3V0cHV0X2NvbmZpZxgMIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKdXNlZF9jb3VudBgNIAEoBRIwCgxsYXN0X3VzZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIogBCg1UZW1wbGF0ZU1hdGNoEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARINCgV0aXRsZRgCIAEoCRIOCgZzdGF0dXMYAyABKAkSEwoLdGVtcGxhdGVfaWQYBCABKAkSEgoEcnVsZRgFIAEoCUIEyPMYARITCgV2YWx1ZRgGIAEoCUIEyPMYASJfCgtDb25maWdMYXllchISCgRuYW1lGAEgASgJQgTI8xgBEhMKC3RlbXBsYXRlX2lkGAIgASgJEicKBmNvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QilAEKClJlc2V0U3RhZ2USMgoFc3RhZ2UYASABKA4yHS5sZWFwLmNvbW1vbi52MS5QaXBlbGluZVN0YWdlQgTI8xgBEg4KBnRhcmdldBgCIAEoCRIxCgZzdGF0dXMYAyABKA4yGy5sZWFwLmluZ2VzdC52MS5TdGFnZVN0YXR1c0IEyPMYARIPCgdhdHRlbXB0GAQgASgFKpUDCg9SZWNvcmRpbmdTdGF0dXMSIAocUkVDT1JESU5HX1NUQVRVU19VTlNQRUNJRklFRBAAEiMKH1JFQ09SRElOR19TVEFUVVNfUEVORElOR19TT1VSQ0UQARIgChxSRUNPUkRJTkdfU1RBVFVTX0lOSVRJQUxJWkVEEAISIAocUkVDT1JESU5HX1NUQVRVU19ET1dOTE9BRElORxADEh8KG1JFQ09SRElOR19TVEFUVVNfRE9XTkxPQURFRBAEEh8KG1JFQ09SRElOR19TVEFUVVNfUFJPQ0VTU0lORxAFEh4KGlJFQ09SRElOR19TVEFUVVNfUFJPQ0VTU0VEEAYSHgoaUkVDT1JESU5HX1NUQVRVU19VUExPQURJTkcQBxIdChlSRUNPUkRJTkdfU1RBVFVTX1VQTE9BREVEEAgSGgoWUkVDT1JESU5HX1NUQVRVU19SRUFEWRAJEhwKGFJFQ09SRElOR19TVEFUVVNfU0tJUFBFRBAKEhwKGFJFQ09SRElOR19TVEFUVVNfRVhQSVJFRBALKrIBCgtTdGFnZVN0YXR1cxIcChhTVEFHRV9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRTVEFHRV9TVEFUVVNfUEVORElORxABEhwKGFNUQUdFX1NUQVRVU19JTl9QUk9HUkVTUxACEhoKFlNUQUdFX1NUQVRVU19DT01QTEVURUQQAxIXChNTVEFHRV9TVEFUVVNfRkFJTEVEEAQSGAoUU1RBR0VfU1RBVFVTX1NLSVBQRUQQBSqJAQoKU291cmNlVHlwZRIbChdTT1VSQ0VfVFlQRV9VTlNQRUNJRklFRBAAEhYKElNPVVJDRV9UWVBFX1VQTE9BRBABEhQKEFNPVVJDRV9UWVBFX1pPT00QAhITCg9TT1VSQ0VfVFlQRV9VUkwQAxIbChdTT1VSQ0VfVFlQRV9ZQU5ERVhfRElTSxAEKmcKDkRvd25sb2FkTWV0aG9kEh8KG0RPV05MT0FEX01FVEhPRF9VTlNQRUNJRklFRBAAEhgKFERPV05MT0FEX01FVEhPRF9IVFRQEAESGgoWRE9XTkxPQURfTUVUSE9EX1lUX0RMUBACKmoKDkRlbGV0aW9uUmVhc29uEh8KG0RFTEVUSU9OX1JFQVNPTl9VTlNQRUNJRklFRBAAEhoKFkRFTEVUSU9OX1JFQVNPTl9NQU5VQUwQARIbChdERUxFVElPTl9SRUFTT05fRVhQSVJFRBACYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_options]);
+  fileDesc("ChpsZWFwL2luZ2VzdC92MS90eXBlcy5wcm90bxIObGVhcC5pbmdlc3QudjEicQoTUGxheWxpc3RFbnRyeVJlc3VsdBIYCgpzb3VyY2Vfa2V5GAEgASgJQgTI8xgBEhoKDHJlY29yZGluZ19pZBgCIAEoCUIEyPMYARINCgV0aXRsZRgDIAEoCRIVCgdvdXRjb21lGAQgASgJQgTI8xgBIocBChNDb250cm9sbGVkUmVjb3JkaW5nEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgdvdXRjb21lGAIgASgJQgTI8xgBEgwKBGNvZGUYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIOCgZzdGF0dXMYBSABKAkSDgoGc3RhZ2VzGAYgAygJIosBCgtNZWRpYUZvcm1hdBIXCglmb3JtYXRfaWQYASABKAlCBMjzGAESCwoDZXh0GAIgASgJEg4KBmhlaWdodBgDIAEoBRIRCgloYXNfdmlkZW8YBCABKAgSEQoJaGFzX2F1ZGlvGAUgASgIEhIKCnNpemVfYnl0ZXMYBiABKAMSDAoEbm90ZRgHIAEoCSJcChFSZWNvcmRpbmdQcmVzZW5jZRIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIUCgxkZWxldGVfc3RhdGUYAyABKAkitAMKEFNvdXJjZUNyZWRlbnRpYWwSEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIWCghwbGF0Zm9ybRgDIAEoCUIEyPMYARIaCgxhY2NvdW50X25hbWUYBCABKAlCBMjzGAESEgoEa2luZBgFIAEoCUIEyPMYARI6CgVoaW50cxgGIAMoCzIrLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWwuSGludHNFbnRyeRIUCgxuZWVkc19yZWF1dGgYByABKAgSEQoJaXNfYWN0aXZlGAggASgIEjQKCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjAKDGxhc3RfdXNlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLAoKSGludHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIugCCgtJbnB1dFNvdXJjZRIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhIKBG5hbWUYAyABKAlCBMjzGAESEwoLZGVzY3JpcHRpb24YBCABKAkSFgoIcGxhdGZvcm0YBSABKAlCBMjzGAESFQoNY3JlZGVudGlhbF9pZBgGIAEoCRInCgZjb25maWcYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCWlzX2FjdGl2ZRgIIAEoCBIwCgxsYXN0X3N5bmNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIl8KCFN5bmNTa2lwEhgKCnNvdXJjZV9rZXkYASABKAlCBMjzGAESDQoFdGl0bGUYAiABKAkSFAoGcmVhc29uGAMgASgJQgTI8xgBEhQKDHJlY29yZGluZ19pZBgEIAEoCSKRAwoKU291cmNlU3luYxIQCgJpZBgBIAEoCUIEyPMYARIXCglzb3VyY2VfaWQYAiABKAlCBMjzGAESFQoHdXNlcl9pZBgDIAEoCUIEyPMYARIUCgZzdGF0dXMYBCABKAlCBMjzGAESFwoJZnJvbV9kYXRlGAUgASgJQgTI8xgBEhUKB3RvX2RhdGUYBiABKAlCBMjzGAESDQoFZm91bmQYByABKAUSDwoHY3JlYXRlZBgIIAEoBRIPCgd1cGRhdGVkGAkgASgFEg8KB3NraXBwZWQYCiABKAUSJwoFc2tpcHMYCyADKAsyGC5sZWFwLmluZ2VzdC52MS5TeW5jU2tpcBISCgplcnJvcl9jb2RlGAwgASgJEhUKDWVycm9yX21lc3NhZ2UYDSABKAkSNAoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESLwoLZmluaXNoZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrQBCg9ZYW5kZXhEaXNrRW50cnkSEgoEbmFtZRgBIAEoCUIEyPMYARISCgRwYXRoGAIgASgJQgTI8xgBEhIKBHR5cGUYAyABKAlCBMjzGAESEgoKc2l6ZV9ieXRlcxgEIAEoAxIvCgttb2RpZmllZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJbWltZV90eXBlGAYgASgJEg0KBW1lZGlhGAcgASgIIkIKD091dHB1dFByZXNldFJlZhIXCglwcmVzZXRfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAEiqQQKEVJlY29yZGluZ1RlbXBsYXRlEhAKAmlkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEgoEbmFtZRgDIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgEIAEoCRIQCghpc19kcmFmdBgFIAEoCBIRCglpc19hY3RpdmUYBiABKAgSEgoKaXNfZGVmYXVsdBgHIAEoCBIQCghwcmlvcml0eRgIIAEoBRIvCg5tYXRjaGluZ19ydWxlcxgJIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMgoRcHJvY2Vzc2luZ19jb25maWcYCiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjAKD21ldGFkYXRhX2NvbmZpZxgLIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLgoNb3V0cHV0X2NvbmZpZxgMIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKdXNlZF9jb3VudBgNIAEoBRIwCgxsYXN0X3VzZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIogBCg1UZW1wbGF0ZU1hdGNoEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARINCgV0aXRsZRgCIAEoCRIOCgZzdGF0dXMYAyABKAkSEwoLdGVtcGxhdGVfaWQYBCABKAkSEgoEcnVsZRgFIAEoCUIEyPMYARITCgV2YWx1ZRgGIAEoCUIEyPMYASJfCgtDb25maWdMYXllchISCgRuYW1lGAEgASgJQgTI8xgBEhMKC3RlbXBsYXRlX2lkGAIgASgJEicKBmNvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QilAEKClJlc2V0U3RhZ2USMgoFc3RhZ2UYASABKA4yHS5sZWFwLmNvbW1vbi52MS5QaXBlbGluZVN0YWdlQgTI8xgBEg4KBnRhcmdldBgCIAEoCRIxCgZzdGF0dXMYAyABKA4yGy5sZWFwLmluZ2VzdC52MS5TdGFnZVN0YXR1c0IEyPMYARIPCgdhdHRlbXB0GAQgASgFIu4DCg1BdXRvbWF0aW9uSm9iEhAKAmlkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEgoEbmFtZRgDIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgEIAEoCRISCgpzb3VyY2VfaWRzGAUgAygJEhgKEHNvdXJjZV9wbGF0Zm9ybXMYBiADKAkSEwoLdGVtcGxhdGVfaWQYByABKAkSEAoIYXV0b19ydW4YCCABKAgSEQoJc3luY19kYXlzGAkgASgFEi8KCHNjaGVkdWxlGAogASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEIEyPMYARIRCglpc19hY3RpdmUYCyABKAgSLwoLbmV4dF9ydW5fYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2xhc3RfcnVuX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglydW5fY291bnQYDiABKAUSNAoKY3JlYXRlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESNAoKdXBkYXRlZF9hdBgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAEijAMKDUF1dG9tYXRpb25SdW4SEAoCaWQYASABKAlCBMjzGAESFAoGam9iX2lkGAIgASgJQgTI8xgBEhUKB3RyaWdnZXIYAyABKAlCBMjzGAESFAoGc3RhdHVzGAQgASgJQgTI8xgBEioKBmR1ZV9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoKc3RhcnRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESLwoLZmluaXNoZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3NvdXJjZXMYCCABKAUSDgoGc3luY2VkGAkgASgFEg4KBmZhaWxlZBgKIAEoBRINCgVmb3VuZBgLIAEoBRIPCgdjcmVhdGVkGAwgASgFEg8KB3VwZGF0ZWQYDSABKAUSDwoHbWF0Y2hlZBgOIAEoBRIPCgdzdGFydGVkGA8gASgFEg8KB3NraXBwZWQYECABKAUiWQoQQXV0b21hdGlvbkRyeVJ1bhIPCgdzb3VyY2VzGAEgASgFEhIKCnJlY29yZGluZ3MYAiABKAUSDwoHbWF0Y2hlZBgDIAEoBRIPCgdzdGFydGVkGAQgASgFIm4KEEF1dG9tYXRpb25MaW1pdHMSFQoIbWF4X2pvYnMYASABKAVIAIgBARIfChJtaW5faW50ZXJ2YWxfaG91cnMYAiABKAVIAYgBAUILCglfbWF4X2pvYnNCFQoTX21pbl9pbnRlcnZhbF9ob3VycyqVAwoPUmVjb3JkaW5nU3RhdHVzEiAKHFJFQ09SRElOR19TVEFUVVNfVU5TUEVDSUZJRUQQABIjCh9SRUNPUkRJTkdfU1RBVFVTX1BFTkRJTkdfU09VUkNFEAESIAocUkVDT1JESU5HX1NUQVRVU19JTklUSUFMSVpFRBACEiAKHFJFQ09SRElOR19TVEFUVVNfRE9XTkxPQURJTkcQAxIfChtSRUNPUkRJTkdfU1RBVFVTX0RPV05MT0FERUQQBBIfChtSRUNPUkRJTkdfU1RBVFVTX1BST0NFU1NJTkcQBRIeChpSRUNPUkRJTkdfU1RBVFVTX1BST0NFU1NFRBAGEh4KGlJFQ09SRElOR19TVEFUVVNfVVBMT0FESU5HEAcSHQoZUkVDT1JESU5HX1NUQVRVU19VUExPQURFRBAIEhoKFlJFQ09SRElOR19TVEFUVVNfUkVBRFkQCRIcChhSRUNPUkRJTkdfU1RBVFVTX1NLSVBQRUQQChIcChhSRUNPUkRJTkdfU1RBVFVTX0VYUElSRUQQCyqyAQoLU3RhZ2VTdGF0dXMSHAoYU1RBR0VfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUU1RBR0VfU1RBVFVTX1BFTkRJTkcQARIcChhTVEFHRV9TVEFUVVNfSU5fUFJPR1JFU1MQAhIaChZTVEFHRV9TVEFUVVNfQ09NUExFVEVEEAMSFwoTU1RBR0VfU1RBVFVTX0ZBSUxFRBAEEhgKFFNUQUdFX1NUQVRVU19TS0lQUEVEEAUqiQEKClNvdXJjZVR5cGUSGwoXU09VUkNFX1RZUEVfVU5TUEVDSUZJRUQQABIWChJTT1VSQ0VfVFlQRV9VUExPQUQQARIUChBTT1VSQ0VfVFlQRV9aT09NEAISEwoPU09VUkNFX1RZUEVfVVJMEAMSGwoXU09VUkNFX1RZUEVfWUFOREVYX0RJU0sQBCpnCg5Eb3dubG9hZE1ldGhvZBIfChtET1dOTE9BRF9NRVRIT0RfVU5TUEVDSUZJRUQQABIYChRET1dOTE9BRF9NRVRIT0RfSFRUUBABEhoKFkRPV05MT0FEX01FVEhPRF9ZVF9ETFAQAipqCg5EZWxldGlvblJlYXNvbhIfChtERUxFVElPTl9SRUFTT05fVU5TUEVDSUZJRUQQABIaChZERUxFVElPTl9SRUFTT05fTUFOVUFMEAESGwoXREVMRVRJT05fUkVBU09OX0VYUElSRUQQAmIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_options]);
 
 /**
  * One entry of a playlist and what became of it.
@@ -1476,6 +1476,542 @@ export type ResetStageJson = {
  */
 export const ResetStageSchema: GenMessage<ResetStage, {jsonType: ResetStageJson}> = /*@__PURE__*/
   messageDesc(file_leap_ingest_v1_types, 13);
+
+/**
+ * A user's automation job: the sources it syncs on a schedule and what becomes of the new
+ * recordings.
+ *
+ * @generated from message leap.ingest.v1.AutomationJob
+ */
+export type AutomationJob = Message<"leap.ingest.v1.AutomationJob"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string description = 4;
+   */
+  description: string;
+
+  /**
+   * The sources it syncs; with neither ids nor platforms, every active source of the user.
+   *
+   * @generated from field: repeated string source_ids = 5;
+   */
+  sourceIds: string[];
+
+  /**
+   * Every active source of these platforms (`ZOOM`, `YANDEX_DISK`, `VIDEO_URL`).
+   *
+   * @generated from field: repeated string source_platforms = 6;
+   */
+  sourcePlatforms: string[];
+
+  /**
+   * The template new recordings are bound to; empty: they are matched against the templates.
+   *
+   * @generated from field: string template_id = 7;
+   */
+  templateId: string;
+
+  /**
+   * Whether new recordings start their pipeline at once.
+   *
+   * @generated from field: bool auto_run = 8;
+   */
+  autoRun: boolean;
+
+  /**
+   * Each run syncs this many days back (1–30).
+   *
+   * @generated from field: int32 sync_days = 9;
+   */
+  syncDays: number;
+
+  /**
+   * `{type: time_of_day|hours|weekdays|cron, time?, hours?, days?, expression?, timezone}`.
+   *
+   * @generated from field: google.protobuf.Struct schedule = 10;
+   */
+  schedule?: JsonObject | undefined;
+
+  /**
+   * @generated from field: bool is_active = 11;
+   */
+  isActive: boolean;
+
+  /**
+   * The next fire, in UTC; absent when inactive and never scheduled.
+   *
+   * @generated from field: google.protobuf.Timestamp next_run_at = 12;
+   */
+  nextRunAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_run_at = 13;
+   */
+  lastRunAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: int32 run_count = 14;
+   */
+  runCount: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 15;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 16;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * A user's automation job: the sources it syncs on a schedule and what becomes of the new
+ * recordings.
+ *
+ * @generated from message leap.ingest.v1.AutomationJob
+ */
+export type AutomationJobJson = {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id?: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId?: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name?: string;
+
+  /**
+   * @generated from field: string description = 4;
+   */
+  description?: string;
+
+  /**
+   * The sources it syncs; with neither ids nor platforms, every active source of the user.
+   *
+   * @generated from field: repeated string source_ids = 5;
+   */
+  sourceIds?: string[];
+
+  /**
+   * Every active source of these platforms (`ZOOM`, `YANDEX_DISK`, `VIDEO_URL`).
+   *
+   * @generated from field: repeated string source_platforms = 6;
+   */
+  sourcePlatforms?: string[];
+
+  /**
+   * The template new recordings are bound to; empty: they are matched against the templates.
+   *
+   * @generated from field: string template_id = 7;
+   */
+  templateId?: string;
+
+  /**
+   * Whether new recordings start their pipeline at once.
+   *
+   * @generated from field: bool auto_run = 8;
+   */
+  autoRun?: boolean;
+
+  /**
+   * Each run syncs this many days back (1–30).
+   *
+   * @generated from field: int32 sync_days = 9;
+   */
+  syncDays?: number;
+
+  /**
+   * `{type: time_of_day|hours|weekdays|cron, time?, hours?, days?, expression?, timezone}`.
+   *
+   * @generated from field: google.protobuf.Struct schedule = 10;
+   */
+  schedule?: StructJson;
+
+  /**
+   * @generated from field: bool is_active = 11;
+   */
+  isActive?: boolean;
+
+  /**
+   * The next fire, in UTC; absent when inactive and never scheduled.
+   *
+   * @generated from field: google.protobuf.Timestamp next_run_at = 12;
+   */
+  nextRunAt?: TimestampJson;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_run_at = 13;
+   */
+  lastRunAt?: TimestampJson;
+
+  /**
+   * @generated from field: int32 run_count = 14;
+   */
+  runCount?: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 15;
+   */
+  createdAt?: TimestampJson;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 16;
+   */
+  updatedAt?: TimestampJson;
+};
+
+/**
+ * Describes the message leap.ingest.v1.AutomationJob.
+ * Use `create(AutomationJobSchema)` to create a new message.
+ */
+export const AutomationJobSchema: GenMessage<AutomationJob, {jsonType: AutomationJobJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 14);
+
+/**
+ * One run of an automation job, with what its syncs did (summed over them as they finish).
+ *
+ * @generated from message leap.ingest.v1.AutomationRun
+ */
+export type AutomationRun = Message<"leap.ingest.v1.AutomationRun"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string job_id = 2;
+   */
+  jobId: string;
+
+  /**
+   * `SCHEDULE` or `MANUAL`.
+   *
+   * @generated from field: string trigger = 3;
+   */
+  trigger: string;
+
+  /**
+   * `RUNNING`, `SUCCEEDED`, `PARTIAL` or `FAILED`.
+   *
+   * @generated from field: string status = 4;
+   */
+  status: string;
+
+  /**
+   * The due time a scheduled run fired for; absent for a manual run.
+   *
+   * @generated from field: google.protobuf.Timestamp due_at = 5;
+   */
+  dueAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp started_at = 6;
+   */
+  startedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp finished_at = 7;
+   */
+  finishedAt?: Timestamp | undefined;
+
+  /**
+   * Syncs queued, succeeded and failed.
+   *
+   * @generated from field: int32 sources = 8;
+   */
+  sources: number;
+
+  /**
+   * @generated from field: int32 synced = 9;
+   */
+  synced: number;
+
+  /**
+   * @generated from field: int32 failed = 10;
+   */
+  failed: number;
+
+  /**
+   * Items the sources listed; recordings created, refreshed, bound to a template, started; items left alone.
+   *
+   * @generated from field: int32 found = 11;
+   */
+  found: number;
+
+  /**
+   * @generated from field: int32 created = 12;
+   */
+  created: number;
+
+  /**
+   * @generated from field: int32 updated = 13;
+   */
+  updated: number;
+
+  /**
+   * @generated from field: int32 matched = 14;
+   */
+  matched: number;
+
+  /**
+   * @generated from field: int32 started = 15;
+   */
+  started: number;
+
+  /**
+   * @generated from field: int32 skipped = 16;
+   */
+  skipped: number;
+};
+
+/**
+ * One run of an automation job, with what its syncs did (summed over them as they finish).
+ *
+ * @generated from message leap.ingest.v1.AutomationRun
+ */
+export type AutomationRunJson = {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id?: string;
+
+  /**
+   * @generated from field: string job_id = 2;
+   */
+  jobId?: string;
+
+  /**
+   * `SCHEDULE` or `MANUAL`.
+   *
+   * @generated from field: string trigger = 3;
+   */
+  trigger?: string;
+
+  /**
+   * `RUNNING`, `SUCCEEDED`, `PARTIAL` or `FAILED`.
+   *
+   * @generated from field: string status = 4;
+   */
+  status?: string;
+
+  /**
+   * The due time a scheduled run fired for; absent for a manual run.
+   *
+   * @generated from field: google.protobuf.Timestamp due_at = 5;
+   */
+  dueAt?: TimestampJson;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp started_at = 6;
+   */
+  startedAt?: TimestampJson;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp finished_at = 7;
+   */
+  finishedAt?: TimestampJson;
+
+  /**
+   * Syncs queued, succeeded and failed.
+   *
+   * @generated from field: int32 sources = 8;
+   */
+  sources?: number;
+
+  /**
+   * @generated from field: int32 synced = 9;
+   */
+  synced?: number;
+
+  /**
+   * @generated from field: int32 failed = 10;
+   */
+  failed?: number;
+
+  /**
+   * Items the sources listed; recordings created, refreshed, bound to a template, started; items left alone.
+   *
+   * @generated from field: int32 found = 11;
+   */
+  found?: number;
+
+  /**
+   * @generated from field: int32 created = 12;
+   */
+  created?: number;
+
+  /**
+   * @generated from field: int32 updated = 13;
+   */
+  updated?: number;
+
+  /**
+   * @generated from field: int32 matched = 14;
+   */
+  matched?: number;
+
+  /**
+   * @generated from field: int32 started = 15;
+   */
+  started?: number;
+
+  /**
+   * @generated from field: int32 skipped = 16;
+   */
+  skipped?: number;
+};
+
+/**
+ * Describes the message leap.ingest.v1.AutomationRun.
+ * Use `create(AutomationRunSchema)` to create a new message.
+ */
+export const AutomationRunSchema: GenMessage<AutomationRun, {jsonType: AutomationRunJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 15);
+
+/**
+ * What a run of a job would do now, counted without changing anything.
+ *
+ * @generated from message leap.ingest.v1.AutomationDryRun
+ */
+export type AutomationDryRun = Message<"leap.ingest.v1.AutomationDryRun"> & {
+  /**
+   * Sources a run would sync.
+   *
+   * @generated from field: int32 sources = 1;
+   */
+  sources: number;
+
+  /**
+   * Recordings of those sources waiting to be processed (INITIALIZED, not bound) in the job's window.
+   *
+   * @generated from field: int32 recordings = 2;
+   */
+  recordings: number;
+
+  /**
+   * Of those, how many the job would bind to a template, and how many it would start.
+   *
+   * @generated from field: int32 matched = 3;
+   */
+  matched: number;
+
+  /**
+   * @generated from field: int32 started = 4;
+   */
+  started: number;
+};
+
+/**
+ * What a run of a job would do now, counted without changing anything.
+ *
+ * @generated from message leap.ingest.v1.AutomationDryRun
+ */
+export type AutomationDryRunJson = {
+  /**
+   * Sources a run would sync.
+   *
+   * @generated from field: int32 sources = 1;
+   */
+  sources?: number;
+
+  /**
+   * Recordings of those sources waiting to be processed (INITIALIZED, not bound) in the job's window.
+   *
+   * @generated from field: int32 recordings = 2;
+   */
+  recordings?: number;
+
+  /**
+   * Of those, how many the job would bind to a template, and how many it would start.
+   *
+   * @generated from field: int32 matched = 3;
+   */
+  matched?: number;
+
+  /**
+   * @generated from field: int32 started = 4;
+   */
+  started?: number;
+};
+
+/**
+ * Describes the message leap.ingest.v1.AutomationDryRun.
+ * Use `create(AutomationDryRunSchema)` to create a new message.
+ */
+export const AutomationDryRunSchema: GenMessage<AutomationDryRun, {jsonType: AutomationDryRunJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 16);
+
+/**
+ * The limits of a user's plan on automation jobs, as quota answers them. A limit left out is
+ * unlimited.
+ *
+ * @generated from message leap.ingest.v1.AutomationLimits
+ */
+export type AutomationLimits = Message<"leap.ingest.v1.AutomationLimits"> & {
+  /**
+   * Jobs the user may keep.
+   *
+   * @generated from field: optional int32 max_jobs = 1;
+   */
+  maxJobs?: number | undefined;
+
+  /**
+   * The shortest gap, in hours, between two fires of a job's schedule.
+   *
+   * @generated from field: optional int32 min_interval_hours = 2;
+   */
+  minIntervalHours?: number | undefined;
+};
+
+/**
+ * The limits of a user's plan on automation jobs, as quota answers them. A limit left out is
+ * unlimited.
+ *
+ * @generated from message leap.ingest.v1.AutomationLimits
+ */
+export type AutomationLimitsJson = {
+  /**
+   * Jobs the user may keep.
+   *
+   * @generated from field: optional int32 max_jobs = 1;
+   */
+  maxJobs?: number;
+
+  /**
+   * The shortest gap, in hours, between two fires of a job's schedule.
+   *
+   * @generated from field: optional int32 min_interval_hours = 2;
+   */
+  minIntervalHours?: number;
+};
+
+/**
+ * Describes the message leap.ingest.v1.AutomationLimits.
+ * Use `create(AutomationLimitsSchema)` to create a new message.
+ */
+export const AutomationLimitsSchema: GenMessage<AutomationLimits, {jsonType: AutomationLimitsJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 17);
 
 /**
  * The aggregate status of a recording, derived from its stages and outputs the way the

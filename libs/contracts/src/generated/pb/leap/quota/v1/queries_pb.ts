@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file leap/quota/v1/queries.proto.
  */
 export const file_leap_quota_v1_queries: GenFile = /*@__PURE__*/
-  fileDesc("ChtsZWFwL3F1b3RhL3YxL3F1ZXJpZXMucHJvdG8SDWxlYXAucXVvdGEudjEijQEKEFJlc2VydmVSZWNvcmRpbmcSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIdCg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCBMjzGAE6Q8rzGBpxdW90YS5yZWNvcmRpbmcucmVzZXJ2ZS52MdDzGAPa8xgdcXVvdGEucmVzZXJ2YXRpb24uZGVjaXNpb24udjEisAIKE1Jlc2VydmF0aW9uRGVjaXNpb24SFQoHZ3JhbnRlZBgBIAEoCEIEyPMYARIWCg5yZXNlcnZhdGlvbl9pZBgCIAEoCRISCgVsaW1pdBgDIAEoA0gAiAEBEgwKBHVzZWQYBCABKAMSDgoGcGVyaW9kGAUgASgJEhsKE3JldHJ5X2FmdGVyX3NlY29uZHMYBiABKAUSDgoGcmVhc29uGAcgASgJEioKBm1ldHJpYxgIIAEoDjIaLmxlYXAucXVvdGEudjEuUXVvdGFNZXRyaWMSLgoKZXhwaXJlc19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXA6JcrzGB1xdW90YS5yZXNlcnZhdGlvbi5kZWNpc2lvbi52MdDzGARCCAoGX2xpbWl0YgZwcm90bzM", [file_google_protobuf_timestamp, file_leap_options, file_leap_quota_v1_types]);
+  fileDesc("ChtsZWFwL3F1b3RhL3YxL3F1ZXJpZXMucHJvdG8SDWxlYXAucXVvdGEudjEijQEKEFJlc2VydmVSZWNvcmRpbmcSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIdCg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCBMjzGAE6Q8rzGBpxdW90YS5yZWNvcmRpbmcucmVzZXJ2ZS52MdDzGAPa8xgdcXVvdGEucmVzZXJ2YXRpb24uZGVjaXNpb24udjEisAIKE1Jlc2VydmF0aW9uRGVjaXNpb24SFQoHZ3JhbnRlZBgBIAEoCEIEyPMYARIWCg5yZXNlcnZhdGlvbl9pZBgCIAEoCRISCgVsaW1pdBgDIAEoA0gAiAEBEgwKBHVzZWQYBCABKAMSDgoGcGVyaW9kGAUgASgJEhsKE3JldHJ5X2FmdGVyX3NlY29uZHMYBiABKAUSDgoGcmVhc29uGAcgASgJEioKBm1ldHJpYxgIIAEoDjIaLmxlYXAucXVvdGEudjEuUXVvdGFNZXRyaWMSLgoKZXhwaXJlc19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXA6JcrzGB1xdW90YS5yZXNlcnZhdGlvbi5kZWNpc2lvbi52MdDzGARCCAoGX2xpbWl0IngKE0dldEF1dG9tYXRpb25MaW1pdHMSFQoHdXNlcl9pZBgBIAEoCUIEyPMYATpKyvMYHnF1b3RhLmF1dG9tYXRpb24tbGltaXRzLmdldC52MdDzGAPa8xggcXVvdGEuYXV0b21hdGlvbi1saW1pdHMuZm91bmQudjEixQEKFUF1dG9tYXRpb25MaW1pdHNGb3VuZBIYCgpzdWJzY3JpYmVkGAEgASgIQgTI8xgBEgwKBHBsYW4YAiABKAkSFQoIbWF4X2pvYnMYAyABKAVIAIgBARIfChJtaW5faW50ZXJ2YWxfaG91cnMYBCABKAVIAYgBATooyvMYIHF1b3RhLmF1dG9tYXRpb24tbGltaXRzLmZvdW5kLnYx0PMYBEILCglfbWF4X2pvYnNCFQoTX21pbl9pbnRlcnZhbF9ob3Vyc2IGcHJvdG8z", [file_google_protobuf_timestamp, file_leap_options, file_leap_quota_v1_types]);
 
 /**
  * Reserve room for one new recording: checks recordings per month, storage and concurrent
@@ -220,4 +220,116 @@ export type ReservationDecisionJson = {
  */
 export const ReservationDecisionSchema: GenMessage<ReservationDecision, {jsonType: ReservationDecisionJson}> = /*@__PURE__*/
   messageDesc(file_leap_quota_v1_queries, 1);
+
+/**
+ * A user's effective limits on automation jobs: the per-user override, else the plan's value;
+ * an override of 0 means 0. `subscribed` is false when the user has no plan now: then the caller
+ * applies its own defaults.
+ *
+ * @generated from message leap.quota.v1.GetAutomationLimits
+ */
+export type GetAutomationLimits = Message<"leap.quota.v1.GetAutomationLimits"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * A user's effective limits on automation jobs: the per-user override, else the plan's value;
+ * an override of 0 means 0. `subscribed` is false when the user has no plan now: then the caller
+ * applies its own defaults.
+ *
+ * @generated from message leap.quota.v1.GetAutomationLimits
+ */
+export type GetAutomationLimitsJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+};
+
+/**
+ * Describes the message leap.quota.v1.GetAutomationLimits.
+ * Use `create(GetAutomationLimitsSchema)` to create a new message.
+ */
+export const GetAutomationLimitsSchema: GenMessage<GetAutomationLimits, {jsonType: GetAutomationLimitsJson}> = /*@__PURE__*/
+  messageDesc(file_leap_quota_v1_queries, 2);
+
+/**
+ * The answer to `GetAutomationLimits`.
+ *
+ * @generated from message leap.quota.v1.AutomationLimitsFound
+ */
+export type AutomationLimitsFound = Message<"leap.quota.v1.AutomationLimitsFound"> & {
+  /**
+   * Whether the user has a plan now.
+   *
+   * @generated from field: bool subscribed = 1;
+   */
+  subscribed: boolean;
+
+  /**
+   * The plan's name, when subscribed.
+   *
+   * @generated from field: string plan = 2;
+   */
+  plan: string;
+
+  /**
+   * Jobs the user may keep; absent: unlimited (or, when not subscribed, the caller's default).
+   *
+   * @generated from field: optional int32 max_jobs = 3;
+   */
+  maxJobs?: number | undefined;
+
+  /**
+   * The shortest gap, in hours, between two fires of a job; absent: no minimum.
+   *
+   * @generated from field: optional int32 min_interval_hours = 4;
+   */
+  minIntervalHours?: number | undefined;
+};
+
+/**
+ * The answer to `GetAutomationLimits`.
+ *
+ * @generated from message leap.quota.v1.AutomationLimitsFound
+ */
+export type AutomationLimitsFoundJson = {
+  /**
+   * Whether the user has a plan now.
+   *
+   * @generated from field: bool subscribed = 1;
+   */
+  subscribed?: boolean;
+
+  /**
+   * The plan's name, when subscribed.
+   *
+   * @generated from field: string plan = 2;
+   */
+  plan?: string;
+
+  /**
+   * Jobs the user may keep; absent: unlimited (or, when not subscribed, the caller's default).
+   *
+   * @generated from field: optional int32 max_jobs = 3;
+   */
+  maxJobs?: number;
+
+  /**
+   * The shortest gap, in hours, between two fires of a job; absent: no minimum.
+   *
+   * @generated from field: optional int32 min_interval_hours = 4;
+   */
+  minIntervalHours?: number;
+};
+
+/**
+ * Describes the message leap.quota.v1.AutomationLimitsFound.
+ * Use `create(AutomationLimitsFoundSchema)` to create a new message.
+ */
+export const AutomationLimitsFoundSchema: GenMessage<AutomationLimitsFound, {jsonType: AutomationLimitsFoundJson}> = /*@__PURE__*/
+  messageDesc(file_leap_quota_v1_queries, 3);
 
