@@ -71,6 +71,7 @@ export class QuotaClient {
     }
     if (!found.subscribed) return undefined;
     return {
+      plan: found.plan || 'unnamed',
       ...(found.maxJobs !== undefined && found.maxJobs !== null ? { maxJobs: found.maxJobs } : {}),
       ...(found.minIntervalHours !== undefined && found.minIntervalHours !== null ? { minIntervalHours: found.minIntervalHours } : {}),
     };
