@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startProcess, type MailCatcher, type RunningProcess } from '@leap/testing';
+import { startProcess, TEST_REQUEST_TIMEOUTS, type MailCatcher, type RunningProcess } from '@leap/testing';
 
 export const ROOT = join(__dirname, '..');
 export const SERVICES = ['storage', 'quota', 'media-processing', 'transcription', 'publishing', 'ingest', 'gateway'] as const;
@@ -12,7 +12,7 @@ export async function startServiceProcess(name: string, env: Record<string, stri
     command: process.execPath,
     args: ['-r', '@swc-node/register', join(ROOT, 'services', name, 'src', 'main.ts')],
     cwd: ROOT,
-    env: { NODE_ENV: 'test', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
+    env: { NODE_ENV: 'test', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...TEST_REQUEST_TIMEOUTS, ...env },
     readyUrl: `http://127.0.0.1:${env.PORT}/health/ready`,
     readyTimeoutMs,
   });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startService, type RunningService, type ServiceDefinition } from '@leap/platform';
-import { createPlatformDatabase, createTestVhost, type TestDatabase, type TestVhost } from '@leap/testing';
+import { createPlatformDatabase, createTestVhost, TEST_REQUEST_TIMEOUTS, type TestDatabase, type TestVhost } from '@leap/testing';
 
 /**
  * One integration test file's world: a database cloned from the platform template, a vhost, a
@@ -43,6 +43,7 @@ export async function createServiceWorld(name: string, env: Record<string, strin
     JOBS_POLL_INTERVAL: '200ms',
     STORAGE_BACKEND: 'local',
     STORAGE_LOCAL_ROOT: storageRoot,
+    ...TEST_REQUEST_TIMEOUTS,
     ...env,
   };
   return {

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { peakLiveGrowth, startFakeS3, type FakeS3 } from '@leap/testing';
+import { startFakeS3, type FakeS3 } from '@leap/testing';
+import { block, generated, MIB } from './generated-body.test-support';
 import { storageKeys } from './keys';
 import { LocalObjectStore } from './local-object-store';
 import type { ObjectStore } from './object-store';
 import { S3ObjectStore } from './s3-object-store';
 
-const MIB = 1024 * 1024;
 const BUCKET = 'leap-test';
 const PREFIX = 'tenant-store';
 
@@ -22,34 +22,6 @@ async function text(stream: Readable): Promise<string> {
 
 function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-const PATTERN = Buffer.alloc(MIB);
-for (let i = 0; i < PATTERN.length; i += 4) PATTERN.writeUInt32LE((i * 2654435761) >>> 0, i);
-
-/** The `n`-th MiB of a generated body: a fixed pattern that starts with its number. */
-function block(n: number): Buffer {
-  const chunk = Buffer.from(PATTERN);
-  chunk.writeUInt32LE(n, 0);
-  return chunk;
-}
-
-/** `total` bytes of `block(0)`, `block(1)`, ..., generated as they are read. */
-function generated(total: number): { stream: Readable; digest: () => string } {
-  const hash = createHash('sha256');
-  let sent = 0;
-  let n = 0;
-  const stream = new Readable({
-    read() {
-      if (sent >= total) return void this.push(null);
-      const size = Math.min(MIB, total - sent);
-      const chunk = block(n++).subarray(0, size);
-      hash.update(chunk);
-      sent += size;
-      this.push(chunk);
-    },
-  });
-  return { stream, digest: () => hash.digest('hex') };
 }
 
 let fake: FakeS3;
@@ -173,38 +145,6 @@ describe.each(backends)('object store on %s', (backend, create) => {
     expect(await store.list('users/u9/')).toEqual([]);
     if (backend === 's3') expect(fake.keys(BUCKET).filter((k) => k.includes('/u9/'))).toEqual([]);
   });
-
-  it('streams 1 GiB in and out with flat memory', async () => {
-    const size = 1024 * MIB;
-    const key = storageKeys.source('big', 'r1', 'mp4');
-    const body = generated(size);
-    const started = Date.now();
-    const write = await peakLiveGrowth(() => store.put(key, body.stream));
-    const wrote = Date.now();
-    const digest = body.digest();
-    expect(write.result).toMatchObject({ sizeBytes: size, checksumSha256: digest });
-    const read = createHash('sha256');
-    let count = 0;
-    const sink = new Writable({
-      write(chunk: Buffer, _e, done) {
-        read.update(chunk);
-        count += chunk.length;
-        done();
-      },
-    });
-    const readBack = await peakLiveGrowth(async () => pipeline(await store.get(key), sink));
-    expect(count).toBe(size);
-    expect(read.digest('hex')).toBe(digest);
-    expect(await store.head(key)).toMatchObject({ sizeBytes: size, checksumSha256: digest });
-    // Flat: a few parts in flight, far from the object's size.
-    expect(write.growthBytes).toBeLessThan(200 * MIB);
-    expect(readBack.growthBytes).toBeLessThan(200 * MIB);
-    const mib = (bytes: number) => Math.round(bytes / MIB);
-    process.stdout.write(
-      `${backend}: 1 GiB written in ${wrote - started} ms (peak live memory +${mib(write.growthBytes)} MiB), read in ${Date.now() - wrote} ms (+${mib(readBack.growthBytes)} MiB)\n`,
-    );
-    await store.deletePrefix(storageKeys.recordingPrefix('big', 'r1'));
-  }, 600_000);
 });
 
 describe('s3 object store settings', () => {

@@ -21,3 +21,4 @@ export * from './fake-yandex-disk';
 export * from './fake-vk';
 export * from './fake-zoom';
 export * from './memory';
+export * from './request-timeouts';

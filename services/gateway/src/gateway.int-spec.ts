@@ -55,7 +55,7 @@ describe('the gateway over HTTP', () => {
   beforeAll(async () => {
     const port = await freePort();
     mail = await startMailCatcher();
-    world = await createServiceWorld('gateway', gatewayTestEnv({ SMTP_URL: mail.url, PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, QUOTA_REQUEST_TIMEOUT: '3s' }));
+    world = await createServiceWorld('gateway', gatewayTestEnv({ SMTP_URL: mail.url, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` }));
     const source = join(await world.tempDir('gateway-fixtures'), 'lecture.mp4');
     execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=d=2:s=160x120', '-f', 'lavfi', '-i', 'sine=d=2', '-shortest', '-y', source]);
     mp4 = readFileSync(source);

@@ -89,7 +89,7 @@ describe('the jobs of the worker services, for operators', () => {
   let alice: Account;
 
   beforeAll(async () => {
-    world = await createServiceWorld('gateway_admin_jobs', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false', JOBS_REQUEST_TIMEOUT: '1s' }));
+    world = await createServiceWorld('gateway_admin_jobs', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false', JOBS_REQUEST_TIMEOUT: '5s' }));
     // Publishing is not running: it is asked and never answers.
     await world.start(standInService('ingest', 'ingest.job-queries', ['ingest.jobs.list.v1'], IngestJobsModule));
     await world.start(standInService('media-processing', 'media.job-queries', ['media.jobs.list.v1'], MediaJobsModule));

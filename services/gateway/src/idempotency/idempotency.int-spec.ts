@@ -86,7 +86,7 @@ describe('Idempotency-Key', () => {
   const createThing = (token: string, json: unknown, key?: string) => call('POST', '/api/v1/idempotency-probe/things', { token, json, key });
 
   beforeAll(async () => {
-    world = await createServiceWorld('gateway_idempotency', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false', QUOTA_REQUEST_TIMEOUT: '3s' }));
+    world = await createServiceWorld('gateway_idempotency', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false' }));
     store = new LocalObjectStore(world.storageRoot);
     await world.start(fakeQuota);
     await world.start(ingestProbe);

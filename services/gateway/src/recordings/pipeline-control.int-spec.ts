@@ -57,7 +57,7 @@ describe('pausing and running a recording over HTTP', () => {
   }
 
   beforeAll(async () => {
-    world = await createServiceWorld('gateway_pipeline_control', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false', INGEST_REQUEST_TIMEOUT: '1s' }));
+    world = await createServiceWorld('gateway_pipeline_control', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false', INGEST_REQUEST_TIMEOUT: '5s' }));
     const stand = await world.start(ingest);
     ingestBus = stand.app.get(MessageBus);
     ingestDb = stand.app.get(DataSource);

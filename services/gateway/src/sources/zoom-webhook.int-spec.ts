@@ -62,7 +62,7 @@ describe('the Zoom webhook route', () => {
       duration: 90,
       files: [{ id: 'file-1', fileType: 'MP4', recordingType: 'shared_screen_with_speaker_view', bytes: Buffer.alloc(64, 1) }],
     });
-    world = await createServiceWorld('gateway_zoom_webhook', gatewayTestEnv({ INGEST_REQUEST_TIMEOUT: '1s' }));
+    world = await createServiceWorld('gateway_zoom_webhook', gatewayTestEnv({ INGEST_REQUEST_TIMEOUT: '5s' }));
     await world.start(standInService('ingest', 'ingest.commands', [MESSAGE_TYPES.ingest.ReceiveZoomWebhook], ZoomWebhookIngestModule));
     const gateway = await startGateway(world);
     url = `${gateway.base}/api/v1/webhooks/zoom`;

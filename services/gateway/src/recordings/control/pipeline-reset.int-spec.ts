@@ -45,7 +45,7 @@ describe('resetting a recording over HTTP', () => {
   }
 
   beforeAll(async () => {
-    world = await createServiceWorld('gateway_pipeline_reset', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false', INGEST_REQUEST_TIMEOUT: '1s' }));
+    world = await createServiceWorld('gateway_pipeline_reset', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false' }));
     const stand = await world.start(ingest);
     ingestBus = stand.app.get(MessageBus);
     ingestDb = stand.app.get(DataSource);
