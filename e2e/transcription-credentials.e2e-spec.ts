@@ -132,7 +132,7 @@ describe('tenant speech provider keys', () => {
     expect((await call('GET', '/api/v1/transcription/credentials', { token: alice.token })).body).toEqual({ items: [] });
     const set = await call('PUT', '/api/v1/transcription/credentials/assemblyai', { token: alice.token, json: { apiKey: TENANT_KEY } });
     expect(set.status).toBe(201);
-    expect(set.body).toEqual({ provider: 'assemblyai', keyHint: 'aai…-KEY', model: null, createdAt: expect.any(String), updatedAt: expect.any(String) });
+    expect(set.body).toEqual({ provider: 'assemblyai', keyHint: 'aai…-KEY', model: null, baseUrl: null, createdAt: expect.any(String), updatedAt: expect.any(String) });
     expect((await call('GET', '/api/v1/transcription/credentials', { token: alice.token })).body.items).toEqual([set.body]);
     expect((await call('GET', '/api/v1/transcription/credentials', { token: bob.token })).body.items).toEqual([]);
     // Another tenant cannot remove it: the same provider names their own key, which they do not have.
