@@ -23,6 +23,9 @@ import { ProviderCredentialsRepository } from './provider-credentials.repository
  * server has its key; `offline` always can). A named provider nobody has a key for is left out;
  * none left is `TRANSCRIPTION.PROVIDER_UNAVAILABLE`.
  */
+/** A provider as TRANSCRIPTION_PROVIDERS and templates name it: the offline recogniser writes itself `pocketsphinx` into transcripts. */
+const settingName = (provider: TranscriptionProvider): string => (provider.name === 'pocketsphinx' ? 'offline' : provider.name);
+
 @Injectable()
 export class TenantProviders {
   constructor(
@@ -42,7 +45,7 @@ export class TenantProviders {
     if (names.length === 0) return all;
     const chosen: TranscriptionProvider[] = [];
     for (const name of new Set(names)) {
-      const provider = all.find((p) => p.name === name) ?? this.serverOnly(name);
+      const provider = all.find((p) => settingName(p) === name) ?? this.serverOnly(name);
       if (provider) chosen.push(provider);
       else this.logger.warn(`The template names the ${name} provider, which has no key here; it is left out`, { userId, provider: name });
     }
