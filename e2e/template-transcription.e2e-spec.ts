@@ -262,6 +262,10 @@ describe('template transcription settings (quality policy, providers, translatio
       expect(vtt.status).toBe(200);
       expect(await vtt.text()).toMatch(/^WEBVTT/);
     }
+    // The recording lists each translation among its artifacts and links.
+    expect(ready.artifacts.map((a: { name: string }) => a.name)).toEqual(expect.arrayContaining(['subtitlesSrt.de', 'subtitlesVtt.de', 'subtitlesSrt.fr', 'subtitlesVtt.fr']));
+    expect(ready.links['subtitles.de.srt']).toBe(`/api/v1/recordings/${id}/files/srt?language=de`);
+    expect(ready.links['subtitles.fr.vtt']).toBe(`/api/v1/recordings/${id}/files/vtt?language=fr`);
     expect((await ada.get(`/recordings/${id}/files/srt?language=es`)).status).toBe(404);
     expect((await ada.get(`/recordings/${id}/files/transcript_json?language=de`)).status).toBe(400);
 

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LeapError } from '@leap/messaging';
 import { OBJECT_STORE } from '@leap/platform';
-import { ObjectNotFoundError, parseRecordingKey, storageKeys, type ObjectStore } from '@leap/storage-client';
+import { ObjectNotFoundError, parseRecordingKey, type ObjectStore } from '@leap/storage-client';
 import { validationError } from '../../common/problem-details';
 import { recordingNotFound } from '../problems';
-import { RecordingsRepository, type RecordingRow } from '../recordings.repository';
+import { RecordingsRepository, translatedArtifact, type RecordingRow } from '../recordings.repository';
 import { RecordingsService, type Download } from '../recordings.service';
 import { timedLines } from './timed-lines';
 
@@ -44,7 +44,7 @@ export class RecordingFiles {
   /**
    * The subtitles of `userId`'s recording `id` translated into `language` (`srt`, `vtt` only):
    * `transcription/subtitles.<lang>.<format>`, written by the subtitles stage for each of the
-   * template's target languages.
+   * template's target languages, as the read model learnt them from its result event.
    */
   async translated(userId: string, id: string, type: FileType, language: string): Promise<Download> {
     if (type !== 'srt' && type !== 'vtt') {
@@ -52,8 +52,11 @@ export class RecordingFiles {
     }
     const row = await this.recordings.findOwned(userId, id);
     if (!row) throw recordingNotFound(id);
-    const key = storageKeys.translatedSubtitles(userId, id, language, type);
+    const ref = row.artifacts[translatedArtifact(type, language)];
+    const place = ref && parseRecordingKey(ref.key);
     const notReady = new LeapError('ARTIFACT.NOT_READY', `${type} of recording ${id} in ${language} is not ready`, { status: 404 });
+    if (!ref || !place || place.userId !== userId || place.recordingId !== id) throw notReady;
+    const key = ref.key;
     const info = await this.store.head(key);
     if (!info) throw notReady;
     try {
