@@ -132,7 +132,7 @@ describe('tenant speech provider keys', () => {
     expect((await call('GET', '/api/v1/transcription/credentials', { token: alice.token })).body).toEqual({ items: [] });
     const set = await call('PUT', '/api/v1/transcription/credentials/assemblyai', { token: alice.token, json: { apiKey: TENANT_KEY } });
     expect(set.status).toBe(201);
-    expect(set.body).toEqual({ provider: 'assemblyai', keyHint: 'aai…-KEY', model: null, createdAt: expect.any(String), updatedAt: expect.any(String) });
+    expect(set.body).toEqual({ provider: 'assemblyai', keyHint: 'aai…-KEY', model: null, baseUrl: null, createdAt: expect.any(String), updatedAt: expect.any(String) });
     expect((await call('GET', '/api/v1/transcription/credentials', { token: alice.token })).body.items).toEqual([set.body]);
     expect((await call('GET', '/api/v1/transcription/credentials', { token: bob.token })).body.items).toEqual([]);
     // Another tenant cannot remove it: the same provider names their own key, which they do not have.
@@ -170,7 +170,7 @@ describe('tenant speech provider keys', () => {
     expect(everything).not.toContain(SERVER_KEY);
   }, 300_000);
 
-  it('refuses an unknown provider, an empty key, and a model for a provider that takes none', async () => {
+  it('refuses an unknown provider, an empty key, a model or base URL for a provider that takes none, and an internal chat API address', async () => {
     expectProblem(await call('PUT', '/api/v1/transcription/credentials/deepgram', { token: alice.token, json: { apiKey: 'k-123456789' } }), 400, 'VALIDATION.FAILED');
     expectProblem(await call('PUT', '/api/v1/transcription/credentials/openai', { token: alice.token, json: { apiKey: '  ' } }), 400, 'VALIDATION.FAILED');
     expectProblem(await call('PUT', '/api/v1/transcription/credentials/openai', { token: alice.token, json: { apiKey: 'sk-1', extra: 1 } }), 400, 'VALIDATION.FAILED');
@@ -180,6 +180,21 @@ describe('tenant speech provider keys', () => {
       'PROVIDER_KEY.INVALID',
     );
     expectProblem(await call('DELETE', '/api/v1/transcription/credentials/deepgram', { token: alice.token }), 400, 'VALIDATION.FAILED');
+    // A chat model key takes a model and a base URL; a speech provider takes no base URL, and an internal one is refused.
+    expectProblem(
+      await call('PUT', '/api/v1/transcription/credentials/openai', { token: alice.token, json: { apiKey: 'sk-1', baseUrl: 'https://api.example.org/v1' } }),
+      422,
+      'PROVIDER_KEY.INVALID',
+    );
+    expectProblem(await call('PUT', '/api/v1/transcription/credentials/llm', { token: alice.token, json: { apiKey: 'sk-1', baseUrl: 'not a url' } }), 400, 'VALIDATION.FAILED');
+    expectProblem(await call('PUT', '/api/v1/transcription/credentials/llm', { token: alice.token, json: { apiKey: 'sk-1', baseUrl: 'ftp://chat.example.org' } }), 400, 'VALIDATION.FAILED');
+    const internal = await call('PUT', '/api/v1/transcription/credentials/llm', { token: alice.token, json: { apiKey: 'sk-1', baseUrl: 'http://127.0.0.1:9/v1' } });
+    expectProblem(internal, 422, 'PROVIDER_KEY.INVALID');
+    expect(internal.body.detail).toMatch(/^baseUrl: /);
+    const chat = await call('PUT', '/api/v1/transcription/credentials/llm', { token: bob.token, json: { apiKey: 'sk-bob-chat-0123456789', model: 'deepseek-reasoner' } });
+    expect(chat.status).toBe(201);
+    expect(chat.body).toMatchObject({ provider: 'llm', model: 'deepseek-reasoner', baseUrl: null, keyHint: 'sk-…6789' });
+    expect((await call('DELETE', '/api/v1/transcription/credentials/llm', { token: bob.token })).status).toBe(204);
     const openaiKey = await call('PUT', '/api/v1/transcription/credentials/openai', { token: bob.token, json: { apiKey: 'sk-bob-0123456789abcdef', model: 'whisper-large-v3' } });
     expect(openaiKey.status).toBe(201);
     expect(openaiKey.body).toMatchObject({ provider: 'openai', model: 'whisper-large-v3', keyHint: 'sk-…cdef' });

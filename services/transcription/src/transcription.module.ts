@@ -12,6 +12,7 @@ import { ProviderCredentialsConsumer } from './credentials/provider-credentials.
 import { ProviderCredentialsRepository } from './credentials/provider-credentials.repository';
 import { PROVIDER_KEY_VAULT, ProviderKeyVault } from './credentials/provider-key-vault';
 import { TenantProviders } from './credentials/tenant-providers';
+import { SERVER_CHAT_CLIENT, TenantChatModels } from './credentials/tenant-chat-models';
 import { ProviderKeyResealer } from './credentials/provider-key-resealer';
 import { PROCESS_RUNNER, SpawnProcessRunner, type ProcessRunner } from './recognition/process-runner';
 import { TRANSCRIPTION_PROVIDERS, type TranscriptionProvider } from './recognition/transcription-provider';
@@ -28,8 +29,6 @@ import { LlmTopicExtractor } from './topics/llm/llm-topics';
 import { TranscribeConsumer } from './transcribe/transcribe.consumer';
 import { CHUNKED_TRANSCRIPTION, TranscribeService } from './transcribe/transcribe.service';
 
-/** The chat model topics and translations share, or null without LLM_API_KEY. */
-const CHAT_CLIENT = Symbol('transcription:chat-client');
 
 /** Speech recognition (stage 3), topics (stage 4) and subtitles (stage 5). */
 @Module({
@@ -52,6 +51,7 @@ const CHAT_CLIENT = Symbol('transcription:chat-client');
     ProviderCredentialsConsumer,
     ProviderKeyResealer,
     TenantProviders,
+    TenantChatModels,
     ChunkResultsRepository,
     {
       provide: CHUNKED_TRANSCRIPTION,
@@ -65,14 +65,14 @@ const CHAT_CLIENT = Symbol('transcription:chat-client');
         }),
     },
     {
-      // Server settings today; a tenant's own key would pick its client here.
-      provide: CHAT_CLIENT,
+      // The server's chat model; a tenant's own key picks theirs (TenantChatModels).
+      provide: SERVER_CHAT_CLIENT,
       inject: [SERVICE_CONFIG],
       useFactory: (config: TranscriptionConfig) =>
         config.LLM_API_KEY ? new OpenAiChatClient({ baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT }) : null,
     },
-    { provide: LLM_TOPICS, inject: [CHAT_CLIENT], useFactory: (chat: ChatClient | null) => (chat ? new LlmTopicExtractor(chat) : null) },
-    { provide: SUBTITLE_TRANSLATOR, inject: [CHAT_CLIENT], useFactory: (chat: ChatClient | null) => (chat ? new SubtitleTranslator(chat) : null) },
+    { provide: LLM_TOPICS, inject: [SERVER_CHAT_CLIENT], useFactory: (chat: ChatClient | null) => (chat ? new LlmTopicExtractor(chat) : null) },
+    { provide: SUBTITLE_TRANSLATOR, inject: [SERVER_CHAT_CLIENT], useFactory: (chat: ChatClient | null) => (chat ? new SubtitleTranslator(chat) : null) },
     RecordingObjectsRepository,
     TranscribeService,
     TranscribeConsumer,

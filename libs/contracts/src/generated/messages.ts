@@ -558,7 +558,7 @@ export const MESSAGE_TYPES = {
     EditTopics: 'transcription.topics.edit.v1',
     /** The answer to `EditTopics`: the edited version, now in storage. (reply) */
     TopicsEdited: 'transcription.topics.edited.v1',
-    /** A tenant's own key for a speech provider (`PUT /api/v1/transcription/credentials/{provider}`). (query) */
+    /** A tenant's own key for a speech provider or the chat model (`PUT /api/v1/transcription/credentials/{provider}`). (query) */
     SetProviderCredential: 'transcription.provider-credential.set.v1',
     /** The answer to `SetProviderCredential`. (reply) */
     ProviderCredentialSetResult: 'transcription.provider-credential.set-result.v1',

@@ -2582,8 +2582,8 @@ export interface TopicsEdited extends Omit<transcription_v1_queries.TopicsEdited
 }
 
 /**
- * A tenant's own key for a speech provider (`PUT /api/v1/transcription/credentials/{provider}`).
- * It is used instead of the server's key (TRANSCRIPTION_PROVIDERS) for that user's recordings.
+ * A tenant's own key for a speech provider or the chat model (`PUT /api/v1/transcription/credentials/{provider}`).
+ * It is used instead of the server's key (TRANSCRIPTION_PROVIDERS, LLM_*) for that user's recordings.
  * The same user and provider replaces the key.
  *
  * Message type `transcription.provider-credential.set.v1`: query on `transcription.commands`.
@@ -2730,7 +2730,7 @@ export interface TranslatedSubtitles extends Omit<transcription_v1_types.Transla
 }
 
 /**
- * A tenant's key for a speech provider, as it may be shown: never the key, only a hint of it.
+ * A tenant's key for a speech provider or the chat model, as it may be shown: never the key, only a hint of it.
  *
  * Proto message `leap.transcription.v1.ProviderCredential`; its proto3 JSON shape is `ProviderCredentialJson`.
  */

@@ -24,7 +24,7 @@ import {
   type TranscriptionProgress,
 } from '@leap/contracts';
 import type { Logger } from 'winston';
-import { RecordingsRepository, type ArtifactName, type ArtifactRef } from './recordings.repository';
+import { RecordingsRepository, translatedArtifact, type ArtifactName, type ArtifactRef } from './recordings.repository';
 import { shortName } from './recordings.dto';
 import { publicFailureMessage, publicStageError } from './public-failure';
 import { EventLog } from '../progress/event-log.repository';
@@ -242,7 +242,14 @@ export class ReadModelConsumer {
 
   @MessageHandler(MESSAGE_TYPES.transcription.SubtitlesGenerated, { queue: READ_MODEL_QUEUE })
   async subtitlesGenerated(ctx: MessageContext<SubtitlesGenerated>): Promise<void> {
-    await this.artifacts(ctx, { subtitlesSrt: ref(ctx.data.srt), subtitlesVtt: ref(ctx.data.vtt) });
+    const artifacts: Partial<Record<ArtifactName, ArtifactRef>> = { subtitlesSrt: ref(ctx.data.srt), subtitlesVtt: ref(ctx.data.vtt) };
+    // Each language of the template's translateTo is its own pair of files.
+    for (const t of ctx.data.translations ?? []) {
+      if (!t.language) continue;
+      if (t.srt) artifacts[translatedArtifact('srt', t.language)] = ref(t.srt);
+      if (t.vtt) artifacts[translatedArtifact('vtt', t.language)] = ref(t.vtt);
+    }
+    await this.artifacts(ctx, artifacts);
   }
 
   @MessageHandler(MESSAGE_TYPES.publishing.RecordingPublished, { queue: READ_MODEL_QUEUE })

@@ -41,7 +41,9 @@ export const recordingSummarySchema = z.object({
   links: z
     .object({ self: z.string() })
     .catchall(z.string())
-    .describe(`\`self\`, and one link per downloadable artifact that is ready (${Object.keys(DOWNLOADS).join(', ')}).`),
+    .describe(
+      `\`self\`, and one link per downloadable artifact that is ready (${Object.keys(DOWNLOADS).join(', ')}, and \`subtitles.<lang>.srt\`/\`.vtt\` per translated language).`,
+    ),
 });
 
 export const recordingDetailSchema = recordingSummarySchema.extend({

@@ -43,6 +43,14 @@ function links(row: RecordingRow): Record<string, string> {
   const self = `/api/v1/recordings/${row.id}`;
   const result: Record<string, string> = { self };
   for (const [name, d] of Object.entries(DOWNLOADS)) if (row.artifacts[d.artifact]) result[name] = `${self}/${name}`;
+  // Translated subtitles: `subtitles.<lang>.srt` through the files route.
+  for (const name of Object.keys(row.artifacts)) {
+    const translated = /^subtitles(Srt|Vtt)\.(.+)$/.exec(name);
+    if (translated) {
+      const format = translated[1]!.toLowerCase();
+      result[`subtitles.${translated[2]}.${format}`] = `${self}/files/${format}?language=${encodeURIComponent(translated[2]!)}`;
+    }
+  }
   return result;
 }
 

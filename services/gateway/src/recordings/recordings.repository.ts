@@ -20,8 +20,16 @@ export interface Publication {
   publishedAt: string;
 }
 
-/** Artifact names of the read model: `source`, `video`, `audio`, `transcript`, `topics`, `subtitlesSrt`, `subtitlesVtt`. */
-export type ArtifactName = 'source' | 'video' | 'audio' | 'transcript' | 'topics' | 'subtitlesSrt' | 'subtitlesVtt';
+/**
+ * Artifact names of the read model: `source`, `video`, `audio`, `transcript`, `topics`,
+ * `subtitlesSrt`, `subtitlesVtt`, and the translated subtitles, `subtitlesSrt.<lang>` and `subtitlesVtt.<lang>`.
+ */
+export type ArtifactName = 'source' | 'video' | 'audio' | 'transcript' | 'topics' | 'subtitlesSrt' | 'subtitlesVtt' | TranslatedArtifactName;
+export type TranslatedArtifactName = `subtitles${'Srt' | 'Vtt'}.${string}`;
+
+/** The artifact of the subtitles translated into `language`. */
+export const translatedArtifact = (format: 'srt' | 'vtt', language: string): TranslatedArtifactName =>
+  `subtitles${format === 'srt' ? 'Srt' : 'Vtt'}.${language}`;
 
 export interface RecordingRow {
   id: string;

@@ -14,7 +14,8 @@ export const matchingRulesDoc = block(
     'sourceIds?: uuid[], excludeKeywords?: string[], excludePatterns?: string[], caseSensitive?: boolean}',
 );
 export const processingConfigDoc = block(
-  '{transcription?: {enableTranscription, language, allowErrors, enableTopics, granularity, questionsCount, vocabulary, enableSubtitles}, ' +
+  '{transcription?: {enableTranscription, language, allowErrors, enableTopics, granularity, questionsCount, vocabulary, enableSubtitles, ' +
+    'qualityPolicy (flag, fail), providers (openai, assemblyai, offline, in failover order), translateTo (language codes)}, ' +
     'transcriptionVocabulary?: string[], trimming?: {enableTrimming, audioDetection, silenceThreshold, minSilenceDuration, paddingBefore, paddingAfter}}',
 );
 export const metadataConfigDoc = block('{titleTemplate?, descriptionTemplate?, topicsDisplay?, questionsDisplay?, thumbnailName?, tags?, youtube?, vk?, yandexDisk?, common?}');

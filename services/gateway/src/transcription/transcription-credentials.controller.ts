@@ -33,13 +33,14 @@ const view = (c: ProviderCredential): ProviderCredentialView => ({
   provider: c.provider as ProviderCredentialView['provider'],
   keyHint: c.keyHint,
   model: c.model ?? null,
+  baseUrl: c.baseUrl ?? null,
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
 });
 
 /**
- * A tenant's own speech provider keys (OpenAI-compatible, AssemblyAI), used for their recordings
- * instead of the server's. The key is sealed here with the transit keyring before it goes on the
+ * A tenant's own speech provider keys (OpenAI-compatible, AssemblyAI) and chat model key (`llm`:
+ * topics and subtitle translation), used for their recordings instead of the server's. The key is sealed here with the transit keyring before it goes on the
  * bus, and kept (sealed again at rest) by the transcription service; it is never shown again.
  */
 @Controller('api/v1/transcription/credentials')
@@ -56,7 +57,7 @@ export class TranscriptionCredentialsController {
 
   @Get()
   @ApiDoc({
-    summary: 'List your speech provider keys',
+    summary: 'List your speech provider and chat model keys',
     description: 'Each provider you set a key for, with a hint of the key (never the key).',
     tag: 'transcription',
     responses: { 200: { description: 'Your provider keys, by provider', schema: providerCredentialListSchema } },
@@ -70,12 +71,13 @@ export class TranscriptionCredentialsController {
   @Put(':provider')
   @Idempotent()
   @ApiDoc({
-    summary: 'Set your key for a speech provider',
+    summary: 'Set your key for a speech provider or the chat model',
     description:
       'Your recordings are transcribed with this key instead of the server\'s: a provider you have a key for comes first in the failover order. ' +
-      'A second PUT replaces the key (200). The key is stored encrypted and never shown again.',
+      '`llm` is the chat model your topics and subtitle translations use instead of the server\'s (any OpenAI-compatible chat API, `baseUrl`; ' +
+      'an internal address is refused). A second PUT replaces the key (200). The key is stored encrypted and never shown again.',
     tag: 'transcription',
-    params: { provider: '`openai` (the OpenAI-compatible API the server is set up for) or `assemblyai`' },
+    params: { provider: '`openai` (the OpenAI-compatible API the server is set up for), `assemblyai`, or `llm` (the chat model)' },
     body: setProviderCredentialSchema,
     responses: {
       201: { description: 'Stored', schema: providerCredentialSchema },
@@ -86,8 +88,11 @@ export class TranscriptionCredentialsController {
   async set(@CurrentUser() user: Principal, @Param('provider') provider: string, @Body() body: unknown, @Res({ passthrough: true }) res: HttpResponse) {
     const name = parseInput(providerParamSchema, provider);
     const b = parseInput(setProviderCredentialSchema, body);
-    if (b.model !== undefined && name !== 'openai') {
-      throw new LeapError('PROVIDER_KEY.INVALID', 'model: only the openai provider takes a model', { status: 422 });
+    if (b.model !== undefined && name === 'assemblyai') {
+      throw new LeapError('PROVIDER_KEY.INVALID', 'model: only the openai and llm providers take a model', { status: 422 });
+    }
+    if (b.baseUrl !== undefined && name !== 'llm') {
+      throw new LeapError('PROVIDER_KEY.INVALID', 'baseUrl: only the llm provider takes a base URL', { status: 422 });
     }
     if (!this.transit) {
       throw new LeapError('PROVIDER_KEY.ENCRYPTION_UNCONFIGURED', 'Provider keys cannot be stored: CREDENTIALS_TRANSIT_KEYRING is not set', { status: 503 });
@@ -98,6 +103,7 @@ export class TranscriptionCredentialsController {
       provider: name,
       sealedApiKey,
       ...(b.model !== undefined ? { model: b.model } : {}),
+      ...(b.baseUrl !== undefined ? { baseUrl: b.baseUrl } : {}),
     });
     res.status(reply.created ? 201 : 200);
     return view(reply.credential);
@@ -106,10 +112,10 @@ export class TranscriptionCredentialsController {
   @Delete(':provider')
   @HttpCode(204)
   @ApiDoc({
-    summary: 'Delete your key for a speech provider',
-    description: 'Your recordings are transcribed with the server\'s providers again.',
+    summary: 'Delete your key for a speech provider or the chat model',
+    description: 'Your recordings are transcribed (or their topics and translations made) with the server\'s providers again.',
     tag: 'transcription',
-    params: { provider: '`openai` or `assemblyai`' },
+    params: { provider: '`openai`, `assemblyai` or `llm`' },
     responses: { 204: { description: 'Deleted' } },
     problems: { 400: ['VALIDATION.FAILED'], 404: ['PROVIDER_KEY.NOT_FOUND'], 503: ['TRANSCRIPTION.UNAVAILABLE'] },
   })

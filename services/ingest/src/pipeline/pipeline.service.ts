@@ -45,7 +45,7 @@ import {
   type StageName,
 } from './pipeline-state';
 import { outputConfig, outputPresetsOf, presetTargetId, PRESET_PLATFORMS } from './output-config';
-import { skipReason, topicSettings, trimSettings } from './stage-settings';
+import { skipReason, subtitleSettings, topicSettings, transcribeSettings, trimSettings } from './stage-settings';
 import type { JsonObject } from '../templates/config-layers';
 
 /** What a handler gives the pipeline: its transaction and its outbox (a `MessageContext` fits). */
@@ -492,9 +492,16 @@ export class PipelineService {
       case 'TRANSCRIBE': {
         const media = a.audio ?? a.video ?? source;
         if (!media) throw missing(recording, 'audio');
-        // The language and vocabulary come from the recording's effective config (docs/templates.md).
+        // The language, vocabulary, quality policy and providers come from the recording's effective config (docs/templates.md).
         const { language, vocabulary } = await this.templates.transcriptionOptions(tx.manager, userId, recordingId);
-        const cmd: TranscribeRecording = { recordingId, userId, media, vocabulary: [recording.title, ...vocabulary], ...(language ? { language } : {}) };
+        const cmd: TranscribeRecording = {
+          recordingId,
+          userId,
+          media,
+          vocabulary: [recording.title, ...vocabulary],
+          ...(language ? { language } : {}),
+          ...transcribeSettings(await config()),
+        };
         return tx.send(MESSAGE_TYPES.transcription.TranscribeRecording, cmd, opts(recording));
       }
       case 'EXTRACT_TOPICS': {
@@ -504,7 +511,8 @@ export class PipelineService {
       }
       case 'GENERATE_SUBTITLES': {
         if (!a.master) throw missing(recording, 'master transcript');
-        const cmd: GenerateSubtitles = { recordingId, userId, transcript: a.master };
+        // The translation languages come from the effective config (docs/templates.md).
+        const cmd: GenerateSubtitles = { recordingId, userId, transcript: a.master, ...subtitleSettings(await config()) };
         return tx.send(MESSAGE_TYPES.transcription.GenerateSubtitles, cmd, opts(recording));
       }
       case 'UPLOAD': {

@@ -1,4 +1,4 @@
-import { skipReason, topicSettings, trimSettings } from './stage-settings';
+import { skipReason, subtitleSettings, topicSettings, transcribeSettings, trimSettings } from './stage-settings';
 
 describe('stage settings from the effective processing config', () => {
   it('skips TRIM only when trimming is off, and the transcript stages with transcription off', () => {
@@ -32,5 +32,21 @@ describe('stage settings from the effective processing config', () => {
     expect(topicSettings({ transcription: { granularity: 'short', questionsCount: 4 } })).toEqual({ granularity: 'TOPIC_GRANULARITY_SHORT', questionsCount: 4 });
     expect(topicSettings({ transcription: { granularity: 'long', questionsCount: 20 } })).toEqual({ granularity: 'TOPIC_GRANULARITY_LONG', questionsCount: 10 });
     expect(topicSettings({ transcription: { granularity: 'odd', questionsCount: 0 } })).toEqual({});
+  });
+
+  it('carries the quality policy and the providers in the template\'s order', () => {
+    expect(transcribeSettings({ transcription: { qualityPolicy: 'fail', providers: ['assemblyai', 'offline'] } })).toEqual({
+      qualityPolicy: 'QUALITY_POLICY_FAIL',
+      providers: ['assemblyai', 'offline'],
+    });
+    expect(transcribeSettings({ transcription: { qualityPolicy: 'flag', providers: [] } })).toEqual({ qualityPolicy: 'QUALITY_POLICY_FLAG' });
+    expect(transcribeSettings({ transcription: { qualityPolicy: null, providers: ['deepgram', 'openai', 'openai'] } })).toEqual({ providers: ['openai'] });
+    expect(transcribeSettings({})).toEqual({});
+  });
+
+  it('carries the translation languages', () => {
+    expect(subtitleSettings({ transcription: { translateTo: ['de', 'fr', 'de'] } })).toEqual({ translateTo: ['de', 'fr'] });
+    expect(subtitleSettings({ transcription: { translateTo: ['../x', 7] } })).toEqual({});
+    expect(subtitleSettings({ transcription: { translateTo: null } })).toEqual({});
   });
 });

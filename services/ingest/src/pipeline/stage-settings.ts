@@ -1,4 +1,4 @@
-import { TopicGranularity } from '@leap/contracts';
+import { QualityPolicy, TopicGranularity } from '@leap/contracts';
 import type { JsonObject } from '../templates/config-layers';
 import type { StageName } from './pipeline-state';
 
@@ -64,4 +64,28 @@ export function topicSettings(processing: JsonObject): { granularity?: TopicGran
   const questions = number(transcription.questionsCount);
   const questionsCount = questions !== undefined && questions >= 1 ? Math.min(10, Math.round(questions)) : undefined;
   return { ...(granularity ? { granularity } : {}), ...(questionsCount !== undefined ? { questionsCount } : {}) };
+}
+
+const PROVIDERS = new Set(['openai', 'assemblyai', 'offline']);
+const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z]{2,4})?$/;
+
+const strings = (value: unknown, keep: (item: string) => boolean): string[] =>
+  Array.isArray(value) ? [...new Set(value.filter((v): v is string => typeof v === 'string' && keep(v)))] : [];
+
+/**
+ * The TRANSCRIBE command's template settings: the quality policy (`fail` fails the stage on a
+ * suspect transcript; `flag`, the default, only records the flags) and the providers in failover
+ * order (none leaves the server's and the tenant's order).
+ */
+export function transcribeSettings(processing: JsonObject): { qualityPolicy?: QualityPolicy; providers?: string[] } {
+  const transcription = block(processing.transcription);
+  const policy = transcription.qualityPolicy === 'fail' ? QualityPolicy.FAIL : transcription.qualityPolicy === 'flag' ? QualityPolicy.FLAG : undefined;
+  const providers = strings(transcription.providers, (p) => PROVIDERS.has(p));
+  return { ...(policy ? { qualityPolicy: policy } : {}), ...(providers.length > 0 ? { providers } : {}) };
+}
+
+/** The GENERATE_SUBTITLES command's settings: the languages the subtitles are translated into. */
+export function subtitleSettings(processing: JsonObject): { translateTo?: string[] } {
+  const translateTo = strings(block(processing.transcription).translateTo, (l) => LANGUAGE.test(l));
+  return translateTo.length > 0 ? { translateTo } : {};
 }

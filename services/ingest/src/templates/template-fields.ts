@@ -36,10 +36,18 @@ export const matchingRulesSchema = z
 
 const n = <T extends z.ZodTypeAny>(schema: T) => schema.nullable().optional();
 
+const language = z.string().regex(/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/, 'must be a language code such as ru or en');
+
+/** Speech providers a template may name, as the transcription service's TRANSCRIPTION_PROVIDERS does. */
+export const TEMPLATE_PROVIDERS = ['openai', 'assemblyai', 'offline'] as const;
+
+const distinct = <T extends z.ZodTypeAny>(list: z.ZodArray<T>) =>
+  list.refine((items) => new Set(items).size === items.length, 'must not name the same entry twice');
+
 const transcriptionSchema = z
   .object({
     enableTranscription: n(z.boolean()),
-    language: n(z.string().regex(/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/, 'must be a language code such as ru or en')),
+    language: n(language),
     allowErrors: n(z.boolean()),
     enableTopics: n(z.boolean()),
     granularity: n(z.enum(['short', 'long'])),
@@ -47,6 +55,12 @@ const transcriptionSchema = z
     vocabulary: n(z.array(z.string().max(100)).max(500)),
     enableSubtitles: n(z.boolean()),
     prompt: n(z.string().max(2000)),
+    /** What a transcript that fails the quality checks does: `flag` it and go on (the default), or `fail` the stage. */
+    qualityPolicy: n(z.enum(['flag', 'fail'])),
+    /** The speech providers for these recordings, in failover order, instead of the server's and the tenant's. */
+    providers: n(distinct(z.array(z.enum(TEMPLATE_PROVIDERS)).min(1, 'must name at least one provider').max(TEMPLATE_PROVIDERS.length))),
+    /** Languages the subtitles are translated into, each its own SRT and VTT. */
+    translateTo: n(distinct(z.array(language).max(10, 'must have at most 10 languages'))),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseConfigSchema, field, secret } from '@leap/config';
+import { isAllowedHostsList } from '@leap/outbound';
 
 /** Speech recognisers the transcription service can use, as TRANSCRIPTION_PROVIDERS names them. */
 export const TRANSCRIPTION_PROVIDER_NAMES = ['offline', 'openai', 'assemblyai'] as const;
@@ -55,6 +56,8 @@ export const transcriptionConfigSchema = baseConfigSchema.extend({
   LLM_MODEL: field.string().default('deepseek-chat'),
   /** Longest one chat request may take. */
   LLM_TIMEOUT: field.duration({ min: 1000 }).default('120s'),
+  /** Internal hosts, addresses or CIDRs a tenant's own chat API base URL may point at (public addresses only otherwise). */
+  OUTBOUND_ALLOWED_HOSTS: field.string().refine(isAllowedHostsList, 'expected comma-separated host names, IP addresses or CIDRs').optional(),
 });
 
 export type TranscriptionConfig = z.output<typeof transcriptionConfigSchema>;

@@ -12,7 +12,8 @@ import {
 import { LeapError } from '@leap/errors';
 import { MessageHandler, type MessageContext } from '@leap/messaging';
 import { maskSecret } from '@leap/secrets';
-import { isTenantKeyProvider, PROVIDER_KEY_VAULT, TENANT_KEY_PROVIDERS, type ProviderKeyVault } from './provider-key-vault';
+import { isTenantKeyProvider, PROVIDER_KEY_VAULT, TENANT_CHAT_PROVIDER, TENANT_KEY_PROVIDERS, type ProviderKeyVault } from './provider-key-vault';
+import { TenantChatModels } from './tenant-chat-models';
 import { ProviderCredentialsRepository, type ProviderCredentialRow } from './provider-credentials.repository';
 
 export const PROVIDER_CREDENTIALS_QUEUE = 'transcription.provider-credentials';
@@ -21,6 +22,7 @@ const view = (row: ProviderCredentialRow): ProviderCredential => ({
   provider: row.provider,
   keyHint: row.keyHint,
   ...(row.model ? { model: row.model } : {}),
+  ...(row.baseUrl ? { baseUrl: row.baseUrl } : {}),
   createdAt: new Date(row.createdAt).toISOString(),
   updatedAt: new Date(row.updatedAt).toISOString(),
 });
@@ -32,22 +34,29 @@ function checkProvider(provider: string): void {
 }
 
 /**
- * Tenants' own speech provider keys (request/reply from the gateway): set (the key arrives sealed
- * for transit and is sealed again at rest), list (a hint of each key, never the key), delete.
+ * Tenants' own speech provider and chat model keys (request/reply from the gateway): set (the key
+ * arrives sealed for transit and is sealed again at rest), list (a hint of each key, never the
+ * key), delete. A chat model's base URL must pass the address guard (no internal address unless
+ * OUTBOUND_ALLOWED_HOSTS names it); it is checked again at every request (`TenantChatModels`).
  */
 @Injectable()
 export class ProviderCredentialsConsumer {
   constructor(
     private readonly repository: ProviderCredentialsRepository,
     @Inject(PROVIDER_KEY_VAULT) private readonly vault: ProviderKeyVault,
+    private readonly chats: TenantChatModels,
   ) {}
 
   @MessageHandler(MESSAGE_TYPES.transcription.SetProviderCredential, { queue: PROVIDER_CREDENTIALS_QUEUE })
   async set(ctx: MessageContext<SetProviderCredential>): Promise<ProviderCredentialSetResult> {
-    const { userId, provider, sealedApiKey, model } = ctx.data;
+    const { userId, provider, sealedApiKey, model, baseUrl } = ctx.data;
     checkProvider(provider);
-    if (model !== undefined && (model.length === 0 || model.length > 200 || provider !== 'openai')) {
-      throw new LeapError('PROVIDER_KEY.INVALID', 'model: 1 to 200 characters, for openai only', { retryable: false, status: 422 });
+    if (model !== undefined && (model.length === 0 || model.length > 200 || !['openai', TENANT_CHAT_PROVIDER].includes(provider))) {
+      throw new LeapError('PROVIDER_KEY.INVALID', 'model: 1 to 200 characters, for openai and llm only', { retryable: false, status: 422 });
+    }
+    if (baseUrl !== undefined) {
+      if (provider !== TENANT_CHAT_PROVIDER) throw new LeapError('PROVIDER_KEY.INVALID', 'baseUrl: for llm only', { retryable: false, status: 422 });
+      await this.chats.checkBaseUrl(baseUrl);
     }
     const apiKey = this.vault.openTransit(userId, provider, sealedApiKey);
     const row = await this.repository.upsert({
@@ -56,6 +65,7 @@ export class ProviderCredentialsConsumer {
       sealedApiKey: this.vault.seal(userId, provider, apiKey),
       keyHint: maskSecret(apiKey),
       model: model ?? null,
+      baseUrl: baseUrl ?? null,
     });
     return { credential: view(row), created: row.created === true };
   }

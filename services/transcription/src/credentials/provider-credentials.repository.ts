@@ -7,31 +7,39 @@ export interface ProviderCredentialRow {
   sealedApiKey: string;
   keyHint: string;
   model: string | null;
+  /** `llm` only: the chat API's base URL, when not the server's. */
+  baseUrl: string | null;
   createdAt: Date;
   updatedAt: Date;
   /** True when this write added the row rather than replacing its key. */
   created?: boolean;
 }
 
-const COLUMNS = `user_id AS "userId", provider, sealed_api_key AS "sealedApiKey", key_hint AS "keyHint", model, created_at AS "createdAt", updated_at AS "updatedAt"`;
+const COLUMNS = `user_id AS "userId", provider, sealed_api_key AS "sealedApiKey", key_hint AS "keyHint", model, base_url AS "baseUrl", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-/** `provider_credentials` in the service's schema: one sealed key per user and provider. */
+/** `provider_credentials` in the service's schema: one sealed key per user and provider (speech providers and `llm`, the chat model). */
 @Injectable()
 export class ProviderCredentialsRepository {
   constructor(private readonly db: DataSource) {}
 
-  async upsert(row: Pick<ProviderCredentialRow, 'userId' | 'provider' | 'sealedApiKey' | 'keyHint' | 'model'>): Promise<ProviderCredentialRow> {
+  async upsert(row: Pick<ProviderCredentialRow, 'userId' | 'provider' | 'sealedApiKey' | 'keyHint' | 'model' | 'baseUrl'>): Promise<ProviderCredentialRow> {
     const [saved] = await this.db.query(
-      `INSERT INTO provider_credentials (user_id, provider, sealed_api_key, key_hint, model) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (user_id, provider) DO UPDATE SET sealed_api_key = EXCLUDED.sealed_api_key, key_hint = EXCLUDED.key_hint, model = EXCLUDED.model, updated_at = now()
+      `INSERT INTO provider_credentials (user_id, provider, sealed_api_key, key_hint, model, base_url) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (user_id, provider) DO UPDATE
+         SET sealed_api_key = EXCLUDED.sealed_api_key, key_hint = EXCLUDED.key_hint, model = EXCLUDED.model, base_url = EXCLUDED.base_url, updated_at = now()
        RETURNING ${COLUMNS}, (xmax = 0) AS created`,
-      [row.userId, row.provider, row.sealedApiKey, row.keyHint, row.model],
+      [row.userId, row.provider, row.sealedApiKey, row.keyHint, row.model, row.baseUrl],
     );
     return saved;
   }
 
   async list(userId: string): Promise<ProviderCredentialRow[]> {
     return this.db.query(`SELECT ${COLUMNS} FROM provider_credentials WHERE user_id = $1 ORDER BY provider`, [userId]);
+  }
+
+  async find(userId: string, provider: string): Promise<ProviderCredentialRow | undefined> {
+    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM provider_credentials WHERE user_id = $1 AND provider = $2`, [userId, provider]);
+    return row;
   }
 
   async delete(userId: string, provider: string): Promise<boolean> {

@@ -2,8 +2,17 @@ import { LeapError } from '@leap/errors';
 import { parseKeyring, type Keyring } from '@leap/secrets';
 
 /** Speech providers a tenant may bring a key for. */
-export const TENANT_KEY_PROVIDERS = ['openai', 'assemblyai'] as const;
+export const TENANT_SPEECH_PROVIDERS = ['openai', 'assemblyai'] as const;
+export type TenantSpeechProvider = (typeof TENANT_SPEECH_PROVIDERS)[number];
+
+/** The chat model (topics, subtitle translation), as a tenant key's provider. */
+export const TENANT_CHAT_PROVIDER = 'llm';
+
+/** Every provider a tenant may bring a key for. */
+export const TENANT_KEY_PROVIDERS = [...TENANT_SPEECH_PROVIDERS, TENANT_CHAT_PROVIDER] as const;
 export type TenantKeyProvider = (typeof TENANT_KEY_PROVIDERS)[number];
+
+export const isTenantSpeechProvider = (value: string): value is TenantSpeechProvider => (TENANT_SPEECH_PROVIDERS as readonly string[]).includes(value);
 
 export const isTenantKeyProvider = (value: string): value is TenantKeyProvider => (TENANT_KEY_PROVIDERS as readonly string[]).includes(value);
 

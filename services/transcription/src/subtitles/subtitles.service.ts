@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ObjectKind, type GenerateSubtitles, type ObjectRef } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
 import { storageKeys } from '@leap/storage-client';
+import { TenantChatModels } from '../credentials/tenant-chat-models';
 import { RecordingObjectsRepository } from '../storage/recording-objects.repository';
 import { parseMasterTranscript } from '../transcript/master-transcript';
 import { buildCues, DEFAULT_MAX_LINE_LENGTH, DEFAULT_MAX_LINES, toSrt, toVtt } from './subtitles';
@@ -25,7 +26,15 @@ export class SubtitlesService {
   constructor(
     private readonly objects: RecordingObjectsRepository,
     @Optional() @Inject(SUBTITLE_TRANSLATOR) private readonly translator?: SubtitleTranslator | null,
+    @Optional() private readonly chats?: TenantChatModels,
   ) {}
+
+  /** The user's own chat model when they set one, else the server's (LLM_*), else none. */
+  private async translatorFor(userId: string): Promise<SubtitleTranslator | null> {
+    if (!this.chats) return this.translator ?? null;
+    const chat = await this.chats.forUser(userId);
+    return chat ? new SubtitleTranslator(chat) : null;
+  }
 
   async generate(
     command: GenerateSubtitles,
@@ -47,8 +56,12 @@ export class SubtitlesService {
 
     const languages = [...new Set((command.translateTo ?? []).map((l) => l.trim()).filter((l) => l && l.split('-')[0] !== master.language.split('-')[0]))];
     if (languages.length === 0) return { srt, vtt, cues: cues.length, translations: [] };
-    if (!this.translator) {
-      throw new LeapError('TRANSCRIPTION.TRANSLATION_UNAVAILABLE', `Subtitles in ${languages.join(', ')} need a chat model: set LLM_API_KEY`, { retryable: false, status: 422 });
+    const translator = await this.translatorFor(command.userId);
+    if (!translator) {
+      throw new LeapError('TRANSCRIPTION.TRANSLATION_UNAVAILABLE', `Subtitles in ${languages.join(', ')} need a chat model: set LLM_API_KEY or a key of your own`, {
+        retryable: false,
+        status: 422,
+      });
     }
     const translations: TranslatedRefs[] = [];
     const tokens = { prompt: 0, completion: 0 };
@@ -62,7 +75,7 @@ export class SubtitlesService {
       } catch (error) {
         throw new LeapError('TRANSCRIPTION.INPUT_INVALID', (error as Error).message, { retryable: false, status: 422 });
       }
-      const result = await this.translator.translate(cues, language, { ...options, signal });
+      const result = await translator.translate(cues, language, { ...options, signal });
       tokens.prompt += result.promptTokens;
       tokens.completion += result.completionTokens;
       translations.push({

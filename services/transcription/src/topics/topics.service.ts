@@ -3,6 +3,7 @@ import { ObjectKind, TopicGranularity, type EditTopics, type ExtractTopics, type
 import { LeapError } from '@leap/errors';
 import { RecordingObjectsRepository } from '../storage/recording-objects.repository';
 import { parseMasterTranscript } from '../transcript/master-transcript';
+import { TenantChatModels } from '../credentials/tenant-chat-models';
 import { LlmTopicExtractor } from './llm/llm-topics';
 import { extractTopics, type ExtractedTopics, type Granularity } from './topic-extraction';
 import { addTopicVersion, parseTopicsDocument, type TopicVersion } from './topics-document';
@@ -14,7 +15,7 @@ const GRANULARITY: Readonly<Record<string, Granularity>> = {
   [TopicGranularity.LONG]: 'long',
 };
 
-/** The language-model extractor, when LLM_API_KEY is set; topics are extractive without it. */
+/** The language-model extractor, when LLM_API_KEY is set; topics are extractive without it (or the user's own chat model, `TenantChatModels`). */
 export const LLM_TOPICS = Symbol('transcription:llm-topics');
 
 /**
@@ -28,7 +29,15 @@ export class TopicsService {
   constructor(
     private readonly objects: RecordingObjectsRepository,
     @Optional() @Inject(LLM_TOPICS) private readonly llm?: LlmTopicExtractor | null,
+    @Optional() private readonly chats?: TenantChatModels,
   ) {}
+
+  /** The user's own chat model when they set one, else the server's (LLM_*), else none. */
+  private async extractorFor(userId: string): Promise<LlmTopicExtractor | null> {
+    if (!this.chats) return this.llm ?? null;
+    const chat = await this.chats.forUser(userId);
+    return chat ? new LlmTopicExtractor(chat) : null;
+  }
 
   async extract(command: ExtractTopics, messageId: string, now: Date = new Date(), signal?: AbortSignal): Promise<{ ref: ObjectRef; version: TopicVersion }> {
     const keys = this.objects.keys(command.userId, command.recordingId);
@@ -44,9 +53,10 @@ export class TopicsService {
     if (already) return { ref: await this.objects.write(keys.topics, JSON.stringify(current, null, 2), 'application/json', ObjectKind.TOPICS), version: already };
     const options = { granularity: GRANULARITY[command.granularity ?? ''] ?? 'medium', questionsCount: command.questionsCount, language: command.language };
     let extracted: ExtractedTopics;
-    if (this.llm) {
-      const { topics, usage } = await this.llm.extract(master, { ...options, signal });
-      extracted = { ...topics, method: 'llm', model: this.llm.model, usage: { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens } };
+    const llm = await this.extractorFor(command.userId);
+    if (llm) {
+      const { topics, usage } = await llm.extract(master, { ...options, signal });
+      extracted = { ...topics, method: 'llm', model: llm.model, usage: { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens } };
     } else {
       extracted = { ...extractTopics(master, options), method: 'extractive' };
     }

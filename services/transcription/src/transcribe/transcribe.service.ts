@@ -56,8 +56,8 @@ export class TranscribeService {
         keyterms: buildKeyterms(command.vocabulary ?? []),
         // AssemblyAI may fetch the media itself by a signed URL (valid long enough for a queued transcript).
         mediaUrl: this.config?.ASSEMBLYAI_MEDIA_URL ? await this.objects.signedUrl(command.media.key, MEDIA_URL_SECONDS) : undefined,
-        // The user's own provider keys before the server's.
-        providers: this.tenants ? await this.tenants.forUser(command.userId) : undefined,
+        // The user's own provider keys before the server's; the template's order when it names providers.
+        providers: this.tenants ? await this.tenants.forUser(command.userId, command.providers ?? []) : undefined,
         signal,
         onProgress: (fraction, step) => report(5 + 90 * fraction, step),
       });

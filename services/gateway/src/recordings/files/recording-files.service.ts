@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LeapError } from '@leap/messaging';
 import { OBJECT_STORE } from '@leap/platform';
 import { ObjectNotFoundError, parseRecordingKey, type ObjectStore } from '@leap/storage-client';
+import { validationError } from '../../common/problem-details';
 import { recordingNotFound } from '../problems';
-import { RecordingsRepository, type RecordingRow } from '../recordings.repository';
+import { RecordingsRepository, translatedArtifact, type RecordingRow } from '../recordings.repository';
 import { RecordingsService, type Download } from '../recordings.service';
 import { timedLines } from './timed-lines';
 
@@ -38,6 +39,33 @@ export class RecordingFiles {
     const row = await this.recordings.findOwned(userId, id);
     if (!row) throw recordingNotFound(id);
     return this.lines(row, spec.lines, type);
+  }
+
+  /**
+   * The subtitles of `userId`'s recording `id` translated into `language` (`srt`, `vtt` only):
+   * `transcription/subtitles.<lang>.<format>`, written by the subtitles stage for each of the
+   * template's target languages, as the read model learnt them from its result event.
+   */
+  async translated(userId: string, id: string, type: FileType, language: string): Promise<Download> {
+    if (type !== 'srt' && type !== 'vtt') {
+      throw validationError([{ field: 'language', message: `for srt and vtt only, not ${type}` }]);
+    }
+    const row = await this.recordings.findOwned(userId, id);
+    if (!row) throw recordingNotFound(id);
+    const ref = row.artifacts[translatedArtifact(type, language)];
+    const place = ref && parseRecordingKey(ref.key);
+    const notReady = new LeapError('ARTIFACT.NOT_READY', `${type} of recording ${id} in ${language} is not ready`, { status: 404 });
+    if (!ref || !place || place.userId !== userId || place.recordingId !== id) throw notReady;
+    const key = ref.key;
+    const info = await this.store.head(key);
+    if (!info) throw notReady;
+    try {
+      const base = (row.title ?? id).replace(/[^\p{L}\p{N} ._-]+/gu, '_').slice(0, 100) || id;
+      return { body: await this.store.get(key), contentType: type === 'srt' ? 'application/x-subrip; charset=utf-8' : 'text/vtt; charset=utf-8', filename: `${base}.${language}.${type}`, length: info.sizeBytes };
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) throw notReady;
+      throw error;
+    }
   }
 
   private async lines(row: RecordingRow, what: 'segments' | 'words', type: FileType): Promise<Download> {

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file leap/transcription/v1/commands.proto.
  */
 export const file_leap_transcription_v1_commands: GenFile = /*@__PURE__*/
-  fileDesc("CiRsZWFwL3RyYW5zY3JpcHRpb24vdjEvY29tbWFuZHMucHJvdG8SFWxlYXAudHJhbnNjcmlwdGlvbi52MSKLAgoTVHJhbnNjcmliZVJlY29yZGluZxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIuCgVtZWRpYRgDIAEoCzIZLmxlYXAuY29tbW9uLnYxLk9iamVjdFJlZkIEyPMYARIQCghsYW5ndWFnZRgEIAEoCRISCgp2b2NhYnVsYXJ5GAUgAygJEjwKDnF1YWxpdHlfcG9saWN5GAYgASgOMiQubGVhcC50cmFuc2NyaXB0aW9uLnYxLlF1YWxpdHlQb2xpY3k6LcrzGCV0cmFuc2NyaXB0aW9uLnJlY29yZGluZy50cmFuc2NyaWJlLnYx0PMYAiKJAgoNRXh0cmFjdFRvcGljcxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIzCgp0cmFuc2NyaXB0GAMgASgLMhkubGVhcC5jb21tb24udjEuT2JqZWN0UmVmQgTI8xgBEjwKC2dyYW51bGFyaXR5GAQgASgOMicubGVhcC50cmFuc2NyaXB0aW9uLnYxLlRvcGljR3JhbnVsYXJpdHkSFwoPcXVlc3Rpb25zX2NvdW50GAUgASgFEhAKCGxhbmd1YWdlGAYgASgJOifK8xgfdHJhbnNjcmlwdGlvbi50b3BpY3MuZXh0cmFjdC52MdDzGAIi6gEKEUdlbmVyYXRlU3VidGl0bGVzEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjMKCnRyYW5zY3JpcHQYAyABKAsyGS5sZWFwLmNvbW1vbi52MS5PYmplY3RSZWZCBMjzGAESFwoPbWF4X2xpbmVfbGVuZ3RoGAQgASgFEhEKCW1heF9saW5lcxgFIAEoBRIUCgx0cmFuc2xhdGVfdG8YBiADKAk6K8rzGCN0cmFuc2NyaXB0aW9uLnN1YnRpdGxlcy5nZW5lcmF0ZS52MdDzGAJiBnByb3RvMw", [file_leap_common_v1_common, file_leap_options, file_leap_transcription_v1_types]);
+  fileDesc("CiRsZWFwL3RyYW5zY3JpcHRpb24vdjEvY29tbWFuZHMucHJvdG8SFWxlYXAudHJhbnNjcmlwdGlvbi52MSKeAgoTVHJhbnNjcmliZVJlY29yZGluZxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIuCgVtZWRpYRgDIAEoCzIZLmxlYXAuY29tbW9uLnYxLk9iamVjdFJlZkIEyPMYARIQCghsYW5ndWFnZRgEIAEoCRISCgp2b2NhYnVsYXJ5GAUgAygJEjwKDnF1YWxpdHlfcG9saWN5GAYgASgOMiQubGVhcC50cmFuc2NyaXB0aW9uLnYxLlF1YWxpdHlQb2xpY3kSEQoJcHJvdmlkZXJzGAcgAygJOi3K8xgldHJhbnNjcmlwdGlvbi5yZWNvcmRpbmcudHJhbnNjcmliZS52MdDzGAIiiQIKDUV4dHJhY3RUb3BpY3MSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESMwoKdHJhbnNjcmlwdBgDIAEoCzIZLmxlYXAuY29tbW9uLnYxLk9iamVjdFJlZkIEyPMYARI8CgtncmFudWxhcml0eRgEIAEoDjInLmxlYXAudHJhbnNjcmlwdGlvbi52MS5Ub3BpY0dyYW51bGFyaXR5EhcKD3F1ZXN0aW9uc19jb3VudBgFIAEoBRIQCghsYW5ndWFnZRgGIAEoCTonyvMYH3RyYW5zY3JpcHRpb24udG9waWNzLmV4dHJhY3QudjHQ8xgCIuoBChFHZW5lcmF0ZVN1YnRpdGxlcxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIzCgp0cmFuc2NyaXB0GAMgASgLMhkubGVhcC5jb21tb24udjEuT2JqZWN0UmVmQgTI8xgBEhcKD21heF9saW5lX2xlbmd0aBgEIAEoBRIRCgltYXhfbGluZXMYBSABKAUSFAoMdHJhbnNsYXRlX3RvGAYgAygJOivK8xgjdHJhbnNjcmlwdGlvbi5zdWJ0aXRsZXMuZ2VuZXJhdGUudjHQ8xgCYgZwcm90bzM", [file_leap_common_v1_common, file_leap_options, file_leap_transcription_v1_types]);
 
 /**
  * Transcribe a recording's audio into the master transcript (words and sentence segments).
@@ -62,6 +62,15 @@ export type TranscribeRecording = Message<"leap.transcription.v1.TranscribeRecor
    * @generated from field: leap.transcription.v1.QualityPolicy quality_policy = 6;
    */
   qualityPolicy: QualityPolicy;
+
+  /**
+   * The providers to transcribe with, in failover order (the template's `transcription.providers`:
+   * `openai`, `assemblyai`, `offline`), instead of the server's and the tenant's order; every
+   * provider when empty.
+   *
+   * @generated from field: repeated string providers = 7;
+   */
+  providers: string[];
 };
 
 /**
@@ -107,6 +116,15 @@ export type TranscribeRecordingJson = {
    * @generated from field: leap.transcription.v1.QualityPolicy quality_policy = 6;
    */
   qualityPolicy?: QualityPolicyJson;
+
+  /**
+   * The providers to transcribe with, in failover order (the template's `transcription.providers`:
+   * `openai`, `assemblyai`, `offline`), instead of the server's and the tenant's order; every
+   * provider when empty.
+   *
+   * @generated from field: repeated string providers = 7;
+   */
+  providers?: string[];
 };
 
 /**

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file leap/transcription/v1/queries.proto.
  */
 export const file_leap_transcription_v1_queries: GenFile = /*@__PURE__*/
-  fileDesc("CiNsZWFwL3RyYW5zY3JpcHRpb24vdjEvcXVlcmllcy5wcm90bxIVbGVhcC50cmFuc2NyaXB0aW9uLnYxIoUBChVMaXN0VHJhbnNjcmlwdGlvbkpvYnMSKgoGZmlsdGVyGAEgASgLMhoubGVhcC5jb21tb24udjEuSm9ic0ZpbHRlcjpAyvMYGnRyYW5zY3JpcHRpb24uam9icy5saXN0LnYx0PMYA9rzGBp0cmFuc2NyaXB0aW9uLmpvYnMucGFnZS52MSKQAQoVVHJhbnNjcmlwdGlvbkpvYnNQYWdlEigKBGpvYnMYASADKAsyGi5sZWFwLmNvbW1vbi52MS5Kb2JTdW1tYXJ5EikKBmNvdW50cxgCIAEoCzIZLmxlYXAuY29tbW9uLnYxLkpvYkNvdW50czoiyvMYGnRyYW5zY3JpcHRpb24uam9icy5wYWdlLnYx0PMYBCLJAgoKRWRpdFRvcGljcxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIUCgdzdW1tYXJ5GAMgASgJSACIAQESMAoGdG9waWNzGAQgASgLMiAubGVhcC50cmFuc2NyaXB0aW9uLnYxLlRvcGljTGlzdBI2CgttYWluX3RvcGljcxgFIAEoCzIhLmxlYXAudHJhbnNjcmlwdGlvbi52MS5TdHJpbmdMaXN0EjQKCXF1ZXN0aW9ucxgGIAEoCzIhLmxlYXAudHJhbnNjcmlwdGlvbi52MS5TdHJpbmdMaXN0OkbK8xgcdHJhbnNjcmlwdGlvbi50b3BpY3MuZWRpdC52MdDzGAPa8xgedHJhbnNjcmlwdGlvbi50b3BpY3MuZWRpdGVkLnYxQgoKCF9zdW1tYXJ5InIKDFRvcGljc0VkaXRlZBIpCgZ0b3BpY3MYASABKAsyGS5sZWFwLmNvbW1vbi52MS5PYmplY3RSZWYSDwoHdmVyc2lvbhgCIAEoBTomyvMYHnRyYW5zY3JpcHRpb24udG9waWNzLmVkaXRlZC52MdDzGAQi5wEKFVNldFByb3ZpZGVyQ3JlZGVudGlhbBIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhYKCHByb3ZpZGVyGAIgASgJQgTI8xgBEhwKDnNlYWxlZF9hcGlfa2V5GAMgASgJQgTI8xgBEhIKBW1vZGVsGAQgASgJSACIAQE6Y8rzGCh0cmFuc2NyaXB0aW9uLnByb3ZpZGVyLWNyZWRlbnRpYWwuc2V0LnYx0PMYA9rzGC90cmFuc2NyaXB0aW9uLnByb3ZpZGVyLWNyZWRlbnRpYWwuc2V0LXJlc3VsdC52MUIICgZfbW9kZWwirAEKG1Byb3ZpZGVyQ3JlZGVudGlhbFNldFJlc3VsdBJDCgpjcmVkZW50aWFsGAEgASgLMikubGVhcC50cmFuc2NyaXB0aW9uLnYxLlByb3ZpZGVyQ3JlZGVudGlhbEIEyPMYARIPCgdjcmVhdGVkGAIgASgIOjfK8xgvdHJhbnNjcmlwdGlvbi5wcm92aWRlci1jcmVkZW50aWFsLnNldC1yZXN1bHQudjHQ8xgEIpcBChdMaXN0UHJvdmlkZXJDcmVkZW50aWFscxIVCgd1c2VyX2lkGAEgASgJQgTI8xgBOmXK8xgpdHJhbnNjcmlwdGlvbi5wcm92aWRlci1jcmVkZW50aWFsLmxpc3QudjHQ8xgD2vMYMHRyYW5zY3JpcHRpb24ucHJvdmlkZXItY3JlZGVudGlhbC5saXN0LXJlc3VsdC52MSKSAQoWUHJvdmlkZXJDcmVkZW50aWFsTGlzdBI+CgtjcmVkZW50aWFscxgBIAMoCzIpLmxlYXAudHJhbnNjcmlwdGlvbi52MS5Qcm92aWRlckNyZWRlbnRpYWw6OMrzGDB0cmFuc2NyaXB0aW9uLnByb3ZpZGVyLWNyZWRlbnRpYWwubGlzdC1yZXN1bHQudjHQ8xgEIrQBChhEZWxldGVQcm92aWRlckNyZWRlbnRpYWwSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIWCghwcm92aWRlchgCIAEoCUIEyPMYATppyvMYK3RyYW5zY3JpcHRpb24ucHJvdmlkZXItY3JlZGVudGlhbC5kZWxldGUudjHQ8xgD2vMYMnRyYW5zY3JpcHRpb24ucHJvdmlkZXItY3JlZGVudGlhbC5kZWxldGUtcmVzdWx0LnYxIm0KHlByb3ZpZGVyQ3JlZGVudGlhbERlbGV0ZVJlc3VsdBIPCgdkZWxldGVkGAEgASgIOjrK8xgydHJhbnNjcmlwdGlvbi5wcm92aWRlci1jcmVkZW50aWFsLmRlbGV0ZS1yZXN1bHQudjHQ8xgEYgZwcm90bzM", [file_leap_common_v1_common, file_leap_options, file_leap_transcription_v1_types]);
+  fileDesc("CiNsZWFwL3RyYW5zY3JpcHRpb24vdjEvcXVlcmllcy5wcm90bxIVbGVhcC50cmFuc2NyaXB0aW9uLnYxIoUBChVMaXN0VHJhbnNjcmlwdGlvbkpvYnMSKgoGZmlsdGVyGAEgASgLMhoubGVhcC5jb21tb24udjEuSm9ic0ZpbHRlcjpAyvMYGnRyYW5zY3JpcHRpb24uam9icy5saXN0LnYx0PMYA9rzGBp0cmFuc2NyaXB0aW9uLmpvYnMucGFnZS52MSKQAQoVVHJhbnNjcmlwdGlvbkpvYnNQYWdlEigKBGpvYnMYASADKAsyGi5sZWFwLmNvbW1vbi52MS5Kb2JTdW1tYXJ5EikKBmNvdW50cxgCIAEoCzIZLmxlYXAuY29tbW9uLnYxLkpvYkNvdW50czoiyvMYGnRyYW5zY3JpcHRpb24uam9icy5wYWdlLnYx0PMYBCLJAgoKRWRpdFRvcGljcxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIUCgdzdW1tYXJ5GAMgASgJSACIAQESMAoGdG9waWNzGAQgASgLMiAubGVhcC50cmFuc2NyaXB0aW9uLnYxLlRvcGljTGlzdBI2CgttYWluX3RvcGljcxgFIAEoCzIhLmxlYXAudHJhbnNjcmlwdGlvbi52MS5TdHJpbmdMaXN0EjQKCXF1ZXN0aW9ucxgGIAEoCzIhLmxlYXAudHJhbnNjcmlwdGlvbi52MS5TdHJpbmdMaXN0OkbK8xgcdHJhbnNjcmlwdGlvbi50b3BpY3MuZWRpdC52MdDzGAPa8xgedHJhbnNjcmlwdGlvbi50b3BpY3MuZWRpdGVkLnYxQgoKCF9zdW1tYXJ5InIKDFRvcGljc0VkaXRlZBIpCgZ0b3BpY3MYASABKAsyGS5sZWFwLmNvbW1vbi52MS5PYmplY3RSZWYSDwoHdmVyc2lvbhgCIAEoBTomyvMYHnRyYW5zY3JpcHRpb24udG9waWNzLmVkaXRlZC52MdDzGAQiiwIKFVNldFByb3ZpZGVyQ3JlZGVudGlhbBIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEhYKCHByb3ZpZGVyGAIgASgJQgTI8xgBEhwKDnNlYWxlZF9hcGlfa2V5GAMgASgJQgTI8xgBEhIKBW1vZGVsGAQgASgJSACIAQESFQoIYmFzZV91cmwYBSABKAlIAYgBATpjyvMYKHRyYW5zY3JpcHRpb24ucHJvdmlkZXItY3JlZGVudGlhbC5zZXQudjHQ8xgD2vMYL3RyYW5zY3JpcHRpb24ucHJvdmlkZXItY3JlZGVudGlhbC5zZXQtcmVzdWx0LnYxQggKBl9tb2RlbEILCglfYmFzZV91cmwirAEKG1Byb3ZpZGVyQ3JlZGVudGlhbFNldFJlc3VsdBJDCgpjcmVkZW50aWFsGAEgASgLMikubGVhcC50cmFuc2NyaXB0aW9uLnYxLlByb3ZpZGVyQ3JlZGVudGlhbEIEyPMYARIPCgdjcmVhdGVkGAIgASgIOjfK8xgvdHJhbnNjcmlwdGlvbi5wcm92aWRlci1jcmVkZW50aWFsLnNldC1yZXN1bHQudjHQ8xgEIpcBChdMaXN0UHJvdmlkZXJDcmVkZW50aWFscxIVCgd1c2VyX2lkGAEgASgJQgTI8xgBOmXK8xgpdHJhbnNjcmlwdGlvbi5wcm92aWRlci1jcmVkZW50aWFsLmxpc3QudjHQ8xgD2vMYMHRyYW5zY3JpcHRpb24ucHJvdmlkZXItY3JlZGVudGlhbC5saXN0LXJlc3VsdC52MSKSAQoWUHJvdmlkZXJDcmVkZW50aWFsTGlzdBI+CgtjcmVkZW50aWFscxgBIAMoCzIpLmxlYXAudHJhbnNjcmlwdGlvbi52MS5Qcm92aWRlckNyZWRlbnRpYWw6OMrzGDB0cmFuc2NyaXB0aW9uLnByb3ZpZGVyLWNyZWRlbnRpYWwubGlzdC1yZXN1bHQudjHQ8xgEIrQBChhEZWxldGVQcm92aWRlckNyZWRlbnRpYWwSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIWCghwcm92aWRlchgCIAEoCUIEyPMYATppyvMYK3RyYW5zY3JpcHRpb24ucHJvdmlkZXItY3JlZGVudGlhbC5kZWxldGUudjHQ8xgD2vMYMnRyYW5zY3JpcHRpb24ucHJvdmlkZXItY3JlZGVudGlhbC5kZWxldGUtcmVzdWx0LnYxIm0KHlByb3ZpZGVyQ3JlZGVudGlhbERlbGV0ZVJlc3VsdBIPCgdkZWxldGVkGAEgASgIOjrK8xgydHJhbnNjcmlwdGlvbi5wcm92aWRlci1jcmVkZW50aWFsLmRlbGV0ZS1yZXN1bHQudjHQ8xgEYgZwcm90bzM", [file_leap_common_v1_common, file_leap_options, file_leap_transcription_v1_types]);
 
 /**
  * Operators: the service's durable jobs under a filter, with counts per state.
@@ -236,8 +236,8 @@ export const TopicsEditedSchema: GenMessage<TopicsEdited, {jsonType: TopicsEdite
   messageDesc(file_leap_transcription_v1_queries, 3);
 
 /**
- * A tenant's own key for a speech provider (`PUT /api/v1/transcription/credentials/{provider}`).
- * It is used instead of the server's key (TRANSCRIPTION_PROVIDERS) for that user's recordings.
+ * A tenant's own key for a speech provider or the chat model (`PUT /api/v1/transcription/credentials/{provider}`).
+ * It is used instead of the server's key (TRANSCRIPTION_PROVIDERS, LLM_*) for that user's recordings.
  * The same user and provider replaces the key.
  *
  * @generated from message leap.transcription.v1.SetProviderCredential
@@ -249,7 +249,8 @@ export type SetProviderCredential = Message<"leap.transcription.v1.SetProviderCr
   userId: string;
 
   /**
-   * `openai` (any OpenAI-compatible transcription API at the server's base URL) or `assemblyai`.
+   * `openai` (any OpenAI-compatible transcription API at the server's base URL), `assemblyai`, or
+   * `llm` (an OpenAI-compatible chat API for topics and subtitle translation).
    *
    * @generated from field: string provider = 2;
    */
@@ -264,16 +265,23 @@ export type SetProviderCredential = Message<"leap.transcription.v1.SetProviderCr
   sealedApiKey: string;
 
   /**
-   * The model to ask for (`openai` only); the server's when absent.
+   * The model to ask for (`openai` and `llm`); the server's when absent.
    *
    * @generated from field: optional string model = 4;
    */
   model?: string | undefined;
+
+  /**
+   * The API's base URL (`llm` only, e.g. `https://api.deepseek.com`); the server's LLM_BASE_URL when absent.
+   *
+   * @generated from field: optional string base_url = 5;
+   */
+  baseUrl?: string | undefined;
 };
 
 /**
- * A tenant's own key for a speech provider (`PUT /api/v1/transcription/credentials/{provider}`).
- * It is used instead of the server's key (TRANSCRIPTION_PROVIDERS) for that user's recordings.
+ * A tenant's own key for a speech provider or the chat model (`PUT /api/v1/transcription/credentials/{provider}`).
+ * It is used instead of the server's key (TRANSCRIPTION_PROVIDERS, LLM_*) for that user's recordings.
  * The same user and provider replaces the key.
  *
  * @generated from message leap.transcription.v1.SetProviderCredential
@@ -285,7 +293,8 @@ export type SetProviderCredentialJson = {
   userId?: string;
 
   /**
-   * `openai` (any OpenAI-compatible transcription API at the server's base URL) or `assemblyai`.
+   * `openai` (any OpenAI-compatible transcription API at the server's base URL), `assemblyai`, or
+   * `llm` (an OpenAI-compatible chat API for topics and subtitle translation).
    *
    * @generated from field: string provider = 2;
    */
@@ -300,11 +309,18 @@ export type SetProviderCredentialJson = {
   sealedApiKey?: string;
 
   /**
-   * The model to ask for (`openai` only); the server's when absent.
+   * The model to ask for (`openai` and `llm`); the server's when absent.
    *
    * @generated from field: optional string model = 4;
    */
   model?: string;
+
+  /**
+   * The API's base URL (`llm` only, e.g. `https://api.deepseek.com`); the server's LLM_BASE_URL when absent.
+   *
+   * @generated from field: optional string base_url = 5;
+   */
+  baseUrl?: string;
 };
 
 /**

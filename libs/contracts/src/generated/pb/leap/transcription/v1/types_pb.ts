@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file leap/transcription/v1/types.proto.
  */
 export const file_leap_transcription_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("CiFsZWFwL3RyYW5zY3JpcHRpb24vdjEvdHlwZXMucHJvdG8SFWxlYXAudHJhbnNjcmlwdGlvbi52MSJcChJUcmFuc2NyaXB0aW9uVXNhZ2USEAoIcHJvdmlkZXIYASABKAkSDQoFbW9kZWwYAiABKAkSFQoNYXVkaW9fc2Vjb25kcxgDIAEoARIOCgZjaHVua3MYBCABKAUiXQoITGxtVXNhZ2USEAoIcHJvdmlkZXIYASABKAkSDQoFbW9kZWwYAiABKAkSFQoNcHJvbXB0X3Rva2VucxgDIAEoBRIZChFjb21wbGV0aW9uX3Rva2VucxgEIAEoBSJGCglUb3BpY0l0ZW0SFQoNc3RhcnRfc2Vjb25kcxgBIAEoARITCgtlbmRfc2Vjb25kcxgCIAEoARINCgV0aXRsZRgDIAEoCSI8CglUb3BpY0xpc3QSLwoFaXRlbXMYASADKAsyIC5sZWFwLnRyYW5zY3JpcHRpb24udjEuVG9waWNJdGVtIhsKClN0cmluZ0xpc3QSDQoFaXRlbXMYASADKAkiMwoRVHJhbnNjcmlwdFF1YWxpdHkSDwoHc3VzcGVjdBgBIAEoCBINCgVmbGFncxgCIAMoCSJ3ChNUcmFuc2xhdGVkU3VidGl0bGVzEhAKCGxhbmd1YWdlGAEgASgJEiYKA3NydBgCIAEoCzIZLmxlYXAuY29tbW9uLnYxLk9iamVjdFJlZhImCgN2dHQYAyABKAsyGS5sZWFwLmNvbW1vbi52MS5PYmplY3RSZWYizgEKElByb3ZpZGVyQ3JlZGVudGlhbBIWCghwcm92aWRlchgBIAEoCUIEyPMYARIWCghrZXlfaGludBgCIAEoCUIEyPMYARISCgVtb2RlbBgDIAEoCUgAiAEBEjQKCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBQggKBl9tb2RlbCqMAQoQVG9waWNHcmFudWxhcml0eRIhCh1UT1BJQ19HUkFOVUxBUklUWV9VTlNQRUNJRklFRBAAEhsKF1RPUElDX0dSQU5VTEFSSVRZX1NIT1JUEAESHAoYVE9QSUNfR1JBTlVMQVJJVFlfTUVESVVNEAISGgoWVE9QSUNfR1JBTlVMQVJJVFlfTE9ORxADKmEKDVF1YWxpdHlQb2xpY3kSHgoaUVVBTElUWV9QT0xJQ1lfVU5TUEVDSUZJRUQQABIXChNRVUFMSVRZX1BPTElDWV9GTEFHEAESFwoTUVVBTElUWV9QT0xJQ1lfRkFJTBACYgZwcm90bzM", [file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_options]);
+  fileDesc("CiFsZWFwL3RyYW5zY3JpcHRpb24vdjEvdHlwZXMucHJvdG8SFWxlYXAudHJhbnNjcmlwdGlvbi52MSJcChJUcmFuc2NyaXB0aW9uVXNhZ2USEAoIcHJvdmlkZXIYASABKAkSDQoFbW9kZWwYAiABKAkSFQoNYXVkaW9fc2Vjb25kcxgDIAEoARIOCgZjaHVua3MYBCABKAUiXQoITGxtVXNhZ2USEAoIcHJvdmlkZXIYASABKAkSDQoFbW9kZWwYAiABKAkSFQoNcHJvbXB0X3Rva2VucxgDIAEoBRIZChFjb21wbGV0aW9uX3Rva2VucxgEIAEoBSJGCglUb3BpY0l0ZW0SFQoNc3RhcnRfc2Vjb25kcxgBIAEoARITCgtlbmRfc2Vjb25kcxgCIAEoARINCgV0aXRsZRgDIAEoCSI8CglUb3BpY0xpc3QSLwoFaXRlbXMYASADKAsyIC5sZWFwLnRyYW5zY3JpcHRpb24udjEuVG9waWNJdGVtIhsKClN0cmluZ0xpc3QSDQoFaXRlbXMYASADKAkiMwoRVHJhbnNjcmlwdFF1YWxpdHkSDwoHc3VzcGVjdBgBIAEoCBINCgVmbGFncxgCIAMoCSJ3ChNUcmFuc2xhdGVkU3VidGl0bGVzEhAKCGxhbmd1YWdlGAEgASgJEiYKA3NydBgCIAEoCzIZLmxlYXAuY29tbW9uLnYxLk9iamVjdFJlZhImCgN2dHQYAyABKAsyGS5sZWFwLmNvbW1vbi52MS5PYmplY3RSZWYi8gEKElByb3ZpZGVyQ3JlZGVudGlhbBIWCghwcm92aWRlchgBIAEoCUIEyPMYARIWCghrZXlfaGludBgCIAEoCUIEyPMYARISCgVtb2RlbBgDIAEoCUgAiAEBEjQKCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEhUKCGJhc2VfdXJsGAYgASgJSAGIAQFCCAoGX21vZGVsQgsKCV9iYXNlX3VybCqMAQoQVG9waWNHcmFudWxhcml0eRIhCh1UT1BJQ19HUkFOVUxBUklUWV9VTlNQRUNJRklFRBAAEhsKF1RPUElDX0dSQU5VTEFSSVRZX1NIT1JUEAESHAoYVE9QSUNfR1JBTlVMQVJJVFlfTUVESVVNEAISGgoWVE9QSUNfR1JBTlVMQVJJVFlfTE9ORxADKmEKDVF1YWxpdHlQb2xpY3kSHgoaUVVBTElUWV9QT0xJQ1lfVU5TUEVDSUZJRUQQABIXChNRVUFMSVRZX1BPTElDWV9GTEFHEAESFwoTUVVBTElUWV9QT0xJQ1lfRkFJTBACYgZwcm90bzM", [file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_options]);
 
 /**
  * Audio one provider transcribed for a recording: the cost basis of minutes transcribed.
@@ -379,13 +379,13 @@ export const TranslatedSubtitlesSchema: GenMessage<TranslatedSubtitles, {jsonTyp
   messageDesc(file_leap_transcription_v1_types, 6);
 
 /**
- * A tenant's key for a speech provider, as it may be shown: never the key, only a hint of it.
+ * A tenant's key for a speech provider or the chat model, as it may be shown: never the key, only a hint of it.
  *
  * @generated from message leap.transcription.v1.ProviderCredential
  */
 export type ProviderCredential = Message<"leap.transcription.v1.ProviderCredential"> & {
   /**
-   * `openai` or `assemblyai`.
+   * `openai`, `assemblyai` or `llm`.
    *
    * @generated from field: string provider = 1;
    */
@@ -412,16 +412,23 @@ export type ProviderCredential = Message<"leap.transcription.v1.ProviderCredenti
    * @generated from field: google.protobuf.Timestamp updated_at = 5;
    */
   updatedAt?: Timestamp | undefined;
+
+  /**
+   * `llm` only: the chat API's base URL, when not the server's.
+   *
+   * @generated from field: optional string base_url = 6;
+   */
+  baseUrl?: string | undefined;
 };
 
 /**
- * A tenant's key for a speech provider, as it may be shown: never the key, only a hint of it.
+ * A tenant's key for a speech provider or the chat model, as it may be shown: never the key, only a hint of it.
  *
  * @generated from message leap.transcription.v1.ProviderCredential
  */
 export type ProviderCredentialJson = {
   /**
-   * `openai` or `assemblyai`.
+   * `openai`, `assemblyai` or `llm`.
    *
    * @generated from field: string provider = 1;
    */
@@ -448,6 +455,13 @@ export type ProviderCredentialJson = {
    * @generated from field: google.protobuf.Timestamp updated_at = 5;
    */
   updatedAt?: TimestampJson;
+
+  /**
+   * `llm` only: the chat API's base URL, when not the server's.
+   *
+   * @generated from field: optional string base_url = 6;
+   */
+  baseUrl?: string;
 };
 
 /**
