@@ -43,7 +43,9 @@ describe('re-running one stage of a recording', () => {
   let lecture: Buffer;
 
   beforeAll(async () => {
-    world = await createServiceWorld('stage_reruns', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false' }));
+    // Seven services share the machine (and ffmpeg and the recogniser with them): small pools, patient answers.
+    const shared = { DATABASE_POOL_SIZE: '3', QUOTA_REQUEST_TIMEOUT: '30s', INGEST_REQUEST_TIMEOUT: '30s', PUBLISHING_REQUEST_TIMEOUT: '30s' };
+    world = await createServiceWorld('stage_reruns', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false', ...shared }));
     await world.start(quotaService);
     await world.start(storageService);
     await world.start(mediaProcessingService);
@@ -231,11 +233,17 @@ describe('re-running one stage of a recording', () => {
     expect(trim.body.items).toEqual([{ id: ready, outcome: 'accepted', status: 'PROCESSING', stages: ['TRIM'] }]);
     const uploads = await call('POST', '/api/v1/recordings/bulk/upload', { token: alice.token, json: { ids: [ready], platforms: ['local', 'youtube'], dryRun: true } });
     expect(uploads.body.items).toEqual([{ id: ready, outcome: 'refused', code: 'PRESET.REQUIRED', message: expect.any(String), status: 'READY' }]);
+    const targets = async () => (await call('GET', `/api/v1/recordings/${ready}/targets`, { token: alice.token })).body.items as Array<{ platform: string; status: string }>;
+    const targetsBefore = (await targets()).length;
+    const localPlan = await call('POST', '/api/v1/recordings/bulk/upload', { token: alice.token, json: { ids: [ready], platforms: ['local'], dryRun: true } });
+    expect(localPlan.body.items).toEqual([{ id: ready, outcome: 'accepted', status: 'READY', stages: ['UPLOAD:local'] }]);
+    expect(await targets()).toHaveLength(targetsBefore);
     const local = await call('POST', '/api/v1/recordings/bulk/upload', { token: alice.token, json: { ids: [ready], platforms: ['local'] } });
-    expect(local.body.items).toEqual([{ id: ready, outcome: 'accepted', status: 'READY', stages: ['UPLOAD:local'] }]);
+    expect(local.body).toEqual({ ...localPlan.body, dryRun: false });
     await eventually(async () => {
-      const targets = (await call('GET', `/api/v1/recordings/${ready}/targets`, { token: alice.token })).body.items;
-      expect(targets.map((t: { platform: string; status: string }) => `${t.platform}:${t.status}`)).toContain('local:PUBLISHED');
+      const now = await targets();
+      expect(now).toHaveLength(targetsBefore + 1);
+      expect(now.map((t) => `${t.platform}:${t.status}`)).toContain('local:PUBLISHED');
     }, SETTLE);
     expectProblem(await call('POST', '/api/v1/recordings/bulk/trim', { token: alice.token, json: { ids: [ready], silenceThreshold: 10 } }), 400, 'VALIDATION.FAILED');
   }, 600_000);
