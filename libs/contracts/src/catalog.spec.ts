@@ -29,6 +29,8 @@ const EXPECTED = [
   ['ingest.progress.v1', 'event', 'ingest', 'leap.ingest.v1.IngestProgress'],
   ['ingest.recording.pause.v1', 'query', 'ingest', 'leap.ingest.v1.PauseRecording'],
   ['ingest.recording.run.v1', 'query', 'ingest', 'leap.ingest.v1.RunRecording'],
+  ['ingest.stage.rerun.v1', 'query', 'ingest', 'leap.ingest.v1.RerunStage'],
+  ['ingest.stage.rerun-result.v1', 'reply', 'ingest', 'leap.ingest.v1.RerunStageResult'],
   ['ingest.recording.restore.v1', 'query', 'ingest', 'leap.ingest.v1.RestoreRecording'],
   ['ingest.recording.restore-result.v1', 'reply', 'ingest', 'leap.ingest.v1.RestoreResult'],
   ['ingest.recording.reset.v1', 'query', 'ingest', 'leap.ingest.v1.ResetRecording'],

@@ -27,6 +27,7 @@ export const ingestService: ServiceDefinition = {
         MESSAGE_TYPES.ingest.DeleteRecording,
         MESSAGE_TYPES.ingest.PauseRecording,
         MESSAGE_TYPES.ingest.RunRecording,
+        MESSAGE_TYPES.ingest.RerunStage,
         MESSAGE_TYPES.ingest.ControlRecordings,
         MESSAGE_TYPES.ingest.ResetRecording,
         MESSAGE_TYPES.ingest.AddRecordingFromUrl,

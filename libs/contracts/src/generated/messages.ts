@@ -120,6 +120,8 @@ import type {
   ReleaseReservation,
   RematchTemplate,
   RenderPresetPreview,
+  RerunStage,
+  RerunStageResult,
   ReservationDecision,
   ReserveRecording,
   ResetRecording,
@@ -230,6 +232,10 @@ export const MESSAGE_TYPES = {
     PauseRecording: 'ingest.recording.pause.v1',
     /** Smart run: resumes from the first unfinished stage (a paused recording, a failed stage, stages left PENDING). (query) */
     RunRecording: 'ingest.recording.run.v1',
+    /** Re-run one processing stage on its own, as a new attempt (`POST /recordings/{id}/trim`, `/transcribe`, `/subtitles`): the stage goes IN_PROGRESS with its attempt counted up and its command is sent with the settings given, whatever the stage had reached (a COMPLETED stage runs again, a FAILED one lifts the recording's failure). (query) */
+    RerunStage: 'ingest.stage.rerun.v1',
+    /** The answer to `RerunStage`: the recording's state after the stage started again. (reply) */
+    RerunStageResult: 'ingest.stage.rerun-result.v1',
     /** Restore a deleted recording while its restore window is open. (query) */
     RestoreRecording: 'ingest.recording.restore.v1',
     /** The answer to `RestoreRecording`: the recording's state after the restore. (reply) */
@@ -246,7 +252,7 @@ export const MESSAGE_TYPES = {
     PauseResult: 'ingest.recording.pause-result.v1',
     /** The answer to `RunRecording`: the recording's state after the run started. (reply) */
     RunResult: 'ingest.recording.run-result.v1',
-    /** Run or pause several recordings of one owner at once (`POST /recordings/bulk/{run,pause}`). (query) */
+    /** Run, pause or re-run a stage of several recordings of one owner at once (`POST /recordings/bulk/{run,pause,trim,transcribe,subtitles}`). (query) */
     ControlRecordings: 'ingest.recordings.control.v1',
     /** The answer to `ControlRecordings`, one item per id, in the order asked. (reply) */
     RecordingsControlled: 'ingest.recordings.controlled.v1',
@@ -594,6 +600,8 @@ export interface MessagePayloads {
   'ingest.progress.v1': IngestProgress;
   'ingest.recording.pause.v1': PauseRecording;
   'ingest.recording.run.v1': RunRecording;
+  'ingest.stage.rerun.v1': RerunStage;
+  'ingest.stage.rerun-result.v1': RerunStageResult;
   'ingest.recording.restore.v1': RestoreRecording;
   'ingest.recording.restore-result.v1': RestoreResult;
   'ingest.recording.reset.v1': ResetRecording;
@@ -814,6 +822,7 @@ export type CommandType =
 export type QueryType =
   | 'ingest.recording.pause.v1'
   | 'ingest.recording.run.v1'
+  | 'ingest.stage.rerun.v1'
   | 'ingest.recording.restore.v1'
   | 'ingest.recording.reset.v1'
   | 'ingest.recordings.lookup.v1'
@@ -884,6 +893,7 @@ export type QueryType =
   | 'transcription.provider-credential.delete.v1';
 
 export type ReplyType =
+  | 'ingest.stage.rerun-result.v1'
   | 'ingest.recording.restore-result.v1'
   | 'ingest.recording.reset-result.v1'
   | 'ingest.recordings.found.v1'
@@ -959,6 +969,7 @@ export type ReplyType =
 export interface QueryReplies {
   'ingest.recording.pause.v1': 'ingest.recording.pause-result.v1';
   'ingest.recording.run.v1': 'ingest.recording.run-result.v1';
+  'ingest.stage.rerun.v1': 'ingest.stage.rerun-result.v1';
   'ingest.recording.restore.v1': 'ingest.recording.restore-result.v1';
   'ingest.recording.reset.v1': 'ingest.recording.reset-result.v1';
   'ingest.recordings.lookup.v1': 'ingest.recordings.found.v1';

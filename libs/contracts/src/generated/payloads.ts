@@ -376,6 +376,38 @@ export interface RunRecording extends Omit<ingest_v1_queries.RunRecordingJson, '
 }
 
 /**
+ * Re-run one processing stage on its own, as a new attempt (`POST /recordings/{id}/trim`,
+ * `/transcribe`, `/subtitles`): the stage goes IN_PROGRESS with its attempt counted up and its
+ * command is sent with the settings given, whatever the stage had reached (a COMPLETED stage runs
+ * again, a FAILED one lifts the recording's failure). Stages after it that had finished keep their
+ * results; stages that had not run yet follow it as the pipeline would, unless the recording is
+ * paused. Refused with INGEST.ALREADY_RUNNING (409) while any stage of the recording is in
+ * progress, and INGEST.STAGE_NOT_READY (409) while the recording lacks what the stage works on
+ * (TRIM: the original in storage; TRANSCRIBE: media, with the trim finished; GENERATE_SUBTITLES:
+ * a transcript). Unknown, another user's or deleted: INGEST.RECORDING_NOT_FOUND (404).
+ *
+ * Message type `ingest.stage.rerun.v1`: query on `ingest.commands`.
+ * Proto message `leap.ingest.v1.RerunStage`; its proto3 JSON shape is `RerunStageJson`.
+ */
+export interface RerunStage extends Omit<ingest_v1_queries.RerunStageJson, 'recordingId' | 'userId' | 'stage' | 'settings'> {
+  recordingId: NonNullable<ingest_v1_queries.RerunStageJson['recordingId']>;
+  userId: NonNullable<ingest_v1_queries.RerunStageJson['userId']>;
+  stage: NonNullable<ingest_v1_queries.RerunStageJson['stage']>;
+  settings?: StageRerunSettings;
+}
+
+/**
+ * The answer to `RerunStage`: the recording's state after the stage started again.
+ *
+ * Message type `ingest.stage.rerun-result.v1`: reply to `ingest.stage.rerun.v1`.
+ * Proto message `leap.ingest.v1.RerunStageResult`; its proto3 JSON shape is `RerunStageResultJson`.
+ */
+export interface RerunStageResult extends Omit<ingest_v1_queries.RerunStageResultJson, 'recordingId' | 'status'> {
+  recordingId: NonNullable<ingest_v1_queries.RerunStageResultJson['recordingId']>;
+  status: NonNullable<ingest_v1_queries.RerunStageResultJson['status']>;
+}
+
+/**
  * Restore a deleted recording while its restore window is open. Refused with
  * INGEST.NOT_DELETED (409) when it is not deleted, and INGEST.RESTORE_WINDOW_CLOSED (409) when
  * its files are gone (purged); a recording hard-deleted, unknown or another user's is not found.
@@ -471,8 +503,9 @@ export interface RunResult extends Omit<ingest_v1_queries.RunResultJson, 'record
 }
 
 /**
- * Run or pause several recordings of one owner at once (`POST /recordings/bulk/{run,pause}`).
- * Each recording is decided on its own, exactly as `RunRecording` / `PauseRecording` would decide
+ * Run, pause or re-run a stage of several recordings of one owner at once
+ * (`POST /recordings/bulk/{run,pause,trim,transcribe,subtitles}`). Each recording is decided on
+ * its own, exactly as `RunRecording` / `PauseRecording` / `RerunStage` would decide
  * it, in its own savepoint: a refusal changes nothing of that recording and stops no other. With
  * `dry_run` every decision is taken and then rolled back, so the plan is what a real call would
  * do to the recordings as they stand, and nothing changes.
@@ -480,9 +513,10 @@ export interface RunResult extends Omit<ingest_v1_queries.RunResultJson, 'record
  * Message type `ingest.recordings.control.v1`: query on `ingest.commands`.
  * Proto message `leap.ingest.v1.ControlRecordings`; its proto3 JSON shape is `ControlRecordingsJson`.
  */
-export interface ControlRecordings extends Omit<ingest_v1_queries.ControlRecordingsJson, 'userId' | 'operation'> {
+export interface ControlRecordings extends Omit<ingest_v1_queries.ControlRecordingsJson, 'userId' | 'operation' | 'settings'> {
   userId: NonNullable<ingest_v1_queries.ControlRecordingsJson['userId']>;
   operation: NonNullable<ingest_v1_queries.ControlRecordingsJson['operation']>;
+  settings?: StageRerunSettings;
 }
 
 /**
@@ -1421,6 +1455,20 @@ export interface PlaylistEntryResult extends Omit<ingest_v1_types.PlaylistEntryR
 }
 
 /**
+ * What a re-run of one stage is asked with (`RerunStage`, and `ControlRecordings` for the bulk
+ * re-runs). Each setting applies to its own stage only; one left unset takes the recording's
+ * effective config, as the pipeline's own run of the stage would.
+ *
+ * Proto message `leap.ingest.v1.StageRerunSettings`; its proto3 JSON shape is `StageRerunSettingsJson`.
+ */
+export interface StageRerunSettings extends Omit<ingest_v1_types.StageRerunSettingsJson, 'thresholdDb' | 'minSilenceSeconds' | 'paddingBeforeSeconds' | 'paddingAfterSeconds'> {
+  thresholdDb?: number;
+  minSilenceSeconds?: number;
+  paddingBeforeSeconds?: number;
+  paddingAfterSeconds?: number;
+}
+
+/**
  * What `ControlRecordings` did (or would do) to one recording.
  *
  * Proto message `leap.ingest.v1.ControlledRecording`; its proto3 JSON shape is `ControlledRecordingJson`.
@@ -1629,13 +1677,15 @@ export type AutomationLimits = ingest_v1_types.AutomationLimitsJson;
  * Message type `media.recording.trim.v1`: command on `media.commands`.
  * Proto message `leap.media.v1.TrimRecording`; its proto3 JSON shape is `TrimRecordingJson`.
  */
-export interface TrimRecording extends Omit<media_v1_commands.TrimRecordingJson, 'recordingId' | 'userId' | 'source' | 'thresholdDb' | 'minSilenceSeconds' | 'paddingSeconds'> {
+export interface TrimRecording extends Omit<media_v1_commands.TrimRecordingJson, 'recordingId' | 'userId' | 'source' | 'thresholdDb' | 'minSilenceSeconds' | 'paddingSeconds' | 'paddingBeforeSeconds' | 'paddingAfterSeconds'> {
   recordingId: NonNullable<media_v1_commands.TrimRecordingJson['recordingId']>;
   userId: NonNullable<media_v1_commands.TrimRecordingJson['userId']>;
   source: ObjectRef;
   thresholdDb?: number;
   minSilenceSeconds?: number;
   paddingSeconds?: number;
+  paddingBeforeSeconds?: number;
+  paddingAfterSeconds?: number;
 }
 
 /**

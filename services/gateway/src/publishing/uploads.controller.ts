@@ -1,35 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { MESSAGE_TYPES, ObjectKind, type ObjectRef, type OutputTarget } from '@leap/contracts';
+import { MESSAGE_TYPES, type OutputTarget } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
-import { Idempotent } from '../access/decorators';
+import { Idempotent, RequireFlag } from '../access/decorators';
 import type { Principal } from '../access/principal';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiDoc } from '../common/api-doc';
 import { isUuid, parseInput } from '../common/validation';
 import { recordingNotFound } from '../recordings/problems';
-import { RecordingsRepository, type ArtifactName, type RecordingRow } from '../recordings/recordings.repository';
+import { RecordingsRepository, type RecordingRow } from '../recordings/recordings.repository';
 import { PRESET_PROBLEMS } from './problems';
 import { PublishingClient } from './publishing.client';
+import { startUploadQuery } from './start-upload';
 import { startUploadSchema, targetListSchema, targetViewSchema, uploadPlatformSchema, type TargetView } from './uploads.dto';
-
-/** Artifacts of the read model a publish passes, with their kind (the video, else the source). */
-const KINDS: Array<[ArtifactName, ObjectKind]> = [
-  ['video', ObjectKind.VIDEO],
-  ['audio', ObjectKind.AUDIO],
-  ['transcript', ObjectKind.TRANSCRIPT],
-  ['topics', ObjectKind.TOPICS],
-  ['subtitlesSrt', ObjectKind.SUBTITLES_SRT],
-  ['subtitlesVtt', ObjectKind.SUBTITLES_VTT],
-];
-
-function objectsOf(recording: RecordingRow): ObjectRef[] {
-  const a = recording.artifacts ?? {};
-  const pairs: Array<[ArtifactName, ObjectKind]> = a.video ? KINDS : [['source', ObjectKind.SOURCE], ...KINDS.slice(1)];
-  return pairs.flatMap(([name, kind]) => {
-    const ref = a[name];
-    return ref ? [{ key: ref.key, sizeBytes: String(ref.sizeBytes), kind, ...(ref.checksumSha256 ? { checksumSha256: ref.checksumSha256 } : {}), ...(ref.contentType ? { contentType: ref.contentType } : {}) }] : [];
-  });
-}
 
 function view(t: OutputTarget): TargetView {
   return {
@@ -64,6 +46,7 @@ export class UploadsController {
 
   @Post(':id/upload/:platform')
   @HttpCode(202)
+  @RequireFlag('export')
   @Idempotent()
   @ApiDoc({
     summary: 'Publish a recording to one more target',
@@ -76,6 +59,7 @@ export class UploadsController {
     responses: { 202: { description: 'The target, QUEUED', schema: targetViewSchema } },
     problems: {
       400: ['VALIDATION.FAILED'],
+      403: ['FEATURE.DISABLED'],
       404: ['RECORDING.NOT_FOUND', 'PRESET.NOT_FOUND'],
       409: ['TARGET.NOTHING_TO_PUBLISH'],
       422: ['PRESET.REQUIRED', 'PRESET.INVALID', 'CREDENTIAL.MISSING'],
@@ -86,18 +70,7 @@ export class UploadsController {
     const recording = await this.recording(user.userId, id);
     const target = parseInput(uploadPlatformSchema, platform);
     const b = parseInput(startUploadSchema, body);
-    const reply = await this.publishing.ask(MESSAGE_TYPES.publishing.StartUpload, {
-      userId: user.userId,
-      recordingId: recording.id,
-      platform: target,
-      ...(b.presetId ? { presetId: b.presetId } : {}),
-      objects: objectsOf(recording),
-      variables: {
-        title: recording.title ?? recording.originalFilename ?? '',
-        recorded_at: new Date(recording.createdAt).toISOString(),
-        ...(b.timeZone ? { time_zone: b.timeZone } : {}),
-      },
-    });
+    const reply = await this.publishing.ask(MESSAGE_TYPES.publishing.StartUpload, startUploadQuery(user.userId, recording, target, b));
     return view(reply.target);
   }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 export const UPLOAD_PLATFORMS = ['youtube', 'vk_video', 'yandex_disk', 'local'] as const;
 
 export const uploadPlatformSchema = z.enum(UPLOAD_PLATFORMS, { errorMap: () => ({ message: `must be one of ${UPLOAD_PLATFORMS.join(', ')}` }) });
+export type UploadPlatform = (typeof UPLOAD_PLATFORMS)[number];
 
 export const startUploadSchema = z
   .object({

@@ -9,6 +9,10 @@ import {
   type PauseResult,
   type ResetRecording,
   type ResetResult,
+  type RerunStage,
+  type RerunStageResult,
+  type StageRerunSettings,
+  type PipelineStage,
   type RestoreRecording,
   type RestoreResult,
   type RunRecording,
@@ -19,9 +23,9 @@ import type { GatewayConfig } from '../config/config.schema';
 import { recordingNotFound } from './problems';
 
 /** Ingest's refusals that reach the caller with their own code (409). */
-const REFUSALS = new Set(['INGEST.NOTHING_TO_PAUSE', 'INGEST.NOT_RUNNABLE', 'INGEST.ALREADY_RUNNING', 'INGEST.NOT_DELETED', 'INGEST.RESTORE_WINDOW_CLOSED']);
+const REFUSALS = new Set(['INGEST.NOTHING_TO_PAUSE', 'INGEST.NOT_RUNNABLE', 'INGEST.ALREADY_RUNNING', 'INGEST.STAGE_NOT_READY', 'INGEST.NOT_DELETED', 'INGEST.RESTORE_WINDOW_CLOSED']);
 
-/** Pause, run, reset and restore through ingest (request/reply): the caller learns at once whether they applied. */
+/** Pause, run, re-run a stage, reset and restore through ingest (request/reply): the caller learns at once whether they applied. */
 @Injectable()
 export class PipelineControlClient {
   constructor(
@@ -38,6 +42,11 @@ export class PipelineControlClient {
   run(userId: string, recordingId: string): Promise<RunResult> {
     const query: RunRecording = { recordingId, userId };
     return this.ask(MESSAGE_TYPES.ingest.RunRecording, query);
+  }
+
+  rerun(userId: string, recordingId: string, stage: PipelineStage, settings: StageRerunSettings): Promise<RerunStageResult> {
+    const query: RerunStage = { recordingId, userId, stage, settings };
+    return this.ask(MESSAGE_TYPES.ingest.RerunStage, query);
   }
 
   reset(userId: string, recordingId: string, deleteFiles: boolean): Promise<ResetResult> {
@@ -59,6 +68,7 @@ export class PipelineControlClient {
     Q extends
       | typeof MESSAGE_TYPES.ingest.PauseRecording
       | typeof MESSAGE_TYPES.ingest.RunRecording
+      | typeof MESSAGE_TYPES.ingest.RerunStage
       | typeof MESSAGE_TYPES.ingest.ResetRecording
       | typeof MESSAGE_TYPES.ingest.RestoreRecording,
   >(

@@ -24,10 +24,11 @@ import { StageTimingsRepository } from '../timings/stage-timings.repository';
 import { RecordingsExportController } from './export/export.controller';
 import { RecordingsExportService } from './export/recordings-export.service';
 import { PipelineControlController } from './control/pipeline-control.controller';
+import { StageRerunController } from './control/stage-rerun.controller';
 
 @Module({
   // The bulk routes first: `bulk/run` must not be taken for `{id}/run`.
-  controllers: [BulkController, RecordingsController, MediaController, ImportsController, RecordingTopicsController, RecordingFilesController, RecordingsExportController, PipelineControlController],
+  controllers: [BulkController, RecordingsController, MediaController, ImportsController, RecordingTopicsController, RecordingFilesController, RecordingsExportController, PipelineControlController, StageRerunController],
   providers: [BulkService, BulkControlClient, PublishingClient, OutputPresetsCheck, RecordingsRepository, RecordingsService, UploadService, QuotaClient, PipelineControlClient, ReadModelConsumer, MediaService, ImportsService, RecordingTopicsService, EventLog, RecordingFiles, RecordingsExportService, StageTimingsRepository],
   exports: [RecordingsRepository, QuotaClient, EventLog, StageTimingsRepository, MediaService, RecordingsService, RecordingFiles, RecordingTopicsService],
 })

@@ -5,6 +5,8 @@ import {
   type PauseResult,
   type ResetRecording,
   type ResetResult,
+  type RerunStage,
+  type RerunStageResult,
   type RunRecording,
   type RunResult,
 } from '@leap/contracts';
@@ -12,7 +14,7 @@ import { MessageHandler, type MessageContext } from '@leap/messaging';
 import { INGEST_COMMANDS_QUEUE } from '../recordings/recordings.consumer';
 import { PipelineControlService } from './pipeline-control.service';
 
-/** The pause, run and reset queries (request/reply): the requester learns at once whether they applied. */
+/** The pause, run, re-run and reset queries (request/reply): the requester learns at once whether they applied. */
 @Injectable()
 export class PipelineControlConsumer {
   constructor(private readonly control: PipelineControlService) {}
@@ -25,6 +27,11 @@ export class PipelineControlConsumer {
   @MessageHandler(MESSAGE_TYPES.ingest.RunRecording, { queue: INGEST_COMMANDS_QUEUE })
   run(ctx: MessageContext<RunRecording>): Promise<RunResult> {
     return this.control.run(ctx, ctx.data);
+  }
+
+  @MessageHandler(MESSAGE_TYPES.ingest.RerunStage, { queue: INGEST_COMMANDS_QUEUE })
+  rerun(ctx: MessageContext<RerunStage>): Promise<RerunStageResult> {
+    return this.control.rerun(ctx, ctx.data);
   }
 
   @MessageHandler(MESSAGE_TYPES.ingest.ResetRecording, { queue: INGEST_COMMANDS_QUEUE })

@@ -10,6 +10,8 @@ import {
   type RecordingReset,
   type ResetRecording,
   type ResetResult,
+  type RerunStage,
+  type RerunStageResult,
   type RunRecording,
   type RunResult,
 } from '@leap/contracts';
@@ -22,7 +24,8 @@ import { RecordingSourceRepository } from '../download/recording-source.reposito
 import { expiryOf, retentionPolicy, type RetentionPolicy } from '../lifecycle/retention';
 import type { RecordingEntity } from '../recordings/recording.entity';
 import { RecordingRepository } from '../recordings/recording.repository';
-import { runRefusal, stageLabel, stagesToPause, STAGE_NAMES, type ControlRefusal } from '../pipeline/pipeline-state';
+import { RERUNNABLE_STAGES, rerunRefusal, runRefusal, stageLabel, stagesToPause, STAGE_NAMES, type ControlRefusal } from '../pipeline/pipeline-state';
+import { stageName } from '../pipeline/pipeline.consumer';
 import { DEFAULT_TARGET, opts, PipelineService, type PipelineTx } from '../pipeline/pipeline.service';
 import { resetPlan } from './reset-plan';
 
@@ -118,6 +121,31 @@ export class PipelineControlService {
     const labels = started.map(stageLabel);
     this.logger.info('Recording run', { recordingId: recording.id, started: labels, retried: retried.map(stageLabel), status: recording.status });
     return { recordingId: recording.id, status: recording.status, paused: false, stages: labels };
+  }
+
+  /**
+   * Re-runs one stage on its own as a new attempt (see `rerunRefusal` for when it may), with the
+   * settings asked for over the effective config's. What the stages after it hold stays: a re-run
+   * trim or transcription does not redo the topics, subtitles or uploads that followed it.
+   */
+  async rerun(tx: PipelineTx, query: RerunStage): Promise<RerunStageResult> {
+    const name = stageName(query.stage);
+    if (!RERUNNABLE_STAGES.includes(name)) {
+      throw new LeapError('INGEST.UNKNOWN_STAGE', `${name} cannot be re-run on its own (${RERUNNABLE_STAGES.join(', ')} can)`, { status: 400 });
+    }
+    const recording = await this.owned(tx, query.recordingId, query.userId);
+    const stages = await this.recordings.stages(tx.manager, recording.id);
+    const a = recording.artifacts;
+    const refusal = rerunRefusal(name, { status: recording.status, stages, source: recording.sourceKey !== null, media: Boolean(a.audio ?? a.video ?? recording.sourceKey), transcript: Boolean(a.master) });
+    const stage = stages.find((s) => s.stage === name);
+    if (refusal?.code === 'INGEST.STAGE_NOT_READY' || (!refusal && !stage)) {
+      throw new LeapError('INGEST.STAGE_NOT_READY', `Recording ${recording.id} cannot re-run ${name}: it has no ${refusal?.missing ?? `${name} stage`} yet`, { status: 409 });
+    }
+    if (refusal) throw REFUSALS[refusal.code](recording.id);
+    const started = await this.pipeline.restartStage(tx, recording, stages, stage!, query.settings ?? {});
+    const labels = started.map(stageLabel);
+    this.logger.info('Stage re-run', { recordingId: recording.id, stage: name, attempt: stage!.attempt, started: labels, status: recording.status });
+    return { recordingId: recording.id, status: recording.status, paused: recording.paused, stages: labels, attempt: stage!.attempt };
   }
 
   /**

@@ -2,6 +2,7 @@ import {
   acceptsResult,
   deriveStatus,
   isPipelineComplete,
+  rerunRefusal,
   runRefusal,
   stageLabel,
   stagesToPause,
@@ -184,5 +185,28 @@ describe('running (smart resume)', () => {
     const all = { TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', EXTRACT_TOPICS: 'COMPLETED', GENERATE_SUBTITLES: 'COMPLETED', uploads: { local: 'COMPLETED' } } as const;
     expect(runRefusal('READY', stages(all))).toBeUndefined();
     expect(names(stagesToStart(stages(all), false))).toEqual([]);
+  });
+});
+
+describe('re-running one stage', () => {
+  const done: Plan = { TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED', EXTRACT_TOPICS: 'COMPLETED', GENERATE_SUBTITLES: 'COMPLETED', uploads: { local: 'COMPLETED' } };
+  const all = { source: true, media: true, transcript: true };
+
+  it('re-runs a completed, failed or skipped stage when the recording has what it works on', () => {
+    expect(rerunRefusal('TRIM', { status: 'READY', stages: stages(done), ...all })).toBeUndefined();
+    expect(rerunRefusal('TRANSCRIBE', { status: 'DOWNLOADED', stages: stages({ TRIM: 'SKIPPED', TRANSCRIBE: 'FAILED' }), ...all })).toBeUndefined();
+    expect(rerunRefusal('GENERATE_SUBTITLES', { status: 'READY', stages: stages(done), source: false, media: false, transcript: true })).toBeUndefined();
+  });
+
+  it('refuses while any stage is in progress, and on an expired recording or one whose source has not arrived', () => {
+    expect(rerunRefusal('TRIM', { status: 'PROCESSING', stages: stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'IN_PROGRESS' }), ...all })).toEqual({ code: 'INGEST.ALREADY_RUNNING' });
+    expect(rerunRefusal('GENERATE_SUBTITLES', { status: 'UPLOADING', stages: stages({ ...done, uploads: { local: 'IN_PROGRESS' } }), ...all })).toEqual({ code: 'INGEST.ALREADY_RUNNING' });
+    expect(rerunRefusal('TRIM', { status: 'PENDING_SOURCE', stages: stages(), ...all })).toEqual({ code: 'INGEST.NOT_RUNNABLE' });
+  });
+
+  it('refuses before the recording has what the stage works on', () => {
+    expect(rerunRefusal('TRIM', { status: 'INITIALIZED', stages: stages({ DOWNLOAD: 'PENDING' }), source: false, media: false, transcript: false })).toMatchObject({ code: 'INGEST.STAGE_NOT_READY' });
+    expect(rerunRefusal('TRANSCRIBE', { status: 'DOWNLOADED', stages: stages({ TRIM: 'FAILED' }), ...all })).toEqual({ code: 'INGEST.STAGE_NOT_READY', missing: 'a finished trim' });
+    expect(rerunRefusal('GENERATE_SUBTITLES', { status: 'PROCESSED', stages: stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED' }), ...all, transcript: false })).toEqual({ code: 'INGEST.STAGE_NOT_READY', missing: 'a transcript' });
   });
 });

@@ -138,6 +138,49 @@ export function runRefusal(status: RecordingState, stages: readonly StageSnapsho
   return undefined;
 }
 
+/** The stages that may be re-run on their own (`RerunStage`); topics are extracted again through the transcription service. */
+export const RERUNNABLE_STAGES: readonly StageName[] = ['TRIM', 'TRANSCRIBE', 'GENERATE_SUBTITLES'];
+
+/** Why a stage cannot be re-run now: the error code a refusal carries. */
+export type RerunRefusal = 'INGEST.NOT_RUNNABLE' | 'INGEST.ALREADY_RUNNING' | 'INGEST.STAGE_NOT_READY';
+
+/** What a re-run's guard looks at besides the stages: which of the recording's artifacts are there. */
+export interface RerunInput {
+  status: RecordingState;
+  stages: readonly StageSnapshot[];
+  /** The original is in storage. */
+  source: boolean;
+  /** Something to transcribe: the processed audio or video, or the original. */
+  media: boolean;
+  /** The master transcript. */
+  transcript: boolean;
+}
+
+/**
+ * Whether one stage may be re-run now, and if not, why: not while the recording has expired or its
+ * source has not arrived, not while any of its stages is in progress (a re-run would race it), and
+ * not before the recording has what the stage works on: TRIM the original; TRANSCRIBE media, with
+ * the download and the trim finished (a transcript of the untrimmed original would not match the
+ * trimmed video); GENERATE_SUBTITLES a transcript. Whatever the stage itself reached (COMPLETED,
+ * FAILED, SKIPPED or PENDING), it runs again as a new attempt.
+ */
+export function rerunRefusal(stage: StageName, input: RerunInput): { code: RerunRefusal; missing?: string } | undefined {
+  if (input.status === 'EXPIRED' || input.status === 'PENDING_SOURCE') return { code: 'INGEST.NOT_RUNNABLE' };
+  if (input.stages.some((s) => s.status === 'IN_PROGRESS')) return { code: 'INGEST.ALREADY_RUNNING' };
+  const finished = (name: StageName) => input.stages.filter((s) => s.stage === name).every((s) => isFinished(s.status));
+  switch (stage) {
+    case 'TRIM':
+      return input.source ? undefined : { code: 'INGEST.STAGE_NOT_READY', missing: 'the original in storage' };
+    case 'TRANSCRIBE':
+      if (!finished('DOWNLOAD') || !finished('TRIM')) return { code: 'INGEST.STAGE_NOT_READY', missing: 'a finished trim' };
+      return input.media ? undefined : { code: 'INGEST.STAGE_NOT_READY', missing: 'media to transcribe' };
+    case 'GENERATE_SUBTITLES':
+      return input.transcript ? undefined : { code: 'INGEST.STAGE_NOT_READY', missing: 'a transcript' };
+    default:
+      return { code: 'INGEST.STAGE_NOT_READY', missing: `a way to re-run ${stage} on its own` };
+  }
+}
+
 /** How a stage is named in the pause and run answers: `TRIM`, `UPLOAD:<target>` for an upload. */
 export function stageLabel(stage: StageSnapshot): string {
   return stage.target ? `${stage.stage}:${stage.target}` : stage.stage;

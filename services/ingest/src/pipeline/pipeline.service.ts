@@ -17,6 +17,7 @@ import {
   type RecordingRegistered,
   type RecordingStatusChanged,
   type RegisterUploadedRecording,
+  type StageRerunSettings,
   type StageStatusChanged,
   type TranscribeRecording,
   type TrimRecording,
@@ -341,6 +342,33 @@ export class PipelineService {
   }
 
   /**
+   * Starts one stage again on its own (a re-run the owner asked for, checked by the caller): it
+   * goes IN_PROGRESS as a new attempt and its command carries the settings given over the
+   * effective config's. A FAILED stage lifts the recording's failure unless another stage failed.
+   * Then the pipeline advances as usual (the stage's own result event will advance it further).
+   */
+  async restartStage(
+    tx: PipelineTx,
+    recording: RecordingEntity,
+    stages: RecordingStageEntity[],
+    stage: RecordingStageEntity,
+    settings: StageRerunSettings = {},
+  ): Promise<RecordingStageEntity[]> {
+    const before = recording.status;
+    const failedBefore = recording.failed;
+    const now = this.clock.now();
+    if (stage.status === 'FAILED' && !stages.some((s) => s !== stage && s.status === 'FAILED')) {
+      Object.assign(recording, { failed: false, failedStage: null, failedTarget: null, failureCode: null, failureReason: null, failedAt: null });
+    }
+    Object.assign(stage, { status: 'IN_PROGRESS', attempt: stage.attempt + 1, startedAt: now, finishedAt: null, errorCode: null, errorMessage: null, details: {}, updatedAt: now });
+    let processing: JsonObject | undefined;
+    const config = async () => (processing ??= await this.templates.effectiveProcessing(tx.manager, recording.userId, recording.id));
+    await this.sendCommand(tx, recording, stage, config, settings);
+    const started = await this.advance(tx, recording, stages, new Set([stage]), before, failedBefore);
+    return [stage, ...started];
+  }
+
+  /**
    * Starts every stage that may start (sending its command; none while the recording is paused),
    * derives the status, saves, and publishes a stage event for each changed stage and a status
    * event when the status or the failure flag changed. Answers the stages it started.
@@ -478,7 +506,14 @@ export class PipelineService {
     return { platform: preset.platform };
   }
 
-  private async sendCommand(tx: PipelineTx, recording: RecordingEntity, stage: RecordingStageEntity, config: () => Promise<JsonObject>): Promise<void> {
+  /** Sends the stage's command; a re-run's `settings` go over the effective config's. */
+  private async sendCommand(
+    tx: PipelineTx,
+    recording: RecordingEntity,
+    stage: RecordingStageEntity,
+    config: () => Promise<JsonObject>,
+    settings: StageRerunSettings = {},
+  ): Promise<void> {
     const { id: recordingId, userId } = recording;
     const a = recording.artifacts;
     const source = sourceRef(recording);
@@ -486,19 +521,30 @@ export class PipelineService {
       case 'TRIM': {
         if (!source) throw missing(recording, 'source');
         // The silence threshold, shortest silence and padding come from the effective config (docs/templates.md).
-        const cmd: TrimRecording = { recordingId, userId, source, ...trimSettings(await config()) };
+        const cmd: TrimRecording = {
+          recordingId,
+          userId,
+          source,
+          ...trimSettings(await config()),
+          ...(settings.thresholdDb !== undefined ? { thresholdDb: settings.thresholdDb } : {}),
+          ...(settings.minSilenceSeconds !== undefined ? { minSilenceSeconds: settings.minSilenceSeconds } : {}),
+          ...(settings.paddingBeforeSeconds !== undefined ? { paddingBeforeSeconds: settings.paddingBeforeSeconds } : {}),
+          ...(settings.paddingAfterSeconds !== undefined ? { paddingAfterSeconds: settings.paddingAfterSeconds } : {}),
+        };
         return tx.send(MESSAGE_TYPES.media.TrimRecording, cmd, opts(recording));
       }
       case 'TRANSCRIBE': {
         const media = a.audio ?? a.video ?? source;
         if (!media) throw missing(recording, 'audio');
-        // The language, vocabulary, quality policy and providers come from the recording's effective config (docs/templates.md).
-        const { language, vocabulary } = await this.templates.transcriptionOptions(tx.manager, userId, recordingId);
+        // The language, vocabulary, quality policy and providers come from the recording's effective
+        // config (docs/templates.md); a re-run may name its own language.
+        const options = await this.templates.transcriptionOptions(tx.manager, userId, recordingId);
+        const language = settings.language || options.language;
         const cmd: TranscribeRecording = {
           recordingId,
           userId,
           media,
-          vocabulary: [recording.title, ...vocabulary],
+          vocabulary: [recording.title, ...options.vocabulary],
           ...(language ? { language } : {}),
           ...transcribeSettings(await config()),
         };

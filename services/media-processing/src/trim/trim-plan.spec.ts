@@ -26,6 +26,10 @@ describe('planTrim', () => {
     expect(planTrim([{ start: 30, end: 39.95, reachesEnd: false }], 40, 1)).toMatchObject({ start: 0, end: 31, trimmedTailSeconds: 9 });
   });
 
+  it('keeps a different padding at each end when told', () => {
+    expect(planTrim([{ start: 0, end: 10, reachesEnd: false }, { start: 50, end: 60, reachesEnd: true }], 60, 0, 3)).toMatchObject({ start: 10, end: 53, trimmedHeadSeconds: 10, trimmedTailSeconds: 7 });
+  });
+
   it('keeps the whole recording when there is sound throughout or the padding covers the silence', () => {
     expect(planTrim([], 40, 5).keepWhole).toBe(true);
     expect(planTrim([{ start: 0, end: 3, reachesEnd: false }, { start: 36, end: 40, reachesEnd: true }], 40, 5)).toEqual({

@@ -16,12 +16,12 @@ export interface TrimWindow {
 }
 
 /**
- * The part of a recording to keep: from the first sound minus `padding` to the last sound plus
- * `padding`, clamped to the recording. Only leading and trailing silence is cut; silence in the
+ * The part of a recording to keep: from the first sound minus `paddingBefore` to the last sound
+ * plus `paddingAfter` (the same padding at both ends unless told), clamped to the recording. Only leading and trailing silence is cut; silence in the
  * middle stays. First sound is the end of a silence starting at the very beginning, last sound
  * the start of a silence that reaches the end. A recording that is silent throughout is kept whole.
  */
-export function planTrim(silences: SilenceInterval[], durationSeconds: number, paddingSeconds: number): TrimWindow {
+export function planTrim(silences: SilenceInterval[], durationSeconds: number, paddingBefore: number, paddingAfter = paddingBefore): TrimWindow {
   const whole: TrimWindow = { start: 0, end: durationSeconds, trimmedHeadSeconds: 0, trimmedTailSeconds: 0, keepWhole: true };
   const leading = silences.find((s) => s.start <= LEADING_SILENCE_TOLERANCE);
   const trailing = [...silences].reverse().find((s) => s.reachesEnd || s.end >= durationSeconds - TRAILING_SILENCE_TOLERANCE);
@@ -29,8 +29,8 @@ export function planTrim(silences: SilenceInterval[], durationSeconds: number, p
   const lastSound = trailing ? trailing.start : durationSeconds;
   if (leading && trailing && leading === trailing) return whole;
   if (firstSound >= lastSound) return whole;
-  const start = Math.max(0, firstSound - paddingSeconds);
-  const end = Math.min(durationSeconds, lastSound + paddingSeconds);
+  const start = Math.max(0, firstSound - paddingBefore);
+  const end = Math.min(durationSeconds, lastSound + paddingAfter);
   const trimmedHeadSeconds = round3(start);
   const trimmedTailSeconds = round3(durationSeconds - end);
   if (trimmedHeadSeconds <= 0 && trimmedTailSeconds <= 0) return whole;

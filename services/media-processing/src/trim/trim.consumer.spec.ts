@@ -144,6 +144,17 @@ describe('TrimService.settingsFor', () => {
     });
   });
 
+  it('takes a padding at each end when the command sets them apart, 0 included', () => {
+    expect(service.settingsFor({ ...command, paddingSeconds: 3, paddingBeforeSeconds: 0, paddingAfterSeconds: 1.5 })).toEqual({
+      thresholdDb: -40,
+      minSilenceSeconds: 2,
+      paddingSeconds: 3,
+      paddingBeforeSeconds: 0,
+      paddingAfterSeconds: 1.5,
+    });
+    expect(() => service.settingsFor({ ...command, paddingAfterSeconds: -1 })).toThrow(/paddingAfterSeconds must be between/);
+  });
+
   it('refuses values out of range with MEDIA.INVALID_COMMAND', () => {
     expect(() => service.settingsFor({ ...command, thresholdDb: 10 })).toThrow(expect.objectContaining({ code: 'MEDIA.INVALID_COMMAND' }));
     expect(() => service.settingsFor({ ...command, minSilenceSeconds: 0.01 })).toThrow(/minSilenceSeconds must be between/);

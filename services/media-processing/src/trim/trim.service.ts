@@ -18,6 +18,9 @@ export interface TrimSettings {
   thresholdDb: number;
   minSilenceSeconds: number;
   paddingSeconds: number;
+  /** Padding at the start and at the end when the command sets them apart (0 keeps none); `paddingSeconds` otherwise. */
+  paddingBeforeSeconds?: number;
+  paddingAfterSeconds?: number;
 }
 
 /** Percent done and the step under way, reported as the tools advance. */
@@ -70,6 +73,11 @@ export class TrimService {
     if (!(settings.paddingSeconds >= 0 && settings.paddingSeconds <= 3600)) {
       throw invalidCommand(`paddingSeconds must be between 0 and 3600, got ${settings.paddingSeconds}`);
     }
+    for (const [name, value] of [['paddingBeforeSeconds', command.paddingBeforeSeconds], ['paddingAfterSeconds', command.paddingAfterSeconds]] as const) {
+      if (value === undefined) continue;
+      if (!(value >= 0 && value <= 3600)) throw invalidCommand(`${name} must be between 0 and 3600, got ${value}`);
+      settings[name] = value;
+    }
     return settings;
   }
 
@@ -108,7 +116,7 @@ export class TrimService {
       );
       const duration = probe.durationSeconds ?? audio.durationSeconds ?? silences.decodedSeconds;
       if (!duration || duration <= 0) throw invalidSource('the source has no playable duration');
-      const window = planTrim(silences.silences, duration, settings.paddingSeconds);
+      const window = planTrim(silences.silences, duration, settings.paddingBeforeSeconds ?? settings.paddingSeconds, settings.paddingAfterSeconds ?? settings.paddingSeconds);
       const kept = Math.max(0.001, window.end - window.start);
 
       let video: ObjectRef;

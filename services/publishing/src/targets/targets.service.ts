@@ -58,8 +58,23 @@ export class TargetsService {
     private readonly publications: PublicationsRepository,
   ) {}
 
-  /** Records the target `QUEUED` and sends its publish command, in the query's transaction. */
+  /**
+   * Records the target `QUEUED` and sends its publish command, in the query's transaction. A dry
+   * run does the very same inside a savepoint and rolls it back (the outbox follows savepoints):
+   * its answer and refusals are those of a real call, and nothing stays.
+   */
   async start(ctx: MessageContext<StartUpload>): Promise<OutputTarget> {
+    if (!ctx.data.dryRun) return this.queue(ctx);
+    const runner = ctx.manager.queryRunner!;
+    await runner.startTransaction();
+    try {
+      return await this.queue(ctx);
+    } finally {
+      await runner.rollbackTransaction();
+    }
+  }
+
+  private async queue(ctx: MessageContext<StartUpload>): Promise<OutputTarget> {
     const q = ctx.data;
     if (!isPresetPlatform(q.platform)) throw refuse('TARGET.INVALID', `platform: one of ${PRESET_PLATFORMS.join(', ')}`);
     if (q.platform !== 'local' && !q.presetId) throw refuse('PRESET.REQUIRED', `An upload to ${q.platform} needs a presetId`);

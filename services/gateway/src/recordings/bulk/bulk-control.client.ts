@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LeapError, MessageBus } from '@leap/messaging';
 import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
-import { MESSAGE_TYPES, type ControlledRecording, type ControlRecordings } from '@leap/contracts';
+import { MESSAGE_TYPES, type ControlledRecording, type ControlRecordings, type StageRerunSettings } from '@leap/contracts';
 import type { Logger } from 'winston';
 import type { GatewayConfig } from '../../config/config.schema';
 
-/** Ingest's bulk run and pause (request/reply): one answer per recording, decided as the single routes decide. */
+/** Ingest's bulk run, pause and stage re-runs (request/reply): one answer per recording, decided as the single routes decide. */
 @Injectable()
 export class BulkControlClient {
   constructor(
@@ -15,8 +15,8 @@ export class BulkControlClient {
   ) {}
 
   /** 503 `INGEST.UNAVAILABLE` when ingest does not answer in time or fails: nothing is known to have changed. */
-  async control(userId: string, operation: 'run' | 'pause', recordingIds: string[], dryRun: boolean): Promise<ControlledRecording[]> {
-    const query: ControlRecordings = { userId, operation, recordingIds, dryRun };
+  async control(userId: string, operation: string, recordingIds: string[], dryRun: boolean, settings?: StageRerunSettings): Promise<ControlledRecording[]> {
+    const query: ControlRecordings = { userId, operation, recordingIds, dryRun, ...(settings ? { settings } : {}) };
     try {
       const reply = await this.bus.request(MESSAGE_TYPES.ingest.ControlRecordings, query, { tenant: userId, timeoutMs: this.config.INGEST_REQUEST_TIMEOUT });
       return reply.items ?? [];

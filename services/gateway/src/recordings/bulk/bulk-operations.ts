@@ -1,35 +1,59 @@
-import { MESSAGE_TYPES, type DeleteRecording } from '@leap/contracts';
-import type { MessageBus } from '@leap/messaging';
+import type { z } from 'zod';
+import { MESSAGE_TYPES, type DeleteRecording, type StageRerunSettings } from '@leap/contracts';
+import { LeapError, type MessageBus } from '@leap/messaging';
 import type { FeatureFlag } from '../../access/principal';
+import type { PublishingClient } from '../../publishing/publishing.client';
+import { startUploadQuery } from '../../publishing/start-upload';
+import { RERUNS, subtitlesParams, transcribeParams, trimParams } from '../control/stage-rerun.api-doc';
 import type { RecordingRow, RecordingsRepository } from '../recordings.repository';
+import { rerunTopicsBody } from '../topics/topics.api-doc';
+import type { RecordingTopicsService } from '../topics/topics.service';
 import type { BulkControlClient } from './bulk-control.client';
-import type { BulkItem } from './bulk.dto';
+import { bulkBody, bulkBodyOf, bulkUploadParams, type BulkItem } from './bulk.dto';
 
 /** What an operation gets to act with. */
 export interface BulkDeps {
   control: BulkControlClient;
   recordings: RecordingsRepository;
   bus: MessageBus;
+  topics: RecordingTopicsService;
+  publishing: PublishingClient;
 }
 
 /**
- * One bulk operation: the feature flag its single route needs, and how it applies to (or, in a dry
- * run, plans for) recordings the caller owns and can see. Each answers one item per recording,
- * accepted or refused with the code its single route would answer. Adding an operation is one
- * entry here and one route in the controller.
+ * One bulk operation: the feature flag its single route needs, its body (the selection and the
+ * single route's parameters), and how it applies to (or, with `dryRun`, plans for) recordings the
+ * caller owns and can see. Each answers one item per recording, accepted or refused with the code
+ * its single route would answer. Adding an operation is one entry here and one route in the controller.
  */
-export interface BulkOperation {
+export interface BulkOperation<B extends z.ZodTypeAny = typeof bulkBody> {
   flag?: FeatureFlag;
-  apply(deps: BulkDeps, userId: string, rows: RecordingRow[], dryRun: boolean): Promise<BulkItem[]>;
+  body: B;
+  apply(deps: BulkDeps, userId: string, rows: RecordingRow[], body: z.output<B>): Promise<BulkItem[]>;
 }
 
-/** Run and pause are decided by ingest, recording by recording, by the code its single routes use. */
-function ingestControl<F extends FeatureFlag | undefined>(operation: 'run' | 'pause', flag: F): BulkOperation & { flag: F } {
+/** An item refused with the code and message the single route answers (its 409s and 4xx refusals). */
+function refused(row: RecordingRow, error: unknown): BulkItem {
+  if (!(error instanceof LeapError) || error.status < 400 || error.status >= 500) throw error;
+  return { id: row.id, outcome: 'refused', code: error.code, message: error.message, status: row.status };
+}
+
+/**
+ * Decided by ingest, recording by recording, by the code its single routes use (run, pause, and
+ * the re-runs of one stage, with the route's settings for every recording).
+ */
+function ingestControl<B extends z.ZodTypeAny, F extends FeatureFlag | undefined>(
+  operation: 'run' | 'pause' | 'trim' | 'transcribe' | 'subtitles',
+  flag: F,
+  body: B,
+  settings?: (body: z.output<B>) => StageRerunSettings,
+): BulkOperation<B> & { flag: F } {
   return {
     flag,
-    async apply(deps, userId, rows, dryRun) {
+    body,
+    async apply(deps, userId, rows, b) {
       if (rows.length === 0) return [];
-      const answers = await deps.control.control(userId, operation, rows.map((r) => r.id), dryRun);
+      const answers = await deps.control.control(userId, operation, rows.map((r) => r.id), b.dryRun, settings?.(b));
       return answers.map((a) => ({
         id: a.recordingId,
         outcome: a.outcome as BulkItem['outcome'],
@@ -47,7 +71,8 @@ function ingestControl<F extends FeatureFlag | undefined>(operation: 'run' | 'pa
  * being deleted already is accepted and not asked for twice, as the single route answers it.
  */
 const softDelete: BulkOperation = {
-  async apply(deps, userId, rows, dryRun) {
+  body: bulkBody,
+  async apply(deps, userId, rows, { dryRun }) {
     const items: BulkItem[] = [];
     for (const row of rows) {
       if (!dryRun) {
@@ -64,10 +89,61 @@ const softDelete: BulkOperation = {
   },
 };
 
+/** A new topic version, as `POST /recordings/{id}/topics`: refused with `TOPICS.NO_TRANSCRIPT` before the transcript exists. */
+const topicsBody = bulkBodyOf(rerunTopicsBody.shape);
+const topics: BulkOperation<typeof topicsBody> & { flag: FeatureFlag } = {
+  flag: 'process',
+  body: topicsBody,
+  async apply(deps, userId, rows, b) {
+    const items: BulkItem[] = [];
+    for (const row of rows) {
+      try {
+        await deps.topics.extractAgain(userId, row, { granularity: b.granularity, ...(b.questionsCount ? { questionsCount: b.questionsCount } : {}) }, b.dryRun);
+        items.push({ id: row.id, outcome: 'accepted', status: row.status, stages: ['EXTRACT_TOPICS'] });
+      } catch (error) {
+        items.push(refused(row, error));
+      }
+    }
+    return items;
+  },
+};
+
+/**
+ * A new target per platform, as `POST /recordings/{id}/upload/{platform}` for each. Every platform
+ * is first checked by publishing as a dry run, so a recording is refused whole (with the first
+ * refusal's code) or uploaded to every platform; a dry run stops after the checks.
+ */
+const uploadBody = bulkBodyOf(bulkUploadParams);
+const upload: BulkOperation<typeof uploadBody> & { flag: FeatureFlag } = {
+  flag: 'export',
+  body: uploadBody,
+  async apply(deps, userId, rows, b) {
+    const items: BulkItem[] = [];
+    const options = { ...(b.presetId ? { presetId: b.presetId } : {}), ...(b.timeZone ? { timeZone: b.timeZone } : {}) };
+    for (const row of rows) {
+      try {
+        for (const platform of b.platforms) await deps.publishing.ask(MESSAGE_TYPES.publishing.StartUpload, startUploadQuery(userId, row, platform, options, true));
+        if (!b.dryRun) {
+          for (const platform of b.platforms) await deps.publishing.ask(MESSAGE_TYPES.publishing.StartUpload, startUploadQuery(userId, row, platform, options));
+        }
+        items.push({ id: row.id, outcome: 'accepted', status: row.status, stages: b.platforms.map((p) => `UPLOAD:${p}`) });
+      } catch (error) {
+        items.push(refused(row, error));
+      }
+    }
+    return items;
+  },
+};
+
 export const BULK_OPERATIONS = {
-  run: ingestControl('run', 'process'),
-  pause: ingestControl('pause', undefined),
+  run: ingestControl('run', 'process', bulkBody),
+  pause: ingestControl('pause', undefined, bulkBody),
   delete: softDelete,
-} satisfies Record<string, BulkOperation>;
+  trim: ingestControl('trim', 'process', bulkBodyOf(trimParams), (b) => RERUNS.trim.settings(b)),
+  transcribe: ingestControl('transcribe', 'transcribe', bulkBodyOf(transcribeParams), (b) => RERUNS.transcribe.settings(b)),
+  subtitles: ingestControl('subtitles', 'process', bulkBodyOf(subtitlesParams), () => RERUNS.subtitles.settings()),
+  topics,
+  upload,
+};
 
 export type BulkOperationName = keyof typeof BULK_OPERATIONS;

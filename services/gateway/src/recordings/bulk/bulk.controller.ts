@@ -3,7 +3,7 @@ import { Idempotent, RequireFlag } from '../../access/decorators';
 import type { Principal } from '../../access/principal';
 import { CurrentUser } from '../../auth/current-user.decorator';
 import { ApiDoc, type ApiDocOptions } from '../../common/api-doc';
-import { parseInput } from '../../common/validation';
+import type { ZodTypeAny } from 'zod';
 import { BULK_OPERATIONS, type BulkOperationName } from './bulk-operations';
 import { bulkAnswerSchema, bulkBody, DEFAULT_BULK_LIMIT, MAX_BULK_ITEMS } from './bulk.dto';
 import { BulkService } from './bulk.service';
@@ -15,11 +15,13 @@ const SELECTION =
   'With `dryRun` the answer is the plan and nothing changes; a real call right after it does what the plan says to recordings that did not change meanwhile. ' +
   'An `Idempotency-Key` makes a retry replay the first answer.';
 
-function bulkDoc(summary: string, what: string, problems: ApiDocOptions['problems'] = {}): ApiDocOptions {
+const RERUN_PROBLEMS: ApiDocOptions['problems'] = { 403: ['FEATURE.DISABLED'], 503: ['INGEST.UNAVAILABLE'] };
+
+function bulkDoc(summary: string, what: string, problems: ApiDocOptions['problems'] = {}, body: ZodTypeAny = bulkBody): ApiDocOptions {
   return {
     summary,
     description: `${what} ${SELECTION}`,
-    body: bulkBody,
+    body,
     responses: { 200: { description: 'One item per selected recording (the plan, with `dryRun`).', schema: bulkAnswerSchema } },
     problems: { 400: ['VALIDATION.FAILED'], 422: ['BULK.LIMIT_EXCEEDED'], ...problems },
   };
@@ -69,7 +71,92 @@ export class BulkController {
     return this.apply('delete', user, body);
   }
 
+  @Post('trim')
+  @HttpCode(200)
+  @RequireFlag(BULK_OPERATIONS.trim.flag)
+  @Idempotent()
+  @ApiDoc(
+    bulkDoc(
+      'Trim recordings again in bulk',
+      'As `POST /recordings/{id}/trim` for each, with the same settings for every recording: the trim runs again as a new attempt; refused with ' +
+        '`INGEST.ALREADY_RUNNING`, `INGEST.STAGE_NOT_READY` or `INGEST.NOT_RUNNABLE`.',
+      RERUN_PROBLEMS,
+      BULK_OPERATIONS.trim.body,
+    ),
+  )
+  trim(@CurrentUser() user: Principal, @Body() body: unknown) {
+    return this.apply('trim', user, body);
+  }
+
+  @Post('transcribe')
+  @HttpCode(200)
+  @RequireFlag(BULK_OPERATIONS.transcribe.flag)
+  @Idempotent()
+  @ApiDoc(
+    bulkDoc(
+      'Transcribe recordings again in bulk',
+      'As `POST /recordings/{id}/transcribe` for each: the transcription runs again as a new attempt and its transcript replaces the old; refused with ' +
+        '`INGEST.ALREADY_RUNNING`, `INGEST.STAGE_NOT_READY` or `INGEST.NOT_RUNNABLE`.',
+      RERUN_PROBLEMS,
+      BULK_OPERATIONS.transcribe.body,
+    ),
+  )
+  transcribe(@CurrentUser() user: Principal, @Body() body: unknown) {
+    return this.apply('transcribe', user, body);
+  }
+
+  @Post('topics')
+  @HttpCode(200)
+  @RequireFlag(BULK_OPERATIONS.topics.flag)
+  @Idempotent()
+  @ApiDoc(
+    bulkDoc(
+      'Extract topics again in bulk',
+      'As `POST /recordings/{id}/topics` for each, with the same granularity: a new topic version from the existing transcript; refused with `TOPICS.NO_TRANSCRIPT`.',
+      { 403: ['FEATURE.DISABLED'] },
+      BULK_OPERATIONS.topics.body,
+    ),
+  )
+  topics(@CurrentUser() user: Principal, @Body() body: unknown) {
+    return this.apply('topics', user, body);
+  }
+
+  @Post('subtitles')
+  @HttpCode(200)
+  @RequireFlag(BULK_OPERATIONS.subtitles.flag)
+  @Idempotent()
+  @ApiDoc(
+    bulkDoc(
+      'Write subtitles again in bulk',
+      'As `POST /recordings/{id}/subtitles` for each: the SRT and VTT files are written again from the current transcript; refused with ' +
+        '`INGEST.ALREADY_RUNNING`, `INGEST.STAGE_NOT_READY` or `INGEST.NOT_RUNNABLE`.',
+      RERUN_PROBLEMS,
+      BULK_OPERATIONS.subtitles.body,
+    ),
+  )
+  subtitles(@CurrentUser() user: Principal, @Body() body: unknown) {
+    return this.apply('subtitles', user, body);
+  }
+
+  @Post('upload')
+  @HttpCode(200)
+  @RequireFlag(BULK_OPERATIONS.upload.flag)
+  @Idempotent()
+  @ApiDoc(
+    bulkDoc(
+      'Publish recordings in bulk',
+      'As `POST /recordings/{id}/upload/{platform}` for each recording and each of `platforms`: a new target per platform. Publishing checks every platform ' +
+        'first, so a recording is refused whole, with the first refusal\'s code (`PRESET.REQUIRED`, `PRESET.NOT_FOUND`, `PRESET.INVALID`, `CREDENTIAL.MISSING`, ' +
+        '`TARGET.NOTHING_TO_PUBLISH`), or gets a target on every platform. The dry run makes the same checks.',
+      { 403: ['FEATURE.DISABLED'], 503: ['PUBLISHING.UNAVAILABLE'] },
+      BULK_OPERATIONS.upload.body,
+    ),
+  )
+  upload(@CurrentUser() user: Principal, @Body() body: unknown) {
+    return this.apply('upload', user, body);
+  }
+
   private apply(name: BulkOperationName, user: Principal, body: unknown) {
-    return this.bulk.apply(name, user, parseInput(bulkBody, body));
+    return this.bulk.apply(name, user, body);
   }
 }

@@ -5,7 +5,11 @@ import type { Principal } from '../../access/principal';
 import { orderBy } from '../../common/pagination';
 import { listWhere, RECORDING_COLUMNS, RECORDING_SORT_COLUMNS, RecordingsRepository, type RecordingRow } from '../recordings.repository';
 import { BulkControlClient } from './bulk-control.client';
-import { BULK_OPERATIONS, type BulkDeps, type BulkOperationName } from './bulk-operations';
+import type { ZodTypeAny } from 'zod';
+import { parseInput } from '../../common/validation';
+import { PublishingClient } from '../../publishing/publishing.client';
+import { RecordingTopicsService } from '../topics/topics.service';
+import { BULK_OPERATIONS, type BulkDeps, type BulkOperation, type BulkOperationName } from './bulk-operations';
 import { bulkAnswer, checkLimits, DEFAULT_BULK_LIMIT, type BulkBody, type BulkItem } from './bulk.dto';
 
 /**
@@ -22,16 +26,19 @@ export class BulkService {
     recordings: RecordingsRepository,
     control: BulkControlClient,
     bus: MessageBus,
+    topics: RecordingTopicsService,
+    publishing: PublishingClient,
   ) {
-    this.deps = { recordings, control, bus };
+    this.deps = { recordings, control, bus, topics, publishing };
   }
 
-  /** The operation's feature flag is checked by its route (`@RequireFlag`), before this. */
-  async apply(name: BulkOperationName, user: Principal, body: BulkBody) {
-    const operation = BULK_OPERATIONS[name];
+  /** The operation's feature flag is checked by its route (`@RequireFlag`), before this; `input` is the raw body. */
+  async apply(name: BulkOperationName, user: Principal, input: unknown) {
+    const operation = BULK_OPERATIONS[name] as BulkOperation<ZodTypeAny>;
+    const body = parseInput(operation.body, input) as BulkBody;
     checkLimits(body);
     const { rows, missing, matched } = await this.select(user.userId, body);
-    const done = await operation.apply(this.deps, user.userId, rows, body.dryRun);
+    const done = await operation.apply(this.deps, user.userId, rows, body);
     const byId = new Map(done.map((item) => [item.id, item]));
     const notFound = (id: string): BulkItem => ({ id, outcome: 'not_found', code: 'RECORDING.NOT_FOUND', message: `There is no recording ${id}` });
     const order = body.ids ? [...new Set(body.ids)] : rows.map((r) => r.id);

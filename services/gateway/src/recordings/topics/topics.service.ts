@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { registerProblemTitles } from '../../common/problem-details';
 import type { GatewayConfig } from '../../config/config.schema';
 import { recordingNotFound } from '../problems';
-import { RecordingsRepository } from '../recordings.repository';
+import { RecordingsRepository, type RecordingRow } from '../recordings.repository';
 import type { editTopicsBody, rerunTopicsBody } from './topics.api-doc';
 
 registerProblemTitles({
@@ -91,8 +91,18 @@ export class RecordingTopicsService {
   }
 
   async rerun(userId: string, id: string, body: z.output<typeof rerunTopicsBody>) {
-    const row = await this.owned(userId, id);
-    const transcript = row.artifacts.transcript;
+    await this.extractAgain(userId, await this.owned(userId, id), body);
+    const self = `/api/v1/recordings/${id}`;
+    return { id, granularity: body.granularity, status: 'accepted' as const, links: { self, topics: `${self}/topics` } };
+  }
+
+  /**
+   * Asks the transcription service for a new topic version of a recording the caller owns (`row`),
+   * or with `dryRun` only checks that it could: 409 `TOPICS.NO_TRANSCRIPT` before the transcript exists.
+   */
+  async extractAgain(userId: string, row: RecordingRow, body: z.output<typeof rerunTopicsBody>, dryRun = false): Promise<void> {
+    const id = row.id;
+    const transcript = row.artifacts?.transcript;
     if (!transcript) throw new LeapError('TOPICS.NO_TRANSCRIPT', `Recording ${id} has no transcript to extract topics from yet`, { status: 409 });
     const command: ExtractTopics = {
       recordingId: id,
@@ -107,9 +117,8 @@ export class RecordingTopicsService {
       granularity: GRANULARITY[body.granularity],
       ...(body.questionsCount ? { questionsCount: body.questionsCount } : {}),
     };
+    if (dryRun) return;
     await this.recordings.transaction((manager) => this.bus.send(manager, MESSAGE_TYPES.transcription.ExtractTopics, command, { subject: id, tenant: userId }));
-    const self = `/api/v1/recordings/${id}`;
-    return { id, granularity: body.granularity, status: 'accepted' as const, links: { self, topics: `${self}/topics` } };
   }
 
   async edit(userId: string, id: string, body: z.output<typeof editTopicsBody>) {

@@ -124,6 +124,6 @@ describe('bulk run and pause in ingest', () => {
     };
     const ids = Array.from({ length: 201 }, () => newMessageId());
     expect(await refusal({ operation: 'pause', recordingIds: ids })).toEqual({ code: 'BULK.TOO_MANY_RECORDINGS', status: 422 });
-    expect(await refusal({ operation: 'trim', recordingIds: [newMessageId()] })).toEqual({ code: 'INGEST.INVALID_OPERATION', status: 422 });
+    expect(await refusal({ operation: 'transcode', recordingIds: [newMessageId()] })).toEqual({ code: 'INGEST.INVALID_OPERATION', status: 422 });
   }, 60_000);
 });

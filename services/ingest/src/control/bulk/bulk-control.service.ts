@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ControlledRecording, ControlRecordings, RecordingsControlled } from '@leap/contracts';
+import { PipelineStage, type ControlledRecording, type ControlRecordings, type RecordingsControlled } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
 import type { PipelineTx } from '../../pipeline/pipeline.service';
 import { RecordingRepository } from '../../recordings/recording.repository';
@@ -8,16 +8,27 @@ import { PipelineControlService } from '../pipeline-control.service';
 /** The most recordings one bulk query decides (as the gateway's bulk routes). */
 export const MAX_BULK_RECORDINGS = 200;
 
+type Apply = (control: PipelineControlService, tx: PipelineTx, recordingId: string, query: ControlRecordings) => Promise<{ status: string; stages?: string[] }>;
+
+/** A re-run of one stage, as `RerunStage` decides it, with the query's settings for every recording. */
+const rerun =
+  (stage: PipelineStage): Apply =>
+  (control, tx, recordingId, query) =>
+    control.rerun(tx, { recordingId, userId: query.userId, stage, ...(query.settings ? { settings: query.settings } : {}) });
+
 /** The per-recording control each bulk operation applies: one entry per operation. */
 const OPERATIONS = {
-  run: (control: PipelineControlService, tx: PipelineTx, recordingId: string, userId: string) => control.run(tx, { recordingId, userId }),
-  pause: (control: PipelineControlService, tx: PipelineTx, recordingId: string, userId: string) => control.pause(tx, { recordingId, userId }),
-} as const;
+  run: (control, tx, recordingId, query) => control.run(tx, { recordingId, userId: query.userId }),
+  pause: (control, tx, recordingId, query) => control.pause(tx, { recordingId, userId: query.userId }),
+  trim: rerun(PipelineStage.TRIM),
+  transcribe: rerun(PipelineStage.TRANSCRIBE),
+  subtitles: rerun(PipelineStage.GENERATE_SUBTITLES),
+} satisfies Record<string, Apply>;
 
 export type BulkControlOperation = keyof typeof OPERATIONS;
 
 /**
- * Runs or pauses many recordings of one owner in one query. Each recording is decided by the very
+ * Runs, pauses or re-runs a stage of many recordings of one owner in one query. Each recording is decided by the very
  * code its single route uses, inside a savepoint of the handler's transaction: a refusal rolls
  * back that recording alone, and a dry run rolls every one back after deciding it. So a dry run's
  * plan is, by construction, what the real call would do to the recordings as they stand.
@@ -43,7 +54,7 @@ export class BulkControlService {
     for (const recordingId of ids) {
       await runner.startTransaction();
       try {
-        const result = await apply(this.control, tx, recordingId, query.userId);
+        const result = await apply(this.control, tx, recordingId, query);
         items.push({ recordingId, outcome: 'accepted', status: result.status, stages: result.stages ?? [] });
         await (query.dryRun ? runner.rollbackTransaction() : runner.commitTransaction());
       } catch (error) {

@@ -17,7 +17,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file leap/ingest/v1/types.proto.
  */
 export const file_leap_ingest_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChpsZWFwL2luZ2VzdC92MS90eXBlcy5wcm90bxIObGVhcC5pbmdlc3QudjEicQoTUGxheWxpc3RFbnRyeVJlc3VsdBIYCgpzb3VyY2Vfa2V5GAEgASgJQgTI8xgBEhoKDHJlY29yZGluZ19pZBgCIAEoCUIEyPMYARINCgV0aXRsZRgDIAEoCRIVCgdvdXRjb21lGAQgASgJQgTI8xgBIocBChNDb250cm9sbGVkUmVjb3JkaW5nEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgdvdXRjb21lGAIgASgJQgTI8xgBEgwKBGNvZGUYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIOCgZzdGF0dXMYBSABKAkSDgoGc3RhZ2VzGAYgAygJIosBCgtNZWRpYUZvcm1hdBIXCglmb3JtYXRfaWQYASABKAlCBMjzGAESCwoDZXh0GAIgASgJEg4KBmhlaWdodBgDIAEoBRIRCgloYXNfdmlkZW8YBCABKAgSEQoJaGFzX2F1ZGlvGAUgASgIEhIKCnNpemVfYnl0ZXMYBiABKAMSDAoEbm90ZRgHIAEoCSJcChFSZWNvcmRpbmdQcmVzZW5jZRIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIUCgxkZWxldGVfc3RhdGUYAyABKAkitAMKEFNvdXJjZUNyZWRlbnRpYWwSEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIWCghwbGF0Zm9ybRgDIAEoCUIEyPMYARIaCgxhY2NvdW50X25hbWUYBCABKAlCBMjzGAESEgoEa2luZBgFIAEoCUIEyPMYARI6CgVoaW50cxgGIAMoCzIrLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWwuSGludHNFbnRyeRIUCgxuZWVkc19yZWF1dGgYByABKAgSEQoJaXNfYWN0aXZlGAggASgIEjQKCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjAKDGxhc3RfdXNlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLAoKSGludHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIugCCgtJbnB1dFNvdXJjZRIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhIKBG5hbWUYAyABKAlCBMjzGAESEwoLZGVzY3JpcHRpb24YBCABKAkSFgoIcGxhdGZvcm0YBSABKAlCBMjzGAESFQoNY3JlZGVudGlhbF9pZBgGIAEoCRInCgZjb25maWcYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCWlzX2FjdGl2ZRgIIAEoCBIwCgxsYXN0X3N5bmNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIl8KCFN5bmNTa2lwEhgKCnNvdXJjZV9rZXkYASABKAlCBMjzGAESDQoFdGl0bGUYAiABKAkSFAoGcmVhc29uGAMgASgJQgTI8xgBEhQKDHJlY29yZGluZ19pZBgEIAEoCSKRAwoKU291cmNlU3luYxIQCgJpZBgBIAEoCUIEyPMYARIXCglzb3VyY2VfaWQYAiABKAlCBMjzGAESFQoHdXNlcl9pZBgDIAEoCUIEyPMYARIUCgZzdGF0dXMYBCABKAlCBMjzGAESFwoJZnJvbV9kYXRlGAUgASgJQgTI8xgBEhUKB3RvX2RhdGUYBiABKAlCBMjzGAESDQoFZm91bmQYByABKAUSDwoHY3JlYXRlZBgIIAEoBRIPCgd1cGRhdGVkGAkgASgFEg8KB3NraXBwZWQYCiABKAUSJwoFc2tpcHMYCyADKAsyGC5sZWFwLmluZ2VzdC52MS5TeW5jU2tpcBISCgplcnJvcl9jb2RlGAwgASgJEhUKDWVycm9yX21lc3NhZ2UYDSABKAkSNAoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESLwoLZmluaXNoZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrQBCg9ZYW5kZXhEaXNrRW50cnkSEgoEbmFtZRgBIAEoCUIEyPMYARISCgRwYXRoGAIgASgJQgTI8xgBEhIKBHR5cGUYAyABKAlCBMjzGAESEgoKc2l6ZV9ieXRlcxgEIAEoAxIvCgttb2RpZmllZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJbWltZV90eXBlGAYgASgJEg0KBW1lZGlhGAcgASgIIkIKD091dHB1dFByZXNldFJlZhIXCglwcmVzZXRfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAEiqQQKEVJlY29yZGluZ1RlbXBsYXRlEhAKAmlkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEgoEbmFtZRgDIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgEIAEoCRIQCghpc19kcmFmdBgFIAEoCBIRCglpc19hY3RpdmUYBiABKAgSEgoKaXNfZGVmYXVsdBgHIAEoCBIQCghwcmlvcml0eRgIIAEoBRIvCg5tYXRjaGluZ19ydWxlcxgJIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMgoRcHJvY2Vzc2luZ19jb25maWcYCiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjAKD21ldGFkYXRhX2NvbmZpZxgLIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLgoNb3V0cHV0X2NvbmZpZxgMIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKdXNlZF9jb3VudBgNIAEoBRIwCgxsYXN0X3VzZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIogBCg1UZW1wbGF0ZU1hdGNoEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARINCgV0aXRsZRgCIAEoCRIOCgZzdGF0dXMYAyABKAkSEwoLdGVtcGxhdGVfaWQYBCABKAkSEgoEcnVsZRgFIAEoCUIEyPMYARITCgV2YWx1ZRgGIAEoCUIEyPMYASJfCgtDb25maWdMYXllchISCgRuYW1lGAEgASgJQgTI8xgBEhMKC3RlbXBsYXRlX2lkGAIgASgJEicKBmNvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QilAEKClJlc2V0U3RhZ2USMgoFc3RhZ2UYASABKA4yHS5sZWFwLmNvbW1vbi52MS5QaXBlbGluZVN0YWdlQgTI8xgBEg4KBnRhcmdldBgCIAEoCRIxCgZzdGF0dXMYAyABKA4yGy5sZWFwLmluZ2VzdC52MS5TdGFnZVN0YXR1c0IEyPMYARIPCgdhdHRlbXB0GAQgASgFIu4DCg1BdXRvbWF0aW9uSm9iEhAKAmlkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEgoEbmFtZRgDIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgEIAEoCRISCgpzb3VyY2VfaWRzGAUgAygJEhgKEHNvdXJjZV9wbGF0Zm9ybXMYBiADKAkSEwoLdGVtcGxhdGVfaWQYByABKAkSEAoIYXV0b19ydW4YCCABKAgSEQoJc3luY19kYXlzGAkgASgFEi8KCHNjaGVkdWxlGAogASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEIEyPMYARIRCglpc19hY3RpdmUYCyABKAgSLwoLbmV4dF9ydW5fYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2xhc3RfcnVuX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglydW5fY291bnQYDiABKAUSNAoKY3JlYXRlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESNAoKdXBkYXRlZF9hdBgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAEijAMKDUF1dG9tYXRpb25SdW4SEAoCaWQYASABKAlCBMjzGAESFAoGam9iX2lkGAIgASgJQgTI8xgBEhUKB3RyaWdnZXIYAyABKAlCBMjzGAESFAoGc3RhdHVzGAQgASgJQgTI8xgBEioKBmR1ZV9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoKc3RhcnRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESLwoLZmluaXNoZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3NvdXJjZXMYCCABKAUSDgoGc3luY2VkGAkgASgFEg4KBmZhaWxlZBgKIAEoBRINCgVmb3VuZBgLIAEoBRIPCgdjcmVhdGVkGAwgASgFEg8KB3VwZGF0ZWQYDSABKAUSDwoHbWF0Y2hlZBgOIAEoBRIPCgdzdGFydGVkGA8gASgFEg8KB3NraXBwZWQYECABKAUiWQoQQXV0b21hdGlvbkRyeVJ1bhIPCgdzb3VyY2VzGAEgASgFEhIKCnJlY29yZGluZ3MYAiABKAUSDwoHbWF0Y2hlZBgDIAEoBRIPCgdzdGFydGVkGAQgASgFInwKEEF1dG9tYXRpb25MaW1pdHMSFQoIbWF4X2pvYnMYASABKAVIAIgBARIfChJtaW5faW50ZXJ2YWxfaG91cnMYAiABKAVIAYgBARIMCgRwbGFuGAMgASgJQgsKCV9tYXhfam9ic0IVChNfbWluX2ludGVydmFsX2hvdXJzKpUDCg9SZWNvcmRpbmdTdGF0dXMSIAocUkVDT1JESU5HX1NUQVRVU19VTlNQRUNJRklFRBAAEiMKH1JFQ09SRElOR19TVEFUVVNfUEVORElOR19TT1VSQ0UQARIgChxSRUNPUkRJTkdfU1RBVFVTX0lOSVRJQUxJWkVEEAISIAocUkVDT1JESU5HX1NUQVRVU19ET1dOTE9BRElORxADEh8KG1JFQ09SRElOR19TVEFUVVNfRE9XTkxPQURFRBAEEh8KG1JFQ09SRElOR19TVEFUVVNfUFJPQ0VTU0lORxAFEh4KGlJFQ09SRElOR19TVEFUVVNfUFJPQ0VTU0VEEAYSHgoaUkVDT1JESU5HX1NUQVRVU19VUExPQURJTkcQBxIdChlSRUNPUkRJTkdfU1RBVFVTX1VQTE9BREVEEAgSGgoWUkVDT1JESU5HX1NUQVRVU19SRUFEWRAJEhwKGFJFQ09SRElOR19TVEFUVVNfU0tJUFBFRBAKEhwKGFJFQ09SRElOR19TVEFUVVNfRVhQSVJFRBALKrIBCgtTdGFnZVN0YXR1cxIcChhTVEFHRV9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRTVEFHRV9TVEFUVVNfUEVORElORxABEhwKGFNUQUdFX1NUQVRVU19JTl9QUk9HUkVTUxACEhoKFlNUQUdFX1NUQVRVU19DT01QTEVURUQQAxIXChNTVEFHRV9TVEFUVVNfRkFJTEVEEAQSGAoUU1RBR0VfU1RBVFVTX1NLSVBQRUQQBSqJAQoKU291cmNlVHlwZRIbChdTT1VSQ0VfVFlQRV9VTlNQRUNJRklFRBAAEhYKElNPVVJDRV9UWVBFX1VQTE9BRBABEhQKEFNPVVJDRV9UWVBFX1pPT00QAhITCg9TT1VSQ0VfVFlQRV9VUkwQAxIbChdTT1VSQ0VfVFlQRV9ZQU5ERVhfRElTSxAEKmcKDkRvd25sb2FkTWV0aG9kEh8KG0RPV05MT0FEX01FVEhPRF9VTlNQRUNJRklFRBAAEhgKFERPV05MT0FEX01FVEhPRF9IVFRQEAESGgoWRE9XTkxPQURfTUVUSE9EX1lUX0RMUBACKmoKDkRlbGV0aW9uUmVhc29uEh8KG0RFTEVUSU9OX1JFQVNPTl9VTlNQRUNJRklFRBAAEhoKFkRFTEVUSU9OX1JFQVNPTl9NQU5VQUwQARIbChdERUxFVElPTl9SRUFTT05fRVhQSVJFRBACYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_options]);
+  fileDesc("ChpsZWFwL2luZ2VzdC92MS90eXBlcy5wcm90bxIObGVhcC5pbmdlc3QudjEicQoTUGxheWxpc3RFbnRyeVJlc3VsdBIYCgpzb3VyY2Vfa2V5GAEgASgJQgTI8xgBEhoKDHJlY29yZGluZ19pZBgCIAEoCUIEyPMYARINCgV0aXRsZRgDIAEoCRIVCgdvdXRjb21lGAQgASgJQgTI8xgBIooCChJTdGFnZVJlcnVuU2V0dGluZ3MSGQoMdGhyZXNob2xkX2RiGAEgASgBSACIAQESIAoTbWluX3NpbGVuY2Vfc2Vjb25kcxgCIAEoAUgBiAEBEiMKFnBhZGRpbmdfYmVmb3JlX3NlY29uZHMYAyABKAFIAogBARIiChVwYWRkaW5nX2FmdGVyX3NlY29uZHMYBCABKAFIA4gBARIQCghsYW5ndWFnZRgFIAEoCUIPCg1fdGhyZXNob2xkX2RiQhYKFF9taW5fc2lsZW5jZV9zZWNvbmRzQhkKF19wYWRkaW5nX2JlZm9yZV9zZWNvbmRzQhgKFl9wYWRkaW5nX2FmdGVyX3NlY29uZHMihwEKE0NvbnRyb2xsZWRSZWNvcmRpbmcSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB291dGNvbWUYAiABKAlCBMjzGAESDAoEY29kZRgDIAEoCRIPCgdtZXNzYWdlGAQgASgJEg4KBnN0YXR1cxgFIAEoCRIOCgZzdGFnZXMYBiADKAkiiwEKC01lZGlhRm9ybWF0EhcKCWZvcm1hdF9pZBgBIAEoCUIEyPMYARILCgNleHQYAiABKAkSDgoGaGVpZ2h0GAMgASgFEhEKCWhhc192aWRlbxgEIAEoCBIRCgloYXNfYXVkaW8YBSABKAgSEgoKc2l6ZV9ieXRlcxgGIAEoAxIMCgRub3RlGAcgASgJIlwKEVJlY29yZGluZ1ByZXNlbmNlEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhQKDGRlbGV0ZV9zdGF0ZRgDIAEoCSK0AwoQU291cmNlQ3JlZGVudGlhbBIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhYKCHBsYXRmb3JtGAMgASgJQgTI8xgBEhoKDGFjY291bnRfbmFtZRgEIAEoCUIEyPMYARISCgRraW5kGAUgASgJQgTI8xgBEjoKBWhpbnRzGAYgAygLMisubGVhcC5pbmdlc3QudjEuU291cmNlQ3JlZGVudGlhbC5IaW50c0VudHJ5EhQKDG5lZWRzX3JlYXV0aBgHIAEoCBIRCglpc19hY3RpdmUYCCABKAgSNAoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESNAoKdXBkYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESMAoMbGFzdF91c2VkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBosCgpIaW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi6AIKC0lucHV0U291cmNlEhAKAmlkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEgoEbmFtZRgDIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgEIAEoCRIWCghwbGF0Zm9ybRgFIAEoCUIEyPMYARIVCg1jcmVkZW50aWFsX2lkGAYgASgJEicKBmNvbmZpZxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEQoJaXNfYWN0aXZlGAggASgIEjAKDGxhc3Rfc3luY19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESNAoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAEiXwoIU3luY1NraXASGAoKc291cmNlX2tleRgBIAEoCUIEyPMYARINCgV0aXRsZRgCIAEoCRIUCgZyZWFzb24YAyABKAlCBMjzGAESFAoMcmVjb3JkaW5nX2lkGAQgASgJIpEDCgpTb3VyY2VTeW5jEhAKAmlkGAEgASgJQgTI8xgBEhcKCXNvdXJjZV9pZBgCIAEoCUIEyPMYARIVCgd1c2VyX2lkGAMgASgJQgTI8xgBEhQKBnN0YXR1cxgEIAEoCUIEyPMYARIXCglmcm9tX2RhdGUYBSABKAlCBMjzGAESFQoHdG9fZGF0ZRgGIAEoCUIEyPMYARINCgVmb3VuZBgHIAEoBRIPCgdjcmVhdGVkGAggASgFEg8KB3VwZGF0ZWQYCSABKAUSDwoHc2tpcHBlZBgKIAEoBRInCgVza2lwcxgLIAMoCzIYLmxlYXAuaW5nZXN0LnYxLlN5bmNTa2lwEhIKCmVycm9yX2NvZGUYDCABKAkSFQoNZXJyb3JfbWVzc2FnZRgNIAEoCRI0CgpjcmVhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARIvCgtmaW5pc2hlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAitAEKD1lhbmRleERpc2tFbnRyeRISCgRuYW1lGAEgASgJQgTI8xgBEhIKBHBhdGgYAiABKAlCBMjzGAESEgoEdHlwZRgDIAEoCUIEyPMYARISCgpzaXplX2J5dGVzGAQgASgDEi8KC21vZGlmaWVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgltaW1lX3R5cGUYBiABKAkSDQoFbWVkaWEYByABKAgiQgoPT3V0cHV0UHJlc2V0UmVmEhcKCXByZXNldF9pZBgBIAEoCUIEyPMYARIWCghwbGF0Zm9ybRgCIAEoCUIEyPMYASKpBAoRUmVjb3JkaW5nVGVtcGxhdGUSEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARISCgRuYW1lGAMgASgJQgTI8xgBEhMKC2Rlc2NyaXB0aW9uGAQgASgJEhAKCGlzX2RyYWZ0GAUgASgIEhEKCWlzX2FjdGl2ZRgGIAEoCBISCgppc19kZWZhdWx0GAcgASgIEhAKCHByaW9yaXR5GAggASgFEi8KDm1hdGNoaW5nX3J1bGVzGAkgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIyChFwcm9jZXNzaW5nX2NvbmZpZxgKIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMAoPbWV0YWRhdGFfY29uZmlnGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCg1vdXRwdXRfY29uZmlnGAwgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBISCgp1c2VkX2NvdW50GA0gASgFEjAKDGxhc3RfdXNlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoKY3JlYXRlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESNAoKdXBkYXRlZF9hdBgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAEiiAEKDVRlbXBsYXRlTWF0Y2gSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEg0KBXRpdGxlGAIgASgJEg4KBnN0YXR1cxgDIAEoCRITCgt0ZW1wbGF0ZV9pZBgEIAEoCRISCgRydWxlGAUgASgJQgTI8xgBEhMKBXZhbHVlGAYgASgJQgTI8xgBIl8KC0NvbmZpZ0xheWVyEhIKBG5hbWUYASABKAlCBMjzGAESEwoLdGVtcGxhdGVfaWQYAiABKAkSJwoGY29uZmlnGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCKUAQoKUmVzZXRTdGFnZRIyCgVzdGFnZRgBIAEoDjIdLmxlYXAuY29tbW9uLnYxLlBpcGVsaW5lU3RhZ2VCBMjzGAESDgoGdGFyZ2V0GAIgASgJEjEKBnN0YXR1cxgDIAEoDjIbLmxlYXAuaW5nZXN0LnYxLlN0YWdlU3RhdHVzQgTI8xgBEg8KB2F0dGVtcHQYBCABKAUi7gMKDUF1dG9tYXRpb25Kb2ISEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARISCgRuYW1lGAMgASgJQgTI8xgBEhMKC2Rlc2NyaXB0aW9uGAQgASgJEhIKCnNvdXJjZV9pZHMYBSADKAkSGAoQc291cmNlX3BsYXRmb3JtcxgGIAMoCRITCgt0ZW1wbGF0ZV9pZBgHIAEoCRIQCghhdXRvX3J1bhgIIAEoCBIRCglzeW5jX2RheXMYCSABKAUSLwoIc2NoZWR1bGUYCiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0QgTI8xgBEhEKCWlzX2FjdGl2ZRgLIAEoCBIvCgtuZXh0X3J1bl9hdBgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLbGFzdF9ydW5fYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXJ1bl9jb3VudBgOIAEoBRI0CgpjcmVhdGVkX2F0GA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARI0Cgp1cGRhdGVkX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYASKMAwoNQXV0b21hdGlvblJ1bhIQCgJpZBgBIAEoCUIEyPMYARIUCgZqb2JfaWQYAiABKAlCBMjzGAESFQoHdHJpZ2dlchgDIAEoCUIEyPMYARIUCgZzdGF0dXMYBCABKAlCBMjzGAESKgoGZHVlX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0CgpzdGFydGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARIvCgtmaW5pc2hlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHc291cmNlcxgIIAEoBRIOCgZzeW5jZWQYCSABKAUSDgoGZmFpbGVkGAogASgFEg0KBWZvdW5kGAsgASgFEg8KB2NyZWF0ZWQYDCABKAUSDwoHdXBkYXRlZBgNIAEoBRIPCgdtYXRjaGVkGA4gASgFEg8KB3N0YXJ0ZWQYDyABKAUSDwoHc2tpcHBlZBgQIAEoBSJZChBBdXRvbWF0aW9uRHJ5UnVuEg8KB3NvdXJjZXMYASABKAUSEgoKcmVjb3JkaW5ncxgCIAEoBRIPCgdtYXRjaGVkGAMgASgFEg8KB3N0YXJ0ZWQYBCABKAUifAoQQXV0b21hdGlvbkxpbWl0cxIVCghtYXhfam9icxgBIAEoBUgAiAEBEh8KEm1pbl9pbnRlcnZhbF9ob3VycxgCIAEoBUgBiAEBEgwKBHBsYW4YAyABKAlCCwoJX21heF9qb2JzQhUKE19taW5faW50ZXJ2YWxfaG91cnMqlQMKD1JlY29yZGluZ1N0YXR1cxIgChxSRUNPUkRJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASIwofUkVDT1JESU5HX1NUQVRVU19QRU5ESU5HX1NPVVJDRRABEiAKHFJFQ09SRElOR19TVEFUVVNfSU5JVElBTElaRUQQAhIgChxSRUNPUkRJTkdfU1RBVFVTX0RPV05MT0FESU5HEAMSHwobUkVDT1JESU5HX1NUQVRVU19ET1dOTE9BREVEEAQSHwobUkVDT1JESU5HX1NUQVRVU19QUk9DRVNTSU5HEAUSHgoaUkVDT1JESU5HX1NUQVRVU19QUk9DRVNTRUQQBhIeChpSRUNPUkRJTkdfU1RBVFVTX1VQTE9BRElORxAHEh0KGVJFQ09SRElOR19TVEFUVVNfVVBMT0FERUQQCBIaChZSRUNPUkRJTkdfU1RBVFVTX1JFQURZEAkSHAoYUkVDT1JESU5HX1NUQVRVU19TS0lQUEVEEAoSHAoYUkVDT1JESU5HX1NUQVRVU19FWFBJUkVEEAsqsgEKC1N0YWdlU3RhdHVzEhwKGFNUQUdFX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFFNUQUdFX1NUQVRVU19QRU5ESU5HEAESHAoYU1RBR0VfU1RBVFVTX0lOX1BST0dSRVNTEAISGgoWU1RBR0VfU1RBVFVTX0NPTVBMRVRFRBADEhcKE1NUQUdFX1NUQVRVU19GQUlMRUQQBBIYChRTVEFHRV9TVEFUVVNfU0tJUFBFRBAFKokBCgpTb3VyY2VUeXBlEhsKF1NPVVJDRV9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSU09VUkNFX1RZUEVfVVBMT0FEEAESFAoQU09VUkNFX1RZUEVfWk9PTRACEhMKD1NPVVJDRV9UWVBFX1VSTBADEhsKF1NPVVJDRV9UWVBFX1lBTkRFWF9ESVNLEAQqZwoORG93bmxvYWRNZXRob2QSHwobRE9XTkxPQURfTUVUSE9EX1VOU1BFQ0lGSUVEEAASGAoURE9XTkxPQURfTUVUSE9EX0hUVFAQARIaChZET1dOTE9BRF9NRVRIT0RfWVRfRExQEAIqagoORGVsZXRpb25SZWFzb24SHwobREVMRVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASGgoWREVMRVRJT05fUkVBU09OX01BTlVBTBABEhsKF0RFTEVUSU9OX1JFQVNPTl9FWFBJUkVEEAJiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_options]);
 
 /**
  * One entry of a playlist and what became of it.
@@ -89,6 +89,101 @@ export const PlaylistEntryResultSchema: GenMessage<PlaylistEntryResult, {jsonTyp
   messageDesc(file_leap_ingest_v1_types, 0);
 
 /**
+ * What a re-run of one stage is asked with (`RerunStage`, and `ControlRecordings` for the bulk
+ * re-runs). Each setting applies to its own stage only; one left unset takes the recording's
+ * effective config, as the pipeline's own run of the stage would.
+ *
+ * @generated from message leap.ingest.v1.StageRerunSettings
+ */
+export type StageRerunSettings = Message<"leap.ingest.v1.StageRerunSettings"> & {
+  /**
+   * TRIM: noise level below which audio counts as silence, in dB (-120 to 0).
+   *
+   * @generated from field: optional double threshold_db = 1;
+   */
+  thresholdDb?: number | undefined;
+
+  /**
+   * TRIM: shortest pause that counts as silence, in seconds.
+   *
+   * @generated from field: optional double min_silence_seconds = 2;
+   */
+  minSilenceSeconds?: number | undefined;
+
+  /**
+   * TRIM: sound kept before the first non-silent moment, in seconds (0 keeps none).
+   *
+   * @generated from field: optional double padding_before_seconds = 3;
+   */
+  paddingBeforeSeconds?: number | undefined;
+
+  /**
+   * TRIM: sound kept after the last non-silent moment, in seconds (0 keeps none).
+   *
+   * @generated from field: optional double padding_after_seconds = 4;
+   */
+  paddingAfterSeconds?: number | undefined;
+
+  /**
+   * TRANSCRIBE: BCP 47 language code, e.g. `ru`; the effective config's (or detection) when empty.
+   *
+   * @generated from field: string language = 5;
+   */
+  language: string;
+};
+
+/**
+ * What a re-run of one stage is asked with (`RerunStage`, and `ControlRecordings` for the bulk
+ * re-runs). Each setting applies to its own stage only; one left unset takes the recording's
+ * effective config, as the pipeline's own run of the stage would.
+ *
+ * @generated from message leap.ingest.v1.StageRerunSettings
+ */
+export type StageRerunSettingsJson = {
+  /**
+   * TRIM: noise level below which audio counts as silence, in dB (-120 to 0).
+   *
+   * @generated from field: optional double threshold_db = 1;
+   */
+  thresholdDb?: number | "NaN" | "Infinity" | "-Infinity";
+
+  /**
+   * TRIM: shortest pause that counts as silence, in seconds.
+   *
+   * @generated from field: optional double min_silence_seconds = 2;
+   */
+  minSilenceSeconds?: number | "NaN" | "Infinity" | "-Infinity";
+
+  /**
+   * TRIM: sound kept before the first non-silent moment, in seconds (0 keeps none).
+   *
+   * @generated from field: optional double padding_before_seconds = 3;
+   */
+  paddingBeforeSeconds?: number | "NaN" | "Infinity" | "-Infinity";
+
+  /**
+   * TRIM: sound kept after the last non-silent moment, in seconds (0 keeps none).
+   *
+   * @generated from field: optional double padding_after_seconds = 4;
+   */
+  paddingAfterSeconds?: number | "NaN" | "Infinity" | "-Infinity";
+
+  /**
+   * TRANSCRIBE: BCP 47 language code, e.g. `ru`; the effective config's (or detection) when empty.
+   *
+   * @generated from field: string language = 5;
+   */
+  language?: string;
+};
+
+/**
+ * Describes the message leap.ingest.v1.StageRerunSettings.
+ * Use `create(StageRerunSettingsSchema)` to create a new message.
+ */
+export const StageRerunSettingsSchema: GenMessage<StageRerunSettings, {jsonType: StageRerunSettingsJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 1);
+
+/**
  * What `ControlRecordings` did (or would do) to one recording.
  *
  * @generated from message leap.ingest.v1.ControlledRecording
@@ -126,7 +221,7 @@ export type ControlledRecording = Message<"leap.ingest.v1.ControlledRecording"> 
   status: string;
 
   /**
-   * The stages started (run) or sent back to PENDING (pause).
+   * The stages started (run, re-runs) or sent back to PENDING (pause).
    *
    * @generated from field: repeated string stages = 6;
    */
@@ -171,7 +266,7 @@ export type ControlledRecordingJson = {
   status?: string;
 
   /**
-   * The stages started (run) or sent back to PENDING (pause).
+   * The stages started (run, re-runs) or sent back to PENDING (pause).
    *
    * @generated from field: repeated string stages = 6;
    */
@@ -183,7 +278,7 @@ export type ControlledRecordingJson = {
  * Use `create(ControlledRecordingSchema)` to create a new message.
  */
 export const ControlledRecordingSchema: GenMessage<ControlledRecording, {jsonType: ControlledRecordingJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 1);
+  messageDesc(file_leap_ingest_v1_types, 2);
 
 /**
  * One format a source offers.
@@ -282,7 +377,7 @@ export type MediaFormatJson = {
  * Use `create(MediaFormatSchema)` to create a new message.
  */
 export const MediaFormatSchema: GenMessage<MediaFormat, {jsonType: MediaFormatJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 2);
+  messageDesc(file_leap_ingest_v1_types, 3);
 
 /**
  * One recording ingest knows.
@@ -337,7 +432,7 @@ export type RecordingPresenceJson = {
  * Use `create(RecordingPresenceSchema)` to create a new message.
  */
 export const RecordingPresenceSchema: GenMessage<RecordingPresence, {jsonType: RecordingPresenceJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 3);
+  messageDesc(file_leap_ingest_v1_types, 4);
 
 /**
  * A credential ingest keeps for a source platform (Zoom, Yandex Disk as an input). Its secrets
@@ -486,7 +581,7 @@ export type SourceCredentialJson = {
  * Use `create(SourceCredentialSchema)` to create a new message.
  */
 export const SourceCredentialSchema: GenMessage<SourceCredential, {jsonType: SourceCredentialJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 4);
+  messageDesc(file_leap_ingest_v1_types, 5);
 
 /**
  * An input source a user syncs recordings from: a Zoom account, a Yandex Disk folder or public
@@ -631,7 +726,7 @@ export type InputSourceJson = {
  * Use `create(InputSourceSchema)` to create a new message.
  */
 export const InputSourceSchema: GenMessage<InputSource, {jsonType: InputSourceJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 5);
+  messageDesc(file_leap_ingest_v1_types, 6);
 
 /**
  * One item a sync left as it was, and why.
@@ -700,7 +795,7 @@ export type SyncSkipJson = {
  * Use `create(SyncSkipSchema)` to create a new message.
  */
 export const SyncSkipSchema: GenMessage<SyncSkip, {jsonType: SyncSkipJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 6);
+  messageDesc(file_leap_ingest_v1_types, 7);
 
 /**
  * One sync of one source over a date window, run as a job, and its result.
@@ -891,7 +986,7 @@ export type SourceSyncJson = {
  * Use `create(SourceSyncSchema)` to create a new message.
  */
 export const SourceSyncSchema: GenMessage<SourceSync, {jsonType: SourceSyncJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 7);
+  messageDesc(file_leap_ingest_v1_types, 8);
 
 /**
  * One folder or file of a Yandex Disk folder, as a picker shows it.
@@ -998,7 +1093,7 @@ export type YandexDiskEntryJson = {
  * Use `create(YandexDiskEntrySchema)` to create a new message.
  */
 export const YandexDiskEntrySchema: GenMessage<YandexDiskEntry, {jsonType: YandexDiskEntryJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 8);
+  messageDesc(file_leap_ingest_v1_types, 9);
 
 /**
  * An output preset a recording publishes with (its `outputConfig.presetIds`, checked against the
@@ -1045,7 +1140,7 @@ export type OutputPresetRefJson = {
  * Use `create(OutputPresetRefSchema)` to create a new message.
  */
 export const OutputPresetRefSchema: GenMessage<OutputPresetRef, {jsonType: OutputPresetRefJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 9);
+  messageDesc(file_leap_ingest_v1_types, 10);
 
 /**
  * A user's recording template.
@@ -1250,7 +1345,7 @@ export type RecordingTemplateJson = {
  * Use `create(RecordingTemplateSchema)` to create a new message.
  */
 export const RecordingTemplateSchema: GenMessage<RecordingTemplate, {jsonType: RecordingTemplateJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 10);
+  messageDesc(file_leap_ingest_v1_types, 11);
 
 /**
  * Why one recording matched (or would match) a template.
@@ -1343,7 +1438,7 @@ export type TemplateMatchJson = {
  * Use `create(TemplateMatchSchema)` to create a new message.
  */
 export const TemplateMatchSchema: GenMessage<TemplateMatch, {jsonType: TemplateMatchJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 11);
+  messageDesc(file_leap_ingest_v1_types, 12);
 
 /**
  * One layer of a resolved config.
@@ -1406,7 +1501,7 @@ export type ConfigLayerJson = {
  * Use `create(ConfigLayerSchema)` to create a new message.
  */
 export const ConfigLayerSchema: GenMessage<ConfigLayer, {jsonType: ConfigLayerJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 12);
+  messageDesc(file_leap_ingest_v1_types, 13);
 
 /**
  * A stage as a reset left it.
@@ -1475,7 +1570,7 @@ export type ResetStageJson = {
  * Use `create(ResetStageSchema)` to create a new message.
  */
 export const ResetStageSchema: GenMessage<ResetStage, {jsonType: ResetStageJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 13);
+  messageDesc(file_leap_ingest_v1_types, 14);
 
 /**
  * A user's automation job: the sources it syncs on a schedule and what becomes of the new
@@ -1686,7 +1781,7 @@ export type AutomationJobJson = {
  * Use `create(AutomationJobSchema)` to create a new message.
  */
 export const AutomationJobSchema: GenMessage<AutomationJob, {jsonType: AutomationJobJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 14);
+  messageDesc(file_leap_ingest_v1_types, 15);
 
 /**
  * One run of an automation job, with what its syncs did (summed over them as they finish).
@@ -1887,7 +1982,7 @@ export type AutomationRunJson = {
  * Use `create(AutomationRunSchema)` to create a new message.
  */
 export const AutomationRunSchema: GenMessage<AutomationRun, {jsonType: AutomationRunJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 15);
+  messageDesc(file_leap_ingest_v1_types, 16);
 
 /**
  * What a run of a job would do now, counted without changing anything.
@@ -1960,7 +2055,7 @@ export type AutomationDryRunJson = {
  * Use `create(AutomationDryRunSchema)` to create a new message.
  */
 export const AutomationDryRunSchema: GenMessage<AutomationDryRun, {jsonType: AutomationDryRunJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 16);
+  messageDesc(file_leap_ingest_v1_types, 17);
 
 /**
  * The limits of a user's plan on automation jobs, as quota answers them. A limit left out is
@@ -2025,7 +2120,7 @@ export type AutomationLimitsJson = {
  * Use `create(AutomationLimitsSchema)` to create a new message.
  */
 export const AutomationLimitsSchema: GenMessage<AutomationLimits, {jsonType: AutomationLimitsJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 17);
+  messageDesc(file_leap_ingest_v1_types, 18);
 
 /**
  * The aggregate status of a recording, derived from its stages and outputs the way the

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file leap/media/v1/commands.proto.
  */
 export const file_leap_media_v1_commands: GenFile = /*@__PURE__*/
-  fileDesc("ChxsZWFwL21lZGlhL3YxL2NvbW1hbmRzLnByb3RvEg1sZWFwLm1lZGlhLnYxIuABCg1UcmltUmVjb3JkaW5nEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEi8KBnNvdXJjZRgDIAEoCzIZLmxlYXAuY29tbW9uLnYxLk9iamVjdFJlZkIEyPMYARIUCgx0aHJlc2hvbGRfZGIYBCABKAESGwoTbWluX3NpbGVuY2Vfc2Vjb25kcxgFIAEoARIXCg9wYWRkaW5nX3NlY29uZHMYBiABKAE6H8rzGBdtZWRpYS5yZWNvcmRpbmcudHJpbS52MdDzGAJiBnByb3RvMw", [file_leap_common_v1_common, file_leap_options]);
+  fileDesc("ChxsZWFwL21lZGlhL3YxL2NvbW1hbmRzLnByb3RvEg1sZWFwLm1lZGlhLnYxIt4CCg1UcmltUmVjb3JkaW5nEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEi8KBnNvdXJjZRgDIAEoCzIZLmxlYXAuY29tbW9uLnYxLk9iamVjdFJlZkIEyPMYARIUCgx0aHJlc2hvbGRfZGIYBCABKAESGwoTbWluX3NpbGVuY2Vfc2Vjb25kcxgFIAEoARIXCg9wYWRkaW5nX3NlY29uZHMYBiABKAESIwoWcGFkZGluZ19iZWZvcmVfc2Vjb25kcxgHIAEoAUgAiAEBEiIKFXBhZGRpbmdfYWZ0ZXJfc2Vjb25kcxgIIAEoAUgBiAEBOh/K8xgXbWVkaWEucmVjb3JkaW5nLnRyaW0udjHQ8xgCQhkKF19wYWRkaW5nX2JlZm9yZV9zZWNvbmRzQhgKFl9wYWRkaW5nX2FmdGVyX3NlY29uZHNiBnByb3RvMw", [file_leap_common_v1_common, file_leap_options]);
 
 /**
  * Cut the leading and trailing silence of a recording (silence in the middle is kept) and
@@ -61,6 +61,22 @@ export type TrimRecording = Message<"leap.media.v1.TrimRecording"> & {
    * @generated from field: double padding_seconds = 6;
    */
   paddingSeconds: number;
+
+  /**
+   * Sound kept before the first non-silent moment, in seconds, when set (0 keeps none): overrides
+   * `padding_seconds` at the start.
+   *
+   * @generated from field: optional double padding_before_seconds = 7;
+   */
+  paddingBeforeSeconds?: number | undefined;
+
+  /**
+   * Sound kept after the last non-silent moment, in seconds, when set (0 keeps none): overrides
+   * `padding_seconds` at the end.
+   *
+   * @generated from field: optional double padding_after_seconds = 8;
+   */
+  paddingAfterSeconds?: number | undefined;
 };
 
 /**
@@ -107,6 +123,22 @@ export type TrimRecordingJson = {
    * @generated from field: double padding_seconds = 6;
    */
   paddingSeconds?: number | "NaN" | "Infinity" | "-Infinity";
+
+  /**
+   * Sound kept before the first non-silent moment, in seconds, when set (0 keeps none): overrides
+   * `padding_seconds` at the start.
+   *
+   * @generated from field: optional double padding_before_seconds = 7;
+   */
+  paddingBeforeSeconds?: number | "NaN" | "Infinity" | "-Infinity";
+
+  /**
+   * Sound kept after the last non-silent moment, in seconds, when set (0 keeps none): overrides
+   * `padding_seconds` at the end.
+   *
+   * @generated from field: optional double padding_after_seconds = 8;
+   */
+  paddingAfterSeconds?: number | "NaN" | "Infinity" | "-Infinity";
 };
 
 /**

@@ -1,0 +1,262 @@
+import { Injectable, Module } from '@nestjs/common';
+import { z } from 'zod';
+import { DataSource } from 'typeorm';
+import { baseConfigSchema } from '@leap/config';
+import {
+  MESSAGE_TYPES,
+  ObjectKind,
+  PipelineStage,
+  type ExtractTopics,
+  type GenerateSubtitles,
+  type PublishRecording,
+  type RecordingStatusChanged,
+  type RegisterUploadedRecording,
+  type StageRerunSettings,
+  type StageStatusChanged,
+  type TranscribeRecording,
+  type TrimRecording,
+} from '@leap/contracts';
+import { LeapError } from '@leap/errors';
+import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
+import type { ServiceDefinition } from '@leap/platform';
+import { storageKeys } from '@leap/storage-client';
+import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
+import { eventually } from '@leap/testing';
+import { ingestService } from '../service';
+
+const USER = 'user-1';
+const WAIT = { timeoutMs: 60_000, intervalMs: 100 };
+
+const commands: { type: string; recordingId: string; data: unknown }[] = [];
+const events: { type: string; recordingId: string; data: unknown }[] = [];
+/** Recordings whose trims the fake media service takes and does not answer (the stage stays in progress). */
+const held = new Set<string>();
+/** Recordings whose trims fail, as a source ffmpeg cannot read fails them. */
+const failing = new Set<string>();
+
+const ref = (key: string, kind: ObjectKind) => ({ key, sizeBytes: '100', kind, contentType: 'application/octet-stream' });
+
+/** Plays media-processing, transcription and publishing, and watches what ingest publishes. */
+@Injectable()
+class FakeWorld {
+  private note(ctx: MessageContext<{ recordingId: string }>): void {
+    commands.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.media.TrimRecording, { queue: 'fake.work' })
+  async trim(ctx: MessageContext<TrimRecording>): Promise<void> {
+    this.note(ctx);
+    const { recordingId, userId } = ctx.data;
+    if (held.has(recordingId)) return;
+    if (failing.has(recordingId)) {
+      await ctx.publish(MESSAGE_TYPES.media.MediaProcessingFailed, { recordingId, userId, stage: PipelineStage.TRIM, error: { code: 'MEDIA.INVALID_SOURCE', message: 'not media' } }, { subject: recordingId });
+      return;
+    }
+    await ctx.publish(MESSAGE_TYPES.media.RecordingTrimmed, {
+      recordingId,
+      userId,
+      video: ref(storageKeys.video(userId, recordingId, 'mp4'), ObjectKind.VIDEO),
+      audio: ref(storageKeys.audio(userId, recordingId), ObjectKind.AUDIO),
+      sourceDurationSeconds: 60,
+      trimmedDurationSeconds: 50,
+    }, { subject: recordingId });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.transcription.TranscribeRecording, { queue: 'fake.work' })
+  async transcribe(ctx: MessageContext<TranscribeRecording>): Promise<void> {
+    this.note(ctx);
+    const { recordingId, userId } = ctx.data;
+    await ctx.publish(MESSAGE_TYPES.transcription.RecordingTranscribed, {
+      recordingId,
+      userId,
+      master: ref(storageKeys.masterTranscript(userId, recordingId), ObjectKind.TRANSCRIPT),
+      language: ctx.data.language || 'ru',
+      wordCount: 12,
+    }, { subject: recordingId });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.transcription.ExtractTopics, { queue: 'fake.work' })
+  async topics(ctx: MessageContext<ExtractTopics>): Promise<void> {
+    this.note(ctx);
+    const { recordingId, userId } = ctx.data;
+    await ctx.publish(MESSAGE_TYPES.transcription.TopicsExtracted, { recordingId, userId, topics: ref(storageKeys.topics(userId, recordingId), ObjectKind.TOPICS), version: 1, count: 4 }, { subject: recordingId });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.transcription.GenerateSubtitles, { queue: 'fake.work' })
+  async subtitles(ctx: MessageContext<GenerateSubtitles>): Promise<void> {
+    this.note(ctx);
+    const { recordingId, userId } = ctx.data;
+    await ctx.publish(MESSAGE_TYPES.transcription.SubtitlesGenerated, {
+      recordingId,
+      userId,
+      srt: ref(storageKeys.subtitles(userId, recordingId, 'srt'), ObjectKind.SUBTITLES_SRT),
+      vtt: ref(storageKeys.subtitles(userId, recordingId, 'vtt'), ObjectKind.SUBTITLES_VTT),
+    }, { subject: recordingId });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.publishing.PublishRecording, { queue: 'fake.work' })
+  async publish(ctx: MessageContext<PublishRecording>): Promise<void> {
+    this.note(ctx);
+    const { recordingId, userId, targetId, platform } = ctx.data;
+    await ctx.publish(MESSAGE_TYPES.publishing.RecordingPublished, { recordingId, userId, targetId, platform, location: `exports/${recordingId}`, publishedAt: new Date().toISOString() }, { subject: recordingId });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.ingest.RecordingStatusChanged, { queue: 'fake.observer' })
+  async statusChanged(ctx: MessageContext<RecordingStatusChanged>): Promise<void> {
+    events.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
+  }
+
+  @MessageHandler(MESSAGE_TYPES.ingest.StageStatusChanged, { queue: 'fake.observer' })
+  async stageChanged(ctx: MessageContext<StageStatusChanged>): Promise<void> {
+    events.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
+  }
+}
+
+@Module({ providers: [FakeWorld] })
+class FakeWorldModule {}
+
+const fakeWorld: ServiceDefinition = {
+  name: 'publishing',
+  configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
+  consumers: [
+    {
+      queue: 'fake.work',
+      types: [
+        MESSAGE_TYPES.media.TrimRecording,
+        MESSAGE_TYPES.transcription.TranscribeRecording,
+        MESSAGE_TYPES.transcription.ExtractTopics,
+        MESSAGE_TYPES.transcription.GenerateSubtitles,
+        MESSAGE_TYPES.publishing.PublishRecording,
+      ],
+    },
+    { queue: 'fake.observer', types: [MESSAGE_TYPES.ingest.RecordingStatusChanged, MESSAGE_TYPES.ingest.StageStatusChanged] },
+  ],
+  imports: [FakeWorldModule],
+};
+
+const ofType = <T>(recordingId: string, type: string) => events.filter((e) => e.recordingId === recordingId && e.type === type).map((e) => e.data as T);
+const lastStatus = (recordingId: string) => ofType<RecordingStatusChanged>(recordingId, MESSAGE_TYPES.ingest.RecordingStatusChanged).at(-1);
+const sentOf = <T>(recordingId: string, type: string) => commands.filter((c) => c.recordingId === recordingId && c.type === type).map((c) => c.data as T);
+/** Each stage's latest status and attempt, e.g. `TRIM:COMPLETED:2`. */
+function stagesOf(recordingId: string): string[] {
+  const latest = new Map<string, StageStatusChanged>();
+  for (const e of ofType<StageStatusChanged>(recordingId, MESSAGE_TYPES.ingest.StageStatusChanged)) latest.set(e.target ? `${e.stage}:${e.target}` : e.stage, e);
+  const order = ['DOWNLOAD', 'TRIM', 'TRANSCRIBE', 'EXTRACT_TOPICS', 'GENERATE_SUBTITLES', 'UPLOAD'];
+  return [...latest.values()]
+    .map((s) => `${s.stage.replace('PIPELINE_STAGE_', '')}:${s.status.replace('STAGE_STATUS_', '')}:${s.attempt}`)
+    .sort((a, b) => order.indexOf(a.split(':')[0]) - order.indexOf(b.split(':')[0]));
+}
+
+describe('re-running one stage (pipeline control)', () => {
+  let world: ServiceWorld;
+  let bus: MessageBus;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    world = await createServiceWorld('ingest_stage_rerun');
+    await world.start(ingestService);
+    const fakes = await world.start(fakeWorld);
+    bus = fakes.app.get(MessageBus);
+    dataSource = fakes.app.get(DataSource);
+  }, 120_000);
+
+  afterAll(() => world?.close());
+
+  async function uploaded(title: string, options: { hold?: boolean; fail?: boolean } = {}): Promise<string> {
+    const recordingId = newMessageId();
+    if (options.hold) held.add(recordingId);
+    if (options.fail) failing.add(recordingId);
+    const cmd: RegisterUploadedRecording = {
+      recordingId,
+      userId: USER,
+      originalFilename: `${title}.mp4`,
+      sourceKey: storageKeys.source(USER, recordingId, 'mp4'),
+      sizeBytes: '1048576',
+      contentType: 'video/mp4',
+      title,
+      reservationId: newMessageId(),
+    };
+    await dataSource.transaction((m) => bus.send(m, MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd, { subject: recordingId, tenant: USER }));
+    return recordingId;
+  }
+
+  const ask = { subject: 'rerun', tenant: USER, timeoutMs: 15_000 };
+  const rerun = (recordingId: string, stage: PipelineStage, settings: StageRerunSettings = {}, userId = USER) =>
+    bus.request(MESSAGE_TYPES.ingest.RerunStage, { recordingId, userId, stage, settings }, { ...ask, subject: recordingId });
+  const pause = (recordingId: string) => bus.request(MESSAGE_TYPES.ingest.PauseRecording, { recordingId, userId: USER }, { ...ask, subject: recordingId });
+
+  async function refusal(call: () => Promise<unknown>): Promise<{ code: string; status: number }> {
+    try {
+      await call();
+    } catch (error) {
+      if (error instanceof LeapError) return { code: error.code, status: error.status };
+      throw error;
+    }
+    throw new Error('the query was not refused');
+  }
+
+  it('runs the asked stage alone, with the settings asked, on a paused recording that stays paused', async () => {
+    const recordingId = await uploaded('Paused lecture', { hold: true });
+    await eventually(() => expect(sentOf(recordingId, MESSAGE_TYPES.media.TrimRecording)).toHaveLength(1), WAIT);
+    await pause(recordingId);
+    held.delete(recordingId);
+    // The trim never finished: nothing to transcribe or subtitle yet.
+    expect(await refusal(() => rerun(recordingId, PipelineStage.TRANSCRIBE))).toEqual({ code: 'INGEST.STAGE_NOT_READY', status: 409 });
+    expect(await refusal(() => rerun(recordingId, PipelineStage.GENERATE_SUBTITLES))).toEqual({ code: 'INGEST.STAGE_NOT_READY', status: 409 });
+
+    const trim = await rerun(recordingId, PipelineStage.TRIM, { thresholdDb: -30, minSilenceSeconds: 1, paddingBeforeSeconds: 0, paddingAfterSeconds: 2 });
+    expect(trim).toEqual({ recordingId, status: 'PROCESSING', paused: true, stages: ['TRIM'], attempt: 2 });
+    await eventually(() => expect(sentOf<TrimRecording>(recordingId, MESSAGE_TYPES.media.TrimRecording).at(1)).toMatchObject({ thresholdDb: -30, minSilenceSeconds: 1, paddingBeforeSeconds: 0, paddingAfterSeconds: 2 }), WAIT);
+    await eventually(() => {
+      // The later stages publish nothing: they stay PENDING as they were planned.
+      expect(stagesOf(recordingId)).toEqual(['DOWNLOAD:SKIPPED:0', 'TRIM:COMPLETED:2']);
+      expect(lastStatus(recordingId)?.status).toBe('RECORDING_STATUS_DOWNLOADED');
+    }, WAIT);
+    expect(sentOf(recordingId, MESSAGE_TYPES.transcription.TranscribeRecording)).toEqual([]);
+
+    const transcribe = await rerun(recordingId, PipelineStage.TRANSCRIBE, { language: 'de' });
+    expect(transcribe).toMatchObject({ stages: ['TRANSCRIBE'], attempt: 1, paused: true });
+    await eventually(() => expect(stagesOf(recordingId)).toContain('TRANSCRIBE:COMPLETED:1'), WAIT);
+    expect(sentOf<TranscribeRecording>(recordingId, MESSAGE_TYPES.transcription.TranscribeRecording)).toEqual([expect.objectContaining({ language: 'de' })]);
+    // Still paused: the topics and subtitles wait for a run.
+    expect(stagesOf(recordingId).filter((s) => s.startsWith('EXTRACT_TOPICS'))).toEqual([]);
+    expect(sentOf(recordingId, MESSAGE_TYPES.transcription.ExtractTopics)).toEqual([]);
+
+    expect(await rerun(recordingId, PipelineStage.GENERATE_SUBTITLES)).toMatchObject({ stages: ['GENERATE_SUBTITLES'], attempt: 1 });
+    await eventually(() => expect(stagesOf(recordingId)).toContain('GENERATE_SUBTITLES:COMPLETED:1'), WAIT);
+    expect(sentOf(recordingId, MESSAGE_TYPES.transcription.ExtractTopics)).toEqual([]);
+  });
+
+  it('lifts the failure of a failed stage it re-runs, and what had not run yet follows', async () => {
+    const recordingId = await uploaded('Broken lecture', { fail: true });
+    await eventually(() => expect(lastStatus(recordingId)).toMatchObject({ failed: true, failedStage: 'PIPELINE_STAGE_TRIM' }), WAIT);
+    failing.delete(recordingId);
+
+    expect(await rerun(recordingId, PipelineStage.TRIM)).toMatchObject({ status: 'PROCESSING', paused: false, stages: ['TRIM'], attempt: 2 });
+    await eventually(() => {
+      expect(lastStatus(recordingId)).toMatchObject({ status: 'RECORDING_STATUS_READY', failed: false });
+      expect(stagesOf(recordingId)).toEqual(['DOWNLOAD:SKIPPED:0', 'TRIM:COMPLETED:2', 'TRANSCRIBE:COMPLETED:1', 'EXTRACT_TOPICS:COMPLETED:1', 'GENERATE_SUBTITLES:COMPLETED:1', 'UPLOAD:COMPLETED:1']);
+    }, WAIT);
+
+    // READY: a re-run transcription redoes that stage only.
+    expect(await rerun(recordingId, PipelineStage.TRANSCRIBE)).toMatchObject({ stages: ['TRANSCRIBE'], attempt: 2 });
+    await eventually(() => {
+      expect(stagesOf(recordingId)).toEqual(['DOWNLOAD:SKIPPED:0', 'TRIM:COMPLETED:2', 'TRANSCRIBE:COMPLETED:2', 'EXTRACT_TOPICS:COMPLETED:1', 'GENERATE_SUBTITLES:COMPLETED:1', 'UPLOAD:COMPLETED:1']);
+      expect(lastStatus(recordingId)?.status).toBe('RECORDING_STATUS_READY');
+    }, WAIT);
+    expect(sentOf(recordingId, MESSAGE_TYPES.transcription.ExtractTopics)).toHaveLength(1);
+  });
+
+  it('refuses while a stage is in progress, a stage it cannot re-run alone, and another user\'s recording', async () => {
+    const recordingId = await uploaded('Running lecture', { hold: true });
+    await eventually(() => expect(sentOf(recordingId, MESSAGE_TYPES.media.TrimRecording)).toHaveLength(1), WAIT);
+    for (const stage of [PipelineStage.TRIM, PipelineStage.TRANSCRIBE, PipelineStage.GENERATE_SUBTITLES]) {
+      expect(await refusal(() => rerun(recordingId, stage))).toEqual({ code: 'INGEST.ALREADY_RUNNING', status: 409 });
+    }
+    expect(await refusal(() => rerun(recordingId, PipelineStage.EXTRACT_TOPICS))).toEqual({ code: 'INGEST.UNKNOWN_STAGE', status: 400 });
+    expect(await refusal(() => rerun(recordingId, PipelineStage.TRIM, {}, 'user-2'))).toEqual({ code: 'INGEST.RECORDING_NOT_FOUND', status: 404 });
+    expect(await refusal(() => rerun(newMessageId(), PipelineStage.TRIM))).toEqual({ code: 'INGEST.RECORDING_NOT_FOUND', status: 404 });
+    expect(sentOf(recordingId, MESSAGE_TYPES.media.TrimRecording)).toHaveLength(1);
+    held.delete(recordingId);
+  });
+});
