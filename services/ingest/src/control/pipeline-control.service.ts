@@ -10,6 +10,7 @@ import {
   type RecordingReset,
   type ResetRecording,
   type ResetResult,
+  type PlannedStage,
   type RunRecording,
   type RunResult,
 } from '@leap/contracts';
@@ -21,10 +22,26 @@ import type { IngestConfig } from '../config/config.schema';
 import { RecordingSourceRepository } from '../download/recording-source.repository';
 import { expiryOf, retentionPolicy, type RetentionPolicy } from '../lifecycle/retention';
 import type { RecordingEntity } from '../recordings/recording.entity';
+import type { RecordingStageEntity } from '../recordings/recording-stage.entity';
 import { RecordingRepository } from '../recordings/recording.repository';
 import { runRefusal, stageLabel, stagesToPause, STAGE_NAMES, type ControlRefusal } from '../pipeline/pipeline-state';
 import { DEFAULT_TARGET, opts, PipelineService, type PipelineTx } from '../pipeline/pipeline.service';
+import { skipDecision } from '../pipeline/stage-settings';
+import type { JsonObject } from '../templates/config-layers';
+import { TemplatesService } from '../templates/templates.service';
 import { resetPlan } from './reset-plan';
+
+/** A run as `start` left it, for its plan. */
+interface StartedRun {
+  result: RunResult;
+  recording: RecordingEntity;
+  stages: RecordingStageEntity[];
+  started: Set<RecordingStageEntity>;
+  retried: Set<RecordingStageEntity>;
+  /** Each stage's status before the run. */
+  statusBefore: Map<RecordingStageEntity, string>;
+  wasPaused: boolean;
+}
 
 /** What each refusal answers the requester (the gateway turns it into problem details). */
 const REFUSALS: Record<ControlRefusal, (id: string) => LeapError> = {
@@ -50,6 +67,7 @@ export class PipelineControlService {
     @Inject(SERVICE_LOGGER) private readonly logger: MessagingLogger,
     private readonly sources: RecordingSourceRepository,
     @Inject(SERVICE_CONFIG) config: IngestConfig,
+    private readonly templates: TemplatesService,
   ) {
     this.retention = retentionPolicy(config);
   }
@@ -87,9 +105,27 @@ export class PipelineControlService {
   /**
    * Smart resume: clears the pause, turns FAILED stages back to PENDING and lifts the recording's
    * failure (the next start is a new attempt), then starts whatever may start. A recording with
-   * nothing left to do (READY) answers with no stage started.
+   * nothing left to do (READY) answers with no stage started. The run's own config (`overrides`)
+   * is stored first, so the stages it starts already read it. A dry run is the same run in a
+   * savepoint rolled back once its plan is read: it answers what the run would do, refusals
+   * included, and changes nothing.
    */
   async run(tx: PipelineTx, query: RunRecording): Promise<RunResult> {
+    if (!query.dryRun) return (await this.start(tx, query)).result;
+    const runner = tx.manager.queryRunner!;
+    await runner.startTransaction();
+    try {
+      const run = await this.start(tx, query);
+      const plan = await this.plan(tx, run);
+      return { ...run.result, dryRun: true, ...plan };
+    } finally {
+      // What the run would have published leaves with the savepoint (the outbox follows it).
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+    }
+  }
+
+  private async start(tx: PipelineTx, query: RunRecording): Promise<StartedRun> {
+    const overrides = await this.templates.checkRunOverrides(tx.manager, query.userId, query.overrides);
     const recording = await this.owned(tx, query.recordingId, query.userId);
     const stages = await this.recordings.stages(tx.manager, recording.id);
     const refusal = runRefusal(recording.status, stages);
@@ -98,10 +134,13 @@ export class PipelineControlService {
     if (!recording.sourceKey && !(await this.sources.find(tx.manager, recording.id))) {
       throw new LeapError('INGEST.NOT_RUNNABLE', `Recording ${recording.id} cannot run: its original was deleted`, { status: 409 });
     }
+    await this.templates.applyRunOverrides(tx.manager, recording.userId, recording.id, overrides);
     const before = recording.status;
     const failedBefore = recording.failed;
+    const wasPaused = recording.paused;
     const now = this.clock.now();
     const retried = stages.filter((s) => s.status === 'FAILED');
+    const statusBefore = new Map(stages.map((s) => [s, s.status]));
     for (const stage of retried) {
       stage.status = 'PENDING';
       stage.finishedAt = null;
@@ -116,8 +155,56 @@ export class PipelineControlService {
     recording.failedAt = null;
     const started = await this.pipeline.advance(tx, recording, stages, new Set(retried), before, failedBefore);
     const labels = started.map(stageLabel);
-    this.logger.info('Recording run', { recordingId: recording.id, started: labels, retried: retried.map(stageLabel), status: recording.status });
-    return { recordingId: recording.id, status: recording.status, paused: false, stages: labels };
+    this.logger.info(query.dryRun ? 'Recording run planned' : 'Recording run', { recordingId: recording.id, started: labels, retried: retried.map(stageLabel), status: recording.status });
+    return {
+      result: { recordingId: recording.id, status: recording.status, paused: false, stages: labels },
+      recording,
+      stages,
+      started: new Set(started),
+      retried: new Set(retried),
+      statusBefore,
+      wasPaused,
+    };
+  }
+
+  /** What a run does with each stage (pipeline order), and the effective config it runs with (read inside the run's savepoint). */
+  private async plan(tx: PipelineTx, run: StartedRun): Promise<Pick<RunResult, 'plan' | 'effective' | 'sources' | 'layers'>> {
+    const config = await this.templates.resolve(tx.manager, { userId: run.recording.userId, recordingId: run.recording.id });
+    const processing = ((config.effective as JsonObject | undefined)?.processing ?? {}) as JsonObject;
+    const sources = (config.sources ?? {}) as Record<string, string>;
+    // The rows as the run left them, with any it added (an output target per preset).
+    const live = [...run.stages];
+    live.sort((a, b) => STAGE_NAMES.indexOf(a.stage) - STAGE_NAMES.indexOf(b.stage) || a.target.localeCompare(b.target));
+    const plan = live.map((stage): PlannedStage => {
+      const label = stageLabel(stage);
+      const status = run.statusBefore.get(stage) ?? 'PENDING';
+      const decision = skipDecision(stage.stage, processing);
+      const skip = (reason: string): PlannedStage => ({
+        stage: label,
+        status,
+        action: 'skip',
+        reason,
+        ...(decision ? { configPath: decision.path, source: sources[decision.path] ?? 'default' } : {}),
+      });
+      if (run.started.has(stage)) {
+        const reason = run.retried.has(stage) ? 'retried after a failure' : run.wasPaused ? 'resumed after a pause' : 'due now';
+        return { stage: label, status, action: 'start', reason };
+      }
+      switch (stage.status) {
+        case 'SKIPPED':
+          if (decision) return skip(decision.reason);
+          return { stage: label, status, action: 'done', reason: `skipped before: ${String(stage.details?.skipReason ?? 'not needed')}` };
+        case 'COMPLETED':
+          return { stage: label, status, action: 'done', reason: 'already completed' };
+        case 'FAILED':
+          return { stage: label, status, action: 'fail', reason: stage.errorMessage ?? stage.errorCode ?? 'failed' };
+        case 'PENDING':
+          return decision ? skip(decision.reason) : { stage: label, status, action: 'wait', reason: 'starts once the stages before it are done' };
+        default:
+          return { stage: label, status, action: 'wait', reason: 'in progress' };
+      }
+    });
+    return { plan, effective: config.effective, sources: config.sources, layers: config.layers };
   }
 
   /**
@@ -142,6 +229,7 @@ export class PipelineControlService {
       await tx.publish(MESSAGE_TYPES.ingest.RecordingPaused, paused, opts(recording));
     }
     await this.recordings.removeStages(tx.manager, recording.id, plan.dropped);
+    await this.templates.clearRunOverrides(tx.manager, recording.id);
     const kept = plan.kept.map(({ stage, status }) => {
       if (status !== stage.status || status === 'PENDING') {
         stage.status = status;

@@ -3,7 +3,8 @@ import type { MessageBus } from '@leap/messaging';
 import type { FeatureFlag } from '../../access/principal';
 import type { RecordingRow, RecordingsRepository } from '../recordings.repository';
 import type { BulkControlClient } from './bulk-control.client';
-import type { BulkItem } from './bulk.dto';
+import type { BulkBody, BulkItem } from './bulk.dto';
+import { runOverridesOf } from '../control/run.api-doc';
 
 /** What an operation gets to act with. */
 export interface BulkDeps {
@@ -20,16 +21,17 @@ export interface BulkDeps {
  */
 export interface BulkOperation {
   flag?: FeatureFlag;
-  apply(deps: BulkDeps, userId: string, rows: RecordingRow[], dryRun: boolean): Promise<BulkItem[]>;
+  apply(deps: BulkDeps, userId: string, rows: RecordingRow[], dryRun: boolean, body: BulkBody): Promise<BulkItem[]>;
 }
 
 /** Run and pause are decided by ingest, recording by recording, by the code its single routes use. */
 function ingestControl<F extends FeatureFlag | undefined>(operation: 'run' | 'pause', flag: F): BulkOperation & { flag: F } {
   return {
     flag,
-    async apply(deps, userId, rows, dryRun) {
+    async apply(deps, userId, rows, dryRun, body) {
       if (rows.length === 0) return [];
-      const answers = await deps.control.control(userId, operation, rows.map((r) => r.id), dryRun);
+      const overrides = operation === 'run' ? runOverridesOf(body) : undefined;
+      const answers = await deps.control.control(userId, operation, rows.map((r) => r.id), dryRun, overrides);
       return answers.map((a) => ({
         id: a.recordingId,
         outcome: a.outcome as BulkItem['outcome'],

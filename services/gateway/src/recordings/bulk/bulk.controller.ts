@@ -5,7 +5,7 @@ import { CurrentUser } from '../../auth/current-user.decorator';
 import { ApiDoc, type ApiDocOptions } from '../../common/api-doc';
 import { parseInput } from '../../common/validation';
 import { BULK_OPERATIONS, type BulkOperationName } from './bulk-operations';
-import { bulkAnswerSchema, bulkBody, DEFAULT_BULK_LIMIT, MAX_BULK_ITEMS } from './bulk.dto';
+import { bulkAnswerSchema, bulkBody, bulkRunBody, DEFAULT_BULK_LIMIT, MAX_BULK_ITEMS } from './bulk.dto';
 import { BulkService } from './bulk.service';
 
 const SELECTION =
@@ -15,11 +15,11 @@ const SELECTION =
   'With `dryRun` the answer is the plan and nothing changes; a real call right after it does what the plan says to recordings that did not change meanwhile. ' +
   'An `Idempotency-Key` makes a retry replay the first answer.';
 
-function bulkDoc(summary: string, what: string, problems: ApiDocOptions['problems'] = {}): ApiDocOptions {
+function bulkDoc(summary: string, what: string, problems: ApiDocOptions['problems'] = {}, body: ApiDocOptions['body'] = bulkBody): ApiDocOptions {
   return {
     summary,
     description: `${what} ${SELECTION}`,
-    body: bulkBody,
+    body,
     responses: { 200: { description: 'One item per selected recording (the plan, with `dryRun`).', schema: bulkAnswerSchema } },
     problems: { 400: ['VALIDATION.FAILED'], 422: ['BULK.LIMIT_EXCEEDED'], ...problems },
   };
@@ -41,12 +41,15 @@ export class BulkController {
   @ApiDoc(
     bulkDoc(
       'Run recordings in bulk',
-      'As `POST /recordings/{id}/run` for each: resumes from where the pipeline stands; refused with `INGEST.ALREADY_RUNNING` or `INGEST.NOT_RUNNABLE`.',
-      { 403: ['FEATURE.DISABLED'], 503: ['INGEST.UNAVAILABLE'] },
+      'As `POST /recordings/{id}/run` for each: resumes from where the pipeline stands; refused with `INGEST.ALREADY_RUNNING` or `INGEST.NOT_RUNNABLE`. ' +
+        'The run\'s own config (`templateId`, `bindTemplate`, `processingConfig`, `metadataConfig`, `outputConfig`) is given to each recording as the single ' +
+        'route takes it; a bad field (`RECORDING_CONFIG.INVALID`) or an unknown template (`TEMPLATE.NOT_FOUND`) refuses the whole call.',
+      { 403: ['FEATURE.DISABLED'], 404: ['TEMPLATE.NOT_FOUND'], 422: ['BULK.LIMIT_EXCEEDED', 'RECORDING_CONFIG.INVALID'], 503: ['INGEST.UNAVAILABLE'] },
+      bulkRunBody,
     ),
   )
   run(@CurrentUser() user: Principal, @Body() body: unknown) {
-    return this.apply('run', user, body);
+    return this.bulk.apply('run', user, parseInput(bulkRunBody, body));
   }
 
   @Post('pause')

@@ -4,6 +4,7 @@ import { RecordingStatus } from '@leap/contracts';
 import { registerProblemTitles } from '../../common/problem-details';
 import { sortParam } from '../../common/pagination';
 import { RECORDING_SORT_FIELDS, shortName } from '../recordings.dto';
+import { runOverridesFields } from '../control/run.api-doc';
 
 /** The most recordings one bulk call touches (as the reference), and how many a filter takes unless `limit` says. */
 export const MAX_BULK_ITEMS = 200;
@@ -16,7 +17,7 @@ const STATUSES = Object.values(RecordingStatus)
   .filter((s): s is string => s !== null) as [string, ...string[]];
 
 /** The selection every bulk operation takes: some ids, or the list's filters (with a limit). */
-export const bulkBody = z
+const selection = z
   .object({
     ids: z
       .array(z.string().uuid())
@@ -39,10 +40,23 @@ export const bulkBody = z
       .describe(`With \`filters\`: at most this many recordings (1 to ${MAX_BULK_ITEMS}, default ${DEFAULT_BULK_LIMIT}).`),
     dryRun: z.boolean().default(false).describe('Answer the plan (what would happen to each recording) and change nothing.'),
   })
-  .strict()
-  .refine((b) => Boolean(b.ids) !== Boolean(b.filters), { message: 'give ids or filters (one of them)', path: ['filters'] })
-  .refine((b) => !(b.ids && b.limit !== undefined), { message: 'limit goes with filters', path: ['limit'] });
-export type BulkBody = z.output<typeof bulkBody>;
+  .strict();
+
+function selected<T extends z.ZodTypeAny>(schema: T) {
+  return schema
+    .refine((b) => Boolean(b.ids) !== Boolean(b.filters), { message: 'give ids or filters (one of them)', path: ['filters'] })
+    .refine((b) => !(b.ids && b.limit !== undefined), { message: 'limit goes with filters', path: ['limit'] });
+}
+
+export const bulkBody = selected(selection);
+const runSelection = selection.extend(runOverridesFields);
+
+/** A bulk run also takes the run's own config, given to every recording as `POST /recordings/{id}/run` takes it. */
+export const bulkRunBody = selected(
+  runSelection.refine((b) => !b.bindTemplate || b.templateId !== undefined, { message: 'needs templateId', path: ['bindTemplate'] }),
+);
+/** A bulk call's body: the selection and, for a run, the run's own config. */
+export type BulkBody = z.output<typeof selection> & Partial<z.output<typeof runSelection>>;
 
 /** 422 beyond the per-call limits, saying the limit: the client splits its call, nothing was done. */
 export function checkLimits(body: BulkBody): void {

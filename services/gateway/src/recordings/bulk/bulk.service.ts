@@ -31,7 +31,7 @@ export class BulkService {
     const operation = BULK_OPERATIONS[name];
     checkLimits(body);
     const { rows, missing, matched } = await this.select(user.userId, body);
-    const done = await operation.apply(this.deps, user.userId, rows, body.dryRun);
+    const done = await operation.apply(this.deps, user.userId, rows, body.dryRun, body);
     const byId = new Map(done.map((item) => [item.id, item]));
     const notFound = (id: string): BulkItem => ({ id, outcome: 'not_found', code: 'RECORDING.NOT_FOUND', message: `There is no recording ${id}` });
     const order = body.ids ? [...new Set(body.ids)] : rows.map((r) => r.id);

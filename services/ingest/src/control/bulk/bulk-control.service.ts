@@ -3,6 +3,7 @@ import type { ControlledRecording, ControlRecordings, RecordingsControlled } fro
 import { LeapError } from '@leap/errors';
 import type { PipelineTx } from '../../pipeline/pipeline.service';
 import { RecordingRepository } from '../../recordings/recording.repository';
+import { TemplatesService } from '../../templates/templates.service';
 import { PipelineControlService } from '../pipeline-control.service';
 
 /** The most recordings one bulk query decides (as the gateway's bulk routes). */
@@ -10,8 +11,9 @@ export const MAX_BULK_RECORDINGS = 200;
 
 /** The per-recording control each bulk operation applies: one entry per operation. */
 const OPERATIONS = {
-  run: (control: PipelineControlService, tx: PipelineTx, recordingId: string, userId: string) => control.run(tx, { recordingId, userId }),
-  pause: (control: PipelineControlService, tx: PipelineTx, recordingId: string, userId: string) => control.pause(tx, { recordingId, userId }),
+  run: (control: PipelineControlService, tx: PipelineTx, recordingId: string, query: ControlRecordings) =>
+    control.run(tx, { recordingId, userId: query.userId, ...(query.overrides ? { overrides: query.overrides } : {}) }),
+  pause: (control: PipelineControlService, tx: PipelineTx, recordingId: string, query: ControlRecordings) => control.pause(tx, { recordingId, userId: query.userId }),
 } as const;
 
 export type BulkControlOperation = keyof typeof OPERATIONS;
@@ -27,6 +29,7 @@ export class BulkControlService {
   constructor(
     private readonly control: PipelineControlService,
     private readonly recordings: RecordingRepository,
+    private readonly templates: TemplatesService,
   ) {}
 
   async decide(tx: PipelineTx, query: ControlRecordings): Promise<RecordingsControlled> {
@@ -36,6 +39,9 @@ export class BulkControlService {
     if (ids.length > MAX_BULK_RECORDINGS) {
       throw new LeapError('BULK.TOO_MANY_RECORDINGS', `At most ${MAX_BULK_RECORDINGS} recordings at a time (${ids.length} given)`, { status: 422 });
     }
+    // The run's own config is checked once, before any recording: a bad field or an unknown
+    // template refuses the whole query (422, 404) rather than every recording in turn.
+    if (query.operation === 'run') await this.templates.checkRunOverrides(tx.manager, query.userId, query.overrides);
     const items: ControlledRecording[] = [];
     // TypeORM's nested transactions are savepoints the outbox follows: what a rolled-back recording
     // would have published is dropped with it.
@@ -43,7 +49,7 @@ export class BulkControlService {
     for (const recordingId of ids) {
       await runner.startTransaction();
       try {
-        const result = await apply(this.control, tx, recordingId, query.userId);
+        const result = await apply(this.control, tx, recordingId, query);
         items.push({ recordingId, outcome: 'accepted', status: result.status, stages: result.stages ?? [] });
         await (query.dryRun ? runner.rollbackTransaction() : runner.commitTransaction());
       } catch (error) {

@@ -17,7 +17,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file leap/ingest/v1/types.proto.
  */
 export const file_leap_ingest_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChpsZWFwL2luZ2VzdC92MS90eXBlcy5wcm90bxIObGVhcC5pbmdlc3QudjEicQoTUGxheWxpc3RFbnRyeVJlc3VsdBIYCgpzb3VyY2Vfa2V5GAEgASgJQgTI8xgBEhoKDHJlY29yZGluZ19pZBgCIAEoCUIEyPMYARINCgV0aXRsZRgDIAEoCRIVCgdvdXRjb21lGAQgASgJQgTI8xgBIocBChNDb250cm9sbGVkUmVjb3JkaW5nEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgdvdXRjb21lGAIgASgJQgTI8xgBEgwKBGNvZGUYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIOCgZzdGF0dXMYBSABKAkSDgoGc3RhZ2VzGAYgAygJIosBCgtNZWRpYUZvcm1hdBIXCglmb3JtYXRfaWQYASABKAlCBMjzGAESCwoDZXh0GAIgASgJEg4KBmhlaWdodBgDIAEoBRIRCgloYXNfdmlkZW8YBCABKAgSEQoJaGFzX2F1ZGlvGAUgASgIEhIKCnNpemVfYnl0ZXMYBiABKAMSDAoEbm90ZRgHIAEoCSJcChFSZWNvcmRpbmdQcmVzZW5jZRIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIUCgxkZWxldGVfc3RhdGUYAyABKAkitAMKEFNvdXJjZUNyZWRlbnRpYWwSEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIWCghwbGF0Zm9ybRgDIAEoCUIEyPMYARIaCgxhY2NvdW50X25hbWUYBCABKAlCBMjzGAESEgoEa2luZBgFIAEoCUIEyPMYARI6CgVoaW50cxgGIAMoCzIrLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWwuSGludHNFbnRyeRIUCgxuZWVkc19yZWF1dGgYByABKAgSEQoJaXNfYWN0aXZlGAggASgIEjQKCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjAKDGxhc3RfdXNlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLAoKSGludHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIugCCgtJbnB1dFNvdXJjZRIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhIKBG5hbWUYAyABKAlCBMjzGAESEwoLZGVzY3JpcHRpb24YBCABKAkSFgoIcGxhdGZvcm0YBSABKAlCBMjzGAESFQoNY3JlZGVudGlhbF9pZBgGIAEoCRInCgZjb25maWcYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCWlzX2FjdGl2ZRgIIAEoCBIwCgxsYXN0X3N5bmNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIl8KCFN5bmNTa2lwEhgKCnNvdXJjZV9rZXkYASABKAlCBMjzGAESDQoFdGl0bGUYAiABKAkSFAoGcmVhc29uGAMgASgJQgTI8xgBEhQKDHJlY29yZGluZ19pZBgEIAEoCSKRAwoKU291cmNlU3luYxIQCgJpZBgBIAEoCUIEyPMYARIXCglzb3VyY2VfaWQYAiABKAlCBMjzGAESFQoHdXNlcl9pZBgDIAEoCUIEyPMYARIUCgZzdGF0dXMYBCABKAlCBMjzGAESFwoJZnJvbV9kYXRlGAUgASgJQgTI8xgBEhUKB3RvX2RhdGUYBiABKAlCBMjzGAESDQoFZm91bmQYByABKAUSDwoHY3JlYXRlZBgIIAEoBRIPCgd1cGRhdGVkGAkgASgFEg8KB3NraXBwZWQYCiABKAUSJwoFc2tpcHMYCyADKAsyGC5sZWFwLmluZ2VzdC52MS5TeW5jU2tpcBISCgplcnJvcl9jb2RlGAwgASgJEhUKDWVycm9yX21lc3NhZ2UYDSABKAkSNAoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESLwoLZmluaXNoZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrQBCg9ZYW5kZXhEaXNrRW50cnkSEgoEbmFtZRgBIAEoCUIEyPMYARISCgRwYXRoGAIgASgJQgTI8xgBEhIKBHR5cGUYAyABKAlCBMjzGAESEgoKc2l6ZV9ieXRlcxgEIAEoAxIvCgttb2RpZmllZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJbWltZV90eXBlGAYgASgJEg0KBW1lZGlhGAcgASgIIkIKD091dHB1dFByZXNldFJlZhIXCglwcmVzZXRfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAEiqQQKEVJlY29yZGluZ1RlbXBsYXRlEhAKAmlkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEgoEbmFtZRgDIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgEIAEoCRIQCghpc19kcmFmdBgFIAEoCBIRCglpc19hY3RpdmUYBiABKAgSEgoKaXNfZGVmYXVsdBgHIAEoCBIQCghwcmlvcml0eRgIIAEoBRIvCg5tYXRjaGluZ19ydWxlcxgJIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMgoRcHJvY2Vzc2luZ19jb25maWcYCiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjAKD21ldGFkYXRhX2NvbmZpZxgLIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLgoNb3V0cHV0X2NvbmZpZxgMIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKdXNlZF9jb3VudBgNIAEoBRIwCgxsYXN0X3VzZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIogBCg1UZW1wbGF0ZU1hdGNoEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARINCgV0aXRsZRgCIAEoCRIOCgZzdGF0dXMYAyABKAkSEwoLdGVtcGxhdGVfaWQYBCABKAkSEgoEcnVsZRgFIAEoCUIEyPMYARITCgV2YWx1ZRgGIAEoCUIEyPMYASJfCgtDb25maWdMYXllchISCgRuYW1lGAEgASgJQgTI8xgBEhMKC3RlbXBsYXRlX2lkGAIgASgJEicKBmNvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QilAEKClJlc2V0U3RhZ2USMgoFc3RhZ2UYASABKA4yHS5sZWFwLmNvbW1vbi52MS5QaXBlbGluZVN0YWdlQgTI8xgBEg4KBnRhcmdldBgCIAEoCRIxCgZzdGF0dXMYAyABKA4yGy5sZWFwLmluZ2VzdC52MS5TdGFnZVN0YXR1c0IEyPMYARIPCgdhdHRlbXB0GAQgASgFKpUDCg9SZWNvcmRpbmdTdGF0dXMSIAocUkVDT1JESU5HX1NUQVRVU19VTlNQRUNJRklFRBAAEiMKH1JFQ09SRElOR19TVEFUVVNfUEVORElOR19TT1VSQ0UQARIgChxSRUNPUkRJTkdfU1RBVFVTX0lOSVRJQUxJWkVEEAISIAocUkVDT1JESU5HX1NUQVRVU19ET1dOTE9BRElORxADEh8KG1JFQ09SRElOR19TVEFUVVNfRE9XTkxPQURFRBAEEh8KG1JFQ09SRElOR19TVEFUVVNfUFJPQ0VTU0lORxAFEh4KGlJFQ09SRElOR19TVEFUVVNfUFJPQ0VTU0VEEAYSHgoaUkVDT1JESU5HX1NUQVRVU19VUExPQURJTkcQBxIdChlSRUNPUkRJTkdfU1RBVFVTX1VQTE9BREVEEAgSGgoWUkVDT1JESU5HX1NUQVRVU19SRUFEWRAJEhwKGFJFQ09SRElOR19TVEFUVVNfU0tJUFBFRBAKEhwKGFJFQ09SRElOR19TVEFUVVNfRVhQSVJFRBALKrIBCgtTdGFnZVN0YXR1cxIcChhTVEFHRV9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRTVEFHRV9TVEFUVVNfUEVORElORxABEhwKGFNUQUdFX1NUQVRVU19JTl9QUk9HUkVTUxACEhoKFlNUQUdFX1NUQVRVU19DT01QTEVURUQQAxIXChNTVEFHRV9TVEFUVVNfRkFJTEVEEAQSGAoUU1RBR0VfU1RBVFVTX1NLSVBQRUQQBSqJAQoKU291cmNlVHlwZRIbChdTT1VSQ0VfVFlQRV9VTlNQRUNJRklFRBAAEhYKElNPVVJDRV9UWVBFX1VQTE9BRBABEhQKEFNPVVJDRV9UWVBFX1pPT00QAhITCg9TT1VSQ0VfVFlQRV9VUkwQAxIbChdTT1VSQ0VfVFlQRV9ZQU5ERVhfRElTSxAEKmcKDkRvd25sb2FkTWV0aG9kEh8KG0RPV05MT0FEX01FVEhPRF9VTlNQRUNJRklFRBAAEhgKFERPV05MT0FEX01FVEhPRF9IVFRQEAESGgoWRE9XTkxPQURfTUVUSE9EX1lUX0RMUBACKmoKDkRlbGV0aW9uUmVhc29uEh8KG0RFTEVUSU9OX1JFQVNPTl9VTlNQRUNJRklFRBAAEhoKFkRFTEVUSU9OX1JFQVNPTl9NQU5VQUwQARIbChdERUxFVElPTl9SRUFTT05fRVhQSVJFRBACYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_options]);
+  fileDesc("ChpsZWFwL2luZ2VzdC92MS90eXBlcy5wcm90bxIObGVhcC5pbmdlc3QudjEicQoTUGxheWxpc3RFbnRyeVJlc3VsdBIYCgpzb3VyY2Vfa2V5GAEgASgJQgTI8xgBEhoKDHJlY29yZGluZ19pZBgCIAEoCUIEyPMYARINCgV0aXRsZRgDIAEoCRIVCgdvdXRjb21lGAQgASgJQgTI8xgBIocBChNDb250cm9sbGVkUmVjb3JkaW5nEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgdvdXRjb21lGAIgASgJQgTI8xgBEgwKBGNvZGUYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIOCgZzdGF0dXMYBSABKAkSDgoGc3RhZ2VzGAYgAygJIosBCgtNZWRpYUZvcm1hdBIXCglmb3JtYXRfaWQYASABKAlCBMjzGAESCwoDZXh0GAIgASgJEg4KBmhlaWdodBgDIAEoBRIRCgloYXNfdmlkZW8YBCABKAgSEQoJaGFzX2F1ZGlvGAUgASgIEhIKCnNpemVfYnl0ZXMYBiABKAMSDAoEbm90ZRgHIAEoCSJcChFSZWNvcmRpbmdQcmVzZW5jZRIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIUCgxkZWxldGVfc3RhdGUYAyABKAkitAMKEFNvdXJjZUNyZWRlbnRpYWwSEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIWCghwbGF0Zm9ybRgDIAEoCUIEyPMYARIaCgxhY2NvdW50X25hbWUYBCABKAlCBMjzGAESEgoEa2luZBgFIAEoCUIEyPMYARI6CgVoaW50cxgGIAMoCzIrLmxlYXAuaW5nZXN0LnYxLlNvdXJjZUNyZWRlbnRpYWwuSGludHNFbnRyeRIUCgxuZWVkc19yZWF1dGgYByABKAgSEQoJaXNfYWN0aXZlGAggASgIEjQKCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjAKDGxhc3RfdXNlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLAoKSGludHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIugCCgtJbnB1dFNvdXJjZRIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhIKBG5hbWUYAyABKAlCBMjzGAESEwoLZGVzY3JpcHRpb24YBCABKAkSFgoIcGxhdGZvcm0YBSABKAlCBMjzGAESFQoNY3JlZGVudGlhbF9pZBgGIAEoCRInCgZjb25maWcYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhEKCWlzX2FjdGl2ZRgIIAEoCBIwCgxsYXN0X3N5bmNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIl8KCFN5bmNTa2lwEhgKCnNvdXJjZV9rZXkYASABKAlCBMjzGAESDQoFdGl0bGUYAiABKAkSFAoGcmVhc29uGAMgASgJQgTI8xgBEhQKDHJlY29yZGluZ19pZBgEIAEoCSKRAwoKU291cmNlU3luYxIQCgJpZBgBIAEoCUIEyPMYARIXCglzb3VyY2VfaWQYAiABKAlCBMjzGAESFQoHdXNlcl9pZBgDIAEoCUIEyPMYARIUCgZzdGF0dXMYBCABKAlCBMjzGAESFwoJZnJvbV9kYXRlGAUgASgJQgTI8xgBEhUKB3RvX2RhdGUYBiABKAlCBMjzGAESDQoFZm91bmQYByABKAUSDwoHY3JlYXRlZBgIIAEoBRIPCgd1cGRhdGVkGAkgASgFEg8KB3NraXBwZWQYCiABKAUSJwoFc2tpcHMYCyADKAsyGC5sZWFwLmluZ2VzdC52MS5TeW5jU2tpcBISCgplcnJvcl9jb2RlGAwgASgJEhUKDWVycm9yX21lc3NhZ2UYDSABKAkSNAoKY3JlYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESLwoLZmluaXNoZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrQBCg9ZYW5kZXhEaXNrRW50cnkSEgoEbmFtZRgBIAEoCUIEyPMYARISCgRwYXRoGAIgASgJQgTI8xgBEhIKBHR5cGUYAyABKAlCBMjzGAESEgoKc2l6ZV9ieXRlcxgEIAEoAxIvCgttb2RpZmllZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJbWltZV90eXBlGAYgASgJEg0KBW1lZGlhGAcgASgIIkIKD091dHB1dFByZXNldFJlZhIXCglwcmVzZXRfaWQYASABKAlCBMjzGAESFgoIcGxhdGZvcm0YAiABKAlCBMjzGAEiqQQKEVJlY29yZGluZ1RlbXBsYXRlEhAKAmlkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEgoEbmFtZRgDIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgEIAEoCRIQCghpc19kcmFmdBgFIAEoCBIRCglpc19hY3RpdmUYBiABKAgSEgoKaXNfZGVmYXVsdBgHIAEoCBIQCghwcmlvcml0eRgIIAEoBRIvCg5tYXRjaGluZ19ydWxlcxgJIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMgoRcHJvY2Vzc2luZ19jb25maWcYCiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjAKD21ldGFkYXRhX2NvbmZpZxgLIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLgoNb3V0cHV0X2NvbmZpZxgMIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKdXNlZF9jb3VudBgNIAEoBRIwCgxsYXN0X3VzZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCmNyZWF0ZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIogBCg1UZW1wbGF0ZU1hdGNoEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARINCgV0aXRsZRgCIAEoCRIOCgZzdGF0dXMYAyABKAkSEwoLdGVtcGxhdGVfaWQYBCABKAkSEgoEcnVsZRgFIAEoCUIEyPMYARITCgV2YWx1ZRgGIAEoCUIEyPMYASJsCgtDb25maWdMYXllchISCgRuYW1lGAEgASgJQgTI8xgBEhMKC3RlbXBsYXRlX2lkGAIgASgJEicKBmNvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSCwoDcnVuGAQgASgIItABCgxSdW5PdmVycmlkZXMSEwoLdGVtcGxhdGVfaWQYASABKAkSFQoNYmluZF90ZW1wbGF0ZRgCIAEoCBIyChFwcm9jZXNzaW5nX2NvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMAoPbWV0YWRhdGFfY29uZmlnGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCg1vdXRwdXRfY29uZmlnGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCKEAQoMUGxhbm5lZFN0YWdlEhMKBXN0YWdlGAEgASgJQgTI8xgBEhQKBnN0YXR1cxgCIAEoCUIEyPMYARIUCgZhY3Rpb24YAyABKAlCBMjzGAESDgoGcmVhc29uGAQgASgJEhMKC2NvbmZpZ19wYXRoGAUgASgJEg4KBnNvdXJjZRgGIAEoCSKUAQoKUmVzZXRTdGFnZRIyCgVzdGFnZRgBIAEoDjIdLmxlYXAuY29tbW9uLnYxLlBpcGVsaW5lU3RhZ2VCBMjzGAESDgoGdGFyZ2V0GAIgASgJEjEKBnN0YXR1cxgDIAEoDjIbLmxlYXAuaW5nZXN0LnYxLlN0YWdlU3RhdHVzQgTI8xgBEg8KB2F0dGVtcHQYBCABKAUqlQMKD1JlY29yZGluZ1N0YXR1cxIgChxSRUNPUkRJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASIwofUkVDT1JESU5HX1NUQVRVU19QRU5ESU5HX1NPVVJDRRABEiAKHFJFQ09SRElOR19TVEFUVVNfSU5JVElBTElaRUQQAhIgChxSRUNPUkRJTkdfU1RBVFVTX0RPV05MT0FESU5HEAMSHwobUkVDT1JESU5HX1NUQVRVU19ET1dOTE9BREVEEAQSHwobUkVDT1JESU5HX1NUQVRVU19QUk9DRVNTSU5HEAUSHgoaUkVDT1JESU5HX1NUQVRVU19QUk9DRVNTRUQQBhIeChpSRUNPUkRJTkdfU1RBVFVTX1VQTE9BRElORxAHEh0KGVJFQ09SRElOR19TVEFUVVNfVVBMT0FERUQQCBIaChZSRUNPUkRJTkdfU1RBVFVTX1JFQURZEAkSHAoYUkVDT1JESU5HX1NUQVRVU19TS0lQUEVEEAoSHAoYUkVDT1JESU5HX1NUQVRVU19FWFBJUkVEEAsqsgEKC1N0YWdlU3RhdHVzEhwKGFNUQUdFX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFFNUQUdFX1NUQVRVU19QRU5ESU5HEAESHAoYU1RBR0VfU1RBVFVTX0lOX1BST0dSRVNTEAISGgoWU1RBR0VfU1RBVFVTX0NPTVBMRVRFRBADEhcKE1NUQUdFX1NUQVRVU19GQUlMRUQQBBIYChRTVEFHRV9TVEFUVVNfU0tJUFBFRBAFKokBCgpTb3VyY2VUeXBlEhsKF1NPVVJDRV9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSU09VUkNFX1RZUEVfVVBMT0FEEAESFAoQU09VUkNFX1RZUEVfWk9PTRACEhMKD1NPVVJDRV9UWVBFX1VSTBADEhsKF1NPVVJDRV9UWVBFX1lBTkRFWF9ESVNLEAQqZwoORG93bmxvYWRNZXRob2QSHwobRE9XTkxPQURfTUVUSE9EX1VOU1BFQ0lGSUVEEAASGAoURE9XTkxPQURfTUVUSE9EX0hUVFAQARIaChZET1dOTE9BRF9NRVRIT0RfWVRfRExQEAIqagoORGVsZXRpb25SZWFzb24SHwobREVMRVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASGgoWREVMRVRJT05fUkVBU09OX01BTlVBTBABEhsKF0RFTEVUSU9OX1JFQVNPTl9FWFBJUkVEEAJiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_options]);
 
 /**
  * One entry of a playlist and what became of it.
@@ -1371,6 +1371,14 @@ export type ConfigLayer = Message<"leap.ingest.v1.ConfigLayer"> & {
    * @generated from field: google.protobuf.Struct config = 3;
    */
   config?: JsonObject | undefined;
+
+  /**
+   * Set on the layers a run gave (`RunRecording.overrides`): they last until the next run that
+   * gives some, or a reset.
+   *
+   * @generated from field: bool run = 4;
+   */
+  run: boolean;
 };
 
 /**
@@ -1399,6 +1407,14 @@ export type ConfigLayerJson = {
    * @generated from field: google.protobuf.Struct config = 3;
    */
   config?: StructJson;
+
+  /**
+   * Set on the layers a run gave (`RunRecording.overrides`): they last until the next run that
+   * gives some, or a reset.
+   *
+   * @generated from field: bool run = 4;
+   */
+  run?: boolean;
 };
 
 /**
@@ -1407,6 +1423,192 @@ export type ConfigLayerJson = {
  */
 export const ConfigLayerSchema: GenMessage<ConfigLayer, {jsonType: ConfigLayerJson}> = /*@__PURE__*/
   messageDesc(file_leap_ingest_v1_types, 12);
+
+/**
+ * What a run gives of its own config (`POST /recordings/{id}/run` and `/bulk/run`).
+ *
+ * @generated from message leap.ingest.v1.RunOverrides
+ */
+export type RunOverrides = Message<"leap.ingest.v1.RunOverrides"> & {
+  /**
+   * A template for this run (the runtime template layer), or bound with `bind_template`.
+   *
+   * @generated from field: string template_id = 1;
+   */
+  templateId: string;
+
+  /**
+   * @generated from field: bool bind_template = 2;
+   */
+  bindTemplate: boolean;
+
+  /**
+   * Config blocks as a template's, applied above every stored layer (the manual override layer).
+   *
+   * @generated from field: google.protobuf.Struct processing_config = 3;
+   */
+  processingConfig?: JsonObject | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Struct metadata_config = 4;
+   */
+  metadataConfig?: JsonObject | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Struct output_config = 5;
+   */
+  outputConfig?: JsonObject | undefined;
+};
+
+/**
+ * What a run gives of its own config (`POST /recordings/{id}/run` and `/bulk/run`).
+ *
+ * @generated from message leap.ingest.v1.RunOverrides
+ */
+export type RunOverridesJson = {
+  /**
+   * A template for this run (the runtime template layer), or bound with `bind_template`.
+   *
+   * @generated from field: string template_id = 1;
+   */
+  templateId?: string;
+
+  /**
+   * @generated from field: bool bind_template = 2;
+   */
+  bindTemplate?: boolean;
+
+  /**
+   * Config blocks as a template's, applied above every stored layer (the manual override layer).
+   *
+   * @generated from field: google.protobuf.Struct processing_config = 3;
+   */
+  processingConfig?: StructJson;
+
+  /**
+   * @generated from field: google.protobuf.Struct metadata_config = 4;
+   */
+  metadataConfig?: StructJson;
+
+  /**
+   * @generated from field: google.protobuf.Struct output_config = 5;
+   */
+  outputConfig?: StructJson;
+};
+
+/**
+ * Describes the message leap.ingest.v1.RunOverrides.
+ * Use `create(RunOverridesSchema)` to create a new message.
+ */
+export const RunOverridesSchema: GenMessage<RunOverrides, {jsonType: RunOverridesJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 13);
+
+/**
+ * One stage of a dry run's plan.
+ *
+ * @generated from message leap.ingest.v1.PlannedStage
+ */
+export type PlannedStage = Message<"leap.ingest.v1.PlannedStage"> & {
+  /**
+   * `TRIM`; an upload as `UPLOAD:<target>`.
+   *
+   * @generated from field: string stage = 1;
+   */
+  stage: string;
+
+  /**
+   * The stage's status now, e.g. `PENDING`.
+   *
+   * @generated from field: string status = 2;
+   */
+  status: string;
+
+  /**
+   * `start` (starts now), `skip` (left out by the config, now or when it comes due), `wait`
+   * (starts once the stages before it are done), `done` (completed or skipped before; not run
+   * again).
+   *
+   * @generated from field: string action = 3;
+   */
+  action: string;
+
+  /**
+   * Why, e.g. `trimming off (processing.trimming.enableTrimming)`, `already completed`,
+   * `retried after a failure`, `resumed after a pause`.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * For a stage the config leaves out: the config value that decides it and its layer.
+   *
+   * @generated from field: string config_path = 5;
+   */
+  configPath: string;
+
+  /**
+   * @generated from field: string source = 6;
+   */
+  source: string;
+};
+
+/**
+ * One stage of a dry run's plan.
+ *
+ * @generated from message leap.ingest.v1.PlannedStage
+ */
+export type PlannedStageJson = {
+  /**
+   * `TRIM`; an upload as `UPLOAD:<target>`.
+   *
+   * @generated from field: string stage = 1;
+   */
+  stage?: string;
+
+  /**
+   * The stage's status now, e.g. `PENDING`.
+   *
+   * @generated from field: string status = 2;
+   */
+  status?: string;
+
+  /**
+   * `start` (starts now), `skip` (left out by the config, now or when it comes due), `wait`
+   * (starts once the stages before it are done), `done` (completed or skipped before; not run
+   * again).
+   *
+   * @generated from field: string action = 3;
+   */
+  action?: string;
+
+  /**
+   * Why, e.g. `trimming off (processing.trimming.enableTrimming)`, `already completed`,
+   * `retried after a failure`, `resumed after a pause`.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason?: string;
+
+  /**
+   * For a stage the config leaves out: the config value that decides it and its layer.
+   *
+   * @generated from field: string config_path = 5;
+   */
+  configPath?: string;
+
+  /**
+   * @generated from field: string source = 6;
+   */
+  source?: string;
+};
+
+/**
+ * Describes the message leap.ingest.v1.PlannedStage.
+ * Use `create(PlannedStageSchema)` to create a new message.
+ */
+export const PlannedStageSchema: GenMessage<PlannedStage, {jsonType: PlannedStageJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 14);
 
 /**
  * A stage as a reset left it.
@@ -1475,7 +1677,7 @@ export type ResetStageJson = {
  * Use `create(ResetStageSchema)` to create a new message.
  */
 export const ResetStageSchema: GenMessage<ResetStage, {jsonType: ResetStageJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 13);
+  messageDesc(file_leap_ingest_v1_types, 15);
 
 /**
  * The aggregate status of a recording, derived from its stages and outputs the way the
