@@ -10,7 +10,6 @@ import {
   type RecordingReset,
   type ResetRecording,
   type ResetResult,
-  type PlannedStage,
   type RunRecording,
   type RunResult,
 } from '@leap/contracts';
@@ -24,12 +23,12 @@ import { expiryOf, retentionPolicy, type RetentionPolicy } from '../lifecycle/re
 import type { RecordingEntity } from '../recordings/recording.entity';
 import type { RecordingStageEntity } from '../recordings/recording-stage.entity';
 import { RecordingRepository } from '../recordings/recording.repository';
-import { runRefusal, stageLabel, stagesToPause, STAGE_NAMES, type ControlRefusal } from '../pipeline/pipeline-state';
+import { runRefusal, stageLabel, stagesToPause, STAGE_NAMES, type ControlRefusal, type StageState } from '../pipeline/pipeline-state';
 import { DEFAULT_TARGET, opts, PipelineService, type PipelineTx } from '../pipeline/pipeline.service';
-import { skipDecision } from '../pipeline/stage-settings';
 import type { JsonObject } from '../templates/config-layers';
 import { TemplatesService } from '../templates/templates.service';
 import { resetPlan } from './reset-plan';
+import { runPlan } from './run-plan';
 
 /** A run as `start` left it, for its plan. */
 interface StartedRun {
@@ -39,7 +38,7 @@ interface StartedRun {
   started: Set<RecordingStageEntity>;
   retried: Set<RecordingStageEntity>;
   /** Each stage's status before the run. */
-  statusBefore: Map<RecordingStageEntity, string>;
+  statusBefore: Map<RecordingStageEntity, StageState>;
   wasPaused: boolean;
 }
 
@@ -172,38 +171,7 @@ export class PipelineControlService {
     const config = await this.templates.resolve(tx.manager, { userId: run.recording.userId, recordingId: run.recording.id });
     const processing = ((config.effective as JsonObject | undefined)?.processing ?? {}) as JsonObject;
     const sources = (config.sources ?? {}) as Record<string, string>;
-    // The rows as the run left them, with any it added (an output target per preset).
-    const live = [...run.stages];
-    live.sort((a, b) => STAGE_NAMES.indexOf(a.stage) - STAGE_NAMES.indexOf(b.stage) || a.target.localeCompare(b.target));
-    const plan = live.map((stage): PlannedStage => {
-      const label = stageLabel(stage);
-      const status = run.statusBefore.get(stage) ?? 'PENDING';
-      const decision = skipDecision(stage.stage, processing);
-      const skip = (reason: string): PlannedStage => ({
-        stage: label,
-        status,
-        action: 'skip',
-        reason,
-        ...(decision ? { configPath: decision.path, source: sources[decision.path] ?? 'default' } : {}),
-      });
-      if (run.started.has(stage)) {
-        const reason = run.retried.has(stage) ? 'retried after a failure' : run.wasPaused ? 'resumed after a pause' : 'due now';
-        return { stage: label, status, action: 'start', reason };
-      }
-      switch (stage.status) {
-        case 'SKIPPED':
-          if (decision) return skip(decision.reason);
-          return { stage: label, status, action: 'done', reason: `skipped before: ${String(stage.details?.skipReason ?? 'not needed')}` };
-        case 'COMPLETED':
-          return { stage: label, status, action: 'done', reason: 'already completed' };
-        case 'FAILED':
-          return { stage: label, status, action: 'fail', reason: stage.errorMessage ?? stage.errorCode ?? 'failed' };
-        case 'PENDING':
-          return decision ? skip(decision.reason) : { stage: label, status, action: 'wait', reason: 'starts once the stages before it are done' };
-        default:
-          return { stage: label, status, action: 'wait', reason: 'in progress' };
-      }
-    });
+    const plan = runPlan({ ...run, processing, sources });
     return { plan, effective: config.effective, sources: config.sources, layers: config.layers };
   }
 
