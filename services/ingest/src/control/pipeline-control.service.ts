@@ -26,6 +26,7 @@ import { RecordingRepository } from '../recordings/recording.repository';
 import { runRefusal, stageLabel, stagesToPause, STAGE_NAMES, type ControlRefusal, type StageState } from '../pipeline/pipeline-state';
 import { DEFAULT_TARGET, opts, PipelineService, type PipelineTx } from '../pipeline/pipeline.service';
 import type { JsonObject } from '../templates/config-layers';
+import { RunLayersService } from '../templates/run-layers.service';
 import { TemplatesService } from '../templates/templates.service';
 import { resetPlan } from './reset-plan';
 import { runPlan } from './run-plan';
@@ -67,6 +68,7 @@ export class PipelineControlService {
     private readonly sources: RecordingSourceRepository,
     @Inject(SERVICE_CONFIG) config: IngestConfig,
     private readonly templates: TemplatesService,
+    private readonly runLayers: RunLayersService,
   ) {
     this.retention = retentionPolicy(config);
   }
@@ -124,7 +126,7 @@ export class PipelineControlService {
   }
 
   private async start(tx: PipelineTx, query: RunRecording): Promise<StartedRun> {
-    const overrides = await this.templates.checkRunOverrides(tx.manager, query.userId, query.overrides);
+    const overrides = await this.runLayers.check(tx.manager, query.userId, query.overrides);
     const recording = await this.owned(tx, query.recordingId, query.userId);
     const stages = await this.recordings.stages(tx.manager, recording.id);
     const refusal = runRefusal(recording.status, stages);
@@ -133,7 +135,7 @@ export class PipelineControlService {
     if (!recording.sourceKey && !(await this.sources.find(tx.manager, recording.id))) {
       throw new LeapError('INGEST.NOT_RUNNABLE', `Recording ${recording.id} cannot run: its original was deleted`, { status: 409 });
     }
-    await this.templates.applyRunOverrides(tx.manager, recording.userId, recording.id, overrides);
+    await this.runLayers.apply(tx.manager, recording, overrides);
     const before = recording.status;
     const failedBefore = recording.failed;
     const wasPaused = recording.paused;
@@ -197,7 +199,7 @@ export class PipelineControlService {
       await tx.publish(MESSAGE_TYPES.ingest.RecordingPaused, paused, opts(recording));
     }
     await this.recordings.removeStages(tx.manager, recording.id, plan.dropped);
-    await this.templates.clearRunOverrides(tx.manager, recording.id);
+    await this.runLayers.clear(tx.manager, recording.id);
     const kept = plan.kept.map(({ stage, status }) => {
       if (status !== stage.status || status === 'PENDING') {
         stage.status = status;

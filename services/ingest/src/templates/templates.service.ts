@@ -13,7 +13,6 @@ import type {
   RecordingTemplate,
   RematchTemplate,
   ResolveConfig,
-  RunOverrides as RunOverridesInput,
   SaveTemplate,
   SetDefaultTemplate,
   TemplateCopied,
@@ -33,7 +32,7 @@ import { Clock } from '../clock.service';
 import type { Transaction } from '../recordings/recording.repository';
 import { applyPatch, resolveLayers, type ConfigLayer, type JsonObject, type LayeredConfig } from './config-layers';
 import { firstMatch, type MatchReason } from './matching-rules';
-import { checkedFields, checkedOverride, checkedRunOverrides, type RunOverrides, type TemplateFields } from './template-fields';
+import { checkedFields, checkedOverride, type TemplateFields } from './template-fields';
 import { TemplatesRepository, type RecordingConfigRow, type TemplateRow } from './templates.repository';
 
 /** What the base template starts with: the platform's defaults, which every other layer refines. */
@@ -75,10 +74,6 @@ const matchView = (recording: RecordingConfigRow, reason: MatchReason, templateI
   rule: reason.rule,
   value: reason.value,
 });
-
-/** The contract's overrides with the fields proto3 leaves empty taken as not given. */
-const runOverridesOf = (input: RunOverridesInput | undefined): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(input ?? {}).filter(([key, value]) => value !== undefined && value !== null && !(key === 'templateId' && value === '') && !(key === 'bindTemplate' && value === false)));
 
 const layerOf = (row: TemplateRow): LayeredConfig => ({ processing: row.processingConfig, metadata: row.metadataConfig, output: row.outputConfig });
 
@@ -324,46 +319,6 @@ export class TemplatesService {
       if (Object.keys(recording.runOverride ?? {}).length > 0) layers.push({ name: 'manual_override', config: recording.runOverride, run: true });
     }
     return layers;
-  }
-
-  // ---- the layers a run gives ----
-
-  /** A run's own config (`RunRecording.overrides`) checked: its fields like a template's config, its template the user's. */
-  async checkRunOverrides(tx: Transaction, userId: string, input: RunOverridesInput | undefined): Promise<RunOverrides> {
-    const overrides = checkedRunOverrides(runOverridesOf(input));
-    if (overrides.templateId) await this.owned(tx, userId, overrides.templateId);
-    return overrides;
-  }
-
-  /**
-   * The layers a run gives, stored on the recording for the stages of this run (each reads the
-   * effective config as it comes due): its template for this run (the runtime template) or bound
-   * with `bindTemplate`, and its config blocks at the top of the manual override. A run that
-   * gives none keeps the last run's (a resume goes on as it started); answers whether any was given.
-   */
-  async applyRunOverrides(tx: Transaction, userId: string, recordingId: string, overrides: RunOverrides): Promise<boolean> {
-    const given = ['templateId', 'processingConfig', 'metadataConfig', 'outputConfig'].some((k) => overrides[k as keyof RunOverrides] !== undefined);
-    if (!given) return false;
-    const now = this.clock.now();
-    let runtimeTemplateId: string | null = overrides.templateId ?? null;
-    if (overrides.templateId && overrides.bindTemplate) {
-      const recording = await this.ownedRecording(tx, userId, recordingId, true);
-      await this.templates.bind(tx, recordingId, overrides.templateId, now);
-      if (recording.templateId !== overrides.templateId) await this.templates.used(tx, overrides.templateId, 1, now);
-      runtimeTemplateId = null;
-    }
-    const config: LayeredConfig = {
-      ...(overrides.processingConfig ? { processing: overrides.processingConfig as JsonObject } : {}),
-      ...(overrides.metadataConfig ? { metadata: overrides.metadataConfig as JsonObject } : {}),
-      ...(overrides.outputConfig ? { output: overrides.outputConfig as JsonObject } : {}),
-    };
-    await this.templates.setRunLayers(tx, recordingId, runtimeTemplateId, config, now);
-    return true;
-  }
-
-  /** A reset forgets the layers the last run gave. */
-  async clearRunOverrides(tx: Transaction, recordingId: string): Promise<void> {
-    await this.templates.setRunLayers(tx, recordingId, null, {}, this.clock.now());
   }
 
   /**

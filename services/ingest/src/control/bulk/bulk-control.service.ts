@@ -3,7 +3,7 @@ import type { ControlledRecording, ControlRecordings, RecordingsControlled } fro
 import { LeapError } from '@leap/errors';
 import type { PipelineTx } from '../../pipeline/pipeline.service';
 import { RecordingRepository } from '../../recordings/recording.repository';
-import { TemplatesService } from '../../templates/templates.service';
+import { RunLayersService } from '../../templates/run-layers.service';
 import { PipelineControlService } from '../pipeline-control.service';
 
 /** The most recordings one bulk query decides (as the gateway's bulk routes). */
@@ -29,7 +29,7 @@ export class BulkControlService {
   constructor(
     private readonly control: PipelineControlService,
     private readonly recordings: RecordingRepository,
-    private readonly templates: TemplatesService,
+    private readonly runLayers: RunLayersService,
   ) {}
 
   async decide(tx: PipelineTx, query: ControlRecordings): Promise<RecordingsControlled> {
@@ -41,7 +41,7 @@ export class BulkControlService {
     }
     // The run's own config is checked once, before any recording: a bad field or an unknown
     // template refuses the whole query (422, 404) rather than every recording in turn.
-    if (query.operation === 'run') await this.templates.checkRunOverrides(tx.manager, query.userId, query.overrides);
+    if (query.operation === 'run') await this.runLayers.check(tx.manager, query.userId, query.overrides);
     const items: ControlledRecording[] = [];
     // TypeORM's nested transactions are savepoints the outbox follows: what a rolled-back recording
     // would have published is dropped with it.
