@@ -1,4 +1,7 @@
 import { DataSource } from 'typeorm';
+import { MessageBus, type UntypedMessages } from '@leap/messaging';
+import { OBJECT_STORE } from '@leap/platform';
+import { storageKeys, type ObjectStore } from '@leap/storage-client';
 import { gatewayService } from '@leap/gateway-service';
 import { ingestService } from '@leap/ingest-service';
 import { publishingService } from '@leap/publishing-service';
@@ -31,6 +34,9 @@ describe('run overrides, dry run and template render preview', () => {
   let world: ServiceWorld;
   let base: string;
   let ingestDb: DataSource;
+  /** Publishes fixtures as another service would (a transcription result). */
+  let ingestBus: MessageBus<UntypedMessages>;
+  let store: ObjectStore;
   let ada: Account;
   let bob: Account;
 
@@ -127,8 +133,10 @@ describe('run overrides, dry run and template render preview', () => {
     });
     await world.start(storageService);
     await world.start(quotaService);
-    await world.start(publishingService);
-    ingestDb = (await world.start(ingestService)).app.get(DataSource);
+    store = (await world.start(publishingService)).app.get<ObjectStore>(OBJECT_STORE);
+    const ingest = await world.start(ingestService);
+    ingestDb = ingest.app.get(DataSource);
+    ingestBus = ingest.app.get(MessageBus);
     const port = await freePort();
     await world.start(gatewayService, { http: true, env: { PORT: String(port) } });
     base = `http://127.0.0.1:${port}`;
@@ -332,6 +340,35 @@ describe('run overrides, dry run and template render preview', () => {
       expect({ status: foreign.status, code: foreign.body.code }).toEqual({ status: 404, code: 'TEMPLATE.NOT_FOUND' });
       const foreignRecording = await preview(bob, { metadataConfig: { titleTemplate: '{{ display_name }}' }, recordingId: id });
       expect({ status: foreignRecording.status, code: foreignRecording.body.code }).toEqual({ status: 404, code: 'RECORDING.NOT_FOUND' });
+    }, 120_000);
+
+    it("reads a recording's topics document as an upload does: summary, topics and questions in the description", async () => {
+      const id = await upload(ada, 'Topics lecture');
+      const key = storageKeys.topics(ada.id, id);
+      const document = {
+        activeVersion: 2,
+        versions: [
+          { version: 1, summary: 'Old summary', mainTopics: ['Old'], topics: [{ start: 0, title: 'Old topic' }], questions: [] },
+          { version: 2, summary: 'Eigenvalues explained', mainTopics: ['Eigenvalues'], topics: [{ start: 0, title: 'Eigenvalues' }, { start: 754, title: 'Eigenvectors' }], questions: ['What is an eigenvalue?'] },
+        ],
+      };
+      const stored = await store.put(key, JSON.stringify(document), { contentType: 'application/json' });
+      const topics = { key, sizeBytes: String(stored.sizeBytes), kind: 'OBJECT_KIND_TOPICS', contentType: 'application/json' };
+      await ingestDb.transaction((m) => ingestBus.publish(m, 'transcription.topics.extracted.v1', { recordingId: id, userId: ada.id, topics, version: 2, count: 2 }, { subject: id, tenant: ada.id }));
+      await eventually(async () => expect((await detail(ada, id)).artifacts.map((a: any) => a.name)).toContain('topics'), WAIT);
+
+      const reply = await preview(ada, {
+        recordingId: id,
+        metadataConfig: {
+          titleTemplate: '{{ display_name }}: {{ themes }}',
+          descriptionTemplate: '{{ summary }}\n\n{{ topics }}\n\n{{ questions }}',
+          topicsDisplay: { format: 'bullet_list', prefix: 'Topics:', showTimestamps: true },
+          questionsDisplay: { enabled: true, format: 'numbered_list', prefix: 'Questions:' },
+        },
+      });
+      expect(reply.status).toBe(200);
+      expect(reply.body.title).toBe('Topics lecture: Eigenvalues');
+      expect(reply.body.description).toBe('Eigenvalues explained\n\nTopics:\n• 0:00 Eigenvalues\n• 12:34 Eigenvectors\n\nQuestions:\n1. What is an eigenvalue?');
     }, 120_000);
 
     it('answers a template that does not parse with 422 and its code', async () => {
