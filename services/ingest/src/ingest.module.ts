@@ -51,6 +51,7 @@ import { SourceCredentialsRepository } from './credentials/source-credentials.re
 import { SOURCE_CREDENTIAL_VAULT, SourceCredentialsService } from './credentials/source-credentials.service';
 import { TemplatesConsumer } from './templates/templates.consumer';
 import { TemplatesRepository } from './templates/templates.repository';
+import { RunLayersService } from './templates/run-layers.service';
 import { TemplatesService } from './templates/templates.service';
 
 /**
@@ -143,6 +144,7 @@ import { TemplatesService } from './templates/templates.service';
     ZoomWebhookConsumer,
     TemplatesRepository,
     TemplatesService,
+    RunLayersService,
     TemplatesConsumer,
     VideoUrlAdapter,
     AutomationRepository,

@@ -367,12 +367,20 @@ export interface PauseRecording extends Omit<ingest_v1_queries.PauseRecordingJso
  * (INGEST.NOT_RUNNABLE) or a stage is in progress (INGEST.ALREADY_RUNNING); a READY recording
  * with nothing left to do answers with no stage started.
  *
+ * `overrides` are the run's own config: a template for this run (or bound, with
+ * `bind_template`) and config blocks applied above every stored layer until the next run that
+ * gives some, or a reset. Checked like a template's config (RECORDING_CONFIG.INVALID, 422); an
+ * unknown template is TEMPLATE.NOT_FOUND (404). With `dry_run` the run is decided and then rolled
+ * back: the answer carries the plan of every stage and the effective config with the layer each
+ * value comes from, a refusal is the same 409 a real run answers, and nothing changes.
+ *
  * Message type `ingest.recording.run.v1`: query on `ingest.commands`.
  * Proto message `leap.ingest.v1.RunRecording`; its proto3 JSON shape is `RunRecordingJson`.
  */
-export interface RunRecording extends Omit<ingest_v1_queries.RunRecordingJson, 'recordingId' | 'userId'> {
+export interface RunRecording extends Omit<ingest_v1_queries.RunRecordingJson, 'recordingId' | 'userId' | 'overrides'> {
   recordingId: NonNullable<ingest_v1_queries.RunRecordingJson['recordingId']>;
   userId: NonNullable<ingest_v1_queries.RunRecordingJson['userId']>;
+  overrides?: RunOverrides;
 }
 
 /**
@@ -497,9 +505,13 @@ export interface PauseResult extends Omit<ingest_v1_queries.PauseResultJson, 're
  * Message type `ingest.recording.run-result.v1`: reply to `ingest.recording.run.v1`.
  * Proto message `leap.ingest.v1.RunResult`; its proto3 JSON shape is `RunResultJson`.
  */
-export interface RunResult extends Omit<ingest_v1_queries.RunResultJson, 'recordingId' | 'status'> {
+export interface RunResult extends Omit<ingest_v1_queries.RunResultJson, 'recordingId' | 'status' | 'plan' | 'effective' | 'sources' | 'layers'> {
   recordingId: NonNullable<ingest_v1_queries.RunResultJson['recordingId']>;
   status: NonNullable<ingest_v1_queries.RunResultJson['status']>;
+  plan?: PlannedStage[];
+  effective?: Record<string, unknown>;
+  sources?: Record<string, unknown>;
+  layers?: ConfigLayer[];
 }
 
 /**
@@ -513,10 +525,11 @@ export interface RunResult extends Omit<ingest_v1_queries.RunResultJson, 'record
  * Message type `ingest.recordings.control.v1`: query on `ingest.commands`.
  * Proto message `leap.ingest.v1.ControlRecordings`; its proto3 JSON shape is `ControlRecordingsJson`.
  */
-export interface ControlRecordings extends Omit<ingest_v1_queries.ControlRecordingsJson, 'userId' | 'operation' | 'settings'> {
+export interface ControlRecordings extends Omit<ingest_v1_queries.ControlRecordingsJson, 'userId' | 'operation' | 'settings' | 'overrides'> {
   userId: NonNullable<ingest_v1_queries.ControlRecordingsJson['userId']>;
   operation: NonNullable<ingest_v1_queries.ControlRecordingsJson['operation']>;
   settings?: StageRerunSettings;
+  overrides?: RunOverrides;
 }
 
 /**
@@ -1613,6 +1626,28 @@ export interface TemplateMatch extends Omit<ingest_v1_types.TemplateMatchJson, '
 export interface ConfigLayer extends Omit<ingest_v1_types.ConfigLayerJson, 'name' | 'config'> {
   name: NonNullable<ingest_v1_types.ConfigLayerJson['name']>;
   config?: Record<string, unknown>;
+}
+
+/**
+ * What a run gives of its own config (`POST /recordings/{id}/run` and `/bulk/run`).
+ *
+ * Proto message `leap.ingest.v1.RunOverrides`; its proto3 JSON shape is `RunOverridesJson`.
+ */
+export interface RunOverrides extends Omit<ingest_v1_types.RunOverridesJson, 'processingConfig' | 'metadataConfig' | 'outputConfig'> {
+  processingConfig?: Record<string, unknown>;
+  metadataConfig?: Record<string, unknown>;
+  outputConfig?: Record<string, unknown>;
+}
+
+/**
+ * One stage of a dry run's plan.
+ *
+ * Proto message `leap.ingest.v1.PlannedStage`; its proto3 JSON shape is `PlannedStageJson`.
+ */
+export interface PlannedStage extends Omit<ingest_v1_types.PlannedStageJson, 'stage' | 'status' | 'action'> {
+  stage: NonNullable<ingest_v1_types.PlannedStageJson['stage']>;
+  status: NonNullable<ingest_v1_types.PlannedStageJson['status']>;
+  action: NonNullable<ingest_v1_types.PlannedStageJson['action']>;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type PipelineStage,
   type RestoreRecording,
   type RestoreResult,
+  type RunOverrides,
   type RunRecording,
   type RunResult,
 } from '@leap/contracts';
@@ -24,6 +25,9 @@ import { recordingNotFound } from './problems';
 
 /** Ingest's refusals that reach the caller with their own code (409). */
 const REFUSALS = new Set(['INGEST.NOTHING_TO_PAUSE', 'INGEST.NOT_RUNNABLE', 'INGEST.ALREADY_RUNNING', 'INGEST.STAGE_NOT_READY', 'INGEST.NOT_DELETED', 'INGEST.RESTORE_WINDOW_CLOSED']);
+
+/** Ingest's answers about a run's own config that reach the caller as they are (422, 404). */
+const PASSED_THROUGH = new Set(['RECORDING_CONFIG.INVALID', 'TEMPLATE.NOT_FOUND']);
 
 /** Pause, run, re-run a stage, reset and restore through ingest (request/reply): the caller learns at once whether they applied. */
 @Injectable()
@@ -39,8 +43,8 @@ export class PipelineControlClient {
     return this.ask(MESSAGE_TYPES.ingest.PauseRecording, query);
   }
 
-  run(userId: string, recordingId: string): Promise<RunResult> {
-    const query: RunRecording = { recordingId, userId };
+  run(userId: string, recordingId: string, options: { overrides?: RunOverrides; dryRun?: boolean } = {}): Promise<RunResult> {
+    const query: RunRecording = { recordingId, userId, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.dryRun ? { dryRun: true } : {}) };
     return this.ask(MESSAGE_TYPES.ingest.RunRecording, query);
   }
 
@@ -81,6 +85,8 @@ export class PipelineControlClient {
       const code = error instanceof LeapError ? error.code : undefined;
       if (code === 'INGEST.RECORDING_NOT_FOUND') throw recordingNotFound(query.recordingId);
       if (code && REFUSALS.has(code)) throw new LeapError(code, (error as Error).message, { status: 409 });
+      // A run's own config: a bad field, or a template the caller does not have.
+      if (code && PASSED_THROUGH.has(code)) throw new LeapError(code, (error as Error).message, { status: (error as LeapError).status, details: (error as LeapError).details });
       this.logger.warn(`ingest did not answer ${type}: ${(error as Error).message}`, { code, recordingId: query.recordingId });
       throw new LeapError('INGEST.UNAVAILABLE', 'The ingest service did not answer; try again shortly', {
         status: 503,

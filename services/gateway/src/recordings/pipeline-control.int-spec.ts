@@ -86,12 +86,20 @@ describe('pausing and running a recording over HTTP', () => {
     answers.set(id, { run: () => ({ recordingId: id, status: 'PROCESSING', paused: false, stages: ['TRIM'] }) });
     const started = await call('POST', `/api/v1/recordings/${id}/run`, { token: alice.token });
     expect(started.status).toBe(200);
-    expect(started.body).toEqual({ id, status: 'PROCESSING', paused: false, stages: ['TRIM'], links: { self: `/api/v1/recordings/${id}` } });
+    expect(started.body).toEqual({ id, status: 'PROCESSING', paused: false, stages: ['TRIM'], dryRun: false, links: { self: `/api/v1/recordings/${id}` } });
 
     answers.set(id, { run: () => ({ recordingId: id, status: 'READY', stages: [] }) });
     const ready = await call('POST', `/api/v1/recordings/${id}/run`, { token: alice.token });
     expect(ready.status).toBe(200);
-    expect(ready.body).toMatchObject({ id, status: 'READY', paused: false, stages: [] });
+    expect(ready.body).toMatchObject({ id, status: 'READY', paused: false, stages: [], dryRun: false });
+
+    // The body's overrides and a dry run (body or query) reach ingest as the run's query.
+    answers.set(id, { run: () => ({ recordingId: id, status: 'PROCESSING', paused: false, stages: ['TRANSCRIBE'], dryRun: true, plan: [], effective: {}, sources: {}, layers: [] }) });
+    const overrides = { templateId: id, processingConfig: { trimming: { enableTrimming: false } } };
+    const planned = await call('POST', `/api/v1/recordings/${id}/run?dryRun=true`, { token: alice.token, json: overrides });
+    expect(planned.status).toBe(200);
+    expect(planned.body).toMatchObject({ dryRun: true, plan: [], config: { effective: { processing: {}, metadata: {}, output: {} }, sources: {}, layers: [] } });
+    expect(asked.filter((a) => a.data.recordingId === id).at(-1)?.data).toEqual({ recordingId: id, userId: alice.id, overrides, dryRun: true });
   });
 
   it("answers ingest's refusals as 409 problems with ingest's code", async () => {

@@ -141,23 +141,6 @@ export class RecordingsController {
     return this.recordings.pause(user.userId, id);
   }
 
-  @Post(':id/run')
-  @HttpCode(200)
-  @RequireFlag('process')
-  @ApiDoc({
-    summary: 'Run a recording',
-    description:
-      'Smart resume from where the pipeline stands: clears a pause, retries failed stages as a new attempt (lifting the failure) and starts ' +
-      'whatever may start. A recording with nothing left to do (`READY`) answers 200 with no stage started. ' +
-      'The answer is the state ingest left; `GET /recordings/{id}` shows it within moments.',
-    params: ID_PARAM,
-    responses: { 200: { description: 'Running, or nothing left to do.', schema: pipelineActionSchema('The stages started, e.g. `TRIM`; an upload as `UPLOAD:<target>`; empty when nothing was left to do.') } },
-    problems: { 404: ['RECORDING.NOT_FOUND'], 409: ['INGEST.ALREADY_RUNNING', 'INGEST.NOT_RUNNABLE'], 503: ['INGEST.UNAVAILABLE'] },
-  })
-  run(@CurrentUser() user: Principal, @Param('id') id: string) {
-    return this.recordings.run(user.userId, id);
-  }
-
   @Delete(':id')
   @HttpCode(202)
   @ApiDoc({

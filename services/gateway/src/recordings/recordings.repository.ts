@@ -138,9 +138,11 @@ export function touched(result: unknown): number {
 /**
  * Rank of a stage status within one attempt: a later event never moves a stage back. Ingest
  * reports PENDING only for an attempt that has begun when it took the stage back (a pause, or a
- * run setting a failed stage up for its next attempt), so within its attempt PENDING comes last.
+ * run setting a failed stage up for its next attempt), so within its attempt PENDING comes after
+ * the attempt's own results. A stage taken back and then left out by the config when the run
+ * resumes (trimming turned off for that run) is SKIPPED within the same attempt: that comes last.
  */
-const STAGE_RANK = (column: string) => `(CASE ${column} WHEN 'IN_PROGRESS' THEN 1 WHEN 'PENDING' THEN 3 ELSE 2 END)`;
+const STAGE_RANK = (column: string) => `(CASE ${column} WHEN 'IN_PROGRESS' THEN 1 WHEN 'PENDING' THEN 3 WHEN 'SKIPPED' THEN 4 ELSE 2 END)`;
 
 /** The columns of a RecordingRow, and the SQL of the list's sort fields, for reads beside this repository's (the export). */
 export const RECORDING_COLUMNS = COLUMNS;

@@ -100,12 +100,6 @@ export class RecordingsService {
     return pipelineAction(await this.control.pause(userId, id));
   }
 
-  /** Runs (resumes) the recording's pipeline and answers the stages it started; 409 when it cannot run or already runs. */
-  async run(userId: string, id: string) {
-    await this.owned(userId, id);
-    return pipelineAction(await this.control.run(userId, id));
-  }
-
   /**
    * Restores a deleted recording through ingest, which answers its state (the read model follows
    * within moments); 404 for anyone but the owner, 409 when it is not deleted or its window closed.

@@ -5,7 +5,7 @@ import type { Principal } from '../access/principal';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiDoc } from '../common/api-doc';
 import { isUuid, parseInput } from '../common/validation';
-import { bindSchema, LAYERS, overrideSchema, recordingConfigSchema, resolvedSchema, resolveQuerySchema } from './templates.dto';
+import { bindSchema, overrideSchema, resolvedView, recordingConfigSchema, resolvedSchema, resolveQuerySchema } from './templates.dto';
 import { TemplatesClient } from './templates.client';
 
 const TAG = 'templates';
@@ -25,7 +25,8 @@ export class RecordingConfigController {
   @ApiDoc({
     summary: 'Resolve the effective config',
     description:
-      'Layers, lowest first: the default template, the bound template, a runtime template (template_id), the recording\'s preferences, the manual override. ' +
+      'Layers, lowest first: the default template, the bound template, a runtime template (template_id, else the one the last run gave), the recording\'s ' +
+      'preferences, the manual override (what PATCH /recordings/{id}/config stored, then the config the last run gave, marked `run`). ' +
       'Merges are deep and ignore nulls. Without recording_id, the default template (and template_id) alone.',
     tag: TAG,
     query: resolveQuerySchema,
@@ -39,13 +40,8 @@ export class RecordingConfigController {
       ...(q.recording_id ? { recordingId: q.recording_id } : {}),
       ...(q.template_id ? { templateId: q.template_id } : {}),
     });
-    const effective = { processing: {}, metadata: {}, output: {}, ...(reply.effective ?? {}) };
-    if (!q.include_layers) return { effective };
-    return {
-      effective,
-      sources: (reply.sources ?? {}) as Record<string, (typeof LAYERS)[number]>,
-      layers: (reply.layers ?? []).map((l) => ({ name: l.name as (typeof LAYERS)[number], templateId: l.templateId || null, config: l.config ?? {} })),
-    };
+    const view = resolvedView(reply);
+    return q.include_layers ? view : { effective: view.effective };
   }
 
   @Get('recordings/:id/config')

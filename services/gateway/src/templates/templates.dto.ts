@@ -127,7 +127,14 @@ export const resolvedSchema = z.object({
   effective: layered,
   sources: z.record(z.enum(LAYERS)).optional().describe('With include_layers: each effective value, by its dotted path, and the layer it comes from'),
   layers: z
-    .array(z.object({ name: z.enum(LAYERS), templateId: z.string().uuid().nullable(), config: z.record(z.unknown()) }))
+    .array(
+      z.object({
+        name: z.enum(LAYERS),
+        templateId: z.string().uuid().nullable(),
+        config: z.record(z.unknown()),
+        run: z.boolean().optional().describe('Set on the layers the last run gave (`POST /recordings/{id}/run`): its template, its config'),
+      }),
+    )
     .optional()
     .describe('With include_layers: the layers, lowest first'),
 });
@@ -144,4 +151,43 @@ export const recordingConfigSchema = z.object({
   templateId: z.string().uuid().nullable(),
   isMapped: z.boolean(),
   override: z.record(z.unknown()).describe('The manual override as stored'),
+});
+
+/** Ingest's resolved config as the API shows it: the effective config, each value's layer and the layers. */
+export function resolvedView(reply: { effective?: Record<string, unknown>; sources?: Record<string, unknown>; layers?: Array<{ name: string; templateId?: string; config?: Record<string, unknown>; run?: boolean }> }) {
+  return {
+    effective: { processing: {}, metadata: {}, output: {}, ...(reply.effective ?? {}) },
+    sources: (reply.sources ?? {}) as Record<string, (typeof LAYERS)[number]>,
+    layers: (reply.layers ?? []).map((l) => ({ name: l.name as (typeof LAYERS)[number], templateId: l.templateId || null, config: l.config ?? {}, ...(l.run ? { run: true } : {}) })),
+  };
+}
+
+export const RENDER_PLATFORMS = ['youtube', 'vk_video', 'yandex_disk', 'local'] as const;
+
+export const renderPreviewSchema = z
+  .object({
+    templateId: z.string().uuid('must be a template id').optional().describe('Render this template\'s metadataConfig'),
+    metadataConfig: metadataConfigDoc.optional().describe('…or this metadataConfig, not saved'),
+    recordingId: z.string().uuid('must be a recording id').optional().describe('Render for this recording of yours (its title, dates and topics, as an upload would); a sample recording when absent'),
+    platform: z.enum(RENDER_PLATFORMS).default('youtube').describe('Whose limits apply (YouTube titles 100 characters, VK 128, descriptions 5000)'),
+    variables: z
+      .record(z.unknown())
+      .optional()
+      .describe('Without recordingId: values in place of the sample recording\'s (display_name, summary, themes, topics, questions, duration, recorded_at, published_at)'),
+    timeZone: z.string().max(64).optional().describe('IANA time zone the dates are shown in (default UTC)'),
+  })
+  .strict()
+  .refine((b) => (b.templateId === undefined) !== (b.metadataConfig === undefined), { message: 'give templateId or metadataConfig (one of them)', path: ['templateId'] })
+  .refine((b) => !(b.recordingId && b.variables), { message: 'variables go without recordingId', path: ['variables'] });
+
+export const renderedPreviewSchema = z.object({
+  platform: z.enum(RENDER_PLATFORMS),
+  title: z.string(),
+  description: z.string(),
+  titleTruncated: z.boolean().describe('The platform\'s limit cut the title (with "...")'),
+  descriptionTruncated: z.boolean(),
+  yandexDisk: z
+    .object({ folderPath: z.string(), filename: z.string() })
+    .optional()
+    .describe('When the metadata has a yandexDisk block with folderPathTemplate or filenameTemplate (or platform is yandex_disk): where the upload would go'),
 });

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { registerProblemTitles } from '../common/problem-details';
+import { PublishingModule } from '../publishing/publishing.module';
+import { RecordingsModule } from '../recordings/recordings.module';
 import { RecordingConfigController } from './recording-config.controller';
+import { TemplatePreviewController } from './template-preview.controller';
 import { TemplatesClient } from './templates.client';
 import { TemplatesController } from './templates.controller';
 
@@ -12,6 +15,6 @@ registerProblemTitles({
   'RECORDING_CONFIG.INVALID': 'The recording config is not valid',
 });
 
-/** `/api/v1/templates`, `/api/v1/config/resolve` and `/api/v1/recordings/{id}/config`: templates and config layers, kept by ingest. */
-@Module({ controllers: [TemplatesController, RecordingConfigController], providers: [TemplatesClient] })
+/** `/api/v1/templates` (with its render preview, rendered by publishing), `/api/v1/config/resolve` and `/api/v1/recordings/{id}/config`: templates and config layers, kept by ingest. */
+@Module({ imports: [RecordingsModule, PublishingModule], controllers: [TemplatePreviewController, TemplatesController, RecordingConfigController], providers: [TemplatesClient] })
 export class TemplatesModule {}

@@ -23,11 +23,28 @@ import type { IngestConfig } from '../config/config.schema';
 import { RecordingSourceRepository } from '../download/recording-source.repository';
 import { expiryOf, retentionPolicy, type RetentionPolicy } from '../lifecycle/retention';
 import type { RecordingEntity } from '../recordings/recording.entity';
+import type { RecordingStageEntity } from '../recordings/recording-stage.entity';
 import { RecordingRepository } from '../recordings/recording.repository';
-import { RERUNNABLE_STAGES, rerunRefusal, runRefusal, stageLabel, stagesToPause, STAGE_NAMES, type ControlRefusal } from '../pipeline/pipeline-state';
+import { RERUNNABLE_STAGES, rerunRefusal, runRefusal, stageLabel, stagesToPause, STAGE_NAMES, type ControlRefusal, type StageState } from '../pipeline/pipeline-state';
 import { stageName } from '../pipeline/pipeline.consumer';
 import { DEFAULT_TARGET, opts, PipelineService, type PipelineTx } from '../pipeline/pipeline.service';
+import type { JsonObject } from '../templates/config-layers';
+import { RunLayersService } from '../templates/run-layers.service';
+import { TemplatesService } from '../templates/templates.service';
 import { resetPlan } from './reset-plan';
+import { runPlan } from './run-plan';
+
+/** A run as `start` left it, for its plan. */
+interface StartedRun {
+  result: RunResult;
+  recording: RecordingEntity;
+  stages: RecordingStageEntity[];
+  started: Set<RecordingStageEntity>;
+  retried: Set<RecordingStageEntity>;
+  /** Each stage's status before the run. */
+  statusBefore: Map<RecordingStageEntity, StageState>;
+  wasPaused: boolean;
+}
 
 /** What each refusal answers the requester (the gateway turns it into problem details). */
 const REFUSALS: Record<ControlRefusal, (id: string) => LeapError> = {
@@ -53,6 +70,8 @@ export class PipelineControlService {
     @Inject(SERVICE_LOGGER) private readonly logger: MessagingLogger,
     private readonly sources: RecordingSourceRepository,
     @Inject(SERVICE_CONFIG) config: IngestConfig,
+    private readonly templates: TemplatesService,
+    private readonly runLayers: RunLayersService,
   ) {
     this.retention = retentionPolicy(config);
   }
@@ -90,9 +109,27 @@ export class PipelineControlService {
   /**
    * Smart resume: clears the pause, turns FAILED stages back to PENDING and lifts the recording's
    * failure (the next start is a new attempt), then starts whatever may start. A recording with
-   * nothing left to do (READY) answers with no stage started.
+   * nothing left to do (READY) answers with no stage started. The run's own config (`overrides`)
+   * is stored first, so the stages it starts already read it. A dry run is the same run in a
+   * savepoint rolled back once its plan is read: it answers what the run would do, refusals
+   * included, and changes nothing.
    */
   async run(tx: PipelineTx, query: RunRecording): Promise<RunResult> {
+    if (!query.dryRun) return (await this.start(tx, query)).result;
+    const runner = tx.manager.queryRunner!;
+    await runner.startTransaction();
+    try {
+      const run = await this.start(tx, query);
+      const plan = await this.plan(tx, run);
+      return { ...run.result, dryRun: true, ...plan };
+    } finally {
+      // What the run would have published leaves with the savepoint (the outbox follows it).
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+    }
+  }
+
+  private async start(tx: PipelineTx, query: RunRecording): Promise<StartedRun> {
+    const overrides = await this.runLayers.check(tx.manager, query.userId, query.overrides);
     const recording = await this.owned(tx, query.recordingId, query.userId);
     const stages = await this.recordings.stages(tx.manager, recording.id);
     const refusal = runRefusal(recording.status, stages);
@@ -101,10 +138,13 @@ export class PipelineControlService {
     if (!recording.sourceKey && !(await this.sources.find(tx.manager, recording.id))) {
       throw new LeapError('INGEST.NOT_RUNNABLE', `Recording ${recording.id} cannot run: its original was deleted`, { status: 409 });
     }
+    await this.runLayers.apply(tx.manager, recording, overrides);
     const before = recording.status;
     const failedBefore = recording.failed;
+    const wasPaused = recording.paused;
     const now = this.clock.now();
     const retried = stages.filter((s) => s.status === 'FAILED');
+    const statusBefore = new Map(stages.map((s) => [s, s.status]));
     for (const stage of retried) {
       stage.status = 'PENDING';
       stage.finishedAt = null;
@@ -119,8 +159,25 @@ export class PipelineControlService {
     recording.failedAt = null;
     const started = await this.pipeline.advance(tx, recording, stages, new Set(retried), before, failedBefore);
     const labels = started.map(stageLabel);
-    this.logger.info('Recording run', { recordingId: recording.id, started: labels, retried: retried.map(stageLabel), status: recording.status });
-    return { recordingId: recording.id, status: recording.status, paused: false, stages: labels };
+    this.logger.info(query.dryRun ? 'Recording run planned' : 'Recording run', { recordingId: recording.id, started: labels, retried: retried.map(stageLabel), status: recording.status });
+    return {
+      result: { recordingId: recording.id, status: recording.status, paused: false, stages: labels },
+      recording,
+      stages,
+      started: new Set(started),
+      retried: new Set(retried),
+      statusBefore,
+      wasPaused,
+    };
+  }
+
+  /** What a run does with each stage (pipeline order), and the effective config it runs with (read inside the run's savepoint). */
+  private async plan(tx: PipelineTx, run: StartedRun): Promise<Pick<RunResult, 'plan' | 'effective' | 'sources' | 'layers'>> {
+    const config = await this.templates.resolve(tx.manager, { userId: run.recording.userId, recordingId: run.recording.id });
+    const processing = ((config.effective as JsonObject | undefined)?.processing ?? {}) as JsonObject;
+    const sources = (config.sources ?? {}) as Record<string, string>;
+    const plan = runPlan({ ...run, processing, sources });
+    return { plan, effective: config.effective, sources: config.sources, layers: config.layers };
   }
 
   /**
@@ -170,6 +227,7 @@ export class PipelineControlService {
       await tx.publish(MESSAGE_TYPES.ingest.RecordingPaused, paused, opts(recording));
     }
     await this.recordings.removeStages(tx.manager, recording.id, plan.dropped);
+    await this.runLayers.clear(tx.manager, recording.id);
     const kept = plan.kept.map(({ stage, status }) => {
       if (status !== stage.status || status === 'PENDING') {
         stage.status = status;

@@ -1,4 +1,4 @@
-import { skipReason, subtitleSettings, topicSettings, transcribeSettings, trimSettings } from './stage-settings';
+import { skipDecision, skipReason, subtitleSettings, topicSettings, transcribeSettings, trimSettings } from './stage-settings';
 
 describe('stage settings from the effective processing config', () => {
   it('skips TRIM only when trimming is off, and the transcript stages with transcription off', () => {
@@ -15,6 +15,17 @@ describe('stage settings from the effective processing config', () => {
     expect(skipReason('GENERATE_SUBTITLES', { transcription: { enableSubtitles: false } })).toMatch(/subtitles off/);
     expect(skipReason('DOWNLOAD', off)).toBeUndefined();
     expect(skipReason('UPLOAD', off)).toBeUndefined();
+  });
+
+  it('names the config value that decides a skip, so a plan can tell the layer it comes from', () => {
+    expect(skipDecision('TRIM', { trimming: { enableTrimming: false } })).toEqual({
+      reason: 'trimming off (processing.trimming.enableTrimming)',
+      path: 'processing.trimming.enableTrimming',
+    });
+    // Transcription off decides the topics too, before their own switch.
+    expect(skipDecision('EXTRACT_TOPICS', { transcription: { enableTranscription: false, enableTopics: false } })?.path).toBe('processing.transcription.enableTranscription');
+    expect(skipDecision('GENERATE_SUBTITLES', { transcription: { enableSubtitles: false } })?.path).toBe('processing.transcription.enableSubtitles');
+    expect(skipDecision('TRANSCRIBE', {})).toBeUndefined();
   });
 
   it('carries the trim settings the config sets, one padding (the larger) for both ends', () => {

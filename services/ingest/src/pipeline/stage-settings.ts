@@ -11,29 +11,46 @@ import type { StageName } from './pipeline-state';
 const block = (value: unknown): JsonObject => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : {});
 const number = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
+/** Why the config leaves a stage out: the reason shown, and the config value (dotted path) that decides it. */
+export interface SkipDecision {
+  reason: string;
+  path: string;
+}
+
+const TRIMMING = 'processing.trimming.enableTrimming';
+const TRANSCRIPTION = 'processing.transcription.enableTranscription';
+const TOPICS = 'processing.transcription.enableTopics';
+const SUBTITLES = 'processing.transcription.enableSubtitles';
+
 /**
  * Why the config leaves a stage out, or undefined when it runs: trimming off skips TRIM (the
  * next stages then take the original, as the reference's do); transcription off skips TRANSCRIBE
  * and, with nothing to read, the topics and the subtitles; topics or subtitles off skip their own.
  */
-export function skipReason(stage: StageName, processing: JsonObject): string | undefined {
+export function skipDecision(stage: StageName, processing: JsonObject): SkipDecision | undefined {
   const trimming = block(processing.trimming);
   const transcription = block(processing.transcription);
   const transcribing = transcription.enableTranscription !== false;
+  const off = (what: string, path: string): SkipDecision => ({ reason: `${what} off (${path})`, path });
   switch (stage) {
     case 'TRIM':
-      return trimming.enableTrimming === false ? 'trimming off (processing.trimming.enableTrimming)' : undefined;
+      return trimming.enableTrimming === false ? off('trimming', TRIMMING) : undefined;
     case 'TRANSCRIBE':
-      return transcribing ? undefined : 'transcription off (processing.transcription.enableTranscription)';
+      return transcribing ? undefined : off('transcription', TRANSCRIPTION);
     case 'EXTRACT_TOPICS':
-      if (!transcribing) return 'transcription off (processing.transcription.enableTranscription)';
-      return transcription.enableTopics === false ? 'topics off (processing.transcription.enableTopics)' : undefined;
+      if (!transcribing) return off('transcription', TRANSCRIPTION);
+      return transcription.enableTopics === false ? off('topics', TOPICS) : undefined;
     case 'GENERATE_SUBTITLES':
-      if (!transcribing) return 'transcription off (processing.transcription.enableTranscription)';
-      return transcription.enableSubtitles === false ? 'subtitles off (processing.transcription.enableSubtitles)' : undefined;
+      if (!transcribing) return off('transcription', TRANSCRIPTION);
+      return transcription.enableSubtitles === false ? off('subtitles', SUBTITLES) : undefined;
     default:
       return undefined;
   }
+}
+
+/** The reason alone (see `skipDecision`), as a skipped stage records it. */
+export function skipReason(stage: StageName, processing: JsonObject): string | undefined {
+  return skipDecision(stage, processing)?.reason;
 }
 
 /** The TRIM command's settings: silence threshold, shortest silence, padding (media processing's defaults where unset). */

@@ -21,6 +21,8 @@ export interface ConfigLayer {
   name: LayerName;
   templateId?: string;
   config: LayeredConfig;
+  /** A layer a run gave: the runtime template, or its config above the stored manual override. */
+  run?: boolean;
 }
 
 export interface ResolvedConfig {

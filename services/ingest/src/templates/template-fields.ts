@@ -143,6 +143,29 @@ export function checkedOverride(input: unknown): z.output<typeof layeredConfigSc
   throw invalid(parsed.error, 'RECORDING_CONFIG.INVALID');
 }
 
+/**
+ * The config a run gives of its own (`RunRecording.overrides`), checked like a template's: every
+ * problem at once, as RECORDING_CONFIG.INVALID (422) naming the body's fields.
+ */
+export const runOverridesSchema = z
+  .object({
+    templateId: z.string().regex(UUID, 'must be a template id').optional(),
+    bindTemplate: z.boolean().optional(),
+    processingConfig: n(processingConfigSchema),
+    metadataConfig: n(metadataConfigSchema),
+    outputConfig: n(outputConfigSchema),
+  })
+  .strict()
+  .refine((o) => !o.bindTemplate || o.templateId !== undefined, { message: 'needs templateId', path: ['bindTemplate'] });
+
+export type RunOverrides = z.output<typeof runOverridesSchema>;
+
+export function checkedRunOverrides(input: unknown): RunOverrides {
+  const parsed = runOverridesSchema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  throw invalid(parsed.error, 'RECORDING_CONFIG.INVALID');
+}
+
 function invalid(error: z.ZodError, code = 'TEMPLATE.INVALID'): LeapError {
   const errors = error.issues.map((i) => ({
     field: i.path.join('.') || '(body)',

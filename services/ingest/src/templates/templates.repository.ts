@@ -35,13 +35,17 @@ export interface RecordingConfigRow {
   isMapped: boolean;
   processingPreferences: LayeredConfig;
   configOverride: LayeredConfig;
+  /** The layers the last run gave (`RunRecording.overrides`): its template and its config. */
+  runtimeTemplateId: string | null;
+  runOverride: LayeredConfig;
 }
 
 const TEMPLATE = `id, user_id AS "userId", name, description, is_draft AS "isDraft", is_active AS "isActive", is_default AS "isDefault", priority,
   matching_rules AS "matchingRules", processing_config AS "processingConfig", metadata_config AS "metadataConfig", output_config AS "outputConfig",
   used_count AS "usedCount", last_used_at AS "lastUsedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
 const RECORDING = `r.id, r.user_id AS "userId", r.title, r.status, s.metadata->>'inputSourceId' AS "sourceId", r.template_id AS "templateId",
-  r.is_mapped AS "isMapped", r.processing_preferences AS "processingPreferences", r.config_override AS "configOverride"`;
+  r.is_mapped AS "isMapped", r.processing_preferences AS "processingPreferences", r.config_override AS "configOverride",
+  r.runtime_template_id AS "runtimeTemplateId", r.run_override AS "runOverride"`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Templates, and the template binding and config columns of recordings. Deleted recordings are left out. */
@@ -142,6 +146,11 @@ export class TemplatesRepository {
 
   async setOverride(tx: Transaction, recordingId: string, override: LayeredConfig, now: Date): Promise<void> {
     await tx.query(`UPDATE recordings SET config_override = $2, updated_at = $3 WHERE id = $1`, [recordingId, override, now]);
+  }
+
+  /** The layers a run gives (its template and its config), replacing the last run's; none clears them. */
+  async setRunLayers(tx: Transaction, recordingId: string, runtimeTemplateId: string | null, runOverride: LayeredConfig, now: Date): Promise<void> {
+    await tx.query(`UPDATE recordings SET runtime_template_id = $2, run_override = $3, updated_at = $4 WHERE id = $1`, [recordingId, runtimeTemplateId, runOverride, now]);
   }
 
   async countByStatus(tx: Transaction | undefined, userId: string, templateId: string): Promise<Record<string, number>> {

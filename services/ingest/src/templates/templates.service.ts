@@ -291,7 +291,7 @@ export class TemplatesService {
     return {
       effective: resolved.effective as JsonObject,
       sources: resolved.sources,
-      layers: resolved.layers.map((l) => ({ name: l.name, ...(l.templateId ? { templateId: l.templateId } : {}), config: l.config as JsonObject })),
+      layers: resolved.layers.map((l) => ({ name: l.name, ...(l.templateId ? { templateId: l.templateId } : {}), config: l.config as JsonObject, ...(l.run ? { run: true } : {}) })),
     };
   }
 
@@ -307,10 +307,16 @@ export class TemplatesService {
     if (runtimeTemplateId) {
       const runtime = await this.owned(tx, userId, runtimeTemplateId);
       layers.push({ name: 'runtime_template', templateId: runtime.id, config: layerOf(runtime) });
+    } else if (recording?.runtimeTemplateId) {
+      // The template the last run gave for itself (a deleted template leaves the layer out).
+      const runtime = await this.templates.find(tx, userId, recording.runtimeTemplateId);
+      if (runtime) layers.push({ name: 'runtime_template', templateId: runtime.id, config: layerOf(runtime), run: true });
     }
     if (recording) {
       layers.push({ name: 'recording_preferences', config: recording.processingPreferences });
       layers.push({ name: 'manual_override', config: recording.configOverride });
+      // The config the last run gave: the top of the manual override, above what PATCH /config stored.
+      if (Object.keys(recording.runOverride ?? {}).length > 0) layers.push({ name: 'manual_override', config: recording.runOverride, run: true });
     }
     return layers;
   }

@@ -19,6 +19,9 @@ import { MetadataTemplates } from '../templating/template-engine';
 import { renderMetadata, SAMPLE_RECORDING, templatesOf, validateTemplates } from '../templating/render-metadata';
 import { isTimeZone, type RecordingFacts } from '../templating/template-variables';
 import { CREDENTIAL_CHECK, type CredentialCheck } from './credential-check';
+import { OBJECT_STORE } from '@leap/platform';
+import { storageKeys, type ObjectStore } from '@leap/storage-client';
+import { recordingFacts } from '../templating/recording-facts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -61,6 +64,7 @@ export class PresetsService {
     private readonly presets: PresetsRepository,
     private readonly templates: MetadataTemplates,
     @Inject(CREDENTIAL_CHECK) private readonly credentials: CredentialCheck,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
   ) {}
 
   async list(tx: Transaction, q: ListPresets): Promise<PresetsPage> {
@@ -168,7 +172,8 @@ export class PresetsService {
     }
     const timeZone = q.timeZone || 'UTC';
     if (!isTimeZone(timeZone)) throw invalidPreset(`timeZone: ${timeZone} is not an IANA time zone, e.g. Europe/Moscow`);
-    const rendered = await renderMetadata(this.templates, platform, metadata, previewFacts(q.variables), timeZone);
+    const facts = q.recordingId ? await this.recordingPreviewFacts(q) : previewFacts(q.variables);
+    const rendered = await renderMetadata(this.templates, platform, metadata, facts, timeZone);
     return {
       title: rendered.title,
       description: rendered.description,
@@ -177,6 +182,23 @@ export class PresetsService {
       titleTruncated: rendered.titleTruncated,
       descriptionTruncated: rendered.descriptionTruncated,
     };
+  }
+
+  /**
+   * A real recording, as an upload sees it: the variables its publish command carries and the
+   * active version of its topics document, read from the store (only under the recording's own
+   * prefix) the way an upload reads it. A document that cannot be read leaves the topics out.
+   */
+  private async recordingPreviewFacts(q: RenderPresetPreview): Promise<RecordingFacts> {
+    const variables = Object.fromEntries(Object.entries(q.variables ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    let topicsJson: string | undefined;
+    if (q.topicsKey) {
+      if (!UUID.test(q.recordingId!) || !q.topicsKey.startsWith(storageKeys.recordingPrefix(q.userId, q.recordingId!)) || q.topicsKey.includes('..')) {
+        throw invalidPreset(`topicsKey: ${q.topicsKey} is not a file of recording ${q.recordingId}`);
+      }
+      topicsJson = (await this.store.getBuffer(q.topicsKey).catch(() => undefined))?.toString('utf8');
+    }
+    return recordingFacts(q.recordingId!, variables, topicsJson, new Date());
   }
 
   private async row(tx: Transaction, userId: string, id: string): Promise<PresetRow> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LeapError, MessageBus } from '@leap/messaging';
 import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
-import { MESSAGE_TYPES, type ControlledRecording, type ControlRecordings, type StageRerunSettings } from '@leap/contracts';
+import { MESSAGE_TYPES, type ControlledRecording, type ControlRecordings, type RunOverrides, type StageRerunSettings } from '@leap/contracts';
 import type { Logger } from 'winston';
 import type { GatewayConfig } from '../../config/config.schema';
 
@@ -14,13 +14,30 @@ export class BulkControlClient {
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** 503 `INGEST.UNAVAILABLE` when ingest does not answer in time or fails: nothing is known to have changed. */
-  async control(userId: string, operation: string, recordingIds: string[], dryRun: boolean, settings?: StageRerunSettings): Promise<ControlledRecording[]> {
-    const query: ControlRecordings = { userId, operation, recordingIds, dryRun, ...(settings ? { settings } : {}) };
+  /** The run's own config refused as ingest answers it (422, 404); 503 `INGEST.UNAVAILABLE` when ingest does not answer in time or fails: nothing is known to have changed. */
+  async control(
+    userId: string,
+    operation: string,
+    recordingIds: string[],
+    dryRun: boolean,
+    options: { settings?: StageRerunSettings; overrides?: RunOverrides } = {},
+  ): Promise<ControlledRecording[]> {
+    const query: ControlRecordings = {
+      userId,
+      operation,
+      recordingIds,
+      dryRun,
+      ...(options.settings ? { settings: options.settings } : {}),
+      ...(options.overrides ? { overrides: options.overrides } : {}),
+    };
     try {
       const reply = await this.bus.request(MESSAGE_TYPES.ingest.ControlRecordings, query, { tenant: userId, timeoutMs: this.config.INGEST_REQUEST_TIMEOUT });
       return reply.items ?? [];
     } catch (error) {
+      // The run's own config refused: a bad field, or a template the caller does not have.
+      if (error instanceof LeapError && (error.code === 'RECORDING_CONFIG.INVALID' || error.code === 'TEMPLATE.NOT_FOUND')) {
+        throw new LeapError(error.code, error.message, { status: error.status, details: error.details });
+      }
       this.logger.warn(`ingest did not answer a bulk ${operation}: ${(error as Error).message}`, { code: error instanceof LeapError ? error.code : undefined });
       throw new LeapError('INGEST.UNAVAILABLE', 'The ingest service did not answer; try again shortly', {
         status: 503,

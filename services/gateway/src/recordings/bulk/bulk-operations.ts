@@ -9,7 +9,8 @@ import type { RecordingRow, RecordingsRepository } from '../recordings.repositor
 import { rerunTopicsBody } from '../topics/topics.api-doc';
 import type { RecordingTopicsService } from '../topics/topics.service';
 import type { BulkControlClient } from './bulk-control.client';
-import { bulkBody, bulkBodyOf, bulkUploadParams, type BulkItem } from './bulk.dto';
+import { bulkBody, bulkBodyOf, bulkRunBody, bulkUploadParams, type BulkItem } from './bulk.dto';
+import { runOverridesOf } from '../control/run.api-doc';
 
 /** What an operation gets to act with. */
 export interface BulkDeps {
@@ -53,7 +54,8 @@ function ingestControl<B extends z.ZodTypeAny, F extends FeatureFlag | undefined
     body,
     async apply(deps, userId, rows, b) {
       if (rows.length === 0) return [];
-      const answers = await deps.control.control(userId, operation, rows.map((r) => r.id), b.dryRun, settings?.(b));
+      const overrides = operation === 'run' ? runOverridesOf(b) : undefined;
+      const answers = await deps.control.control(userId, operation, rows.map((r) => r.id), b.dryRun, { settings: settings?.(b), overrides });
       return answers.map((a) => ({
         id: a.recordingId,
         outcome: a.outcome as BulkItem['outcome'],
@@ -136,7 +138,7 @@ const upload: BulkOperation<typeof uploadBody> & { flag: FeatureFlag } = {
 };
 
 export const BULK_OPERATIONS = {
-  run: ingestControl('run', 'process', bulkBody),
+  run: ingestControl('run', 'process', bulkRunBody),
   pause: ingestControl('pause', undefined, bulkBody),
   delete: softDelete,
   trim: ingestControl('trim', 'process', bulkBodyOf(trimParams), (b) => RERUNS.trim.settings(b)),

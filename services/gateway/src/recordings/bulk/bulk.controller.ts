@@ -5,7 +5,7 @@ import { CurrentUser } from '../../auth/current-user.decorator';
 import { ApiDoc, type ApiDocOptions } from '../../common/api-doc';
 import type { ZodTypeAny } from 'zod';
 import { BULK_OPERATIONS, type BulkOperationName } from './bulk-operations';
-import { bulkAnswerSchema, bulkBody, DEFAULT_BULK_LIMIT, MAX_BULK_ITEMS } from './bulk.dto';
+import { bulkAnswerSchema, bulkBody, bulkRunBody, DEFAULT_BULK_LIMIT, MAX_BULK_ITEMS } from './bulk.dto';
 import { BulkService } from './bulk.service';
 
 const SELECTION =
@@ -43,8 +43,11 @@ export class BulkController {
   @ApiDoc(
     bulkDoc(
       'Run recordings in bulk',
-      'As `POST /recordings/{id}/run` for each: resumes from where the pipeline stands; refused with `INGEST.ALREADY_RUNNING` or `INGEST.NOT_RUNNABLE`.',
-      { 403: ['FEATURE.DISABLED'], 503: ['INGEST.UNAVAILABLE'] },
+      'As `POST /recordings/{id}/run` for each: resumes from where the pipeline stands; refused with `INGEST.ALREADY_RUNNING` or `INGEST.NOT_RUNNABLE`. ' +
+        'The run\'s own config (`templateId`, `bindTemplate`, `processingConfig`, `metadataConfig`, `outputConfig`) is given to each recording as the single ' +
+        'route takes it; a bad field (`RECORDING_CONFIG.INVALID`) or an unknown template (`TEMPLATE.NOT_FOUND`) refuses the whole call.',
+      { 403: ['FEATURE.DISABLED'], 404: ['TEMPLATE.NOT_FOUND'], 422: ['BULK.LIMIT_EXCEEDED', 'RECORDING_CONFIG.INVALID'], 503: ['INGEST.UNAVAILABLE'] },
+      bulkRunBody,
     ),
   )
   run(@CurrentUser() user: Principal, @Body() body: unknown) {

@@ -5,6 +5,7 @@ import { registerProblemTitles } from '../../common/problem-details';
 import { sortParam } from '../../common/pagination';
 import { RECORDING_SORT_FIELDS, shortName } from '../recordings.dto';
 import { uploadPlatformSchema } from '../../publishing/uploads.dto';
+import { runOverridesFields } from '../control/run.api-doc';
 
 /** The most recordings one bulk call touches (as the reference), and how many a filter takes unless `limit` says. */
 export const MAX_BULK_ITEMS = 200;
@@ -62,6 +63,12 @@ export const bulkUploadParams = {
   timeZone: z.string().max(64).optional().describe('IANA time zone the metadata dates are shown in (default UTC).'),
 };
 export type BulkBody = z.output<typeof bulkBody>;
+
+/** A bulk run also takes the run's own config, given to every recording as `POST /recordings/{id}/run` takes it. */
+export const bulkRunBody = bulkBodyOf(runOverridesFields).refine((b) => !b.bindTemplate || b.templateId !== undefined, {
+  message: 'needs templateId',
+  path: ['bindTemplate'],
+});
 
 /** 422 beyond the per-call limits, saying the limit: the client splits its call, nothing was done. */
 export function checkLimits(body: BulkBody): void {

@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { RequireFlag } from '../../access/decorators';
 import type { Principal } from '../../access/principal';
 import { CurrentUser } from '../../auth/current-user.decorator';
 import { ApiDoc } from '../../common/api-doc';
@@ -7,14 +8,26 @@ import { recordingNotFound } from '../problems';
 import { PipelineControlClient } from '../pipeline-control.client';
 import { RecordingsRepository } from '../recordings.repository';
 import { resetBody, resetDoc } from './reset.api-doc';
+import { runAction, runBody, runDoc, runOverridesOf, runQuery } from './run.api-doc';
 
-/** `/api/v1/recordings/{id}/reset`: pipeline control beside pause and run. */
+/** `/api/v1/recordings/{id}/run` and `/reset`: pipeline control beside pause. */
 @Controller('api/v1/recordings')
 export class PipelineControlController {
   constructor(
     private readonly recordings: RecordingsRepository,
     private readonly control: PipelineControlClient,
   ) {}
+
+  @Post(':id/run')
+  @HttpCode(200)
+  @RequireFlag('process')
+  @ApiDoc(runDoc)
+  async run(@CurrentUser() user: Principal, @Param('id') id: string, @Body() body: unknown, @Query() query: unknown) {
+    const b = parseInput(runBody, body ?? {});
+    const q = parseInput(runQuery, query ?? {});
+    if (!(await this.recordings.findOwned(user.userId, id))) throw recordingNotFound(id);
+    return runAction(await this.control.run(user.userId, id, { overrides: runOverridesOf(b), dryRun: b.dryRun === true || q.dryRun === true }));
+  }
 
   @Post(':id/reset')
   @HttpCode(200)

@@ -112,6 +112,31 @@ describe('bulk run and pause in ingest', () => {
     expect(await state(a)).toMatchObject({ status: 'PROCESSING', paused: false, trims: trimsBefore + 1 });
   }, 120_000);
 
+  it("gives every recording the run's own config, and runs with it exactly as its dry run planned", async () => {
+    const [a, b] = [await processing(), await processing()];
+    await control({ operation: 'pause', recordingIds: [a, b] });
+    const before = { a: await state(a), b: await state(b) };
+    const overrides = { processingConfig: { trimming: { enableTrimming: false } } };
+
+    const plan = await control({ operation: 'run', recordingIds: [a, b], dryRun: true, overrides });
+    expect(plan.items).toEqual([
+      { recordingId: a, outcome: 'accepted', status: 'PROCESSING', stages: ['TRANSCRIBE'] },
+      { recordingId: b, outcome: 'accepted', status: 'PROCESSING', stages: ['TRANSCRIBE'] },
+    ]);
+    expect({ a: await state(a), b: await state(b) }).toEqual(before);
+    const [{ override }] = await ingestDb.query(`SELECT run_override AS override FROM recordings WHERE id = $1`, [a]);
+    expect(override).toEqual({});
+
+    const run = await control({ operation: 'run', recordingIds: [a, b], overrides });
+    expect(run).toEqual(plan);
+    expect(await state(a)).toMatchObject({ status: 'PROCESSING', paused: false, trims: before.a.trims });
+    const stages = await ingestDb.query(`SELECT stage, status FROM recording_stages WHERE recording_id = $1 AND stage IN ('TRIM', 'TRANSCRIBE') ORDER BY stage`, [a]);
+    expect(stages).toEqual([
+      { stage: 'TRANSCRIBE', status: 'IN_PROGRESS' },
+      { stage: 'TRIM', status: 'SKIPPED' },
+    ]);
+  }, 120_000);
+
   it('refuses more than 200 recordings and an unknown operation with 422, deciding none', async () => {
     const refusal = async (query: Omit<ControlRecordings, 'userId'>) => {
       try {
@@ -125,5 +150,11 @@ describe('bulk run and pause in ingest', () => {
     const ids = Array.from({ length: 201 }, () => newMessageId());
     expect(await refusal({ operation: 'pause', recordingIds: ids })).toEqual({ code: 'BULK.TOO_MANY_RECORDINGS', status: 422 });
     expect(await refusal({ operation: 'transcode', recordingIds: [newMessageId()] })).toEqual({ code: 'INGEST.INVALID_OPERATION', status: 422 });
+    // A run's own config is checked once, before any recording.
+    expect(await refusal({ operation: 'run', recordingIds: [newMessageId()], overrides: { processingConfig: { trimming: { enableTrimming: 'no' } } } })).toEqual({
+      code: 'RECORDING_CONFIG.INVALID',
+      status: 422,
+    });
+    expect(await refusal({ operation: 'run', recordingIds: [newMessageId()], overrides: { templateId: newMessageId() } })).toEqual({ code: 'TEMPLATE.NOT_FOUND', status: 404 });
   }, 60_000);
 });

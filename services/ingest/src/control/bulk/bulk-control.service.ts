@@ -3,6 +3,7 @@ import { PipelineStage, type ControlledRecording, type ControlRecordings, type R
 import { LeapError } from '@leap/errors';
 import type { PipelineTx } from '../../pipeline/pipeline.service';
 import { RecordingRepository } from '../../recordings/recording.repository';
+import { RunLayersService } from '../../templates/run-layers.service';
 import { PipelineControlService } from '../pipeline-control.service';
 
 /** The most recordings one bulk query decides (as the gateway's bulk routes). */
@@ -18,7 +19,7 @@ const rerun =
 
 /** The per-recording control each bulk operation applies: one entry per operation. */
 const OPERATIONS = {
-  run: (control, tx, recordingId, query) => control.run(tx, { recordingId, userId: query.userId }),
+  run: (control, tx, recordingId, query) => control.run(tx, { recordingId, userId: query.userId, ...(query.overrides ? { overrides: query.overrides } : {}) }),
   pause: (control, tx, recordingId, query) => control.pause(tx, { recordingId, userId: query.userId }),
   trim: rerun(PipelineStage.TRIM),
   transcribe: rerun(PipelineStage.TRANSCRIBE),
@@ -38,6 +39,7 @@ export class BulkControlService {
   constructor(
     private readonly control: PipelineControlService,
     private readonly recordings: RecordingRepository,
+    private readonly runLayers: RunLayersService,
   ) {}
 
   async decide(tx: PipelineTx, query: ControlRecordings): Promise<RecordingsControlled> {
@@ -47,6 +49,9 @@ export class BulkControlService {
     if (ids.length > MAX_BULK_RECORDINGS) {
       throw new LeapError('BULK.TOO_MANY_RECORDINGS', `At most ${MAX_BULK_RECORDINGS} recordings at a time (${ids.length} given)`, { status: 422 });
     }
+    // The run's own config is checked once, before any recording: a bad field or an unknown
+    // template refuses the whole query (422, 404) rather than every recording in turn.
+    if (query.operation === 'run') await this.runLayers.check(tx.manager, query.userId, query.overrides);
     const items: ControlledRecording[] = [];
     // TypeORM's nested transactions are savepoints the outbox follows: what a rolled-back recording
     // would have published is dropped with it.

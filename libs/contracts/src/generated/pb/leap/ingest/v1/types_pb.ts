@@ -17,7 +17,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file leap/ingest/v1/types.proto.
  */
 export const file_leap_ingest_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("ChpsZWFwL2luZ2VzdC92MS90eXBlcy5wcm90bxIObGVhcC5pbmdlc3QudjEicQoTUGxheWxpc3RFbnRyeVJlc3VsdBIYCgpzb3VyY2Vfa2V5GAEgASgJQgTI8xgBEhoKDHJlY29yZGluZ19pZBgCIAEoCUIEyPMYARINCgV0aXRsZRgDIAEoCRIVCgdvdXRjb21lGAQgASgJQgTI8xgBIooCChJTdGFnZVJlcnVuU2V0dGluZ3MSGQoMdGhyZXNob2xkX2RiGAEgASgBSACIAQESIAoTbWluX3NpbGVuY2Vfc2Vjb25kcxgCIAEoAUgBiAEBEiMKFnBhZGRpbmdfYmVmb3JlX3NlY29uZHMYAyABKAFIAogBARIiChVwYWRkaW5nX2FmdGVyX3NlY29uZHMYBCABKAFIA4gBARIQCghsYW5ndWFnZRgFIAEoCUIPCg1fdGhyZXNob2xkX2RiQhYKFF9taW5fc2lsZW5jZV9zZWNvbmRzQhkKF19wYWRkaW5nX2JlZm9yZV9zZWNvbmRzQhgKFl9wYWRkaW5nX2FmdGVyX3NlY29uZHMihwEKE0NvbnRyb2xsZWRSZWNvcmRpbmcSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB291dGNvbWUYAiABKAlCBMjzGAESDAoEY29kZRgDIAEoCRIPCgdtZXNzYWdlGAQgASgJEg4KBnN0YXR1cxgFIAEoCRIOCgZzdGFnZXMYBiADKAkiiwEKC01lZGlhRm9ybWF0EhcKCWZvcm1hdF9pZBgBIAEoCUIEyPMYARILCgNleHQYAiABKAkSDgoGaGVpZ2h0GAMgASgFEhEKCWhhc192aWRlbxgEIAEoCBIRCgloYXNfYXVkaW8YBSABKAgSEgoKc2l6ZV9ieXRlcxgGIAEoAxIMCgRub3RlGAcgASgJIlwKEVJlY29yZGluZ1ByZXNlbmNlEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhQKDGRlbGV0ZV9zdGF0ZRgDIAEoCSK0AwoQU291cmNlQ3JlZGVudGlhbBIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhYKCHBsYXRmb3JtGAMgASgJQgTI8xgBEhoKDGFjY291bnRfbmFtZRgEIAEoCUIEyPMYARISCgRraW5kGAUgASgJQgTI8xgBEjoKBWhpbnRzGAYgAygLMisubGVhcC5pbmdlc3QudjEuU291cmNlQ3JlZGVudGlhbC5IaW50c0VudHJ5EhQKDG5lZWRzX3JlYXV0aBgHIAEoCBIRCglpc19hY3RpdmUYCCABKAgSNAoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESNAoKdXBkYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESMAoMbGFzdF91c2VkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBosCgpIaW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi6AIKC0lucHV0U291cmNlEhAKAmlkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEgoEbmFtZRgDIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgEIAEoCRIWCghwbGF0Zm9ybRgFIAEoCUIEyPMYARIVCg1jcmVkZW50aWFsX2lkGAYgASgJEicKBmNvbmZpZxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEQoJaXNfYWN0aXZlGAggASgIEjAKDGxhc3Rfc3luY19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESNAoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAEiXwoIU3luY1NraXASGAoKc291cmNlX2tleRgBIAEoCUIEyPMYARINCgV0aXRsZRgCIAEoCRIUCgZyZWFzb24YAyABKAlCBMjzGAESFAoMcmVjb3JkaW5nX2lkGAQgASgJIpEDCgpTb3VyY2VTeW5jEhAKAmlkGAEgASgJQgTI8xgBEhcKCXNvdXJjZV9pZBgCIAEoCUIEyPMYARIVCgd1c2VyX2lkGAMgASgJQgTI8xgBEhQKBnN0YXR1cxgEIAEoCUIEyPMYARIXCglmcm9tX2RhdGUYBSABKAlCBMjzGAESFQoHdG9fZGF0ZRgGIAEoCUIEyPMYARINCgVmb3VuZBgHIAEoBRIPCgdjcmVhdGVkGAggASgFEg8KB3VwZGF0ZWQYCSABKAUSDwoHc2tpcHBlZBgKIAEoBRInCgVza2lwcxgLIAMoCzIYLmxlYXAuaW5nZXN0LnYxLlN5bmNTa2lwEhIKCmVycm9yX2NvZGUYDCABKAkSFQoNZXJyb3JfbWVzc2FnZRgNIAEoCRI0CgpjcmVhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARIvCgtmaW5pc2hlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAitAEKD1lhbmRleERpc2tFbnRyeRISCgRuYW1lGAEgASgJQgTI8xgBEhIKBHBhdGgYAiABKAlCBMjzGAESEgoEdHlwZRgDIAEoCUIEyPMYARISCgpzaXplX2J5dGVzGAQgASgDEi8KC21vZGlmaWVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgltaW1lX3R5cGUYBiABKAkSDQoFbWVkaWEYByABKAgiQgoPT3V0cHV0UHJlc2V0UmVmEhcKCXByZXNldF9pZBgBIAEoCUIEyPMYARIWCghwbGF0Zm9ybRgCIAEoCUIEyPMYASKpBAoRUmVjb3JkaW5nVGVtcGxhdGUSEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARISCgRuYW1lGAMgASgJQgTI8xgBEhMKC2Rlc2NyaXB0aW9uGAQgASgJEhAKCGlzX2RyYWZ0GAUgASgIEhEKCWlzX2FjdGl2ZRgGIAEoCBISCgppc19kZWZhdWx0GAcgASgIEhAKCHByaW9yaXR5GAggASgFEi8KDm1hdGNoaW5nX3J1bGVzGAkgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIyChFwcm9jZXNzaW5nX2NvbmZpZxgKIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMAoPbWV0YWRhdGFfY29uZmlnGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCg1vdXRwdXRfY29uZmlnGAwgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBISCgp1c2VkX2NvdW50GA0gASgFEjAKDGxhc3RfdXNlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoKY3JlYXRlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESNAoKdXBkYXRlZF9hdBgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAEiiAEKDVRlbXBsYXRlTWF0Y2gSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEg0KBXRpdGxlGAIgASgJEg4KBnN0YXR1cxgDIAEoCRITCgt0ZW1wbGF0ZV9pZBgEIAEoCRISCgRydWxlGAUgASgJQgTI8xgBEhMKBXZhbHVlGAYgASgJQgTI8xgBIl8KC0NvbmZpZ0xheWVyEhIKBG5hbWUYASABKAlCBMjzGAESEwoLdGVtcGxhdGVfaWQYAiABKAkSJwoGY29uZmlnGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCKUAQoKUmVzZXRTdGFnZRIyCgVzdGFnZRgBIAEoDjIdLmxlYXAuY29tbW9uLnYxLlBpcGVsaW5lU3RhZ2VCBMjzGAESDgoGdGFyZ2V0GAIgASgJEjEKBnN0YXR1cxgDIAEoDjIbLmxlYXAuaW5nZXN0LnYxLlN0YWdlU3RhdHVzQgTI8xgBEg8KB2F0dGVtcHQYBCABKAUi7gMKDUF1dG9tYXRpb25Kb2ISEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARISCgRuYW1lGAMgASgJQgTI8xgBEhMKC2Rlc2NyaXB0aW9uGAQgASgJEhIKCnNvdXJjZV9pZHMYBSADKAkSGAoQc291cmNlX3BsYXRmb3JtcxgGIAMoCRITCgt0ZW1wbGF0ZV9pZBgHIAEoCRIQCghhdXRvX3J1bhgIIAEoCBIRCglzeW5jX2RheXMYCSABKAUSLwoIc2NoZWR1bGUYCiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0QgTI8xgBEhEKCWlzX2FjdGl2ZRgLIAEoCBIvCgtuZXh0X3J1bl9hdBgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLbGFzdF9ydW5fYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXJ1bl9jb3VudBgOIAEoBRI0CgpjcmVhdGVkX2F0GA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARI0Cgp1cGRhdGVkX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYASKMAwoNQXV0b21hdGlvblJ1bhIQCgJpZBgBIAEoCUIEyPMYARIUCgZqb2JfaWQYAiABKAlCBMjzGAESFQoHdHJpZ2dlchgDIAEoCUIEyPMYARIUCgZzdGF0dXMYBCABKAlCBMjzGAESKgoGZHVlX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0CgpzdGFydGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARIvCgtmaW5pc2hlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHc291cmNlcxgIIAEoBRIOCgZzeW5jZWQYCSABKAUSDgoGZmFpbGVkGAogASgFEg0KBWZvdW5kGAsgASgFEg8KB2NyZWF0ZWQYDCABKAUSDwoHdXBkYXRlZBgNIAEoBRIPCgdtYXRjaGVkGA4gASgFEg8KB3N0YXJ0ZWQYDyABKAUSDwoHc2tpcHBlZBgQIAEoBSJZChBBdXRvbWF0aW9uRHJ5UnVuEg8KB3NvdXJjZXMYASABKAUSEgoKcmVjb3JkaW5ncxgCIAEoBRIPCgdtYXRjaGVkGAMgASgFEg8KB3N0YXJ0ZWQYBCABKAUifAoQQXV0b21hdGlvbkxpbWl0cxIVCghtYXhfam9icxgBIAEoBUgAiAEBEh8KEm1pbl9pbnRlcnZhbF9ob3VycxgCIAEoBUgBiAEBEgwKBHBsYW4YAyABKAlCCwoJX21heF9qb2JzQhUKE19taW5faW50ZXJ2YWxfaG91cnMqlQMKD1JlY29yZGluZ1N0YXR1cxIgChxSRUNPUkRJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASIwofUkVDT1JESU5HX1NUQVRVU19QRU5ESU5HX1NPVVJDRRABEiAKHFJFQ09SRElOR19TVEFUVVNfSU5JVElBTElaRUQQAhIgChxSRUNPUkRJTkdfU1RBVFVTX0RPV05MT0FESU5HEAMSHwobUkVDT1JESU5HX1NUQVRVU19ET1dOTE9BREVEEAQSHwobUkVDT1JESU5HX1NUQVRVU19QUk9DRVNTSU5HEAUSHgoaUkVDT1JESU5HX1NUQVRVU19QUk9DRVNTRUQQBhIeChpSRUNPUkRJTkdfU1RBVFVTX1VQTE9BRElORxAHEh0KGVJFQ09SRElOR19TVEFUVVNfVVBMT0FERUQQCBIaChZSRUNPUkRJTkdfU1RBVFVTX1JFQURZEAkSHAoYUkVDT1JESU5HX1NUQVRVU19TS0lQUEVEEAoSHAoYUkVDT1JESU5HX1NUQVRVU19FWFBJUkVEEAsqsgEKC1N0YWdlU3RhdHVzEhwKGFNUQUdFX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFFNUQUdFX1NUQVRVU19QRU5ESU5HEAESHAoYU1RBR0VfU1RBVFVTX0lOX1BST0dSRVNTEAISGgoWU1RBR0VfU1RBVFVTX0NPTVBMRVRFRBADEhcKE1NUQUdFX1NUQVRVU19GQUlMRUQQBBIYChRTVEFHRV9TVEFUVVNfU0tJUFBFRBAFKokBCgpTb3VyY2VUeXBlEhsKF1NPVVJDRV9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSU09VUkNFX1RZUEVfVVBMT0FEEAESFAoQU09VUkNFX1RZUEVfWk9PTRACEhMKD1NPVVJDRV9UWVBFX1VSTBADEhsKF1NPVVJDRV9UWVBFX1lBTkRFWF9ESVNLEAQqZwoORG93bmxvYWRNZXRob2QSHwobRE9XTkxPQURfTUVUSE9EX1VOU1BFQ0lGSUVEEAASGAoURE9XTkxPQURfTUVUSE9EX0hUVFAQARIaChZET1dOTE9BRF9NRVRIT0RfWVRfRExQEAIqagoORGVsZXRpb25SZWFzb24SHwobREVMRVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASGgoWREVMRVRJT05fUkVBU09OX01BTlVBTBABEhsKF0RFTEVUSU9OX1JFQVNPTl9FWFBJUkVEEAJiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_options]);
+  fileDesc("ChpsZWFwL2luZ2VzdC92MS90eXBlcy5wcm90bxIObGVhcC5pbmdlc3QudjEicQoTUGxheWxpc3RFbnRyeVJlc3VsdBIYCgpzb3VyY2Vfa2V5GAEgASgJQgTI8xgBEhoKDHJlY29yZGluZ19pZBgCIAEoCUIEyPMYARINCgV0aXRsZRgDIAEoCRIVCgdvdXRjb21lGAQgASgJQgTI8xgBIooCChJTdGFnZVJlcnVuU2V0dGluZ3MSGQoMdGhyZXNob2xkX2RiGAEgASgBSACIAQESIAoTbWluX3NpbGVuY2Vfc2Vjb25kcxgCIAEoAUgBiAEBEiMKFnBhZGRpbmdfYmVmb3JlX3NlY29uZHMYAyABKAFIAogBARIiChVwYWRkaW5nX2FmdGVyX3NlY29uZHMYBCABKAFIA4gBARIQCghsYW5ndWFnZRgFIAEoCUIPCg1fdGhyZXNob2xkX2RiQhYKFF9taW5fc2lsZW5jZV9zZWNvbmRzQhkKF19wYWRkaW5nX2JlZm9yZV9zZWNvbmRzQhgKFl9wYWRkaW5nX2FmdGVyX3NlY29uZHMihwEKE0NvbnRyb2xsZWRSZWNvcmRpbmcSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB291dGNvbWUYAiABKAlCBMjzGAESDAoEY29kZRgDIAEoCRIPCgdtZXNzYWdlGAQgASgJEg4KBnN0YXR1cxgFIAEoCRIOCgZzdGFnZXMYBiADKAkiiwEKC01lZGlhRm9ybWF0EhcKCWZvcm1hdF9pZBgBIAEoCUIEyPMYARILCgNleHQYAiABKAkSDgoGaGVpZ2h0GAMgASgFEhEKCWhhc192aWRlbxgEIAEoCBIRCgloYXNfYXVkaW8YBSABKAgSEgoKc2l6ZV9ieXRlcxgGIAEoAxIMCgRub3RlGAcgASgJIlwKEVJlY29yZGluZ1ByZXNlbmNlEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhQKDGRlbGV0ZV9zdGF0ZRgDIAEoCSK0AwoQU291cmNlQ3JlZGVudGlhbBIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhYKCHBsYXRmb3JtGAMgASgJQgTI8xgBEhoKDGFjY291bnRfbmFtZRgEIAEoCUIEyPMYARISCgRraW5kGAUgASgJQgTI8xgBEjoKBWhpbnRzGAYgAygLMisubGVhcC5pbmdlc3QudjEuU291cmNlQ3JlZGVudGlhbC5IaW50c0VudHJ5EhQKDG5lZWRzX3JlYXV0aBgHIAEoCBIRCglpc19hY3RpdmUYCCABKAgSNAoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESNAoKdXBkYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESMAoMbGFzdF91c2VkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBosCgpIaW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi6AIKC0lucHV0U291cmNlEhAKAmlkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEgoEbmFtZRgDIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgEIAEoCRIWCghwbGF0Zm9ybRgFIAEoCUIEyPMYARIVCg1jcmVkZW50aWFsX2lkGAYgASgJEicKBmNvbmZpZxgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEQoJaXNfYWN0aXZlGAggASgIEjAKDGxhc3Rfc3luY19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESNAoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAEiXwoIU3luY1NraXASGAoKc291cmNlX2tleRgBIAEoCUIEyPMYARINCgV0aXRsZRgCIAEoCRIUCgZyZWFzb24YAyABKAlCBMjzGAESFAoMcmVjb3JkaW5nX2lkGAQgASgJIpEDCgpTb3VyY2VTeW5jEhAKAmlkGAEgASgJQgTI8xgBEhcKCXNvdXJjZV9pZBgCIAEoCUIEyPMYARIVCgd1c2VyX2lkGAMgASgJQgTI8xgBEhQKBnN0YXR1cxgEIAEoCUIEyPMYARIXCglmcm9tX2RhdGUYBSABKAlCBMjzGAESFQoHdG9fZGF0ZRgGIAEoCUIEyPMYARINCgVmb3VuZBgHIAEoBRIPCgdjcmVhdGVkGAggASgFEg8KB3VwZGF0ZWQYCSABKAUSDwoHc2tpcHBlZBgKIAEoBRInCgVza2lwcxgLIAMoCzIYLmxlYXAuaW5nZXN0LnYxLlN5bmNTa2lwEhIKCmVycm9yX2NvZGUYDCABKAkSFQoNZXJyb3JfbWVzc2FnZRgNIAEoCRI0CgpjcmVhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARIvCgtmaW5pc2hlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAitAEKD1lhbmRleERpc2tFbnRyeRISCgRuYW1lGAEgASgJQgTI8xgBEhIKBHBhdGgYAiABKAlCBMjzGAESEgoEdHlwZRgDIAEoCUIEyPMYARISCgpzaXplX2J5dGVzGAQgASgDEi8KC21vZGlmaWVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgltaW1lX3R5cGUYBiABKAkSDQoFbWVkaWEYByABKAgiQgoPT3V0cHV0UHJlc2V0UmVmEhcKCXByZXNldF9pZBgBIAEoCUIEyPMYARIWCghwbGF0Zm9ybRgCIAEoCUIEyPMYASKpBAoRUmVjb3JkaW5nVGVtcGxhdGUSEAoCaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARISCgRuYW1lGAMgASgJQgTI8xgBEhMKC2Rlc2NyaXB0aW9uGAQgASgJEhAKCGlzX2RyYWZ0GAUgASgIEhEKCWlzX2FjdGl2ZRgGIAEoCBISCgppc19kZWZhdWx0GAcgASgIEhAKCHByaW9yaXR5GAggASgFEi8KDm1hdGNoaW5nX3J1bGVzGAkgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIyChFwcm9jZXNzaW5nX2NvbmZpZxgKIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMAoPbWV0YWRhdGFfY29uZmlnGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCg1vdXRwdXRfY29uZmlnGAwgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBISCgp1c2VkX2NvdW50GA0gASgFEjAKDGxhc3RfdXNlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoKY3JlYXRlZF9hdBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESNAoKdXBkYXRlZF9hdBgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAEiiAEKDVRlbXBsYXRlTWF0Y2gSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEg0KBXRpdGxlGAIgASgJEg4KBnN0YXR1cxgDIAEoCRITCgt0ZW1wbGF0ZV9pZBgEIAEoCRISCgRydWxlGAUgASgJQgTI8xgBEhMKBXZhbHVlGAYgASgJQgTI8xgBImwKC0NvbmZpZ0xheWVyEhIKBG5hbWUYASABKAlCBMjzGAESEwoLdGVtcGxhdGVfaWQYAiABKAkSJwoGY29uZmlnGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBILCgNydW4YBCABKAgi0AEKDFJ1bk92ZXJyaWRlcxITCgt0ZW1wbGF0ZV9pZBgBIAEoCRIVCg1iaW5kX3RlbXBsYXRlGAIgASgIEjIKEXByb2Nlc3NpbmdfY29uZmlnGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIwCg9tZXRhZGF0YV9jb25maWcYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei4KDW91dHB1dF9jb25maWcYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IoQBCgxQbGFubmVkU3RhZ2USEwoFc3RhZ2UYASABKAlCBMjzGAESFAoGc3RhdHVzGAIgASgJQgTI8xgBEhQKBmFjdGlvbhgDIAEoCUIEyPMYARIOCgZyZWFzb24YBCABKAkSEwoLY29uZmlnX3BhdGgYBSABKAkSDgoGc291cmNlGAYgASgJIpQBCgpSZXNldFN0YWdlEjIKBXN0YWdlGAEgASgOMh0ubGVhcC5jb21tb24udjEuUGlwZWxpbmVTdGFnZUIEyPMYARIOCgZ0YXJnZXQYAiABKAkSMQoGc3RhdHVzGAMgASgOMhsubGVhcC5pbmdlc3QudjEuU3RhZ2VTdGF0dXNCBMjzGAESDwoHYXR0ZW1wdBgEIAEoBSLuAwoNQXV0b21hdGlvbkpvYhIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhIKBG5hbWUYAyABKAlCBMjzGAESEwoLZGVzY3JpcHRpb24YBCABKAkSEgoKc291cmNlX2lkcxgFIAMoCRIYChBzb3VyY2VfcGxhdGZvcm1zGAYgAygJEhMKC3RlbXBsYXRlX2lkGAcgASgJEhAKCGF1dG9fcnVuGAggASgIEhEKCXN5bmNfZGF5cxgJIAEoBRIvCghzY2hlZHVsZRgKIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCBMjzGAESEQoJaXNfYWN0aXZlGAsgASgIEi8KC25leHRfcnVuX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtsYXN0X3J1bl9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcnVuX2NvdW50GA4gASgFEjQKCmNyZWF0ZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBIowDCg1BdXRvbWF0aW9uUnVuEhAKAmlkGAEgASgJQgTI8xgBEhQKBmpvYl9pZBgCIAEoCUIEyPMYARIVCgd0cmlnZ2VyGAMgASgJQgTI8xgBEhQKBnN0YXR1cxgEIAEoCUIEyPMYARIqCgZkdWVfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCnN0YXJ0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEi8KC2ZpbmlzaGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdzb3VyY2VzGAggASgFEg4KBnN5bmNlZBgJIAEoBRIOCgZmYWlsZWQYCiABKAUSDQoFZm91bmQYCyABKAUSDwoHY3JlYXRlZBgMIAEoBRIPCgd1cGRhdGVkGA0gASgFEg8KB21hdGNoZWQYDiABKAUSDwoHc3RhcnRlZBgPIAEoBRIPCgdza2lwcGVkGBAgASgFIlkKEEF1dG9tYXRpb25EcnlSdW4SDwoHc291cmNlcxgBIAEoBRISCgpyZWNvcmRpbmdzGAIgASgFEg8KB21hdGNoZWQYAyABKAUSDwoHc3RhcnRlZBgEIAEoBSJ8ChBBdXRvbWF0aW9uTGltaXRzEhUKCG1heF9qb2JzGAEgASgFSACIAQESHwoSbWluX2ludGVydmFsX2hvdXJzGAIgASgFSAGIAQESDAoEcGxhbhgDIAEoCUILCglfbWF4X2pvYnNCFQoTX21pbl9pbnRlcnZhbF9ob3VycyqVAwoPUmVjb3JkaW5nU3RhdHVzEiAKHFJFQ09SRElOR19TVEFUVVNfVU5TUEVDSUZJRUQQABIjCh9SRUNPUkRJTkdfU1RBVFVTX1BFTkRJTkdfU09VUkNFEAESIAocUkVDT1JESU5HX1NUQVRVU19JTklUSUFMSVpFRBACEiAKHFJFQ09SRElOR19TVEFUVVNfRE9XTkxPQURJTkcQAxIfChtSRUNPUkRJTkdfU1RBVFVTX0RPV05MT0FERUQQBBIfChtSRUNPUkRJTkdfU1RBVFVTX1BST0NFU1NJTkcQBRIeChpSRUNPUkRJTkdfU1RBVFVTX1BST0NFU1NFRBAGEh4KGlJFQ09SRElOR19TVEFUVVNfVVBMT0FESU5HEAcSHQoZUkVDT1JESU5HX1NUQVRVU19VUExPQURFRBAIEhoKFlJFQ09SRElOR19TVEFUVVNfUkVBRFkQCRIcChhSRUNPUkRJTkdfU1RBVFVTX1NLSVBQRUQQChIcChhSRUNPUkRJTkdfU1RBVFVTX0VYUElSRUQQCyqyAQoLU3RhZ2VTdGF0dXMSHAoYU1RBR0VfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUU1RBR0VfU1RBVFVTX1BFTkRJTkcQARIcChhTVEFHRV9TVEFUVVNfSU5fUFJPR1JFU1MQAhIaChZTVEFHRV9TVEFUVVNfQ09NUExFVEVEEAMSFwoTU1RBR0VfU1RBVFVTX0ZBSUxFRBAEEhgKFFNUQUdFX1NUQVRVU19TS0lQUEVEEAUqiQEKClNvdXJjZVR5cGUSGwoXU09VUkNFX1RZUEVfVU5TUEVDSUZJRUQQABIWChJTT1VSQ0VfVFlQRV9VUExPQUQQARIUChBTT1VSQ0VfVFlQRV9aT09NEAISEwoPU09VUkNFX1RZUEVfVVJMEAMSGwoXU09VUkNFX1RZUEVfWUFOREVYX0RJU0sQBCpnCg5Eb3dubG9hZE1ldGhvZBIfChtET1dOTE9BRF9NRVRIT0RfVU5TUEVDSUZJRUQQABIYChRET1dOTE9BRF9NRVRIT0RfSFRUUBABEhoKFkRPV05MT0FEX01FVEhPRF9ZVF9ETFAQAipqCg5EZWxldGlvblJlYXNvbhIfChtERUxFVElPTl9SRUFTT05fVU5TUEVDSUZJRUQQABIaChZERUxFVElPTl9SRUFTT05fTUFOVUFMEAESGwoXREVMRVRJT05fUkVBU09OX0VYUElSRUQQAmIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_options]);
 
 /**
  * One entry of a playlist and what became of it.
@@ -1466,6 +1466,14 @@ export type ConfigLayer = Message<"leap.ingest.v1.ConfigLayer"> & {
    * @generated from field: google.protobuf.Struct config = 3;
    */
   config?: JsonObject | undefined;
+
+  /**
+   * Set on the layers a run gave (`RunRecording.overrides`): they last until the next run that
+   * gives some, or a reset.
+   *
+   * @generated from field: bool run = 4;
+   */
+  run: boolean;
 };
 
 /**
@@ -1494,6 +1502,14 @@ export type ConfigLayerJson = {
    * @generated from field: google.protobuf.Struct config = 3;
    */
   config?: StructJson;
+
+  /**
+   * Set on the layers a run gave (`RunRecording.overrides`): they last until the next run that
+   * gives some, or a reset.
+   *
+   * @generated from field: bool run = 4;
+   */
+  run?: boolean;
 };
 
 /**
@@ -1502,6 +1518,192 @@ export type ConfigLayerJson = {
  */
 export const ConfigLayerSchema: GenMessage<ConfigLayer, {jsonType: ConfigLayerJson}> = /*@__PURE__*/
   messageDesc(file_leap_ingest_v1_types, 13);
+
+/**
+ * What a run gives of its own config (`POST /recordings/{id}/run` and `/bulk/run`).
+ *
+ * @generated from message leap.ingest.v1.RunOverrides
+ */
+export type RunOverrides = Message<"leap.ingest.v1.RunOverrides"> & {
+  /**
+   * A template for this run (the runtime template layer), or bound with `bind_template`.
+   *
+   * @generated from field: string template_id = 1;
+   */
+  templateId: string;
+
+  /**
+   * @generated from field: bool bind_template = 2;
+   */
+  bindTemplate: boolean;
+
+  /**
+   * Config blocks as a template's, applied above every stored layer (the manual override layer).
+   *
+   * @generated from field: google.protobuf.Struct processing_config = 3;
+   */
+  processingConfig?: JsonObject | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Struct metadata_config = 4;
+   */
+  metadataConfig?: JsonObject | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Struct output_config = 5;
+   */
+  outputConfig?: JsonObject | undefined;
+};
+
+/**
+ * What a run gives of its own config (`POST /recordings/{id}/run` and `/bulk/run`).
+ *
+ * @generated from message leap.ingest.v1.RunOverrides
+ */
+export type RunOverridesJson = {
+  /**
+   * A template for this run (the runtime template layer), or bound with `bind_template`.
+   *
+   * @generated from field: string template_id = 1;
+   */
+  templateId?: string;
+
+  /**
+   * @generated from field: bool bind_template = 2;
+   */
+  bindTemplate?: boolean;
+
+  /**
+   * Config blocks as a template's, applied above every stored layer (the manual override layer).
+   *
+   * @generated from field: google.protobuf.Struct processing_config = 3;
+   */
+  processingConfig?: StructJson;
+
+  /**
+   * @generated from field: google.protobuf.Struct metadata_config = 4;
+   */
+  metadataConfig?: StructJson;
+
+  /**
+   * @generated from field: google.protobuf.Struct output_config = 5;
+   */
+  outputConfig?: StructJson;
+};
+
+/**
+ * Describes the message leap.ingest.v1.RunOverrides.
+ * Use `create(RunOverridesSchema)` to create a new message.
+ */
+export const RunOverridesSchema: GenMessage<RunOverrides, {jsonType: RunOverridesJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 14);
+
+/**
+ * One stage of a dry run's plan.
+ *
+ * @generated from message leap.ingest.v1.PlannedStage
+ */
+export type PlannedStage = Message<"leap.ingest.v1.PlannedStage"> & {
+  /**
+   * `TRIM`; an upload as `UPLOAD:<target>`.
+   *
+   * @generated from field: string stage = 1;
+   */
+  stage: string;
+
+  /**
+   * The stage's status now, e.g. `PENDING`.
+   *
+   * @generated from field: string status = 2;
+   */
+  status: string;
+
+  /**
+   * `start` (starts now), `skip` (left out by the config, now or when it comes due), `wait`
+   * (starts once the stages before it are done), `done` (completed or skipped before; not run
+   * again).
+   *
+   * @generated from field: string action = 3;
+   */
+  action: string;
+
+  /**
+   * Why, e.g. `trimming off (processing.trimming.enableTrimming)`, `already completed`,
+   * `retried after a failure`, `resumed after a pause`.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * For a stage the config leaves out: the config value that decides it and its layer.
+   *
+   * @generated from field: string config_path = 5;
+   */
+  configPath: string;
+
+  /**
+   * @generated from field: string source = 6;
+   */
+  source: string;
+};
+
+/**
+ * One stage of a dry run's plan.
+ *
+ * @generated from message leap.ingest.v1.PlannedStage
+ */
+export type PlannedStageJson = {
+  /**
+   * `TRIM`; an upload as `UPLOAD:<target>`.
+   *
+   * @generated from field: string stage = 1;
+   */
+  stage?: string;
+
+  /**
+   * The stage's status now, e.g. `PENDING`.
+   *
+   * @generated from field: string status = 2;
+   */
+  status?: string;
+
+  /**
+   * `start` (starts now), `skip` (left out by the config, now or when it comes due), `wait`
+   * (starts once the stages before it are done), `done` (completed or skipped before; not run
+   * again).
+   *
+   * @generated from field: string action = 3;
+   */
+  action?: string;
+
+  /**
+   * Why, e.g. `trimming off (processing.trimming.enableTrimming)`, `already completed`,
+   * `retried after a failure`, `resumed after a pause`.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason?: string;
+
+  /**
+   * For a stage the config leaves out: the config value that decides it and its layer.
+   *
+   * @generated from field: string config_path = 5;
+   */
+  configPath?: string;
+
+  /**
+   * @generated from field: string source = 6;
+   */
+  source?: string;
+};
+
+/**
+ * Describes the message leap.ingest.v1.PlannedStage.
+ * Use `create(PlannedStageSchema)` to create a new message.
+ */
+export const PlannedStageSchema: GenMessage<PlannedStage, {jsonType: PlannedStageJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_types, 15);
 
 /**
  * A stage as a reset left it.
@@ -1570,7 +1772,7 @@ export type ResetStageJson = {
  * Use `create(ResetStageSchema)` to create a new message.
  */
 export const ResetStageSchema: GenMessage<ResetStage, {jsonType: ResetStageJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 14);
+  messageDesc(file_leap_ingest_v1_types, 16);
 
 /**
  * A user's automation job: the sources it syncs on a schedule and what becomes of the new
@@ -1781,7 +1983,7 @@ export type AutomationJobJson = {
  * Use `create(AutomationJobSchema)` to create a new message.
  */
 export const AutomationJobSchema: GenMessage<AutomationJob, {jsonType: AutomationJobJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 15);
+  messageDesc(file_leap_ingest_v1_types, 17);
 
 /**
  * One run of an automation job, with what its syncs did (summed over them as they finish).
@@ -1982,7 +2184,7 @@ export type AutomationRunJson = {
  * Use `create(AutomationRunSchema)` to create a new message.
  */
 export const AutomationRunSchema: GenMessage<AutomationRun, {jsonType: AutomationRunJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 16);
+  messageDesc(file_leap_ingest_v1_types, 18);
 
 /**
  * What a run of a job would do now, counted without changing anything.
@@ -2055,7 +2257,7 @@ export type AutomationDryRunJson = {
  * Use `create(AutomationDryRunSchema)` to create a new message.
  */
 export const AutomationDryRunSchema: GenMessage<AutomationDryRun, {jsonType: AutomationDryRunJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 17);
+  messageDesc(file_leap_ingest_v1_types, 19);
 
 /**
  * The limits of a user's plan on automation jobs, as quota answers them. A limit left out is
@@ -2120,7 +2322,7 @@ export type AutomationLimitsJson = {
  * Use `create(AutomationLimitsSchema)` to create a new message.
  */
 export const AutomationLimitsSchema: GenMessage<AutomationLimits, {jsonType: AutomationLimitsJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_types, 18);
+  messageDesc(file_leap_ingest_v1_types, 20);
 
 /**
  * The aggregate status of a recording, derived from its stages and outputs the way the
