@@ -247,7 +247,17 @@ describe('robustness of every operation', () => {
   const client = httpClient(() => base);
 
   beforeAll(async () => {
-    world = await createServiceWorld('gateway_robustness_suite', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false', MAIL_RESEND_COOLDOWN: '0s' }));
+    world = await createServiceWorld('gateway_robustness_suite', gatewayTestEnv({
+        AUTH_REQUIRE_VERIFIED_EMAIL: 'false',
+        MAIL_RESEND_COOLDOWN: '0s',
+        // Storage is not running and the stand-ins answer only what the other cases need: a request
+        // nobody answers is a documented 503 after the services' own default wait, not a minute's.
+        QUOTA_REQUEST_TIMEOUT: '5s',
+        INGEST_REQUEST_TIMEOUT: '5s',
+        PUBLISHING_REQUEST_TIMEOUT: '5s',
+        STORAGE_REQUEST_TIMEOUT: '5s',
+        JOBS_REQUEST_TIMEOUT: '3s',
+      }));
     await world.start(fakeQuota);
     await world.start(ingestStandIn(() => undefined));
     await world.start(publishingStandIn());
