@@ -1,184 +1,22 @@
-import { Injectable, Module } from '@nestjs/common';
-import { z } from 'zod';
 import { DataSource } from 'typeorm';
-import { baseConfigSchema } from '@leap/config';
-import {
-  MESSAGE_TYPES,
-  ObjectKind,
-  type DeleteRecordingObjects,
-  type ExtractTopics,
-  type GenerateSubtitles,
-  type PublishRecording,
-  type RecordingPaused,
-  type RecordingReset,
-  type RecordingStatusChanged,
-  type RegisterUploadedRecording,
-  type StageStatusChanged,
-  type TranscribeRecording,
-  type TrimRecording,
-} from '@leap/contracts';
+import { MESSAGE_TYPES, type RecordingPaused, type RecordingReset, type RecordingStatusChanged } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
-import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
-import type { ServiceDefinition } from '@leap/platform';
-import { storageKeys } from '@leap/storage-client';
+import { MessageBus, newMessageId } from '@leap/messaging';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually } from '@leap/testing';
 import { ingestService } from '../service';
+import { fakeStages, registerUpload } from '../testing/fake-stages';
 
 const USER = 'user-1';
 const OTHER_USER = 'user-2';
 /** Titles whose trims the fake media service takes and never answers: the stage stays in progress. */
 const HOLD_TRIM = 'hold trim';
 
-const commands: { type: string; recordingId: string; data: unknown }[] = [];
-const events: { type: string; recordingId: string; data: unknown }[] = [];
-const titles = new Map<string, string>();
-
-const ref = (key: string, kind: ObjectKind) => ({ key, sizeBytes: '100', kind, contentType: 'application/octet-stream' });
-
-/** Plays media-processing, transcription, publishing and storage, and watches what ingest publishes. */
-@Injectable()
-class FakeWorld {
-  private note(ctx: MessageContext<{ recordingId: string }>): void {
-    commands.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
-  }
-
-  private observe(ctx: MessageContext<{ recordingId: string }>): void {
-    events.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
-  }
-
-  @MessageHandler(MESSAGE_TYPES.media.TrimRecording, { queue: 'fake.work' })
-  async trim(ctx: MessageContext<TrimRecording>): Promise<void> {
-    this.note(ctx);
-    const { recordingId, userId } = ctx.data;
-    if (titles.get(recordingId) === HOLD_TRIM) return;
-    await ctx.publish(MESSAGE_TYPES.media.RecordingTrimmed, {
-      recordingId,
-      userId,
-      video: ref(storageKeys.video(userId, recordingId, 'mp4'), ObjectKind.VIDEO),
-      audio: ref(storageKeys.audio(userId, recordingId), ObjectKind.AUDIO),
-      sourceDurationSeconds: 60,
-      trimmedDurationSeconds: 50,
-    }, { subject: recordingId });
-  }
-
-  @MessageHandler(MESSAGE_TYPES.transcription.TranscribeRecording, { queue: 'fake.work' })
-  async transcribe(ctx: MessageContext<TranscribeRecording>): Promise<void> {
-    this.note(ctx);
-    const { recordingId, userId } = ctx.data;
-    await ctx.publish(MESSAGE_TYPES.transcription.RecordingTranscribed, {
-      recordingId,
-      userId,
-      master: ref(storageKeys.masterTranscript(userId, recordingId), ObjectKind.TRANSCRIPT),
-      language: 'ru',
-      wordCount: 12,
-    }, { subject: recordingId });
-  }
-
-  @MessageHandler(MESSAGE_TYPES.transcription.ExtractTopics, { queue: 'fake.work' })
-  async topics(ctx: MessageContext<ExtractTopics>): Promise<void> {
-    this.note(ctx);
-    const { recordingId, userId } = ctx.data;
-    await ctx.publish(MESSAGE_TYPES.transcription.TopicsExtracted, {
-      recordingId,
-      userId,
-      topics: ref(storageKeys.topics(userId, recordingId), ObjectKind.TOPICS),
-      version: 1,
-      count: 4,
-    }, { subject: recordingId });
-  }
-
-  @MessageHandler(MESSAGE_TYPES.transcription.GenerateSubtitles, { queue: 'fake.work' })
-  async subtitles(ctx: MessageContext<GenerateSubtitles>): Promise<void> {
-    this.note(ctx);
-    const { recordingId, userId } = ctx.data;
-    await ctx.publish(MESSAGE_TYPES.transcription.SubtitlesGenerated, {
-      recordingId,
-      userId,
-      srt: ref(storageKeys.subtitles(userId, recordingId, 'srt'), ObjectKind.SUBTITLES_SRT),
-      vtt: ref(storageKeys.subtitles(userId, recordingId, 'vtt'), ObjectKind.SUBTITLES_VTT),
-    }, { subject: recordingId });
-  }
-
-  @MessageHandler(MESSAGE_TYPES.publishing.PublishRecording, { queue: 'fake.work' })
-  async publish(ctx: MessageContext<PublishRecording>): Promise<void> {
-    this.note(ctx);
-    const { recordingId, userId, targetId, platform } = ctx.data;
-    await ctx.publish(MESSAGE_TYPES.publishing.RecordingPublished, {
-      recordingId,
-      userId,
-      targetId,
-      platform,
-      location: `exports/${recordingId}`,
-      publishedAt: new Date().toISOString(),
-    }, { subject: recordingId });
-  }
-
-  @MessageHandler(MESSAGE_TYPES.storage.DeleteRecordingObjects, { queue: 'fake.work' })
-  async deleteObjects(ctx: MessageContext<DeleteRecordingObjects>): Promise<void> {
-    this.note(ctx);
-  }
-
-  @MessageHandler(MESSAGE_TYPES.ingest.RecordingStatusChanged, { queue: 'fake.observer' })
-  async statusChanged(ctx: MessageContext<RecordingStatusChanged>): Promise<void> {
-    this.observe(ctx);
-  }
-
-  @MessageHandler(MESSAGE_TYPES.ingest.StageStatusChanged, { queue: 'fake.observer' })
-  async stageChanged(ctx: MessageContext<StageStatusChanged>): Promise<void> {
-    this.observe(ctx);
-  }
-
-  @MessageHandler(MESSAGE_TYPES.ingest.RecordingPaused, { queue: 'fake.observer' })
-  async paused(ctx: MessageContext<RecordingPaused>): Promise<void> {
-    this.observe(ctx);
-  }
-
-  @MessageHandler(MESSAGE_TYPES.ingest.RecordingReset, { queue: 'fake.observer' })
-  async reset(ctx: MessageContext<RecordingReset>): Promise<void> {
-    this.observe(ctx);
-  }
-}
-
-@Module({ providers: [FakeWorld] })
-class FakeWorldModule {}
-
-const fakeWorld: ServiceDefinition = {
-  name: 'publishing',
-  configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
-  consumers: [
-    {
-      queue: 'fake.work',
-      types: [
-        MESSAGE_TYPES.media.TrimRecording,
-        MESSAGE_TYPES.transcription.TranscribeRecording,
-        MESSAGE_TYPES.transcription.ExtractTopics,
-        MESSAGE_TYPES.transcription.GenerateSubtitles,
-        MESSAGE_TYPES.publishing.PublishRecording,
-        MESSAGE_TYPES.storage.DeleteRecordingObjects,
-      ],
-    },
-    {
-      queue: 'fake.observer',
-      types: [
-        MESSAGE_TYPES.ingest.RecordingStatusChanged,
-        MESSAGE_TYPES.ingest.StageStatusChanged,
-        MESSAGE_TYPES.ingest.RecordingPaused,
-        MESSAGE_TYPES.ingest.RecordingReset,
-      ],
-    },
-  ],
-  imports: [FakeWorldModule],
-};
-
-const ofType = <T>(recordingId: string, type: string) => events.filter((e) => e.recordingId === recordingId && e.type === type).map((e) => e.data as T);
+const fakes = fakeStages();
+const { commands, held, ofType } = fakes;
 const statusesOf = (recordingId: string) => ofType<RecordingStatusChanged>(recordingId, MESSAGE_TYPES.ingest.RecordingStatusChanged);
 const commandTypesOf = (recordingId: string) => commands.filter((c) => c.recordingId === recordingId).map((c) => c.type);
-function latestStages(recordingId: string): Map<string, StageStatusChanged> {
-  const latest = new Map<string, StageStatusChanged>();
-  for (const e of ofType<StageStatusChanged>(recordingId, MESSAGE_TYPES.ingest.StageStatusChanged)) latest.set(e.target ? `${e.stage}:${e.target}` : e.stage, e);
-  return latest;
-}
+const latestStages = (recordingId: string) => fakes.latestStages(recordingId);
 
 describe('resetting a recording (pipeline control)', () => {
   let world: ServiceWorld;
@@ -188,28 +26,17 @@ describe('resetting a recording (pipeline control)', () => {
   beforeAll(async () => {
     world = await createServiceWorld('ingest_reset');
     await world.start(ingestService);
-    const fakes = await world.start(fakeWorld);
-    bus = fakes.app.get(MessageBus);
-    dataSource = fakes.app.get(DataSource);
+    const downstream = await world.start(fakes.definition);
+    bus = downstream.app.get(MessageBus);
+    dataSource = downstream.app.get(DataSource);
   }, 120_000);
 
   afterAll(() => world?.close());
 
   async function uploaded(title: string): Promise<string> {
     const recordingId = newMessageId();
-    titles.set(recordingId, title);
-    const cmd: RegisterUploadedRecording = {
-      recordingId,
-      userId: USER,
-      originalFilename: `${title}.mp4`,
-      sourceKey: storageKeys.source(USER, recordingId, 'mp4'),
-      sizeBytes: '1048576',
-      contentType: 'video/mp4',
-      title,
-      reservationId: newMessageId(),
-    };
-    await dataSource.transaction((m) => bus.send(m, MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd, { subject: recordingId, tenant: USER }));
-    return recordingId;
+    if (title === HOLD_TRIM) held.add(recordingId);
+    return registerUpload(bus, dataSource, USER, title, recordingId);
   }
 
   const reset = (recordingId: string, deleteFiles: boolean, userId = USER) =>

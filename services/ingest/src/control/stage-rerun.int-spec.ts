@@ -1,148 +1,22 @@
-import { Injectable, Module } from '@nestjs/common';
-import { z } from 'zod';
 import { DataSource } from 'typeorm';
-import { baseConfigSchema } from '@leap/config';
-import {
-  MESSAGE_TYPES,
-  ObjectKind,
-  PipelineStage,
-  type ExtractTopics,
-  type GenerateSubtitles,
-  type PublishRecording,
-  type RecordingStatusChanged,
-  type RegisterUploadedRecording,
-  type StageRerunSettings,
-  type StageStatusChanged,
-  type TranscribeRecording,
-  type TrimRecording,
-} from '@leap/contracts';
+import { MESSAGE_TYPES, PipelineStage, type RecordingStatusChanged, type StageRerunSettings, type TranscribeRecording, type TrimRecording } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
-import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
-import type { ServiceDefinition } from '@leap/platform';
-import { storageKeys } from '@leap/storage-client';
+import { MessageBus, newMessageId } from '@leap/messaging';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually } from '@leap/testing';
 import { ingestService } from '../service';
+import { fakeStages, registerUpload } from '../testing/fake-stages';
 
 const USER = 'user-1';
 const WAIT = { timeoutMs: 60_000, intervalMs: 100 };
 
-const commands: { type: string; recordingId: string; data: unknown }[] = [];
-const events: { type: string; recordingId: string; data: unknown }[] = [];
-/** Recordings whose trims the fake media service takes and does not answer (the stage stays in progress). */
-const held = new Set<string>();
-/** Recordings whose trims fail, as a source ffmpeg cannot read fails them. */
-const failing = new Set<string>();
-
-const ref = (key: string, kind: ObjectKind) => ({ key, sizeBytes: '100', kind, contentType: 'application/octet-stream' });
-
-/** Plays media-processing, transcription and publishing, and watches what ingest publishes. */
-@Injectable()
-class FakeWorld {
-  private note(ctx: MessageContext<{ recordingId: string }>): void {
-    commands.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
-  }
-
-  @MessageHandler(MESSAGE_TYPES.media.TrimRecording, { queue: 'fake.work' })
-  async trim(ctx: MessageContext<TrimRecording>): Promise<void> {
-    this.note(ctx);
-    const { recordingId, userId } = ctx.data;
-    if (held.has(recordingId)) return;
-    if (failing.has(recordingId)) {
-      await ctx.publish(MESSAGE_TYPES.media.MediaProcessingFailed, { recordingId, userId, stage: PipelineStage.TRIM, error: { code: 'MEDIA.INVALID_SOURCE', message: 'not media' } }, { subject: recordingId });
-      return;
-    }
-    await ctx.publish(MESSAGE_TYPES.media.RecordingTrimmed, {
-      recordingId,
-      userId,
-      video: ref(storageKeys.video(userId, recordingId, 'mp4'), ObjectKind.VIDEO),
-      audio: ref(storageKeys.audio(userId, recordingId), ObjectKind.AUDIO),
-      sourceDurationSeconds: 60,
-      trimmedDurationSeconds: 50,
-    }, { subject: recordingId });
-  }
-
-  @MessageHandler(MESSAGE_TYPES.transcription.TranscribeRecording, { queue: 'fake.work' })
-  async transcribe(ctx: MessageContext<TranscribeRecording>): Promise<void> {
-    this.note(ctx);
-    const { recordingId, userId } = ctx.data;
-    await ctx.publish(MESSAGE_TYPES.transcription.RecordingTranscribed, {
-      recordingId,
-      userId,
-      master: ref(storageKeys.masterTranscript(userId, recordingId), ObjectKind.TRANSCRIPT),
-      language: ctx.data.language || 'ru',
-      wordCount: 12,
-    }, { subject: recordingId });
-  }
-
-  @MessageHandler(MESSAGE_TYPES.transcription.ExtractTopics, { queue: 'fake.work' })
-  async topics(ctx: MessageContext<ExtractTopics>): Promise<void> {
-    this.note(ctx);
-    const { recordingId, userId } = ctx.data;
-    await ctx.publish(MESSAGE_TYPES.transcription.TopicsExtracted, { recordingId, userId, topics: ref(storageKeys.topics(userId, recordingId), ObjectKind.TOPICS), version: 1, count: 4 }, { subject: recordingId });
-  }
-
-  @MessageHandler(MESSAGE_TYPES.transcription.GenerateSubtitles, { queue: 'fake.work' })
-  async subtitles(ctx: MessageContext<GenerateSubtitles>): Promise<void> {
-    this.note(ctx);
-    const { recordingId, userId } = ctx.data;
-    await ctx.publish(MESSAGE_TYPES.transcription.SubtitlesGenerated, {
-      recordingId,
-      userId,
-      srt: ref(storageKeys.subtitles(userId, recordingId, 'srt'), ObjectKind.SUBTITLES_SRT),
-      vtt: ref(storageKeys.subtitles(userId, recordingId, 'vtt'), ObjectKind.SUBTITLES_VTT),
-    }, { subject: recordingId });
-  }
-
-  @MessageHandler(MESSAGE_TYPES.publishing.PublishRecording, { queue: 'fake.work' })
-  async publish(ctx: MessageContext<PublishRecording>): Promise<void> {
-    this.note(ctx);
-    const { recordingId, userId, targetId, platform } = ctx.data;
-    await ctx.publish(MESSAGE_TYPES.publishing.RecordingPublished, { recordingId, userId, targetId, platform, location: `exports/${recordingId}`, publishedAt: new Date().toISOString() }, { subject: recordingId });
-  }
-
-  @MessageHandler(MESSAGE_TYPES.ingest.RecordingStatusChanged, { queue: 'fake.observer' })
-  async statusChanged(ctx: MessageContext<RecordingStatusChanged>): Promise<void> {
-    events.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
-  }
-
-  @MessageHandler(MESSAGE_TYPES.ingest.StageStatusChanged, { queue: 'fake.observer' })
-  async stageChanged(ctx: MessageContext<StageStatusChanged>): Promise<void> {
-    events.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
-  }
-}
-
-@Module({ providers: [FakeWorld] })
-class FakeWorldModule {}
-
-const fakeWorld: ServiceDefinition = {
-  name: 'publishing',
-  configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
-  consumers: [
-    {
-      queue: 'fake.work',
-      types: [
-        MESSAGE_TYPES.media.TrimRecording,
-        MESSAGE_TYPES.transcription.TranscribeRecording,
-        MESSAGE_TYPES.transcription.ExtractTopics,
-        MESSAGE_TYPES.transcription.GenerateSubtitles,
-        MESSAGE_TYPES.publishing.PublishRecording,
-      ],
-    },
-    { queue: 'fake.observer', types: [MESSAGE_TYPES.ingest.RecordingStatusChanged, MESSAGE_TYPES.ingest.StageStatusChanged] },
-  ],
-  imports: [FakeWorldModule],
-};
-
-const ofType = <T>(recordingId: string, type: string) => events.filter((e) => e.recordingId === recordingId && e.type === type).map((e) => e.data as T);
+const fakes = fakeStages();
+const { held, failing, ofType, sentOf } = fakes;
 const lastStatus = (recordingId: string) => ofType<RecordingStatusChanged>(recordingId, MESSAGE_TYPES.ingest.RecordingStatusChanged).at(-1);
-const sentOf = <T>(recordingId: string, type: string) => commands.filter((c) => c.recordingId === recordingId && c.type === type).map((c) => c.data as T);
 /** Each stage's latest status and attempt, e.g. `TRIM:COMPLETED:2`. */
 function stagesOf(recordingId: string): string[] {
-  const latest = new Map<string, StageStatusChanged>();
-  for (const e of ofType<StageStatusChanged>(recordingId, MESSAGE_TYPES.ingest.StageStatusChanged)) latest.set(e.target ? `${e.stage}:${e.target}` : e.stage, e);
   const order = ['DOWNLOAD', 'TRIM', 'TRANSCRIBE', 'EXTRACT_TOPICS', 'GENERATE_SUBTITLES', 'UPLOAD'];
-  return [...latest.values()]
+  return [...fakes.latestStages(recordingId).values()]
     .map((s) => `${s.stage.replace('PIPELINE_STAGE_', '')}:${s.status.replace('STAGE_STATUS_', '')}:${s.attempt}`)
     .sort((a, b) => order.indexOf(a.split(':')[0]) - order.indexOf(b.split(':')[0]));
 }
@@ -155,9 +29,9 @@ describe('re-running one stage (pipeline control)', () => {
   beforeAll(async () => {
     world = await createServiceWorld('ingest_stage_rerun');
     await world.start(ingestService);
-    const fakes = await world.start(fakeWorld);
-    bus = fakes.app.get(MessageBus);
-    dataSource = fakes.app.get(DataSource);
+    const downstream = await world.start(fakes.definition);
+    bus = downstream.app.get(MessageBus);
+    dataSource = downstream.app.get(DataSource);
   }, 120_000);
 
   afterAll(() => world?.close());
@@ -166,18 +40,7 @@ describe('re-running one stage (pipeline control)', () => {
     const recordingId = newMessageId();
     if (options.hold) held.add(recordingId);
     if (options.fail) failing.add(recordingId);
-    const cmd: RegisterUploadedRecording = {
-      recordingId,
-      userId: USER,
-      originalFilename: `${title}.mp4`,
-      sourceKey: storageKeys.source(USER, recordingId, 'mp4'),
-      sizeBytes: '1048576',
-      contentType: 'video/mp4',
-      title,
-      reservationId: newMessageId(),
-    };
-    await dataSource.transaction((m) => bus.send(m, MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd, { subject: recordingId, tenant: USER }));
-    return recordingId;
+    return registerUpload(bus, dataSource, USER, title, recordingId);
   }
 
   const ask = { subject: 'rerun', tenant: USER, timeoutMs: 15_000 };
