@@ -94,6 +94,7 @@ describe('automation jobs over HTTP', () => {
       runCount: 0,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
+      processingConfig: {},
     });
     const next = (body: { nextRunAt: string }) => Date.parse(body.nextRunAt);
     // 06:00 in Berlin, within the coming day.
@@ -102,8 +103,15 @@ describe('automation jobs over HTTP', () => {
     expect(next(created.body) - before).toBeLessThanOrEqual(24 * HOUR);
 
     // timeOfDay is taken for time_of_day; the time zone defaults to Europe/Moscow.
-    const moscow = await call('POST', '/api/v1/automation/jobs', { token: alice.token, json: { name: 'Moscow', schedule: { type: 'timeOfDay', time: '23:30' } } });
+    // A processing config is kept for the recordings the job brings in, checked like a template's.
+    const processingConfig = { transcription: { language: 'ru' }, trimming: { enableTrimming: false } };
+    const moscow = await call('POST', '/api/v1/automation/jobs', { token: alice.token, json: { name: 'Moscow', processingConfig, schedule: { type: 'timeOfDay', time: '23:30' } } });
     expect(moscow.status).toBe(201);
+    expect(moscow.body.processingConfig).toEqual(processingConfig);
+    const badConfig = await call('PATCH', `/api/v1/automation/jobs/${moscow.body.id}`, { token: alice.token, json: { processingConfig: { trimming: { silenceThreshold: 5 } } } });
+    expect({ status: badConfig.status, code: badConfig.body.code }).toEqual({ status: 422, code: 'AUTOMATION.INVALID' });
+    expect(badConfig.body.detail).toContain('processingConfig.trimming.silenceThreshold');
+    expect((await call('GET', `/api/v1/automation/jobs/${moscow.body.id}`, { token: alice.token })).body.processingConfig).toEqual(processingConfig);
     expect(moscow.body.schedule).toEqual({ type: 'time_of_day', time: '23:30', timezone: 'Europe/Moscow' });
     expect(wallClock(moscow.body.nextRunAt, 'Europe/Moscow').time).toBe('23:30');
 

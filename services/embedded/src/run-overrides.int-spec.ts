@@ -200,8 +200,16 @@ describe('run overrides, dry run and template render preview', () => {
     expect(await ingestState(id)).toEqual(before);
   }, 120_000);
 
-  it('takes a processingConfig for the run: the dry run shows it on top, the real run applies it', async () => {
+  it("takes a processingConfig for the run above the recording's preferences: the dry run shows it on top, the real run applies it", async () => {
     const id = await paused(ada, 'Overridden lecture');
+    const LANGUAGE = 'processing.transcription.language';
+    // The recording's own preferences (PATCH /config): the layer below what a run gives.
+    const patched = await call('PATCH', `/api/v1/recordings/${id}/config`, { token: ada.token, json: { processing: { transcription: { language: 'fr', granularity: 'long' } } } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ recordingId: id, preferences: { processing: { transcription: { language: 'fr', granularity: 'long' } } } });
+    const preferred = (await call('GET', `/api/v1/recordings/${id}/config`, { token: ada.token })).body;
+    expect(preferred.sources[LANGUAGE]).toBe('recording_preferences');
+    expect(preferred.layers.find((l: any) => l.name === 'recording_preferences').config).toEqual(patched.body.preferences);
     const before = await ingestState(id);
     const processingConfig = { trimming: { enableTrimming: false }, transcription: { language: 'de' } };
 
@@ -220,7 +228,7 @@ describe('run overrides, dry run and template render preview', () => {
     await eventually(async () => expect(await stageOf(ada, id, 'TRANSCRIBE')).toBe('IN_PROGRESS'), WAIT);
     expect((await transcribeCommands(id)).map((c) => c.language)).toEqual(['de']);
     const config = (await call('GET', `/api/v1/recordings/${id}/config`, { token: ada.token })).body;
-    expect(config.sources).toMatchObject({ [TRIMMING]: 'manual_override', 'processing.transcription.language': 'manual_override' });
+    expect(config.sources).toMatchObject({ [TRIMMING]: 'manual_override', [LANGUAGE]: 'manual_override', 'processing.transcription.granularity': 'recording_preferences' });
 
     // A resume after a pause goes on with the run's config; a reset forgets it.
     expect((await call('POST', `/api/v1/recordings/${id}/pause`, { token: ada.token })).status).toBe(200);
@@ -228,7 +236,15 @@ describe('run overrides, dry run and template render preview', () => {
     expect((await run(ada, id)).body.stages).toEqual(['TRANSCRIBE']);
     await eventually(async () => expect((await transcribeCommands(id)).map((c) => c.language)).toEqual(['de', 'de']), WAIT);
     expect((await call('POST', `/api/v1/recordings/${id}/reset`, { token: ada.token, json: {} })).status).toBe(200);
-    expect((await call('GET', `/api/v1/recordings/${id}/config`, { token: ada.token })).body.sources[TRIMMING]).toBe('default_template');
+    const afterReset = (await call('GET', `/api/v1/recordings/${id}/config`, { token: ada.token })).body;
+    expect(afterReset.sources).toMatchObject({ [TRIMMING]: 'default_template', [LANGUAGE]: 'recording_preferences' });
+    expect(afterReset.effective.processing.transcription.language).toBe('fr');
+    // DELETE clears the preferences: the default template leaves the language to the provider.
+    const cleared = await call('DELETE', `/api/v1/recordings/${id}/config`, { token: ada.token });
+    expect(cleared.body.preferences).toEqual({});
+    const bare = (await call('GET', `/api/v1/recordings/${id}/config`, { token: ada.token })).body;
+    expect(bare.sources[LANGUAGE]).toBeUndefined();
+    expect(bare.effective.processing.transcription.language).toBeUndefined();
   }, 120_000);
 
   it('uses a template for this run only, or binds it with bindTemplate', async () => {

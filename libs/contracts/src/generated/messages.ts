@@ -376,7 +376,7 @@ export const MESSAGE_TYPES = {
     ResolveConfig: 'ingest.config.resolve.v1',
     /** The answer to `ResolveConfig`. (reply) */
     ConfigResolved: 'ingest.config.resolved.v1',
-    /** Change a recording's own config: `override` (deep-merged into the manual override, a null removing a key), `clear_override`, `bind_template_id` (bind), `unbind`. (query) */
+    /** Change a recording's own config: `preferences` (deep-merged into the recording-preferences layer, a null removing a key), `clear_preferences`, `bind_template_id` (bind), `unbind`. (query) */
     ChangeRecordingConfig: 'ingest.recording.change-config.v1',
     /** The answer to `ChangeRecordingConfig`. (reply) */
     RecordingConfigChanged: 'ingest.recording.config-changed.v1',

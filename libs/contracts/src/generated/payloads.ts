@@ -1216,16 +1216,17 @@ export interface ConfigResolved extends Omit<ingest_v1_queries.ConfigResolvedJso
 }
 
 /**
- * Change a recording's own config: `override` (deep-merged into the manual override, a null
- * removing a key), `clear_override`, `bind_template_id` (bind), `unbind`.
+ * Change a recording's own config: `preferences` (deep-merged into the recording-preferences
+ * layer, a null removing a key), `clear_preferences`, `bind_template_id` (bind), `unbind`.
  *
  * Message type `ingest.recording.change-config.v1`: query on `ingest.commands`.
  * Proto message `leap.ingest.v1.ChangeRecordingConfig`; its proto3 JSON shape is `ChangeRecordingConfigJson`.
  */
-export interface ChangeRecordingConfig extends Omit<ingest_v1_queries.ChangeRecordingConfigJson, 'userId' | 'recordingId' | 'override'> {
+export interface ChangeRecordingConfig extends Omit<ingest_v1_queries.ChangeRecordingConfigJson, 'userId' | 'recordingId' | 'override' | 'preferences'> {
   userId: NonNullable<ingest_v1_queries.ChangeRecordingConfigJson['userId']>;
   recordingId: NonNullable<ingest_v1_queries.ChangeRecordingConfigJson['recordingId']>;
   override?: Record<string, unknown>;
+  preferences?: Record<string, unknown>;
 }
 
 /**
@@ -1234,9 +1235,10 @@ export interface ChangeRecordingConfig extends Omit<ingest_v1_queries.ChangeReco
  * Message type `ingest.recording.config-changed.v1`: reply to `ingest.recording.change-config.v1`.
  * Proto message `leap.ingest.v1.RecordingConfigChanged`; its proto3 JSON shape is `RecordingConfigChangedJson`.
  */
-export interface RecordingConfigChanged extends Omit<ingest_v1_queries.RecordingConfigChangedJson, 'recordingId' | 'override'> {
+export interface RecordingConfigChanged extends Omit<ingest_v1_queries.RecordingConfigChangedJson, 'recordingId' | 'override' | 'preferences'> {
   recordingId: NonNullable<ingest_v1_queries.RecordingConfigChangedJson['recordingId']>;
   override?: Record<string, unknown>;
+  preferences?: Record<string, unknown>;
 }
 
 /**
@@ -1666,13 +1668,14 @@ export interface ResetStage extends Omit<ingest_v1_types.ResetStageJson, 'stage'
  *
  * Proto message `leap.ingest.v1.AutomationJob`; its proto3 JSON shape is `AutomationJobJson`.
  */
-export interface AutomationJob extends Omit<ingest_v1_types.AutomationJobJson, 'id' | 'userId' | 'name' | 'schedule' | 'createdAt' | 'updatedAt'> {
+export interface AutomationJob extends Omit<ingest_v1_types.AutomationJobJson, 'id' | 'userId' | 'name' | 'schedule' | 'createdAt' | 'updatedAt' | 'processingConfig'> {
   id: NonNullable<ingest_v1_types.AutomationJobJson['id']>;
   userId: NonNullable<ingest_v1_types.AutomationJobJson['userId']>;
   name: NonNullable<ingest_v1_types.AutomationJobJson['name']>;
   schedule: Record<string, unknown>;
   createdAt: NonNullable<ingest_v1_types.AutomationJobJson['createdAt']>;
   updatedAt: NonNullable<ingest_v1_types.AutomationJobJson['updatedAt']>;
+  processingConfig?: Record<string, unknown>;
 }
 
 /**

@@ -26,6 +26,7 @@ export function jobView(job: AutomationJob): JobView {
     runCount: job.runCount ?? 0,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
+    processingConfig: (job.processingConfig ?? {}) as Record<string, unknown>,
   };
 }
 

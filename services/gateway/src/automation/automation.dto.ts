@@ -41,6 +41,13 @@ const fields = {
   syncDays: z.number().describe('Each run syncs this many days back (1–30, default 2)'),
   schedule: scheduleSchema,
   isActive: z.boolean().describe('Only an active job fires on its schedule (default true)'),
+  processingConfig: z
+    .record(z.unknown())
+    .nullable()
+    .describe(
+      "A template's processingConfig shape (trimming, transcription…), given to the recordings the job's syncs bring in or start as their manual override, " +
+        'the top config layer; null clears it. Checked like a template\'s (422 AUTOMATION.INVALID naming each field)',
+    ),
 };
 
 export const createJobSchema = z.object(fields).partial().required({ name: true, schedule: true }).strict();
@@ -85,6 +92,7 @@ export const jobViewSchema = z.object({
   runCount: z.number().int(),
   createdAt: z.string().datetime(),
   updatedAt: z.string().datetime(),
+  processingConfig: z.record(z.unknown()).describe('The manual override its recordings get; {}: none'),
 });
 export type JobView = z.infer<typeof jobViewSchema>;
 export const jobPageSchema = pageSchema(jobViewSchema);

@@ -5,7 +5,7 @@ import type { Principal } from '../access/principal';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ApiDoc } from '../common/api-doc';
 import { isUuid, parseInput } from '../common/validation';
-import { bindSchema, overrideSchema, resolvedView, recordingConfigSchema, resolvedSchema, resolveQuerySchema } from './templates.dto';
+import { bindSchema, preferencesSchema, resolvedView, recordingConfigSchema, resolvedSchema, resolveQuerySchema } from './templates.dto';
 import { TemplatesClient } from './templates.client';
 
 const TAG = 'templates';
@@ -16,7 +16,7 @@ function recordingId(id: string): string {
   return id;
 }
 
-/** The config layers of a recording: resolved, the manual override, and its template binding. */
+/** The config layers of a recording: resolved, its preferences, and its template binding. */
 @Controller('api/v1')
 export class RecordingConfigController {
   constructor(private readonly ingest: TemplatesClient) {}
@@ -26,7 +26,8 @@ export class RecordingConfigController {
     summary: 'Resolve the effective config',
     description:
       'Layers, lowest first: the default template, the bound template, a runtime template (template_id, else the one the last run gave), the recording\'s ' +
-      'preferences, the manual override (what PATCH /recordings/{id}/config stored, then the config the last run gave, marked `run`). ' +
+      'preferences (what PATCH /recordings/{id}/config stored), the manual override (the config the last run gave: its body, a bulk run\'s or an automation ' +
+      'job\'s, marked `run`). ' +
       'Merges are deep and ignore nulls. Without recording_id, the default template (and template_id) alone.',
     tag: TAG,
     query: resolveQuerySchema,
@@ -58,26 +59,28 @@ export class RecordingConfigController {
 
   @Patch('recordings/:id/config')
   @ApiDoc({
-    summary: 'Change a recording\'s manual override',
-    description: 'The top config layer: deep-merged into what is stored, a null removes a key. Checked like a template\'s config.',
+    summary: 'Change a recording\'s preferences',
+    description:
+      'The recording-preferences layer, above the templates and below what a run gives: deep-merged into what is stored, a null removes a key. ' +
+      'Checked like a template\'s config.',
     tag: TAG,
-    body: overrideSchema,
-    responses: { 200: { description: 'The binding and the stored override', schema: recordingConfigSchema } },
+    body: preferencesSchema,
+    responses: { 200: { description: 'The binding and the stored preferences', schema: recordingConfigSchema } },
     problems: { 400: ['VALIDATION.FAILED'], 422: ['RECORDING_CONFIG.INVALID'], ...NOT_FOUND },
   })
   async patch(@CurrentUser() user: Principal, @Param('id') id: string, @Body() body: unknown) {
-    return this.change(user, id, { override: parseInput(overrideSchema, body) as Record<string, unknown> });
+    return this.change(user, id, { preferences: parseInput(preferencesSchema, body) as Record<string, unknown> });
   }
 
   @Delete('recordings/:id/config')
   @ApiDoc({
-    summary: 'Clear a recording\'s manual override',
+    summary: 'Clear a recording\'s preferences',
     tag: TAG,
-    responses: { 200: { description: 'The binding and the (empty) override', schema: recordingConfigSchema } },
+    responses: { 200: { description: 'The binding and the (empty) preferences', schema: recordingConfigSchema } },
     problems: NOT_FOUND,
   })
   async clear(@CurrentUser() user: Principal, @Param('id') id: string) {
-    return this.change(user, id, { clearOverride: true });
+    return this.change(user, id, { clearPreferences: true });
   }
 
   @Post('recordings/:id/template')
@@ -86,7 +89,7 @@ export class RecordingConfigController {
     summary: 'Bind a template to a recording',
     tag: TAG,
     body: bindSchema,
-    responses: { 200: { description: 'The binding and the stored override', schema: recordingConfigSchema } },
+    responses: { 200: { description: 'The binding and the stored preferences', schema: recordingConfigSchema } },
     problems: { 400: ['VALIDATION.FAILED'], 404: ['RECORDING.NOT_FOUND', 'TEMPLATE.NOT_FOUND'], 503: ['INGEST.UNAVAILABLE'] },
   })
   async bind(@CurrentUser() user: Principal, @Param('id') id: string, @Body() body: unknown) {
@@ -98,7 +101,7 @@ export class RecordingConfigController {
     summary: 'Unbind a recording\'s template',
     description: 'It is then processed with the default template (and its own layers).',
     tag: TAG,
-    responses: { 200: { description: 'The binding and the stored override', schema: recordingConfigSchema } },
+    responses: { 200: { description: 'The binding and the stored preferences', schema: recordingConfigSchema } },
     problems: NOT_FOUND,
   })
   async unbind(@CurrentUser() user: Principal, @Param('id') id: string) {
@@ -107,6 +110,6 @@ export class RecordingConfigController {
 
   private async change(user: Principal, id: string, change: Omit<ChangeRecordingConfig, 'userId' | 'recordingId'>) {
     const reply = await this.ingest.ask(MESSAGE_TYPES.ingest.ChangeRecordingConfig, { userId: user.userId, recordingId: recordingId(id), ...change });
-    return { recordingId: reply.recordingId, templateId: reply.templateId || null, isMapped: reply.isMapped ?? false, override: reply.override ?? {} };
+    return { recordingId: reply.recordingId, templateId: reply.templateId || null, isMapped: reply.isMapped ?? false, preferences: reply.preferences ?? reply.override ?? {} };
   }
 }

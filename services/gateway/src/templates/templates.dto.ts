@@ -132,17 +132,20 @@ export const resolvedSchema = z.object({
         name: z.enum(LAYERS),
         templateId: z.string().uuid().nullable(),
         config: z.record(z.unknown()),
-        run: z.boolean().optional().describe('Set on the layers the last run gave (`POST /recordings/{id}/run`): its template, its config'),
+        run: z
+          .boolean()
+          .optional()
+          .describe('Set on the layers the last run gave (`POST /recordings/{id}/run`, a bulk run, an automation job): its template, its config'),
       }),
     )
     .optional()
     .describe('With include_layers: the layers, lowest first'),
 });
 
-export const overrideSchema = z
+export const preferencesSchema = z
   .object({ processing: z.record(z.unknown()).nullable().optional(), metadata: z.record(z.unknown()).nullable().optional(), output: z.record(z.unknown()).nullable().optional() })
   .strict()
-  .describe('Deep-merged into the manual override; a null removes a key');
+  .describe("Deep-merged into the recording's preferences; a null removes a key");
 
 export const bindSchema = z.object({ templateId: z.string().min(1, 'must be a template id').max(100, 'must be a template id').describe('The template to bind (one of yours)') }).strict();
 
@@ -150,7 +153,7 @@ export const recordingConfigSchema = z.object({
   recordingId: z.string().uuid(),
   templateId: z.string().uuid().nullable(),
   isMapped: z.boolean(),
-  override: z.record(z.unknown()).describe('The manual override as stored'),
+  preferences: z.record(z.unknown()).describe("The recording's preferences as stored: {processing?, metadata?, output?}"),
 });
 
 /** Ingest's resolved config as the API shows it: the effective config, each value's layer and the layers. */

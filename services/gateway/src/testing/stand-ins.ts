@@ -326,7 +326,7 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
     async changeRecordingConfig(ctx: MessageContext<ChangeRecordingConfig>): Promise<RecordingConfigChanged> {
       ownRecording(ctx.data.userId, ctx.data.recordingId);
       if (ctx.data.bindTemplateId) ownTemplate(ctx.data.userId, ctx.data.bindTemplateId);
-      return { recordingId: ctx.data.recordingId, ...(ctx.data.bindTemplateId ? { templateId: ctx.data.bindTemplateId } : {}), isMapped: !!ctx.data.bindTemplateId, override: ctx.data.override ?? {} };
+      return { recordingId: ctx.data.recordingId, ...(ctx.data.bindTemplateId ? { templateId: ctx.data.bindTemplateId } : {}), isMapped: !!ctx.data.bindTemplateId, preferences: ctx.data.preferences ?? {} };
     }
 
     // Automation jobs, kept in memory per user; runs are answered, never started.

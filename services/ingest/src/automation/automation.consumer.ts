@@ -57,6 +57,7 @@ export function jobMessage(userId: string, job: AutomationJobView): AutomationJo
     runCount: job.runCount,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
+    ...(Object.keys(job.processingConfig).length > 0 ? { processingConfig: job.processingConfig as AutomationJob['processingConfig'] } : {}),
   };
 }
 

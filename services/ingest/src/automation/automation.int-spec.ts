@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { MESSAGE_TYPES, type TemplateSaved } from '@leap/contracts';
+import { MESSAGE_TYPES, type ConfigResolved, type TemplateSaved } from '@leap/contracts';
 import { LeapError, MessageBus, newMessageId } from '@leap/messaging';
 import type { RunningService } from '@leap/platform';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
@@ -155,6 +155,37 @@ describe('automation jobs fired by two ingest replicas', () => {
     expect(await automation.dryRun(userId, job.id)).toEqual({ dryRun: true, sources: 1, recordings: 1, matched: 1, started: 1 });
     expect(await snapshot()).toEqual(before);
     expect(await count(`SELECT COUNT(*) AS n FROM recordings WHERE user_id = $1 AND template_id IS NULL AND pipeline_started_at IS NULL`, [userId])).toBe(1);
+  }, 120_000);
+
+  it("gives the recordings its syncs bring in the job's processing config as their manual override, checked like a template's", async () => {
+    const userId = `user-${newMessageId()}`;
+    await videoSource(userId, 'colloquium');
+    const processingConfig = { trimming: { enableTrimming: false }, transcription: { language: 'de' } };
+    const job = await automation.create(userId, {
+      name: 'Colloquia',
+      sources: { platforms: ['VIDEO_URL'] },
+      isActive: false,
+      processingConfig,
+      schedule: { type: 'time_of_day', time: '06:00', timezone: 'UTC' },
+    });
+    expect(job.processingConfig).toEqual(processingConfig);
+    expect((await automation.copy(userId, job.id)).processingConfig).toEqual(processingConfig);
+
+    await automation.run(userId, job.id);
+    expect((await finishedRuns(userId, job.id, 1))[0]).toMatchObject({ status: 'SUCCEEDED', new: 1 });
+    const [{ id }] = await db.query(`SELECT id FROM recordings WHERE user_id = $1`, [userId]);
+    const bus = a.app.get(MessageBus);
+    const resolved = (await bus.request(MESSAGE_TYPES.ingest.ResolveConfig as never, { userId, recordingId: id } as never, { tenant: userId, timeoutMs: 15_000 })) as ConfigResolved;
+    expect(resolved.effective).toMatchObject({ processing: { trimming: { enableTrimming: false, audioDetection: true }, transcription: { language: 'de' } } });
+    expect(resolved.sources).toMatchObject({ 'processing.trimming.enableTrimming': 'manual_override', 'processing.transcription.language': 'manual_override' });
+    expect(resolved.layers!.at(-1)).toMatchObject({ name: 'manual_override', config: { processing: processingConfig }, run: true });
+
+    // Refused like a template's config, each field named; null clears it.
+    const refused = await refusal(automation.update(userId, job.id, { processingConfig: { trimming: { enableTrimming: 'off' }, colour: 'red' } }));
+    expect(refused).toMatchObject({ code: 'AUTOMATION.INVALID', status: 422 });
+    expect(refused.message).toContain('processingConfig.trimming.enableTrimming');
+    expect(refused.message).toContain('colour');
+    expect((await automation.update(userId, job.id, { processingConfig: null })).processingConfig).toEqual({});
   }, 120_000);
 
   it('enforces the maximum number of jobs (409) and the minimum interval (422), and refuses a bad schedule', async () => {

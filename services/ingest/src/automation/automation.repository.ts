@@ -21,6 +21,8 @@ export interface AutomationJobRow {
   runCount: number;
   createdAt: Date;
   updatedAt: Date;
+  /** A template's processingConfig shape, the manual override of the recordings its syncs bring in; {}: none. */
+  processingConfig: Record<string, unknown>;
 }
 
 export type RunTrigger = 'SCHEDULE' | 'MANUAL';
@@ -50,7 +52,7 @@ export interface AutomationRunRow {
 
 const JOB = `id, user_id AS "userId", name, description, source_ids::text[] AS "sourceIds", source_platforms AS "sourcePlatforms", template_id AS "templateId",
   auto_run AS "autoRun", sync_days AS "syncDays", schedule, is_active AS "isActive", next_run_at AS "nextRunAt", last_run_at AS "lastRunAt",
-  run_count AS "runCount", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  run_count AS "runCount", created_at AS "createdAt", updated_at AS "updatedAt", processing_config AS "processingConfig"`;
 /** Counts are summed over the run's syncs, so a run's history is right as soon as each sync commits. */
 const RUN = `r.id, r.job_id AS "jobId", r.user_id AS "userId", r.trigger, r.due_at AS "dueAt", r.started_at AS "startedAt", r.sources,
   MAX(s.finished_at) AS "lastFinishedAt",
@@ -75,7 +77,7 @@ export interface JobFilter {
 }
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type JobFields = Pick<AutomationJobRow, 'name' | 'description' | 'sourceIds' | 'sourcePlatforms' | 'templateId' | 'autoRun' | 'syncDays' | 'schedule' | 'isActive' | 'nextRunAt'>;
+type JobFields = Pick<AutomationJobRow, 'name' | 'description' | 'sourceIds' | 'sourcePlatforms' | 'templateId' | 'autoRun' | 'syncDays' | 'schedule' | 'isActive' | 'nextRunAt' | 'processingConfig'>;
 
 /** Automation jobs, the due-time claim that fires them, and their runs. */
 @Injectable()
@@ -125,9 +127,9 @@ export class AutomationRepository {
 
   async insert(tx: Transaction, id: string, userId: string, job: JobFields): Promise<AutomationJobRow> {
     const rows = await tx.query(
-      `INSERT INTO automation_jobs (id, user_id, name, description, source_ids, source_platforms, template_id, auto_run, sync_days, schedule, is_active, next_run_at)
-       VALUES ($1, $2, $3, $4, $5::uuid[], $6, $7, $8, $9, $10, $11, $12) RETURNING ${JOB}`,
-      [id, userId, job.name, job.description, job.sourceIds, job.sourcePlatforms, job.templateId, job.autoRun, job.syncDays, JSON.stringify(job.schedule), job.isActive, job.nextRunAt],
+      `INSERT INTO automation_jobs (id, user_id, name, description, source_ids, source_platforms, template_id, auto_run, sync_days, schedule, is_active, next_run_at, processing_config)
+       VALUES ($1, $2, $3, $4, $5::uuid[], $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${JOB}`,
+      [id, userId, job.name, job.description, job.sourceIds, job.sourcePlatforms, job.templateId, job.autoRun, job.syncDays, JSON.stringify(job.schedule), job.isActive, job.nextRunAt, job.processingConfig],
     );
     return rows[0];
   }
@@ -135,8 +137,8 @@ export class AutomationRepository {
   async update(tx: Transaction, id: string, job: JobFields): Promise<AutomationJobRow> {
     const [rows] = await tx.query(
       `UPDATE automation_jobs SET name = $2, description = $3, source_ids = $4::uuid[], source_platforms = $5, template_id = $6, auto_run = $7, sync_days = $8,
-         schedule = $9, is_active = $10, next_run_at = $11, updated_at = now() WHERE id = $1 RETURNING ${JOB}`,
-      [id, job.name, job.description, job.sourceIds, job.sourcePlatforms, job.templateId, job.autoRun, job.syncDays, JSON.stringify(job.schedule), job.isActive, job.nextRunAt],
+         schedule = $9, is_active = $10, next_run_at = $11, processing_config = $12, updated_at = now() WHERE id = $1 RETURNING ${JOB}`,
+      [id, job.name, job.description, job.sourceIds, job.sourcePlatforms, job.templateId, job.autoRun, job.syncDays, JSON.stringify(job.schedule), job.isActive, job.nextRunAt, job.processingConfig],
     );
     return rows[0];
   }

@@ -11,6 +11,7 @@ import type { Transaction } from '../recordings/recording.repository';
 import { SOURCE_PLATFORMS } from '../sources/source-config';
 import { SourcesRepository } from '../sources/sources.repository';
 import { firstMatch } from '../templates/matching-rules';
+import { checkedJobProcessing } from '../templates/template-fields';
 import { TemplatesRepository } from '../templates/templates.repository';
 import { AutomationRepository, type AutomationJobRow, type JobFilter, type AutomationRunRow, type RunTrigger } from './automation.repository';
 import { nextRunAt, parseSchedule, shortestGapHours, type AutomationSchedule } from './schedule';
@@ -29,6 +30,8 @@ export interface AutomationJobInput {
   syncDays?: number;
   schedule?: unknown;
   isActive?: boolean;
+  /** A template's processingConfig shape given to the recordings its syncs bring in, as their manual override; null clears it. */
+  processingConfig?: unknown;
 }
 
 export interface AutomationJobView {
@@ -46,6 +49,7 @@ export interface AutomationJobView {
   runCount: number;
   createdAt: string;
   updatedAt: string;
+  processingConfig: Record<string, unknown>;
 }
 
 export interface AutomationRunView {
@@ -109,6 +113,7 @@ export function jobView(row: AutomationJobRow): AutomationJobView {
     runCount: row.runCount,
     createdAt: iso(row.createdAt)!,
     updatedAt: iso(row.updatedAt)!,
+    processingConfig: row.processingConfig ?? {},
   };
 }
 
@@ -283,6 +288,7 @@ export class AutomationService {
         automationRunId: runId,
         autoRun: job.autoRun,
         templateId: job.templateId,
+        processingConfig: Object.keys(job.processingConfig ?? {}).length > 0 ? job.processingConfig : null,
       });
       const cmd: SyncSource = { syncId: sync.id, userId: job.userId, sourceId: source.id };
       await tx.send(MESSAGE_TYPES.ingest.SyncSource, cmd, { subject: source.id, tenant: job.userId });
@@ -333,6 +339,7 @@ export class AutomationService {
     const autoRun = input.autoRun !== undefined ? checkedBoolean('autoRun', input.autoRun) : (row?.autoRun ?? false);
     const isActive = input.isActive !== undefined ? checkedBoolean('isActive', input.isActive) : (row?.isActive ?? true);
     const syncDays = input.syncDays !== undefined ? checkedSyncDays(input.syncDays) : (row?.syncDays ?? 2);
+    const processingConfig = input.processingConfig !== undefined ? checkedJobProcessing(input.processingConfig) : (row?.processingConfig ?? {});
     if (input.schedule === undefined && !row) throw new LeapError('AUTOMATION.INVALID_SCHEDULE', 'schedule: is required', { status: 422 });
     const schedule = input.schedule !== undefined ? parseSchedule(input.schedule) : row!.schedule;
     const now = this.clock.now();
@@ -356,7 +363,7 @@ export class AutomationService {
     // The next fire moves only when the schedule changes or the job is turned on; otherwise a due time in flight stays claimable.
     const rescheduled = !row || input.schedule !== undefined || (isActive && !row.isActive) || row.nextRunAt === null;
     const next = rescheduled ? nextRunAt(schedule, now) : row.nextRunAt;
-    return { name, description, sourceIds, sourcePlatforms, templateId, autoRun, syncDays, schedule, isActive, nextRunAt: next };
+    return { name, description, sourceIds, sourcePlatforms, templateId, autoRun, syncDays, schedule, isActive, nextRunAt: next, processingConfig };
   }
 }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { newMessageId } from '@leap/messaging';
 import { PipelineService, type PipelineTx } from '../pipeline/pipeline.service';
+import { RunLayersService } from '../templates/run-layers.service';
 import { TemplatesService } from '../templates/templates.service';
 import type { SourceItem, SourceToList } from './source-adapter';
 import { SourcesRepository, type SyncSkipRow } from './sources.repository';
@@ -22,6 +23,8 @@ export interface SyncOutcome {
 export interface SyncOverrides {
   autoRun?: boolean | null;
   templateId?: string | null;
+  /** The job's processing config: the manual override of the recordings the sync brings in or starts. */
+  processingConfig?: Record<string, unknown> | null;
 }
 
 /**
@@ -37,11 +40,16 @@ export class SourceSyncService {
     private readonly sources: SourcesRepository,
     private readonly pipeline: PipelineService,
     private readonly templates: TemplatesService,
+    private readonly runLayers: RunLayersService,
   ) {}
 
   async apply(tx: PipelineTx, source: SourceToList, items: SourceItem[], overrides: SyncOverrides = {}): Promise<SyncOutcome> {
     const outcome: SyncOutcome = { found: items.length, created: 0, updated: 0, skips: [], matched: 0, started: 0 };
     const autoRun = overrides.autoRun ?? source.config.autoRun === true;
+    const processingConfig = overrides.processingConfig && Object.keys(overrides.processingConfig).length > 0 ? overrides.processingConfig : undefined;
+    const override = async (recordingId: string) => {
+      if (processingConfig) await this.runLayers.apply(tx.manager, { id: recordingId, userId: source.userId }, { processingConfig } as never);
+    };
     await this.sources.lockKeys(tx.manager, source.userId, items.map((i) => i.sourceKey));
     const seen = new Set<string>();
     for (const item of items) {
@@ -53,6 +61,7 @@ export class SourceSyncService {
         if (known.deleted) skip('deleted', known.recordingId);
         else if (known.status === 'PENDING_SOURCE' && !item.pending) {
           await this.sources.refreshSource(tx.manager, known.recordingId, { url: item.download.url, expectedSizeBytes: item.sizeBytes, metadata: item.metadata ?? {} });
+          await override(known.recordingId);
           await this.pipeline.sourceReady(tx, known.recordingId, autoRun);
           outcome.updated += 1;
           if (autoRun) outcome.started += 1;
@@ -94,6 +103,7 @@ export class SourceSyncService {
       if (status === 'SKIPPED') skip('blank', recordingId);
       else {
         await this.templates.bindOnCreate(tx.manager, { recordingId, userId: source.userId, templateId: overrides.templateId ?? null });
+        await override(recordingId);
         outcome.created += 1;
         if (await this.sources.isBound(tx.manager, recordingId)) outcome.matched += 1;
         if (autoRun && status === 'INITIALIZED') outcome.started += 1;

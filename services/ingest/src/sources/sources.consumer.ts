@@ -115,7 +115,7 @@ export class SourcesConsumer {
     const items = await adapter.list(source, window, job.signal);
     job.throwIfAborted();
     return async (ctx) => {
-      const outcome = await this.syncs.apply(ctx as MessageContext<SyncSource>, source, items, { autoRun: sync.autoRun, templateId: sync.templateId });
+      const outcome = await this.syncs.apply(ctx as MessageContext<SyncSource>, source, items, { autoRun: sync.autoRun, templateId: sync.templateId, processingConfig: sync.processingConfig });
       const now = this.clock.now();
       await this.sources.finishSync(ctx.manager, syncId, { status: 'SUCCEEDED', ...outcome }, now);
       await this.sources.synced(ctx.manager, sourceId, now);

@@ -43,6 +43,8 @@ export interface SyncRow {
   automationRunId: string | null;
   autoRun: boolean | null;
   templateId: string | null;
+  /** The automation job's processing config, the manual override of the recordings the sync brings in (null: none). */
+  processingConfig: Record<string, unknown> | null;
   matched: number;
   started: number;
 }
@@ -60,7 +62,7 @@ const SOURCE = `id, user_id AS "userId", name, description, platform, credential
   last_sync_at AS "lastSyncAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
 const SYNC = `id, user_id AS "userId", source_id AS "sourceId", status, to_char(from_date, 'YYYY-MM-DD') AS "fromDate", to_char(to_date, 'YYYY-MM-DD') AS "toDate",
   found, created, updated, skips, error_code AS "errorCode", error_message AS "errorMessage", created_at AS "createdAt", finished_at AS "finishedAt",
-  automation_run_id AS "automationRunId", auto_run AS "autoRun", template_id AS "templateId", matched, started`;
+  automation_run_id AS "automationRunId", auto_run AS "autoRun", template_id AS "templateId", processing_config AS "processingConfig", matched, started`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Input sources, their syncs, and what a sync needs to know of the recordings it made. */
@@ -135,11 +137,11 @@ export class SourcesRepository {
 
   async insertSync(
     tx: Transaction,
-    row: { id: string; userId: string; sourceId: string; fromDate: string; toDate: string; automationRunId?: string; autoRun?: boolean; templateId?: string | null },
+    row: { id: string; userId: string; sourceId: string; fromDate: string; toDate: string; automationRunId?: string; autoRun?: boolean; templateId?: string | null; processingConfig?: Record<string, unknown> | null },
   ): Promise<SyncRow> {
     const rows = await tx.query(
-      `INSERT INTO source_syncs (id, user_id, source_id, from_date, to_date, automation_run_id, auto_run, template_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${SYNC}`,
-      [row.id, row.userId, row.sourceId, row.fromDate, row.toDate, row.automationRunId ?? null, row.autoRun ?? null, row.templateId ?? null],
+      `INSERT INTO source_syncs (id, user_id, source_id, from_date, to_date, automation_run_id, auto_run, template_id, processing_config) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${SYNC}`,
+      [row.id, row.userId, row.sourceId, row.fromDate, row.toDate, row.automationRunId ?? null, row.autoRun ?? null, row.templateId ?? null, row.processingConfig ?? null],
     );
     return rows[0];
   }

@@ -166,6 +166,16 @@ export function checkedRunOverrides(input: unknown): RunOverrides {
   throw invalid(parsed.error, 'RECORDING_CONFIG.INVALID');
 }
 
+/**
+ * An automation job's `processingConfig`, checked like a template's (AUTOMATION.INVALID, 422,
+ * naming each field); null clears it.
+ */
+export function checkedJobProcessing(input: unknown): Record<string, unknown> {
+  const parsed = z.object({ processingConfig: n(processingConfigSchema) }).strict().safeParse({ processingConfig: input });
+  if (parsed.success) return (parsed.data.processingConfig ?? {}) as Record<string, unknown>;
+  throw invalid(parsed.error, 'AUTOMATION.INVALID');
+}
+
 function invalid(error: z.ZodError, code = 'TEMPLATE.INVALID'): LeapError {
   const errors = error.issues.map((i) => ({
     field: i.path.join('.') || '(body)',

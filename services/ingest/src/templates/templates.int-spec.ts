@@ -182,7 +182,7 @@ describe('templates over the bus', () => {
     expect(await binding(c)).toEqual({ templateId: null, isMapped: false });
   });
 
-  it('resolves a recording config layer by layer, with the manual override, bind and unbind', async () => {
+  it('resolves a recording config layer by layer, with its preferences, bind and unbind', async () => {
     const userId = `user-${newMessageId()}`;
     const bound = (await save(userId, { name: 'English', matchingRules: { keywords: ['english'] }, processingConfig: { transcription: { language: 'en' }, trimming: { enableTrimming: false } } })).template;
     const runtime = (await save(userId, { name: 'German', isDraft: true, processingConfig: { transcription: { language: 'de' } } })).template;
@@ -200,19 +200,26 @@ describe('templates over the bus', () => {
     const withRuntime = await ask(MESSAGE_TYPES.ingest.ResolveConfig, { userId, recordingId: id, templateId: runtime.id });
     expect(withRuntime.sources?.['processing.transcription.language']).toBe('runtime_template');
 
-    const patched = await ask(MESSAGE_TYPES.ingest.ChangeRecordingConfig, { userId, recordingId: id, override: { processing: { trimming: { enableTrimming: true }, transcription: { language: null } } } });
-    expect(patched).toMatchObject({ recordingId: id, templateId: bound.id, isMapped: true, override: { processing: { trimming: { enableTrimming: true } } } });
-    const overridden = await ask(MESSAGE_TYPES.ingest.ResolveConfig, { userId, recordingId: id });
-    expect(overridden.effective).toMatchObject({ processing: { trimming: { enableTrimming: true }, transcription: { language: 'en' } } });
-    expect(overridden.sources?.['processing.trimming.enableTrimming']).toBe('manual_override');
+    const patched = await ask(MESSAGE_TYPES.ingest.ChangeRecordingConfig, { userId, recordingId: id, preferences: { processing: { trimming: { enableTrimming: true }, transcription: { language: null } } } });
+    expect(patched).toMatchObject({ recordingId: id, templateId: bound.id, isMapped: true, preferences: { processing: { trimming: { enableTrimming: true } } } });
+    const preferred = await ask(MESSAGE_TYPES.ingest.ResolveConfig, { userId, recordingId: id });
+    expect(preferred.effective).toMatchObject({ processing: { trimming: { enableTrimming: true }, transcription: { language: 'en' } } });
+    expect(preferred.sources?.['processing.trimming.enableTrimming']).toBe('recording_preferences');
+    expect(preferred.layers!.find((l) => l.name === 'recording_preferences')!.config).toEqual({ processing: { trimming: { enableTrimming: true } } });
+    expect(preferred.layers!.find((l) => l.name === 'manual_override')!.config ?? {}).toEqual({});
 
-    expect(await refusal(MESSAGE_TYPES.ingest.ChangeRecordingConfig, { userId, recordingId: id, override: { processing: { trimming: { enableTrimming: 'on' } } } })).toMatchObject({
+    // A sender using the fields' earlier names (`override`, `clearOverride`) changes the same layer.
+    const earlier = await ask(MESSAGE_TYPES.ingest.ChangeRecordingConfig, { userId, recordingId: id, override: { processing: { transcription: { language: 'fr' } } } });
+    expect(earlier.preferences).toEqual({ processing: { trimming: { enableTrimming: true }, transcription: { language: 'fr' } } });
+    expect(earlier.override).toEqual(earlier.preferences);
+
+    expect(await refusal(MESSAGE_TYPES.ingest.ChangeRecordingConfig, { userId, recordingId: id, preferences: { processing: { trimming: { enableTrimming: 'on' } } } })).toMatchObject({
       code: 'RECORDING_CONFIG.INVALID',
       status: 422,
     });
 
-    const unbound = await ask(MESSAGE_TYPES.ingest.ChangeRecordingConfig, { userId, recordingId: id, unbind: true, clearOverride: true });
-    expect(unbound).toMatchObject({ isMapped: false, override: {} });
+    const unbound = await ask(MESSAGE_TYPES.ingest.ChangeRecordingConfig, { userId, recordingId: id, unbind: true, clearPreferences: true });
+    expect(unbound).toMatchObject({ isMapped: false, preferences: {} });
     expect(unbound.templateId).toBeUndefined();
     const bare = await ask(MESSAGE_TYPES.ingest.ResolveConfig, { userId, recordingId: id });
     expect(bare.sources?.['processing.trimming.enableTrimming']).toBe('default_template');
@@ -235,7 +242,7 @@ describe('templates over the bus', () => {
 
     expect(await options(matched)).toEqual({ language: 'cs', vocabulary: ['Praha', 'Brno'] });
     expect(await options(other)).toEqual({ vocabulary: [] });
-    await ask(MESSAGE_TYPES.ingest.ChangeRecordingConfig, { userId, recordingId: matched, override: { processing: { transcription: { language: 'sk' } } } });
+    await ask(MESSAGE_TYPES.ingest.ChangeRecordingConfig, { userId, recordingId: matched, preferences: { processing: { transcription: { language: 'sk' } } } });
     expect((await options(matched)).language).toBe('sk');
   });
 });

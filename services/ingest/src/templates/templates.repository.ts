@@ -34,7 +34,6 @@ export interface RecordingConfigRow {
   templateId: string | null;
   isMapped: boolean;
   processingPreferences: LayeredConfig;
-  configOverride: LayeredConfig;
   /** The layers the last run gave (`RunRecording.overrides`): its template and its config. */
   runtimeTemplateId: string | null;
   runOverride: LayeredConfig;
@@ -44,7 +43,7 @@ const TEMPLATE = `id, user_id AS "userId", name, description, is_draft AS "isDra
   matching_rules AS "matchingRules", processing_config AS "processingConfig", metadata_config AS "metadataConfig", output_config AS "outputConfig",
   used_count AS "usedCount", last_used_at AS "lastUsedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
 const RECORDING = `r.id, r.user_id AS "userId", r.title, r.status, s.metadata->>'inputSourceId' AS "sourceId", r.template_id AS "templateId",
-  r.is_mapped AS "isMapped", r.processing_preferences AS "processingPreferences", r.config_override AS "configOverride",
+  r.is_mapped AS "isMapped", r.processing_preferences AS "processingPreferences",
   r.runtime_template_id AS "runtimeTemplateId", r.run_override AS "runOverride"`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -144,8 +143,8 @@ export class TemplatesRepository {
     await tx.query(`UPDATE recordings SET template_id = $2, is_mapped = $2::uuid IS NOT NULL, updated_at = $3 WHERE id = $1`, [recordingId, templateId, now]);
   }
 
-  async setOverride(tx: Transaction, recordingId: string, override: LayeredConfig, now: Date): Promise<void> {
-    await tx.query(`UPDATE recordings SET config_override = $2, updated_at = $3 WHERE id = $1`, [recordingId, override, now]);
+  async setPreferences(tx: Transaction, recordingId: string, preferences: LayeredConfig, now: Date): Promise<void> {
+    await tx.query(`UPDATE recordings SET processing_preferences = $2, updated_at = $3 WHERE id = $1`, [recordingId, preferences, now]);
   }
 
   /** The layers a run gives (its template and its config), replacing the last run's; none clears them. */

@@ -161,7 +161,7 @@ export class TemplatesService {
     const recording = await this.ownedRecording(tx, q.userId, q.recordingId, true);
     const preferences = resolveLayers([
       { name: 'recording_preferences', config: recording.processingPreferences },
-      { name: 'manual_override', config: recording.configOverride },
+      { name: 'manual_override', config: recording.runOverride },
     ]).effective;
     const matchingRules = {
       ...(q.matchPattern ? { patterns: [q.matchPattern] } : { exactMatches: [recording.title] }),
@@ -314,9 +314,10 @@ export class TemplatesService {
     }
     if (recording) {
       layers.push({ name: 'recording_preferences', config: recording.processingPreferences });
-      layers.push({ name: 'manual_override', config: recording.configOverride });
-      // The config the last run gave: the top of the manual override, above what PATCH /config stored.
-      if (Object.keys(recording.runOverride ?? {}).length > 0) layers.push({ name: 'manual_override', config: recording.runOverride, run: true });
+      // The manual override is what the last run gave (its body, an automation job's or a bulk
+      // run's config), marked `run`; it lasts until the next run that gives some, or a reset.
+      const run = recording.runOverride ?? {};
+      layers.push({ name: 'manual_override', config: run, ...(Object.keys(run).length > 0 ? { run: true } : {}) });
     }
     return layers;
   }
@@ -353,18 +354,23 @@ export class TemplatesService {
     return resolveLayers(await this.layers(tx, userId, live ? recordingId : null, null)).effective;
   }
 
-  /** The manual override (patched or cleared) and the template binding of a recording. */
+  /**
+   * The recording's preferences (patched or cleared) and its template binding. `override` and
+   * `clearOverride`, the fields' earlier names, are read as `preferences` and `clearPreferences`.
+   */
   async changeRecordingConfig(tx: Transaction, q: ChangeRecordingConfig): Promise<RecordingConfigChanged> {
     const recording = await this.ownedRecording(tx, q.userId, q.recordingId, true);
     const now = this.clock.now();
-    let override = recording.configOverride;
-    if (q.clearOverride) override = {};
-    if (q.override) {
-      checkedOverride(q.override);
-      override = applyPatch(override as JsonObject, q.override) as LayeredConfig;
-      checkedOverride(override);
+    const patch = q.preferences ?? q.override;
+    const clear = q.clearPreferences || q.clearOverride;
+    let preferences = recording.processingPreferences;
+    if (clear) preferences = {};
+    if (patch) {
+      checkedOverride(patch);
+      preferences = applyPatch(preferences as JsonObject, patch) as LayeredConfig;
+      checkedOverride(preferences);
     }
-    if (q.clearOverride || q.override) await this.templates.setOverride(tx, recording.id, override, now);
+    if (clear || patch) await this.templates.setPreferences(tx, recording.id, preferences, now);
     let templateId = recording.templateId;
     if (q.bindTemplateId) {
       templateId = (await this.owned(tx, q.userId, q.bindTemplateId)).id;
@@ -374,7 +380,8 @@ export class TemplatesService {
       templateId = null;
       await this.templates.bind(tx, recording.id, null, now);
     }
-    return { recordingId: recording.id, ...(templateId ? { templateId } : {}), isMapped: templateId !== null, override: override as JsonObject };
+    const stored = preferences as JsonObject;
+    return { recordingId: recording.id, ...(templateId ? { templateId } : {}), isMapped: templateId !== null, preferences: stored, override: stored };
   }
 
   // ---- helpers ----
