@@ -6,19 +6,9 @@ import { quotaService } from '@leap/quota-service';
 import { storageService } from '@leap/storage-service';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually, freePort } from '@leap/testing';
+import { ApiClient, HTTP_WORLD_ENV, type ApiAccount as Account } from './testing/http-api';
 
-const PASSWORD = 'Correct horse 1';
 const WAIT = { timeoutMs: 30_000, intervalMs: 100 };
-
-interface Reply {
-  status: number;
-  body: any;
-}
-
-interface Account {
-  id: string;
-  token: string;
-}
 
 /**
  * Bulk operations with the real services on PostgreSQL and RabbitMQ: the gateway (HTTP, read
@@ -33,18 +23,8 @@ describe('bulk run, pause and delete of recordings', () => {
   let ada: Account;
   let bob: Account;
 
-  async function call(method: string, path: string, init: { token?: string; json?: unknown; form?: FormData; headers?: Record<string, string> } = {}): Promise<Reply> {
-    const headers: Record<string, string> = { ...init.headers };
-    if (init.token) headers.authorization = `Bearer ${init.token}`;
-    let body: string | FormData | undefined;
-    if (init.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(init.json);
-    } else body = init.form;
-    const response = await fetch(`${base}${path}`, { method, headers, body });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const api = new ApiClient(() => base);
+  const call = api.call.bind(api);
 
   const bulk = (who: Account, operation: string, json: unknown, headers?: Record<string, string>) =>
     call('POST', `/api/v1/recordings/bulk/${operation}`, { token: who.token, json, headers });
@@ -58,24 +38,11 @@ describe('bulk run, pause and delete of recordings', () => {
     return { paused: row.paused, trims: sent.n };
   }
 
-  async function account(email: string): Promise<Account> {
-    const registered = await call('POST', '/api/v1/auth/register', { json: { email, password: PASSWORD } });
-    expect(registered.status).toBe(201);
-    const login = await call('POST', '/api/v1/auth/login', { json: { email, password: PASSWORD } });
-    expect(login.status).toBe(200);
-    return { id: registered.body.id, token: login.body.accessToken };
-  }
+  const account = (email: string) => api.account(email);
 
   /** Uploads a small mp4 and answers its id once its trim is in progress (status PROCESSING). */
   async function upload(who: Account, title: string): Promise<string> {
-    const content = Buffer.alloc(2000, 7);
-    content.write('\0\0\0\x18ftypisom', 0, 'latin1');
-    const form = new FormData();
-    form.append('title', title);
-    form.append('file', new Blob([content], { type: 'video/mp4' }), `${title}.mp4`);
-    const reply = await call('POST', '/api/v1/recordings', { token: who.token, form });
-    expect({ status: reply.status, code: reply.body?.code }).toEqual({ status: 202, code: undefined });
-    const id = reply.body.id as string;
+    const id = await api.uploadMp4(who.token, { title, filename: `${title}.mp4` });
     await eventually(async () => expect(await trimOf(who, id)).toBe('IN_PROGRESS'), WAIT);
     await eventually(async () => expect((await detail(who, id)).status).toBe('PROCESSING'), WAIT);
     return id;
@@ -83,17 +50,7 @@ describe('bulk run, pause and delete of recordings', () => {
 
   beforeAll(async () => {
     world = await createServiceWorld('bulk_ops', {
-      NODE_ENV: 'test',
-      JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
-      PASSWORD_HASH_MEMORY_KIB: '1024',
-      PASSWORD_HASH_PASSES: '1',
-      AUTH_REQUIRE_VERIFIED_EMAIL: 'false',
-      OUTBOX_POLL_INTERVAL_MS: '200',
-      RATE_LIMIT_ANONYMOUS: '10000',
-      RATE_LIMIT_USER: '10000',
-      DATABASE_POOL_SIZE: '3',
-      RETENTION_SWEEP_INTERVAL: '0ms',
-      STUCK_SWEEP_INTERVAL: '0ms',
+      ...HTTP_WORLD_ENV,
     });
     await world.start(storageService);
     await world.start(quotaService);

@@ -9,14 +9,9 @@ import { storageService } from '@leap/storage-service';
 import type { RunningService } from '@leap/platform';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually, freePort } from '@leap/testing';
+import { ApiClient, HTTP_WORLD_ENV, type ApiReply as Reply } from './testing/http-api';
 
 const DAY = 86_400_000;
-const PASSWORD = 'Correct horse 1';
-
-interface Reply {
-  status: number;
-  body: any;
-}
 
 /**
  * The recording lifecycle with the real services on PostgreSQL and RabbitMQ: the gateway (HTTP and
@@ -35,29 +30,12 @@ describe('the recording lifecycle: delete, restore, expire, purge, hard delete',
   let storageDb: DataSource;
   let quotaDb: DataSource;
 
-  async function call(method: string, path: string, init: { json?: unknown; form?: FormData } = {}): Promise<Reply> {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    let body: string | FormData | undefined;
-    if (init.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(init.json);
-    } else body = init.form;
-    const response = await fetch(`${base}${path}`, { method, headers, body });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const api = new ApiClient(() => base);
+  const call = (method: string, path: string, init: { json?: unknown } = {}): Promise<Reply> => api.call(method, path, { ...init, token });
 
   /** Uploads `bytes` bytes of an mp4 (an `ftyp` box, then padding) and answers the recording id once storage and quota have counted it. */
   async function upload(title: string, bytes: number): Promise<string> {
-    const content = Buffer.alloc(bytes, 7);
-    content.write('\0\0\0\x18ftypisom', 0, 'latin1');
-    const form = new FormData();
-    form.append('title', title);
-    form.append('file', new Blob([content], { type: 'video/mp4' }), `${title}.mp4`);
-    const reply = await call('POST', '/api/v1/recordings', { form });
-    expect({ status: reply.status, code: reply.body?.code }).toEqual({ status: 202, code: undefined });
-    const id = reply.body.id as string;
+    const id = await api.uploadMp4(token, { title, bytes, filename: `${title}.mp4` });
     await eventually(async () => expect(await catalogue(id)).toEqual({ count: 1, bytes: String(bytes) }), { timeoutMs: 30_000, intervalMs: 100 });
     // The trim was asked for and nobody does it: it stays in progress.
     await eventually(async () => expect((await detail(id)).body.stages.find((s: any) => s.stage === 'TRIM')?.status).toBe('IN_PROGRESS'), {
@@ -106,19 +84,8 @@ describe('the recording lifecycle: delete, restore, expire, purge, hard delete',
 
   beforeAll(async () => {
     world = await createServiceWorld('lifecycle', {
-      NODE_ENV: 'test',
-      JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
-      PASSWORD_HASH_MEMORY_KIB: '1024',
-      PASSWORD_HASH_PASSES: '1',
-      AUTH_REQUIRE_VERIFIED_EMAIL: 'false',
-      OUTBOX_POLL_INTERVAL_MS: '200',
-      // The test polls the API while it waits for states.
-      RATE_LIMIT_ANONYMOUS: '10000',
-      RATE_LIMIT_USER: '10000',
-      DATABASE_POOL_SIZE: '3',
       // Rounds run only when the test asks, with the `now` it gives.
-      RETENTION_SWEEP_INTERVAL: '0ms',
-      STUCK_SWEEP_INTERVAL: '0ms',
+      ...HTTP_WORLD_ENV,
     });
     storageDb = (await world.start(storageService)).app.get(DataSource);
     quotaDb = (await world.start(quotaService)).app.get(DataSource);
@@ -128,12 +95,7 @@ describe('the recording lifecycle: delete, restore, expire, purge, hard delete',
     const port = await freePort();
     await world.start(gatewayService, { http: true, env: { PORT: String(port) } });
     base = `http://127.0.0.1:${port}`;
-    const registered = await call('POST', '/api/v1/auth/register', { json: { email: 'ada@example.org', password: PASSWORD } });
-    expect(registered.status).toBe(201);
-    userId = registered.body.id;
-    const login = await call('POST', '/api/v1/auth/login', { json: { email: 'ada@example.org', password: PASSWORD } });
-    expect(login.status).toBe(200);
-    token = login.body.accessToken;
+    ({ id: userId, token } = await api.account('ada@example.org'));
   }, 300_000);
 
   afterAll(() => world?.close());

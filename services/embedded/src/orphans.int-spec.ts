@@ -11,14 +11,9 @@ import type { RunningService } from '@leap/platform';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
 import { eventually, freePort } from '@leap/testing';
+import { ApiClient, HTTP_WORLD_ENV, TEST_PASSWORD as PASSWORD, type ApiReply as Reply } from './testing/http-api';
 
-const PASSWORD = 'Correct horse 1';
 const TWO_HOURS_AGO = new Date(Date.now() - 2 * 3_600_000);
-
-interface Reply {
-  status: number;
-  body: any;
-}
 
 /**
  * The orphan scan with the real services: storage (two replicas) asks ingest which recordings
@@ -36,18 +31,8 @@ describe('the orphan scan: report and repair of objects without a recording and 
   let store: LocalObjectStore;
   const tokens: Record<string, string> = {};
 
-  async function call(as: string, method: string, path: string, init: { json?: unknown; form?: FormData } = {}): Promise<Reply> {
-    const headers: Record<string, string> = {};
-    if (tokens[as]) headers.authorization = `Bearer ${tokens[as]}`;
-    let body: string | FormData | undefined;
-    if (init.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(init.json);
-    } else body = init.form;
-    const response = await fetch(`${base}${path}`, { method, headers, body });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const api = new ApiClient(() => base);
+  const call = (as: string, method: string, path: string, init: { json?: unknown } = {}): Promise<Reply> => api.call(method, path, { ...init, token: tokens[as] });
 
   async function account(name: string, role?: 'admin'): Promise<string> {
     const email = `${name}@example.org`;
@@ -62,13 +47,7 @@ describe('the orphan scan: report and repair of objects without a recording and 
 
   /** Uploads a small mp4 as `as` and answers its id once storage has catalogued it. */
   async function upload(as: string, bytes: number): Promise<string> {
-    const content = Buffer.alloc(bytes, 7);
-    content.write('\0\0\0\x18ftypisom', 0, 'latin1');
-    const form = new FormData();
-    form.append('file', new Blob([content], { type: 'video/mp4' }), 'lecture.mp4');
-    const reply = await call(as, 'POST', '/api/v1/recordings', { form });
-    expect({ status: reply.status, body: reply.status === 202 ? undefined : reply.body }).toEqual({ status: 202, body: undefined });
-    const id = reply.body.id as string;
+    const id = await api.uploadMp4(tokens[as]!, { bytes });
     await eventually(async () => expect(await storageDb.query(`SELECT key FROM stored_objects WHERE recording_id = $1`, [id])).toHaveLength(1), {
       timeoutMs: 30_000,
       intervalMs: 100,
@@ -95,16 +74,7 @@ describe('the orphan scan: report and repair of objects without a recording and 
 
   beforeAll(async () => {
     world = await createServiceWorld('orphans', {
-      NODE_ENV: 'test',
-      JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
-      PASSWORD_HASH_MEMORY_KIB: '1024',
-      PASSWORD_HASH_PASSES: '1',
-      AUTH_REQUIRE_VERIFIED_EMAIL: 'false',
-      OUTBOX_POLL_INTERVAL_MS: '200',
-      RATE_LIMIT_ANONYMOUS: '10000',
-      RATE_LIMIT_USER: '10000',
-      DATABASE_POOL_SIZE: '3',
-      RETENTION_SWEEP_INTERVAL: '0ms',
+      ...HTTP_WORLD_ENV,
       ORPHAN_SCAN_POLL_INTERVAL: '0ms',
       ORPHAN_SCAN_INTERVAL: '0ms',
       ORPHAN_MIN_AGE: '1h',

@@ -9,20 +9,10 @@ import { quotaService } from '@leap/quota-service';
 import { storageService } from '@leap/storage-service';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually, freePort } from '@leap/testing';
+import { ApiClient, HTTP_WORLD_ENV, type ApiAccount as Account, type ApiReply as Reply } from './testing/http-api';
 
-const PASSWORD = 'Correct horse 1';
 const WAIT = { timeoutMs: 30_000, intervalMs: 100 };
 const TRIMMING = 'processing.trimming.enableTrimming';
-
-interface Reply {
-  status: number;
-  body: any;
-}
-
-interface Account {
-  id: string;
-  token: string;
-}
 
 /**
  * A run's own config and its dry run, and the templates' render preview, with the real services
@@ -40,41 +30,18 @@ describe('run overrides, dry run and template render preview', () => {
   let ada: Account;
   let bob: Account;
 
-  async function call(method: string, path: string, init: { token?: string; json?: unknown; form?: FormData } = {}): Promise<Reply> {
-    const headers: Record<string, string> = {};
-    if (init.token) headers.authorization = `Bearer ${init.token}`;
-    let body: string | FormData | undefined;
-    if (init.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(init.json);
-    } else body = init.form;
-    const response = await fetch(`${base}${path}`, { method, headers, body });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const api = new ApiClient(() => base);
+  const call = api.call.bind(api);
 
   const detail = async (who: Account, id: string) => (await call('GET', `/api/v1/recordings/${id}`, { token: who.token })).body;
   const stageOf = async (who: Account, id: string, stage: string) => (await detail(who, id)).stages.find((s: any) => s.stage === stage)?.status;
   const run = (who: Account, id: string, json?: unknown, query = '') => call('POST', `/api/v1/recordings/${id}/run${query}`, { token: who.token, json });
 
-  async function account(email: string): Promise<Account> {
-    const registered = await call('POST', '/api/v1/auth/register', { json: { email, password: PASSWORD } });
-    expect(registered.status).toBe(201);
-    const login = await call('POST', '/api/v1/auth/login', { json: { email, password: PASSWORD } });
-    expect(login.status).toBe(200);
-    return { id: registered.body.id, token: login.body.accessToken };
-  }
+  const account = (email: string) => api.account(email);
 
   /** Uploads a small mp4 and answers its id once its first processing stage (`stage`) is in progress. */
   async function upload(who: Account, title: string, stage = 'TRIM'): Promise<string> {
-    const content = Buffer.alloc(2000, 7);
-    content.write('\0\0\0\x18ftypisom', 0, 'latin1');
-    const form = new FormData();
-    form.append('title', title);
-    form.append('file', new Blob([content], { type: 'video/mp4' }), 'lecture.mp4');
-    const reply = await call('POST', '/api/v1/recordings', { token: who.token, form });
-    expect({ status: reply.status, code: reply.body?.code }).toEqual({ status: 202, code: undefined });
-    const id = reply.body.id as string;
+    const id = await api.uploadMp4(who.token, { title });
     await eventually(async () => expect(await stageOf(who, id, stage)).toBe('IN_PROGRESS'), WAIT);
     return id;
   }
@@ -119,17 +86,7 @@ describe('run overrides, dry run and template render preview', () => {
 
   beforeAll(async () => {
     world = await createServiceWorld('run_overrides', {
-      NODE_ENV: 'test',
-      JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
-      PASSWORD_HASH_MEMORY_KIB: '1024',
-      PASSWORD_HASH_PASSES: '1',
-      AUTH_REQUIRE_VERIFIED_EMAIL: 'false',
-      OUTBOX_POLL_INTERVAL_MS: '200',
-      RATE_LIMIT_ANONYMOUS: '10000',
-      RATE_LIMIT_USER: '10000',
-      DATABASE_POOL_SIZE: '3',
-      RETENTION_SWEEP_INTERVAL: '0ms',
-      STUCK_SWEEP_INTERVAL: '0ms',
+      ...HTTP_WORLD_ENV,
     });
     await world.start(storageService);
     await world.start(quotaService);
