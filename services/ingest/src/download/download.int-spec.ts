@@ -1,10 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Injectable, Module } from '@nestjs/common';
-import { z } from 'zod';
 import { DataSource } from 'typeorm';
-import { baseConfigSchema } from '@leap/config';
 import {
   DownloadMethod,
   MESSAGE_TYPES,
@@ -15,63 +12,22 @@ import {
   type TrimRecording,
 } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
-import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
-import { OBJECT_STORE, type RunningService, type ServiceDefinition } from '@leap/platform';
+import { MessageBus, newMessageId } from '@leap/messaging';
+import { OBJECT_STORE, type RunningService } from '@leap/platform';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import type { ObjectStore } from '@leap/storage-client';
 import { runFfmpeg } from '@leap/media-tools';
 import { eventually, FakeMediaServer } from '@leap/testing';
 import { ingestService } from '../service';
+import { downloadObserver, observed } from '../testing/download-observer';
 import { PartialDownloads } from './partial-download';
 
 const USER = 'user-download';
 const MEDIA = Buffer.concat([Buffer.from('\x00\x00\x00\x20ftypisom'), randomBytes(512 * 1024)]);
 const SHA256 = createHash('sha256').update(MEDIA).digest('hex');
 
-const trims: TrimRecording[] = [];
-const downloaded: RecordingDownloaded[] = [];
-const stages: StageStatusChanged[] = [];
-const progress: IngestProgress[] = [];
+const { trims, downloaded, stages, progress } = observed;
 
-/** Plays media-processing (notes the trim it is asked for) and watches what ingest publishes. */
-@Injectable()
-class Observer {
-  @MessageHandler(MESSAGE_TYPES.media.TrimRecording, { queue: 'fake.media' })
-  async trim(ctx: MessageContext<TrimRecording>): Promise<void> {
-    trims.push(ctx.data);
-  }
-
-  @MessageHandler(MESSAGE_TYPES.ingest.RecordingDownloaded, { queue: 'fake.observer' })
-  async downloaded(ctx: MessageContext<RecordingDownloaded>): Promise<void> {
-    downloaded.push(ctx.data);
-  }
-
-  @MessageHandler(MESSAGE_TYPES.ingest.StageStatusChanged, { queue: 'fake.observer' })
-  async stage(ctx: MessageContext<StageStatusChanged>): Promise<void> {
-    stages.push(ctx.data);
-  }
-
-  @MessageHandler(MESSAGE_TYPES.ingest.IngestProgress, { queue: 'fake.observer' })
-  async progress(ctx: MessageContext<IngestProgress>): Promise<void> {
-    progress.push(ctx.data);
-  }
-}
-
-@Module({ providers: [Observer] })
-class ObserverModule {}
-
-const observer: ServiceDefinition = {
-  name: 'media-processing',
-  configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
-  consumers: [
-    { queue: 'fake.media', types: [MESSAGE_TYPES.media.TrimRecording] },
-    {
-      queue: 'fake.observer',
-      types: [MESSAGE_TYPES.ingest.RecordingDownloaded, MESSAGE_TYPES.ingest.StageStatusChanged, MESSAGE_TYPES.ingest.IngestProgress],
-    },
-  ],
-  imports: [ObserverModule],
-};
 
 /** The recording's `ingest.recording.downloaded.v1`, once it has come. */
 const downloadedOf = (recordingId: string) =>
@@ -97,7 +53,7 @@ describe('the DOWNLOAD stage', () => {
     world.env.INGEST_DOWNLOAD_DIR = downloadDir;
     world.env.OUTBOUND_ALLOWED_HOSTS = '127.0.0.1';
     ingest = await world.start(ingestService);
-    const fakes = await world.start(observer);
+    const fakes = await world.start(downloadObserver);
     bus = fakes.app.get(MessageBus);
     store = ingest.app.get<ObjectStore>(OBJECT_STORE);
   }, 300_000);

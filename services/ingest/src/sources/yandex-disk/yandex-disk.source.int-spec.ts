@@ -1,45 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Injectable, Module } from '@nestjs/common';
-import { z } from 'zod';
-import { baseConfigSchema } from '@leap/config';
-import { DownloadMethod, MESSAGE_TYPES, type AddRecordingFromUrl, type RecordingDownloaded, type TrimRecording } from '@leap/contracts';
-import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
+import { DownloadMethod, MESSAGE_TYPES, type AddRecordingFromUrl } from '@leap/contracts';
+import { MessageBus, newMessageId } from '@leap/messaging';
 import { OutboundHttp, OutboundPolicy } from '@leap/outbound';
-import { OBJECT_STORE, type RunningService, type ServiceDefinition } from '@leap/platform';
+import { OBJECT_STORE, type RunningService } from '@leap/platform';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import type { ObjectStore } from '@leap/storage-client';
 import { eventually, startFakeYandexDisk, type FakeYandexDisk } from '@leap/testing';
 import { YandexDiskClient, type YandexAccount } from '@leap/yandex-disk';
 import { ingestService } from '../../service';
+import { downloadObserver, observed } from '../../testing/download-observer';
 import { parseYandexDiskSourceConfig, YandexDiskSource } from './yandex-disk.source';
 
 const USER = 'user-yandex-source';
-const downloaded: RecordingDownloaded[] = [];
+const { downloaded } = observed;
 
-/** Plays media-processing (takes the trim the pipeline asks for next) and notes the downloads. */
-@Injectable()
-class Observer {
-  @MessageHandler(MESSAGE_TYPES.media.TrimRecording, { queue: 'fake.media' })
-  async trim(_ctx: MessageContext<TrimRecording>): Promise<void> {}
-
-  @MessageHandler(MESSAGE_TYPES.ingest.RecordingDownloaded, { queue: 'fake.observer' })
-  async downloaded(ctx: MessageContext<RecordingDownloaded>): Promise<void> {
-    downloaded.push(ctx.data);
-  }
-}
-
-@Module({ providers: [Observer] })
-class ObserverModule {}
-
-const observer: ServiceDefinition = {
-  name: 'media-processing',
-  configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
-  consumers: [
-    { queue: 'fake.media', types: [MESSAGE_TYPES.media.TrimRecording] },
-    { queue: 'fake.observer', types: [MESSAGE_TYPES.ingest.RecordingDownloaded] },
-  ],
-  imports: [ObserverModule],
-};
 
 describe('Yandex Disk as a source (fake Yandex Disk on localhost)', () => {
   let fake: FakeYandexDisk;
@@ -169,7 +143,7 @@ describe('Yandex Disk as a source (fake Yandex Disk on localhost)', () => {
       world.env.YANDEX_CLIENT_ID = fake.clientId;
       world.env.YANDEX_CLIENT_SECRET = fake.clientSecret;
       ingest = await world.start(ingestService);
-      bus = (await world.start(observer)).app.get(MessageBus);
+      bus = (await world.start(downloadObserver)).app.get(MessageBus);
       store = ingest.app.get<ObjectStore>(OBJECT_STORE);
     }, 300_000);
 

@@ -1,46 +1,19 @@
-import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { z } from 'zod';
-import { baseConfigSchema } from '@leap/config';
-import { MESSAGE_TYPES, type ReceiveZoomWebhook, type RecordingDownloaded, type TrimRecording } from '@leap/contracts';
-import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
-import type { ServiceDefinition } from '@leap/platform';
+import { MESSAGE_TYPES, type ReceiveZoomWebhook } from '@leap/contracts';
+import { MessageBus } from '@leap/messaging';
 import { parseKeyring } from '@leap/secrets';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually, startFakeZoom, type FakeZoom, type FakeZoomMeeting } from '@leap/testing';
 import { ingestService } from '../../service';
+import { downloadObserver, observed } from '../../testing/download-observer';
 import { urlValidationToken, zoomWebhookSignature } from './zoom-webhook-signature';
 
 const USER = 'user-zoom-webhook';
 const MB = 1024 * 1024;
 const TRANSIT = `t1:${'7'.repeat(64)}`;
 const SECRET = 'zoom-app-secret-token';
-const downloaded: RecordingDownloaded[] = [];
+const { downloaded } = observed;
 
-/** Plays media-processing (takes the trim the pipeline asks for next) and notes the downloads. */
-@Injectable()
-class Observer {
-  @MessageHandler(MESSAGE_TYPES.media.TrimRecording, { queue: 'fake.media' })
-  async trim(_ctx: MessageContext<TrimRecording>): Promise<void> {}
-
-  @MessageHandler(MESSAGE_TYPES.ingest.RecordingDownloaded, { queue: 'fake.observer' })
-  async downloaded(ctx: MessageContext<RecordingDownloaded>): Promise<void> {
-    downloaded.push(ctx.data);
-  }
-}
-
-@Module({ providers: [Observer] })
-class ObserverModule {}
-
-const observer: ServiceDefinition = {
-  name: 'media-processing',
-  configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
-  consumers: [
-    { queue: 'fake.media', types: [MESSAGE_TYPES.media.TrimRecording] },
-    { queue: 'fake.observer', types: [MESSAGE_TYPES.ingest.RecordingDownloaded] },
-  ],
-  imports: [ObserverModule],
-};
 
 /**
  * Zoom's `recording.completed` webhook at ingest, against the fake Zoom: the timestamp and the
@@ -96,7 +69,7 @@ describe("Zoom's recording.completed webhook (ingest)", () => {
       },
     });
     db = ingest.app.get(DataSource);
-    bus = (await world.start(observer)).app.get(MessageBus);
+    bus = (await world.start(downloadObserver)).app.get(MessageBus);
     const fields = { accountId: zoom.accountId, clientId: zoom.clientId, clientSecret: zoom.clientSecret, webhookSecretToken: SECRET };
     const credential = await bus.request(
       MESSAGE_TYPES.ingest.CreateSourceCredential,
