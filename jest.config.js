@@ -14,6 +14,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
   moduleNameMapper: {
     '^@leap/([a-z-]+)-service$': '<rootDir>/services/$1/src/service.ts',
+    '^@leap/([a-z-]+)-service/testing$': '<rootDir>/services/$1/src/testing/index.ts',
     '^@leap/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   },
   globalSetup: '<rootDir>/scripts/jest/global-setup.ts',

@@ -6,7 +6,8 @@ import { quotaService } from '@leap/quota-service';
 import { storageService } from '@leap/storage-service';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually, freePort } from '@leap/testing';
-import { ApiClient, HTTP_WORLD_ENV, type ApiAccount as Account } from './testing/http-api';
+import type { Account } from '@leap/gateway-service/testing';
+import { ApiClient, HTTP_WORLD_ENV } from './testing/http-api';
 
 const WAIT = { timeoutMs: 30_000, intervalMs: 100 };
 

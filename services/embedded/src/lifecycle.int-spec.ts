@@ -9,7 +9,8 @@ import { storageService } from '@leap/storage-service';
 import type { RunningService } from '@leap/platform';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually, freePort } from '@leap/testing';
-import { ApiClient, HTTP_WORLD_ENV, type ApiReply as Reply } from './testing/http-api';
+import type { Reply } from '@leap/gateway-service/testing';
+import { ApiClient, HTTP_WORLD_ENV } from './testing/http-api';
 
 const DAY = 86_400_000;
 

@@ -11,7 +11,8 @@ import type { RunningService } from '@leap/platform';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
 import { eventually, freePort } from '@leap/testing';
-import { ApiClient, HTTP_WORLD_ENV, TEST_PASSWORD as PASSWORD, type ApiReply as Reply } from './testing/http-api';
+import { TEST_PASSWORD as PASSWORD, type Reply } from '@leap/gateway-service/testing';
+import { ApiClient, HTTP_WORLD_ENV } from './testing/http-api';
 
 const TWO_HOURS_AGO = new Date(Date.now() - 2 * 3_600_000);
 

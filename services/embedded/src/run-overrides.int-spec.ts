@@ -9,7 +9,8 @@ import { quotaService } from '@leap/quota-service';
 import { storageService } from '@leap/storage-service';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually, freePort } from '@leap/testing';
-import { ApiClient, HTTP_WORLD_ENV, type ApiAccount as Account, type ApiReply as Reply } from './testing/http-api';
+import { type Account, type Reply } from '@leap/gateway-service/testing';
+import { ApiClient, HTTP_WORLD_ENV } from './testing/http-api';
 
 const WAIT = { timeoutMs: 30_000, intervalMs: 100 };
 const TRIMMING = 'processing.trimming.enableTrimming';

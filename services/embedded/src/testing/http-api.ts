@@ -1,70 +1,31 @@
+import { gatewayTestEnv, httpClient, signUp, type Account, type HttpClient } from '@leap/gateway-service/testing';
+
 /**
- * What the tests that drive the real services over the gateway's HTTP API share: the settings of
- * such a world, a client that answers the status and the parsed body, accounts, and small mp4
- * uploads.
+ * What the embedded suites that drive the real services over the gateway's HTTP API share, on top
+ * of the gateway's test client: the settings of such a world, accounts, and small mp4 uploads.
  */
 
-export const TEST_PASSWORD = 'Correct horse 1';
-
 /** Settings for a world the test drives over HTTP: quick logins, no rate limit, sweeps only when the test asks. */
-export const HTTP_WORLD_ENV: Record<string, string> = {
-  NODE_ENV: 'test',
-  JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
-  PASSWORD_HASH_MEMORY_KIB: '1024',
-  PASSWORD_HASH_PASSES: '1',
+export const HTTP_WORLD_ENV: Record<string, string> = gatewayTestEnv({
   AUTH_REQUIRE_VERIFIED_EMAIL: 'false',
-  OUTBOX_POLL_INTERVAL_MS: '200',
-  // The tests poll the API while they wait for states.
-  RATE_LIMIT_ANONYMOUS: '10000',
-  RATE_LIMIT_USER: '10000',
   DATABASE_POOL_SIZE: '3',
-  // Rounds run only when a test asks.
   RETENTION_SWEEP_INTERVAL: '0ms',
   STUCK_SWEEP_INTERVAL: '0ms',
-};
-
-export interface ApiReply {
-  status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: any;
-}
-
-export interface ApiAccount {
-  id: string;
-  token: string;
-}
-
-export interface ApiCall {
-  token?: string;
-  json?: unknown;
-  form?: FormData;
-  headers?: Record<string, string>;
-}
+});
 
 /** The gateway's API at `base` (read when called, so it can be set in beforeAll). */
 export class ApiClient {
-  constructor(private readonly base: () => string) {}
+  private readonly client: HttpClient;
+  readonly call: HttpClient['call'];
 
-  async call(method: string, path: string, init: ApiCall = {}): Promise<ApiReply> {
-    const headers: Record<string, string> = { ...init.headers };
-    if (init.token) headers.authorization = `Bearer ${init.token}`;
-    let body: string | FormData | undefined;
-    if (init.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(init.json);
-    } else body = init.form;
-    const response = await fetch(`${this.base()}${path}`, { method, headers, body });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  constructor(base: () => string) {
+    this.client = httpClient(base);
+    this.call = this.client.call;
   }
 
-  /** Registers `email` and logs in. */
-  async account(email: string): Promise<ApiAccount> {
-    const registered = await this.call('POST', '/api/v1/auth/register', { json: { email, password: TEST_PASSWORD } });
-    expect(registered.status).toBe(201);
-    const login = await this.call('POST', '/api/v1/auth/login', { json: { email, password: TEST_PASSWORD } });
-    expect(login.status).toBe(200);
-    return { id: registered.body.id, token: login.body.accessToken };
+  /** Registers `email` and logs in (the world does not require a verified address). */
+  account(email: string): Promise<Account> {
+    return signUp(this.client, email);
   }
 
   /** Uploads an mp4 of `bytes` bytes (an `ftyp` box, then padding) and answers the recording id; anything but 202 fails with the problem. */
