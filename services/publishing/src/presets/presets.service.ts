@@ -170,7 +170,7 @@ export class PresetsService {
       if (!q.platform || !isPresetPlatform(q.platform)) throw invalidPreset(`Give a presetId, or a platform (one of ${PRESET_PLATFORMS.join(', ')}) and metadata`);
       platform = q.platform;
       // A template's metadata goes over the given metadata as it goes over an upload's preset.
-      metadata = await this.metadata(platform, withTemplateMetadata(platform, q.metadata ?? {}, q.templateMetadata).metadata, { render: false });
+      metadata = await this.metadata(platform, q.templateMetadata ? withTemplateMetadata(platform, q.metadata ?? {}, q.templateMetadata).metadata : q.metadata, { render: false });
     }
     const timeZone = q.timeZone || 'UTC';
     if (!isTimeZone(timeZone)) throw invalidPreset(`timeZone: ${timeZone} is not an IANA time zone, e.g. Europe/Moscow`);
