@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -164,8 +164,8 @@ describe('template transcription settings (quality policy, providers, translatio
   });
 
   const post = (path: string, body: unknown) => ada.json(path, { method: 'POST', body: JSON.stringify(body) });
-  const template = async (name: string, keyword: string, transcription: Record<string, unknown>) => {
-    const created = await post('/templates', { name, matchingRules: { keywords: [keyword] }, processingConfig: { transcription } });
+  const template = async (name: string, keyword: string, transcription: Record<string, unknown>, more: Record<string, unknown> = {}) => {
+    const created = await post('/templates', { name, matchingRules: { keywords: [keyword] }, processingConfig: { transcription }, ...more });
     expect(created.status).toBe(201);
     return created.body as { id: string };
   };
@@ -227,7 +227,7 @@ describe('template transcription settings (quality policy, providers, translatio
     expect((await exported(id)).length).toBeGreaterThan(0);
   }, 300_000);
 
-  it('asks the template’s providers in its order, translates into its languages with the tenant’s own chat model, keeping every cue’s timing', async () => {
+  it('asks the template’s providers in its order, translates into its languages with the tenant’s own chat model, keeping every cue’s timing, and exports them with the template’s metadata', async () => {
     const key = await ada.json('/transcription/credentials/llm', {
       method: 'PUT',
       body: JSON.stringify({ apiKey: TENANT_CHAT_KEY, baseUrl: tenantChat.url, model: 'tenant-model' }),
@@ -237,7 +237,9 @@ describe('template transcription settings (quality policy, providers, translatio
     const serverAsked = serverChat.requests.length;
     const openaiAsked = openai.received.length;
 
-    await template('Translated lectures', 'translated', { providers: ['assemblyai', 'openai'], translateTo: ['de', 'fr'] });
+    await template('Translated lectures', 'translated', { providers: ['assemblyai', 'openai'], translateTo: ['de', 'fr'] }, {
+      metadataConfig: { titleTemplate: 'Course: {{ display_name }}', common: { descriptionTemplate: 'Lecture {{ title }}' } },
+    });
     const id = await upload('Translated lecture: trees');
     const ready = await waitUntilReady(ada, id, 240_000);
     expect(stage(ready, 'GENERATE_SUBTITLES')?.status).toBe('COMPLETED');
@@ -278,5 +280,14 @@ describe('template transcription settings (quality policy, providers, translatio
     const topics = await ada.json(`/recordings/${id}/topics`);
     expect(topics.status).toBe(200);
     expect(topics.body.versions.map((v: { method: string }) => v.method)).toEqual(['llm']);
+
+    // The local export holds each translation beside the video, and its metadata.json is titled by the template's metadata.
+    const files = await exported(id);
+    const names = files.map((f) => f.slice(f.lastIndexOf('/') + 1));
+    expect(names).toEqual(expect.arrayContaining(['subtitles.srt', 'subtitles.de.srt', 'subtitles.de.vtt', 'subtitles.fr.srt', 'subtitles.fr.vtt']));
+    const exportedDe = await readFile(join(work, 'exports', files.find((f) => f.endsWith('subtitles.de.srt'))!), 'utf8');
+    expect(exportedDe).toBe(await (await ada.get(`/recordings/${id}/files/srt?language=de`)).text());
+    const metadata = JSON.parse(await readFile(join(work, 'exports', files.find((f) => f.endsWith('metadata.json'))!), 'utf8'));
+    expect(metadata).toMatchObject({ title: 'Course: Translated lecture: trees', description: 'Lecture Course: Translated lecture: trees' });
   }, 300_000);
 });

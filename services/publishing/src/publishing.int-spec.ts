@@ -138,6 +138,33 @@ describe('publishing: the local export target', () => {
     expect(row).toEqual([{ status: 'PUBLISHED', location: folder, platform: 'LOCAL' }]);
   });
 
+  it("exports the translated subtitles beside the video and titles metadata.json with the template's metadata; captions off exports no subtitles", async () => {
+    const recordingId = randomUUID();
+    const objects = await recordingObjects(recordingId);
+    const prefix = `${storageKeys.recordingPrefix(userId, recordingId)}transcription/`;
+    const de = {
+      language: 'de',
+      srt: await write(`${prefix}subtitles.de.srt`, '1\n00:00:00,000 --> 00:00:01,500\nHallo\n', ObjectKind.SUBTITLES_SRT, 'application/x-subrip'),
+      vtt: await write(`${prefix}subtitles.de.vtt`, 'WEBVTT\n\n00:00.000 --> 00:01.500\nHallo\n', ObjectKind.SUBTITLES_VTT, 'text/vtt'),
+    };
+    const templateMetadata = { titleTemplate: 'Course: {{ display_name }}', common: { descriptionTemplate: 'About {{ title }}' } };
+    const folder = join(exportRoot, userId, recordingId);
+    const exported = async (command: Partial<PublishRecording>) => {
+      const before = published.filter((p) => p.recordingId === recordingId).length;
+      await send({ recordingId, userId, targetId: randomUUID(), platform: Platform.LOCAL, objects, variables: { title: 'Algebra' }, templateMetadata, translations: [de], ...command });
+      await eventually(() => expect(published.filter((p) => p.recordingId === recordingId).length).toBe(before + 1), { timeoutMs: 20_000 });
+      return { names: (await readdir(folder)).sort(), metadata: JSON.parse(await readFile(join(folder, 'metadata.json'), 'utf8')) };
+    };
+
+    const first = await exported({});
+    expect(first.names).toEqual(['audio.mp3', 'metadata.json', 'subtitles.de.srt', 'subtitles.de.vtt', 'subtitles.srt', 'subtitles.vtt', 'topics.json', 'transcript.json', 'video.mp4']);
+    expect(await readFile(join(folder, 'subtitles.de.srt'), 'utf8')).toBe('1\n00:00:00,000 --> 00:00:01,500\nHallo\n');
+    expect(first.metadata).toMatchObject({ title: 'Course: Algebra', description: 'About Course: Algebra' });
+
+    const silent = await exported({ uploadCaptions: false });
+    expect(silent.names).toEqual(['audio.mp3', 'metadata.json', 'topics.json', 'transcript.json', 'video.mp4']);
+  });
+
   it('keeps the export while its deleted recording can be restored, and removes it when its files go', async () => {
     const recordingId = randomUUID();
     const objects = await recordingObjects(recordingId);

@@ -3,7 +3,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { baseConfigSchema } from '@leap/config';
-import { MESSAGE_TYPES, ObjectKind, Platform, type ObjectRef, type OutputTarget, type PublicationRetracted } from '@leap/contracts';
+import { MESSAGE_TYPES, ObjectKind, Platform, type ObjectRef, type OutputTarget, type PublicationRetracted, type PublishRecording } from '@leap/contracts';
 import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
 import type { RunningService } from '@leap/platform';
 import { generateKeyEntry, parseKeyring } from '@leap/secrets';
@@ -37,6 +37,7 @@ describe('publishing to Yandex Disk (fake Yandex Disk and OAuth on localhost)', 
   let disk: FakeYandexDisk;
   let publishing: RunningService;
   let bus: MessageBus;
+  let db: DataSource;
   let store: LocalObjectStore;
   const userId = randomUUID();
 
@@ -64,6 +65,7 @@ describe('publishing to Yandex Disk (fake Yandex Disk and OAuth on localhost)', 
       imports: [WatcherModule],
     });
     bus = peer.app.get(MessageBus);
+    db = peer.app.get(DataSource);
   }, 300_000);
 
   afterAll(async () => {
@@ -231,6 +233,64 @@ describe('publishing to Yandex Disk (fake Yandex Disk and OAuth on localhost)', 
     expect(text('/Courses/Algebra/Algebra.description.txt')).toBe('Algebra\n\nМатрицы и определители.\n');
     // No VTT subtitles yet: that sidecar is skipped, not an error.
     expect(text('/Courses/Algebra/Algebra.vtt')).toBeUndefined();
+  });
+
+  it("names the files with the recording's template metadata and puts each translated subtitle file beside the video", async () => {
+    const granted = disk.grant();
+    const presetId = await preset(await credential(granted), {
+      folderPathTemplate: '/Preset folder',
+      descriptionTemplate: 'Preset description',
+      sidecars: { subtitlesSrt: {}, subtitlesVtt: {}, descriptionTxt: {} },
+    });
+    const recordingId = randomUUID();
+    const put = async (key: string, content: string, kind: ObjectKind, contentType: string): Promise<ObjectRef> => {
+      const stored = await store.put(key, content, { contentType });
+      return { key, sizeBytes: String(stored.sizeBytes), checksumSha256: stored.checksumSha256, contentType, kind };
+    };
+    const prefix = `${storageKeys.recordingPrefix(userId, recordingId)}transcription/`;
+    const cue = (text: string) => `1\n00:00:00,000 --> 00:00:01,500\n${text}\n`;
+    const webvtt = (text: string) => `WEBVTT\n\n00:00.000 --> 00:01.500\n${text}\n`;
+    const command: PublishRecording = {
+      recordingId,
+      userId,
+      targetId: randomUUID(),
+      platform: Platform.YANDEX_DISK,
+      presetId,
+      objects: [
+        ...(await video(recordingId, bytes(3000, 11))),
+        await put(storageKeys.subtitles(userId, recordingId, 'srt'), cue('Здравствуйте'), ObjectKind.SUBTITLES_SRT, 'application/x-subrip'),
+      ],
+      translations: [
+        {
+          language: 'de',
+          srt: await put(`${prefix}subtitles.de.srt`, cue('Guten Tag'), ObjectKind.SUBTITLES_SRT, 'application/x-subrip'),
+          vtt: await put(`${prefix}subtitles.de.vtt`, webvtt('Guten Tag'), ObjectKind.SUBTITLES_VTT, 'text/vtt'),
+        },
+        { language: 'fr', srt: await put(`${prefix}subtitles.fr.srt`, cue('Bonjour'), ObjectKind.SUBTITLES_SRT, 'application/x-subrip') },
+      ],
+      variables: { title: 'Algebra' },
+      templateMetadata: {
+        titleTemplate: 'Course: {{ display_name }}',
+        common: { descriptionTemplate: 'Template description' },
+        yandexDisk: { folderPathTemplate: '/Courses/{{ display_name }}', filenameTemplate: 'Lecture {{ display_name }}' },
+        youtube: { descriptionTemplate: 'Not for the disk' },
+      },
+    };
+    await db.transaction((m) => bus.send(m, MESSAGE_TYPES.publishing.PublishRecording, command, { subject: recordingId, tenant: userId }));
+
+    const text = (path: string) => disk.file(granted.account, path)?.bytes.toString('utf8');
+    await eventually(() => {
+      expect(disk.file(granted.account, '/Courses/Algebra/Lecture Algebra.mp4')?.bytes.length).toBe(3000);
+      expect(text('/Courses/Algebra/Lecture Algebra.description.txt')).toBe('Course: Algebra\n\nTemplate description\n');
+      expect(text('/Courses/Algebra/Lecture Algebra.srt')).toBe(cue('Здравствуйте'));
+      expect(text('/Courses/Algebra/Lecture Algebra.de.srt')).toBe(cue('Guten Tag'));
+      expect(text('/Courses/Algebra/Lecture Algebra.de.vtt')).toBe(webvtt('Guten Tag'));
+      expect(text('/Courses/Algebra/Lecture Algebra.fr.srt')).toBe(cue('Bonjour'));
+    }, { timeoutMs: 60_000 });
+    // No VTT of the original nor of the French: nothing is made up for them.
+    expect(text('/Courses/Algebra/Lecture Algebra.vtt')).toBeUndefined();
+    expect(text('/Courses/Algebra/Lecture Algebra.fr.vtt')).toBeUndefined();
+    expect(text('/Preset folder/Algebra.mp4')).toBeUndefined();
   });
 
   it('stops an upload when its recording is paused: the transfer ends mid-file and nothing is stored or recorded as published', async () => {

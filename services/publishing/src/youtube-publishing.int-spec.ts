@@ -148,6 +148,91 @@ describe('publishing to YouTube (fake Google OAuth and YouTube on localhost)', (
     expect(video.captions).toEqual([{ language: 'ru', name: 'ru', body: 'WEBVTT\n\n00:00.000 --> 00:01.500\nЗдравствуйте\n' }]);
   });
 
+  it("renders the recording's template metadata over the preset's and uploads a caption track per language; captions off sends none", async () => {
+    const presetId = await preset(await credential(youtube.grant()), {
+      titleTemplate: 'Preset {{ display_name }}',
+      descriptionTemplate: 'Preset description',
+      privacy: 'unlisted',
+      tags: ['preset'],
+    });
+    const templateMetadata = {
+      titleTemplate: 'Course: {{ display_name }}',
+      descriptionTemplate: 'Template description',
+      common: { tags: ['course', 'math'] },
+      youtube: { descriptionTemplate: '{{ summary }} ({{ record_date }})', privacy: 'public' },
+      vk: { titleTemplate: 'Not for YouTube' },
+    };
+    const translated = async (recordingId: string, language: string, text: string) => {
+      const key = `${storageKeys.recordingPrefix(userId, recordingId)}transcription/subtitles.${language}`;
+      const vtt = await store.put(`${key}.vtt`, `WEBVTT\n\n00:00.000 --> 00:01.500\n${text}\n`, { contentType: 'text/vtt' });
+      const srt = await store.put(`${key}.srt`, `1\n00:00:00,000 --> 00:00:01,500\n${text}\n`, { contentType: 'application/x-subrip' });
+      return {
+        language,
+        vtt: { key: `${key}.vtt`, sizeBytes: String(vtt.sizeBytes), checksumSha256: vtt.checksumSha256, contentType: 'text/vtt', kind: ObjectKind.SUBTITLES_VTT },
+        srt: { key: `${key}.srt`, sizeBytes: String(srt.sizeBytes), checksumSha256: srt.checksumSha256, contentType: 'application/x-subrip', kind: ObjectKind.SUBTITLES_SRT },
+      };
+    };
+    const publishOne = async (extra: Partial<PublishRecording>) => {
+      const recordingId = randomUUID();
+      await send({
+        recordingId,
+        userId,
+        targetId: randomUUID(),
+        platform: Platform.YOUTUBE,
+        presetId,
+        objects: await objects(recordingId, 300_000),
+        translations: [await translated(recordingId, 'de', 'Guten Tag'), await translated(recordingId, 'fr', 'Bonjour')],
+        variables: { title: 'Линейная алгебра', recorded_at: '2026-03-02T07:30:00Z', language: 'ru' },
+        templateMetadata,
+        ...extra,
+      });
+      const event = await eventually(() => {
+        const found = published.find((p) => p.recordingId === recordingId);
+        expect(found).toBeDefined();
+        return found!;
+      }, { timeoutMs: 30_000 });
+      return youtube.videos.get(event.externalId!)!;
+    };
+
+    const video = await publishOne({});
+    expect(video.snippet).toMatchObject({ title: 'Course: Линейная алгебра', description: 'Матрицы и определители. (02.03.2026)', tags: ['course', 'math'] });
+    expect(video.status).toMatchObject({ privacyStatus: 'public' });
+    expect([...video.captions].sort((a, b) => a.language.localeCompare(b.language))).toEqual([
+      { language: 'de', name: 'de', body: 'WEBVTT\n\n00:00.000 --> 00:01.500\nGuten Tag\n' },
+      { language: 'fr', name: 'fr', body: 'WEBVTT\n\n00:00.000 --> 00:01.500\nBonjour\n' },
+      { language: 'ru', name: 'ru', body: 'WEBVTT\n\n00:00.000 --> 00:01.500\nЗдравствуйте\n' },
+    ]);
+
+    // The template's outputConfig.uploadCaptions false: no track at all, though the preset uploads captions.
+    const silent = await publishOne({ uploadCaptions: false });
+    expect(silent.snippet).toMatchObject({ title: 'Course: Линейная алгебра' });
+    expect(silent.captions).toEqual([]);
+  });
+
+  it('fails the target, not retried, when the template metadata does not render, naming its field', async () => {
+    const presetId = await preset(await credential(youtube.grant()), {});
+    const recordingId = randomUUID();
+    const targetId = randomUUID();
+    const uploads = youtube.videos.size;
+    await send({
+      recordingId,
+      userId,
+      targetId,
+      platform: Platform.YOUTUBE,
+      presetId,
+      objects: await objects(recordingId, 1000),
+      variables: { title: 'Algebra' },
+      templateMetadata: { youtube: { titleTemplate: '{{ display_name ' } },
+    });
+    const failure = await eventually(() => {
+      const found = failed.find((f) => f.targetId === targetId);
+      expect(found).toBeDefined();
+      return found!;
+    }, { timeoutMs: 30_000 });
+    expect(failure.error).toMatchObject({ code: 'PUBLISHING.TEMPLATE_SYNTAX', retryable: false, message: expect.stringMatching(/^metadataConfig\.youtube\.titleTemplate: /) });
+    expect(youtube.videos.size).toBe(uploads);
+  });
+
   it('refreshes an expired token once and stores the new one; a revoked one fails only its own target and marks the credential', async () => {
     const expired = youtube.grant();
     youtube.expire(expired.accessToken);

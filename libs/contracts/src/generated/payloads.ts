@@ -1798,12 +1798,14 @@ export interface MediaJobsPage extends Omit<media_v1_queries.MediaJobsPageJson, 
  * Message type `publishing.recording.publish.v1`: command on `publishing.commands`.
  * Proto message `leap.publishing.v1.PublishRecording`; its proto3 JSON shape is `PublishRecordingJson`.
  */
-export interface PublishRecording extends Omit<publishing_v1_commands.PublishRecordingJson, 'recordingId' | 'userId' | 'targetId' | 'platform' | 'objects'> {
+export interface PublishRecording extends Omit<publishing_v1_commands.PublishRecordingJson, 'recordingId' | 'userId' | 'targetId' | 'platform' | 'objects' | 'templateMetadata' | 'translations'> {
   recordingId: NonNullable<publishing_v1_commands.PublishRecordingJson['recordingId']>;
   userId: NonNullable<publishing_v1_commands.PublishRecordingJson['userId']>;
   targetId: NonNullable<publishing_v1_commands.PublishRecordingJson['targetId']>;
   platform: NonNullable<publishing_v1_commands.PublishRecordingJson['platform']>;
   objects: ObjectRef[];
+  templateMetadata?: Record<string, unknown>;
+  translations?: SubtitleTranslation[];
 }
 
 /**
@@ -2034,10 +2036,11 @@ export type DeletePresetsResult = publishing_v1_queries.DeletePresetsResultJson;
  * Message type `publishing.preset.render-preview.v1`: query on `publishing.commands`.
  * Proto message `leap.publishing.v1.RenderPresetPreview`; its proto3 JSON shape is `RenderPresetPreviewJson`.
  */
-export interface RenderPresetPreview extends Omit<publishing_v1_queries.RenderPresetPreviewJson, 'userId' | 'metadata' | 'variables'> {
+export interface RenderPresetPreview extends Omit<publishing_v1_queries.RenderPresetPreviewJson, 'userId' | 'metadata' | 'variables' | 'templateMetadata'> {
   userId: NonNullable<publishing_v1_queries.RenderPresetPreviewJson['userId']>;
   metadata?: Record<string, unknown>;
   variables?: Record<string, unknown>;
+  templateMetadata?: Record<string, unknown>;
 }
 
 /**
@@ -2305,6 +2308,17 @@ export interface OutputTarget extends Omit<publishing_v1_types.OutputTargetJson,
   status: NonNullable<publishing_v1_types.OutputTargetJson['status']>;
   createdAt: NonNullable<publishing_v1_types.OutputTargetJson['createdAt']>;
   updatedAt: NonNullable<publishing_v1_types.OutputTargetJson['updatedAt']>;
+}
+
+/**
+ * A recording's subtitles in one more language, as an upload sends them.
+ *
+ * Proto message `leap.publishing.v1.SubtitleTranslation`; its proto3 JSON shape is `SubtitleTranslationJson`.
+ */
+export interface SubtitleTranslation extends Omit<publishing_v1_types.SubtitleTranslationJson, 'language' | 'srt' | 'vtt'> {
+  language: NonNullable<publishing_v1_types.SubtitleTranslationJson['language']>;
+  srt?: ObjectRef;
+  vtt?: ObjectRef;
 }
 
 // leap.quota.v1

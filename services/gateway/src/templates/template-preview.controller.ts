@@ -14,28 +14,12 @@ import { TemplatesClient } from './templates.client';
 type Platform = (typeof RENDER_PLATFORMS)[number];
 type Block = Record<string, unknown>;
 
-/** The fields of a template's metadata that an upload renders, and the block each platform refines them with. */
-const RENDERED = ['titleTemplate', 'descriptionTemplate', 'topicsDisplay', 'questionsDisplay'] as const;
+/** The Yandex Disk names a template's `yandexDisk` block may hold: with one, the answer also says where a Yandex Disk upload would go. */
 const DISK_NAMES = ['folderPathTemplate', 'filenameTemplate'] as const;
-const PLATFORM_BLOCK: Record<Platform, string | undefined> = { youtube: 'youtube', vk_video: 'vk', yandex_disk: 'yandexDisk', local: undefined };
 
 const isBlock = (value: unknown): value is Block => typeof value === 'object' && value !== null && !Array.isArray(value);
-const pick = (block: unknown, keys: readonly string[]): Block =>
-  isBlock(block) ? Object.fromEntries(keys.filter((k) => block[k] !== undefined && block[k] !== null).map((k) => [k, block[k]])) : {};
-
-/**
- * A template's metadataConfig as a preset's metadata for one platform, in the upload order: the
- * template's own fields, then its `common` block, then the platform's block (`youtube`, `vk`,
- * `yandexDisk`, which also names the Yandex Disk folder and file).
- */
-export function presetMetadataOf(metadataConfig: Block, platform: Platform): Block {
-  const block = PLATFORM_BLOCK[platform];
-  return {
-    ...pick(metadataConfig, RENDERED),
-    ...pick(metadataConfig.common, RENDERED),
-    ...(block ? pick(metadataConfig[block], platform === 'yandex_disk' ? [...RENDERED, ...DISK_NAMES] : RENDERED) : {}),
-  };
-}
+const namesDisk = (metadataConfig: Block): boolean =>
+  isBlock(metadataConfig.yandexDisk) && DISK_NAMES.some((k) => (metadataConfig.yandexDisk as Block)[k] !== undefined && (metadataConfig.yandexDisk as Block)[k] !== null);
 
 /**
  * `POST /api/v1/templates/render-preview`: a template's metadata rendered by the publishing
@@ -89,13 +73,13 @@ export class TemplatePreviewController {
       this.publishing.ask(MESSAGE_TYPES.publishing.RenderPresetPreview, {
         userId: user.userId,
         platform,
-        metadata: presetMetadataOf(metadataConfig, platform),
+        // The publishing service lays the template's metadata over an empty preset as an upload does.
+        templateMetadata: metadataConfig,
         ...context,
         ...(b.timeZone ? { timeZone: b.timeZone } : {}),
       });
     const rendered = await render(b.platform);
-    const disk = pick(metadataConfig.yandexDisk, DISK_NAMES);
-    const where = b.platform === 'yandex_disk' ? rendered : Object.keys(disk).length > 0 ? await render('yandex_disk') : undefined;
+    const where = b.platform === 'yandex_disk' ? rendered : namesDisk(metadataConfig) ? await render('yandex_disk') : undefined;
     return {
       platform: b.platform,
       title: rendered.title ?? '',

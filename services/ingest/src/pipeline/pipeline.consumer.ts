@@ -64,7 +64,11 @@ export class PipelineConsumer {
   @MessageHandler(MESSAGE_TYPES.transcription.SubtitlesGenerated, { queue: INGEST_PIPELINE_QUEUE })
   subtitlesGenerated(ctx: MessageContext<SubtitlesGenerated>): Promise<void> {
     const d = ctx.data;
-    return this.pipeline.completeStage(ctx, { recordingId: d.recordingId, userId: d.userId, stage: 'GENERATE_SUBTITLES' }, { srt: d.srt, vtt: d.vtt });
+    return this.pipeline.completeStage(ctx, { recordingId: d.recordingId, userId: d.userId, stage: 'GENERATE_SUBTITLES' }, {
+      srt: d.srt,
+      vtt: d.vtt,
+      translations: (d.translations ?? []).filter((t) => t.language).map((t) => ({ language: t.language!, ...(t.srt ? { srt: t.srt } : {}), ...(t.vtt ? { vtt: t.vtt } : {}) })),
+    });
   }
 
   @MessageHandler(MESSAGE_TYPES.publishing.RecordingPublished, { queue: INGEST_PIPELINE_QUEUE })

@@ -121,6 +121,11 @@ class FakeWorld {
       userId,
       srt: ref(storageKeys.subtitles(userId, recordingId, 'srt'), ObjectKind.SUBTITLES_SRT),
       vtt: ref(storageKeys.subtitles(userId, recordingId, 'vtt'), ObjectKind.SUBTITLES_VTT),
+      translations: (ctx.data.translateTo ?? []).map((language) => ({
+        language,
+        srt: ref(`${storageKeys.recordingPrefix(userId, recordingId)}transcription/subtitles.${language}.srt`, ObjectKind.SUBTITLES_SRT),
+        vtt: ref(`${storageKeys.recordingPrefix(userId, recordingId)}transcription/subtitles.${language}.vtt`, ObjectKind.SUBTITLES_VTT),
+      })),
     }, { subject: recordingId });
   }
 
@@ -659,6 +664,40 @@ describe('the ingest pipeline process manager', () => {
     expect(types).not.toContain(MESSAGE_TYPES.transcription.GenerateSubtitles);
     // The default trim settings are media processing's: the command names none.
     expect(commandsOf<TrimRecording>(bare.recordingId, MESSAGE_TYPES.media.TrimRecording)[0]).not.toHaveProperty('thresholdDb');
+  });
+
+  it("carries the recording's template metadata, its caption switch and its translated subtitles in the publish command", async () => {
+    const userId = 'user-templates-4';
+    const metadataConfig = {
+      titleTemplate: 'Course: {{ display_name }}',
+      common: { tags: ['course'] },
+      youtube: { descriptionTemplate: '{{ summary }}', privacy: 'public' },
+    };
+    await saveTemplate(userId, {
+      name: 'Translated course',
+      matchingRules: { keywords: ['translated course'] },
+      processingConfig: { transcription: { translateTo: ['de', 'fr'] } },
+      metadataConfig,
+      outputConfig: { uploadCaptions: false },
+    });
+    const course = upload('Translated course lecture', userId);
+    const plain = upload('Plain seminar', userId);
+    for (const cmd of [course, plain]) await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
+    for (const { recordingId } of [course, plain]) {
+      await eventually(() => expect(statusesOf(recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
+    }
+
+    const [publish] = commandsOf<PublishRecording>(course.recordingId, MESSAGE_TYPES.publishing.PublishRecording);
+    expect(publish.templateMetadata).toEqual(metadataConfig);
+    expect(publish.uploadCaptions).toBe(false);
+    expect(publish.translations?.map((t) => [t.language, t.srt?.key, t.vtt?.key])).toEqual(
+      ['de', 'fr'].map((l) => [l, expect.stringMatching(new RegExp(`/subtitles\\.${l}\\.srt$`)), expect.stringMatching(new RegExp(`/subtitles\\.${l}\\.vtt$`))]),
+    );
+    // The default template: no template metadata, captions on, no translations.
+    const [plainPublish] = commandsOf<PublishRecording>(plain.recordingId, MESSAGE_TYPES.publishing.PublishRecording);
+    expect(plainPublish.templateMetadata ?? {}).toEqual({});
+    expect(plainPublish.uploadCaptions).toBe(true);
+    expect(plainPublish.translations ?? []).toEqual([]);
   });
 
   it("publishes to the template's presets when the recording names none, checked as the uploads start: an unknown or foreign preset fails its target alone", async () => {

@@ -565,6 +565,9 @@ export class PipelineService {
         const video = a.video ?? source;
         const objects = [video, a.audio, a.master, a.topics, a.srt, a.vtt].filter((o): o is ObjectRef => o !== undefined);
         const presetId = typeof stage.details?.presetId === 'string' ? stage.details.presetId : undefined;
+        // The template metadata and the caption switch come from the effective config when the
+        // upload comes due (docs/templates.md); the publishing service lays them over the preset.
+        const upload = await this.templates.uploadSettings(tx.manager, userId, recordingId);
         const cmd: PublishRecording = {
           recordingId,
           userId,
@@ -573,6 +576,9 @@ export class PipelineService {
           objects,
           variables: { title: recording.title, recorded_at: recording.createdAt.toISOString() },
           ...(presetId ? { presetId } : {}),
+          ...(Object.keys(upload.templateMetadata).length > 0 ? { templateMetadata: upload.templateMetadata } : {}),
+          ...(upload.uploadCaptions !== undefined ? { uploadCaptions: upload.uploadCaptions } : {}),
+          ...(a.translations?.length ? { translations: a.translations } : {}),
         };
         return tx.send(MESSAGE_TYPES.publishing.PublishRecording, cmd, opts(recording));
       }

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ObjectRef } from '@leap/contracts';
+import type { ObjectRef, SubtitleTranslation } from '@leap/contracts';
 import type { RecordingState, StageName } from '../pipeline/pipeline-state';
 
 /** The artifacts the stages produced, as the object references their result events carried. */
@@ -10,6 +10,8 @@ export interface RecordingArtifacts {
   topics?: ObjectRef;
   srt?: ObjectRef;
   vtt?: ObjectRef;
+  /** The subtitles translated into the effective config's `translateTo` languages (the last GENERATE_SUBTITLES run's). */
+  translations?: SubtitleTranslation[];
 }
 
 /** An output preset a recording publishes with, and the preset's platform (`youtube`, `vk_video`, `yandex_disk`, `local`). */

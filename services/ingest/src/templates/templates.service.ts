@@ -349,6 +349,15 @@ export class TemplatesService {
     return (await this.effective(tx, userId, recordingId)).output;
   }
 
+  /**
+   * What an upload takes from a recording's effective config: its template metadata (laid over
+   * the preset's by the publishing service) and `output.uploadCaptions` when a layer sets it.
+   */
+  async uploadSettings(tx: Transaction, userId: string, recordingId: string): Promise<{ templateMetadata: JsonObject; uploadCaptions?: boolean }> {
+    const { metadata, output } = await this.effective(tx, userId, recordingId);
+    return { templateMetadata: metadata, ...(typeof output.uploadCaptions === 'boolean' ? { uploadCaptions: output.uploadCaptions } : {}) };
+  }
+
   private async effective(tx: Transaction, userId: string, recordingId: string) {
     const live = await this.templates.recording(tx, userId, recordingId);
     return resolveLayers(await this.layers(tx, userId, live ? recordingId : null, null)).effective;

@@ -4,7 +4,7 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { ObjectKind, type ObjectRef } from '@leap/contracts';
+import { ObjectKind, type ObjectRef, type SubtitleTranslation } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
 import { OBJECT_STORE, SERVICE_CONFIG } from '@leap/platform';
 import { checksumMeter, ObjectNotFoundError, parseRecordingKey, storageKeys, type ObjectStore } from '@leap/storage-client';
@@ -15,6 +15,8 @@ export interface ExportRequest {
   recordingId: string;
   targetId: string;
   objects: ObjectRef[];
+  /** Subtitles in other languages: `subtitles.<lang>.srt` and `.vtt` beside the video. */
+  translations?: SubtitleTranslation[];
   variables?: Record<string, string>;
   /** The title and description rendered from the preset (or the default templates). */
   rendered?: { title: string; description: string };
@@ -80,6 +82,19 @@ export function exportFileName(object: ObjectRef): string {
   }
 }
 
+const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/;
+
+/** The files of the subtitles translated into other languages, named `subtitles.<lang>.srt` / `.vtt`. */
+export function translatedFiles(translations: readonly SubtitleTranslation[]): Array<{ name: string; object: ObjectRef }> {
+  const files: Array<{ name: string; object: ObjectRef }> = [];
+  for (const t of translations) {
+    if (!LANGUAGE.test(t.language)) throw invalid(`${t.language} is not a language code for subtitles`);
+    if (t.srt) files.push({ name: `subtitles.${t.language}.srt`, object: t.srt });
+    if (t.vtt) files.push({ name: `subtitles.${t.language}.vtt`, object: t.vtt });
+  }
+  return files;
+}
+
 function invalid(message: string): LeapError {
   return new LeapError('PUBLISHING.INVALID_REQUEST', message, { retryable: false, status: 400 });
 }
@@ -128,12 +143,12 @@ export class LocalExportService {
     const location = this.folderOf(userId, recordingId);
     if (request.objects.length === 0) throw invalid('Nothing to export: the command carries no objects');
     const names = new Map<string, ObjectRef>();
-    for (const object of request.objects) {
+    const named = [...request.objects.map((object) => ({ name: exportFileName(object), object })), ...translatedFiles(request.translations ?? [])];
+    for (const { name, object } of named) {
       const owner = parseRecordingKey(object.key);
       if (!owner || owner.userId !== userId || owner.recordingId !== recordingId) {
         throw invalid(`Object ${object.key} does not belong to recording ${recordingId} of user ${userId}`);
       }
-      const name = exportFileName(object);
       if (names.has(name)) throw invalid(`Two objects would be exported as ${name}: ${names.get(name)!.key} and ${object.key}`);
       names.set(name, object);
     }

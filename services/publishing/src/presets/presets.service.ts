@@ -17,6 +17,7 @@ import { isPresetPlatform, parseMetadata, PRESET_PLATFORMS, type PresetMetadata,
 import { PresetNameTaken, PresetsRepository, type PresetRow, type Transaction } from './presets.repository';
 import { MetadataTemplates } from '../templating/template-engine';
 import { renderMetadata, SAMPLE_RECORDING, templatesOf, validateTemplates } from '../templating/render-metadata';
+import { withTemplateMetadata } from '../templating/template-metadata';
 import { isTimeZone, type RecordingFacts } from '../templating/template-variables';
 import { CREDENTIAL_CHECK, type CredentialCheck } from './credential-check';
 import { OBJECT_STORE } from '@leap/platform';
@@ -168,7 +169,8 @@ export class PresetsService {
     } else {
       if (!q.platform || !isPresetPlatform(q.platform)) throw invalidPreset(`Give a presetId, or a platform (one of ${PRESET_PLATFORMS.join(', ')}) and metadata`);
       platform = q.platform;
-      metadata = await this.metadata(platform, q.metadata, { render: false });
+      // A template's metadata goes over the given metadata as it goes over an upload's preset.
+      metadata = await this.metadata(platform, q.templateMetadata ? withTemplateMetadata(platform, q.metadata ?? {}, q.templateMetadata).metadata : q.metadata, { render: false });
     }
     const timeZone = q.timeZone || 'UTC';
     if (!isTimeZone(timeZone)) throw invalidPreset(`timeZone: ${timeZone} is not an IANA time zone, e.g. Europe/Moscow`);

@@ -47,6 +47,7 @@ describe('PublishService', () => {
           recordingId: 'r1',
           targetId: 't1',
           objects: command.objects,
+          translations: [],
           variables: { title: 'Lecture' },
           rendered: { title: 'Lecture', description: expect.stringMatching(/^Uploaded on \d\d\.\d\d\.\d{4}$/) },
         });
@@ -64,6 +65,52 @@ describe('PublishService', () => {
       publishedAt: exportedAt,
     });
     expect(recorded).toEqual([expect.objectContaining({ status: 'PUBLISHED', platform: 'LOCAL', location: '/exports/u1/r1' })]);
+  });
+
+  describe("with the recording's template metadata", () => {
+    const exported = { location: '/exports/u1/r1', metadata: { recordingId: 'r1', userId: 'u1', targetId: 't1', variables: {}, files: [], exportedAt: '2026-01-01T10:00:00.000Z' } };
+    const srt = { key: 'users/u1/recordings/r1/transcription/subtitles.srt', sizeBytes: '5', kind: ObjectKind.SUBTITLES_SRT };
+    const de = {
+      language: 'de',
+      srt: { key: 'users/u1/recordings/r1/transcription/subtitles.de.srt', sizeBytes: '5', kind: ObjectKind.SUBTITLES_SRT },
+      vtt: { key: 'users/u1/recordings/r1/transcription/subtitles.de.vtt', sizeBytes: '5', kind: ObjectKind.SUBTITLES_VTT },
+    };
+
+    it("renders the template's fields, its common block over them, and leaves other platforms' blocks out", async () => {
+      let request: Parameters<LocalExportService['export']>[0] | undefined;
+      const { service } = setup({ export: async (r) => ((request = r), exported) });
+      await (await service.publish({
+        ...command,
+        objects: [...command.objects, srt],
+        translations: [de],
+        templateMetadata: {
+          titleTemplate: 'Course: {{ display_name }}',
+          descriptionTemplate: 'About {{ display_name }}',
+          common: { descriptionTemplate: 'Common: {{ title }}', titleTemplate: null },
+          youtube: { titleTemplate: 'YouTube only {{ display_name }}' },
+        },
+      }))(tx);
+      expect(request?.rendered).toEqual({ title: 'Course: Lecture', description: 'Common: Course: Lecture' });
+      expect(request?.objects).toEqual([...command.objects, srt]);
+      expect(request?.translations).toEqual([de]);
+    });
+
+    it('sends no subtitles at all when the config turns caption uploads off', async () => {
+      let request: Parameters<LocalExportService['export']>[0] | undefined;
+      const { service } = setup({ export: async (r) => ((request = r), exported) });
+      await (await service.publish({ ...command, objects: [...command.objects, srt], translations: [de], uploadCaptions: false }))(tx);
+      expect(request?.objects).toEqual(command.objects);
+      expect(request?.translations).toEqual([]);
+    });
+
+    it('fails the target, not retryable, naming the template field that does not render or does not fit', async () => {
+      const { service, recorded } = setup({});
+      const broken = service.publish({ ...command, templateMetadata: { common: { descriptionTemplate: 'About {{ display_name ' } } });
+      await expect(broken).rejects.toMatchObject({ code: 'PUBLISHING.TEMPLATE_SYNTAX', retryable: false, message: expect.stringMatching(/^metadataConfig\.common\.descriptionTemplate: .*template/) });
+      const unfit = service.publish({ ...command, templateMetadata: { topicsDisplay: { format: 'sideways' } } });
+      await expect(unfit).rejects.toMatchObject({ code: 'PUBLISHING.TEMPLATE_METADATA_INVALID', retryable: false, message: expect.stringContaining('metadataConfig.topicsDisplay.format') });
+      expect(recorded).toEqual([]);
+    });
   });
 
   it('fails other platforms with PUBLISHING.PLATFORM_UNAVAILABLE, not retryable, without touching the exporter', async () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ObjectKind, Platform, type PublishingFailed, type PublishRecording, type RecordingPublished } from '@leap/contracts';
+import { ObjectKind, Platform, type ObjectRef, type PublishingFailed, type PublishRecording, type RecordingPublished, type SubtitleTranslation } from '@leap/contracts';
 import type { StageFailure } from '@leap/jobs';
 import { LeapError } from '@leap/errors';
 import { OBJECT_STORE } from '@leap/platform';
@@ -10,7 +10,8 @@ import { PresetsRepository } from '../presets/presets.repository';
 import { localMetadataSchema, parseMetadata, type PresetMetadata, type PresetPlatform, type VkMetadata, type YandexDiskMetadata, type YoutubeMetadata } from '../presets/preset-metadata';
 import { CredentialsRepository, type CredentialRow } from '../credentials/credentials.repository';
 import { CREDENTIAL_VAULT, type CredentialVault, type PlatformTokens } from '../credentials/credential-vault';
-import { MetadataTemplates } from '../templating/template-engine';
+import { MetadataTemplates, TemplateError, type TemplateErrorCode } from '../templating/template-engine';
+import { templateField, withTemplateMetadata } from '../templating/template-metadata';
 import { renderMetadata, type RenderedMetadata } from '../templating/render-metadata';
 import { recordingFacts } from '../templating/recording-facts';
 import { isTimeZone } from '../templating/template-variables';
@@ -88,12 +89,12 @@ export class PublishService {
     if (platform !== Platform.YOUTUBE) {
       throw new LeapError('PUBLISHING.PLATFORM_UNAVAILABLE', `Publishing to ${platform} is not available yet`, { retryable: false, status: 501 });
     }
-    const { metadata, credentialId } = await this.presetOf(command, 'youtube');
+    const { metadata, credentialId, sources } = await this.uploadMetadataOf(command, 'youtube');
     const credential = await this.credentialOf(userId, 'youtube', credentialId);
-    const { rendered, language } = await this.render(command, 'youtube', metadata);
+    const { rendered, language } = await this.render(command, 'youtube', metadata, sources);
     const account = await this.account(credential, 'youtube', options.signal);
     const published = await this.platforms.youtube.publish({
-      objects: command.objects,
+      ...uploadFiles(command),
       metadata: metadata as YoutubeMetadata,
       rendered,
       ...(language ? { language } : {}),
@@ -107,11 +108,11 @@ export class PublishService {
   }
 
   private async publishToVk(command: PublishRecording, options: PublishOptions): Promise<PublishCommit> {
-    const { metadata, credentialId } = await this.presetOf(command, 'vk_video');
+    const { metadata, credentialId, sources } = await this.uploadMetadataOf(command, 'vk_video');
     const credential = await this.credentialOf(command.userId, 'vk_video', credentialId);
-    const { rendered } = await this.render(command, 'vk_video', metadata);
+    const { rendered } = await this.render(command, 'vk_video', metadata, sources);
     const account = await this.account(credential, 'vk_video', options.signal);
-    const published = await this.platforms.vk.publish({ objects: command.objects, metadata: metadata as VkMetadata, rendered, account, signal: options.signal, onProgress: options.onProgress });
+    const published = await this.platforms.vk.publish({ objects: uploadFiles(command).objects, metadata: metadata as VkMetadata, rendered, account, signal: options.signal, onProgress: options.onProgress });
     return this.commitPublished(command, published.url, published.externalId);
   }
 
@@ -165,12 +166,12 @@ export class PublishService {
    */
   private async publishToYandexDisk(command: PublishRecording, options: PublishOptions): Promise<PublishCommit> {
     const { recordingId, userId, targetId, platform } = command;
-    const { metadata, credentialId } = await this.presetOf(command, 'yandex_disk');
+    const { metadata, credentialId, sources } = await this.uploadMetadataOf(command, 'yandex_disk');
     const credential = await this.credentialOf(userId, 'yandex_disk', credentialId);
-    const { rendered } = await this.render(command, 'yandex_disk', metadata);
+    const { rendered } = await this.render(command, 'yandex_disk', metadata, sources);
     const { tokens, onRefreshed } = await this.diskAccount(credential);
     const uploaded = await this.platforms.yandexDisk.publish({
-      objects: command.objects,
+      ...uploadFiles(command),
       metadata: metadata as YandexDiskMetadata,
       rendered,
       tokens,
@@ -199,10 +200,10 @@ export class PublishService {
 
   private async exportLocally(command: PublishRecording, options: PublishOptions): Promise<PublishCommit> {
     const { recordingId, userId, targetId, platform } = command;
-    const metadata = command.presetId ? (await this.presetOf(command, 'local')).metadata : localMetadataSchema.parse({});
-    const { rendered } = await this.render(command, 'local', metadata);
+    const { metadata, sources } = await this.uploadMetadataOf(command, 'local');
+    const { rendered } = await this.render(command, 'local', metadata, sources);
     const exported = await this.localExport.export(
-      { userId, recordingId, targetId, objects: command.objects, variables: command.variables, rendered: { title: rendered.title, description: rendered.description } },
+      { userId, recordingId, targetId, ...uploadFiles(command), variables: command.variables, rendered: { title: rendered.title, description: rendered.description } },
       options,
     );
     const publishedAt = new Date(exported.metadata.exportedAt);
@@ -224,14 +225,47 @@ export class PublishService {
     return { metadata: parsed.value, credentialId: preset.credentialId };
   }
 
-  /** The title and description for this recording: its variables and, when the command passes it, its topics document. */
-  private async render(command: PublishRecording, platform: PresetPlatform, metadata: PresetMetadata): Promise<{ rendered: RenderedMetadata; language?: string }> {
+  /**
+   * The metadata an upload renders: the preset's (none for a local export without one), with the
+   * recording's template metadata laid over it (templating/template-metadata.ts) and checked
+   * against the platform's schema again. A template value the platform's preset cannot take
+   * fails the target, naming the template's field.
+   */
+  async uploadMetadataOf(
+    command: Pick<PublishRecording, 'presetId' | 'userId' | 'templateMetadata'>,
+    platform: PresetPlatform,
+  ): Promise<{ metadata: PresetMetadata; credentialId: string | null; sources: Record<string, string> }> {
+    const preset = platform === 'local' && !command.presetId ? { metadata: localMetadataSchema.parse({}), credentialId: null } : await this.presetOf(command, platform);
+    const layered = withTemplateMetadata(platform, preset.metadata, command.templateMetadata);
+    if (Object.keys(layered.sources).length === 0) return { ...preset, sources: {} };
+    const parsed = parseMetadata(platform, layered.metadata);
+    if (!parsed.ok) {
+      throw refuse('PUBLISHING.TEMPLATE_METADATA_INVALID', `The recording's template metadata does not fit the ${platform} upload: ${parsed.problems.map((p) => `${templateField(p.field, layered.sources)}: ${p.message}`).join('; ')}`);
+    }
+    return { metadata: parsed.value, credentialId: preset.credentialId, sources: layered.sources };
+  }
+
+  /**
+   * The title and description for this recording: its variables and, when the command passes it,
+   * its topics document. A template that does not render fails the target (not retryable), named
+   * as the template's field when the template set it.
+   */
+  private async render(command: PublishRecording, platform: PresetPlatform, metadata: PresetMetadata, sources: Record<string, string> = {}): Promise<{ rendered: RenderedMetadata; language?: string }> {
     const topics = command.objects.find((o) => o.kind === ObjectKind.TOPICS);
     const topicsJson = topics ? (await this.platforms.store.getBuffer(topics.key).catch(() => undefined))?.toString('utf8') : undefined;
     const variables = command.variables ?? {};
     const facts = recordingFacts(command.recordingId, variables, topicsJson, new Date());
     const timeZone = variables.time_zone && isTimeZone(variables.time_zone) ? variables.time_zone : 'UTC';
-    return { rendered: await renderMetadata(this.platforms.templates, platform, metadata, facts, timeZone), ...(facts.language ? { language: facts.language } : {}) };
+    let rendered: RenderedMetadata;
+    try {
+      rendered = await renderMetadata(this.platforms.templates, platform, metadata, facts, timeZone);
+    } catch (error) {
+      const field = error instanceof TemplateError ? error.field : undefined;
+      const named = field ? templateField(field, sources) : undefined;
+      if (!(error instanceof TemplateError) || !field || !named || named === field) throw error;
+      throw new TemplateError(error.code as TemplateErrorCode, `${error.message.slice(field.length + 2)} (the recording's template)`, named);
+    }
+    return { rendered, ...(facts.language ? { language: facts.language } : {}) };
   }
 
   /**
@@ -258,6 +292,17 @@ export class PublishService {
     }
     return { recordingId, userId, targetId, platform, error, ...(needsReauth ? { needsReauth: true } : {}) };
   }
+}
+
+const SUBTITLE_KINDS = new Set<ObjectRef['kind']>([ObjectKind.SUBTITLES_SRT, ObjectKind.SUBTITLES_VTT]);
+
+/**
+ * The files an upload sends: the command's objects and translated subtitles, without any
+ * subtitles when the recording's config turns caption uploads off (`uploadCaptions: false`).
+ */
+export function uploadFiles(command: Pick<PublishRecording, 'objects' | 'uploadCaptions' | 'translations'>): { objects: ObjectRef[]; translations: SubtitleTranslation[] } {
+  if (command.uploadCaptions === false) return { objects: command.objects.filter((o) => !SUBTITLE_KINDS.has(o.kind)), translations: [] };
+  return { objects: command.objects, translations: (command.translations ?? []).filter((t) => t.language && (t.srt || t.vtt)) };
 }
 
 function platformName(platform: Platform): string {

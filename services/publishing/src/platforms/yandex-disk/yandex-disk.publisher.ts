@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import { ObjectKind, type ObjectRef } from '@leap/contracts';
+import { ObjectKind, type ObjectRef, type SubtitleTranslation } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
 import { OBJECT_STORE } from '@leap/platform';
 import type { ObjectStore } from '@leap/storage-client';
@@ -14,6 +14,8 @@ export const YANDEX_DISK_CLIENT = Symbol('YANDEX_DISK_CLIENT');
 
 export interface YandexDiskPublish {
   objects: ObjectRef[];
+  /** Subtitles in other languages: with the SRT or VTT sidecar on, each goes beside it as `<name>.<lang>.srt` / `.vtt`. */
+  translations?: SubtitleTranslation[];
   metadata: YandexDiskMetadata;
   rendered: RenderedMetadata;
   tokens: YandexTokens;
@@ -76,6 +78,13 @@ export class YandexDiskPublisher {
         const body = Buffer.from(content, 'utf8');
         const sha256 = createHash('sha256').update(body).digest('hex');
         const placed = await this.put(account, where.folderPath, where.filename, { open: () => Readable.from([body]), size: body.length, contentType: SIDECAR_TYPES[kind], sha256 }, p);
+        sidecars.push(placed.path);
+      }
+      for (const file of translatedSidecars(p)) {
+        p.onProgress?.(0.95, `uploading ${file.filename}`);
+        const body = await this.store.getBuffer(file.object.key);
+        const sha256 = createHash('sha256').update(body).digest('hex');
+        const placed = await this.put(account, file.folderPath, file.filename, { open: () => Readable.from([body]), size: body.length, contentType: SIDECAR_TYPES[file.kind], sha256 }, p);
         sidecars.push(placed.path);
       }
       if (!p.metadata.publish) return { ...uploaded, sidecars };
@@ -143,6 +152,28 @@ export class YandexDiskPublisher {
     const text = (await this.store.getBuffer(object.key)).toString('utf8');
     return kind === 'transcription' ? transcriptText(text) : text;
   }
+}
+
+const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/;
+
+/**
+ * The translated subtitles an upload puts beside the video: with the SRT (VTT) sidecar on, each
+ * language's SRT (VTT) in that sidecar's folder, named after it with the language before the
+ * extension (`Lecture 3.de.srt`).
+ */
+export function translatedSidecars(p: Pick<YandexDiskPublish, 'rendered' | 'translations'>): Array<{ kind: 'subtitlesSrt' | 'subtitlesVtt'; folderPath: string; filename: string; object: ObjectRef }> {
+  const files: Array<{ kind: 'subtitlesSrt' | 'subtitlesVtt'; folderPath: string; filename: string; object: ObjectRef }> = [];
+  for (const kind of ['subtitlesSrt', 'subtitlesVtt'] as const) {
+    const where = p.rendered.sidecars?.[kind];
+    if (!where) continue;
+    const extension = kind === 'subtitlesSrt' ? '.srt' : '.vtt';
+    const base = where.filename.endsWith(extension) ? where.filename.slice(0, -extension.length) : where.filename;
+    for (const t of p.translations ?? []) {
+      const object = kind === 'subtitlesSrt' ? t.srt : t.vtt;
+      if (object && LANGUAGE.test(t.language)) files.push({ kind, folderPath: where.folderPath, filename: `${base}.${t.language}${extension}`, object });
+    }
+  }
+  return files;
 }
 
 const SIDECAR_OBJECTS: Record<Exclude<SidecarKind, 'descriptionTxt'>, ObjectKind> = {

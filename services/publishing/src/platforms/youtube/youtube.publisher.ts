@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ObjectKind, type ObjectRef } from '@leap/contracts';
+import { ObjectKind, type ObjectRef, type SubtitleTranslation } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
 import { OBJECT_STORE, SERVICE_CONFIG } from '@leap/platform';
 import type { ObjectStore } from '@leap/storage-client';
@@ -12,6 +12,8 @@ export const YOUTUBE_CLIENT = Symbol('YOUTUBE_CLIENT');
 
 export interface YoutubePublish {
   objects: ObjectRef[];
+  /** Subtitles in other languages: one more caption track each. */
+  translations?: SubtitleTranslation[];
   metadata: YoutubeMetadata;
   rendered: RenderedMetadata;
   /** The captions' language when the preset names none (the transcript's). */
@@ -54,7 +56,8 @@ export function videoResource(metadata: YoutubeMetadata, rendered: RenderedMetad
 /**
  * Publishes a recording's video to YouTube: the resumable upload read from the store chunk by
  * chunk (a ranged read per chunk, so no temp file and constant memory), then the playlist and
- * the captions from our subtitles (VTT, else SRT).
+ * the captions from our subtitles (VTT, else SRT): one track in the recording's language and one
+ * per translated language.
  */
 @Injectable()
 export class YoutubePublisher {
@@ -87,17 +90,23 @@ export class YoutubePublisher {
     }
     let captions = 0;
     const subtitles = p.objects.find((o) => o.kind === ObjectKind.SUBTITLES_VTT) ?? p.objects.find((o) => o.kind === ObjectKind.SUBTITLES_SRT);
-    if (p.metadata.uploadCaptions && subtitles) {
-      p.onProgress?.(0.98, 'uploading captions');
+    if (p.metadata.uploadCaptions) {
       const language = p.metadata.defaultLanguage ?? p.language ?? 'ru';
-      const vtt = subtitles.kind === ObjectKind.SUBTITLES_VTT;
-      await this.youtube.uploadCaption(
-        account,
-        videoId,
-        { language, name: language, body: await this.store.getBuffer(subtitles.key), contentType: vtt ? 'text/vtt' : 'application/x-subrip' },
-        p.signal,
-      );
-      captions += 1;
+      const tracks = [
+        ...(subtitles ? [{ language, file: subtitles, vtt: subtitles.kind === ObjectKind.SUBTITLES_VTT }] : []),
+        // A translation into the recording's own language would be a second track of the same language: YouTube refuses it.
+        ...(p.translations ?? []).filter((t) => t.language !== language && (t.vtt || t.srt)).map((t) => ({ language: t.language, file: (t.vtt ?? t.srt)!, vtt: !!t.vtt })),
+      ];
+      for (const { language: lang, file, vtt } of tracks) {
+        p.onProgress?.(0.98, `uploading captions (${lang})`);
+        await this.youtube.uploadCaption(
+          account,
+          videoId,
+          { language: lang, name: lang, body: await this.store.getBuffer(file.key), contentType: vtt ? 'text/vtt' : 'application/x-subrip' },
+          p.signal,
+        );
+        captions += 1;
+      }
     }
     return { videoId, url: `https://www.youtube.com/watch?v=${videoId}`, captions, ...(p.metadata.playlistId ? { playlistId: p.metadata.playlistId } : {}) };
   }

@@ -6,18 +6,20 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { StructJson } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import type { ObjectRef, ObjectRefJson } from "../../common/v1/common_pb";
 import { file_leap_common_v1_common } from "../../common/v1/common_pb";
 import { file_leap_options } from "../../options_pb";
-import type { Platform, PlatformJson } from "./types_pb";
+import type { Platform, PlatformJson, SubtitleTranslation, SubtitleTranslationJson } from "./types_pb";
 import { file_leap_publishing_v1_types } from "./types_pb";
-import type { Message } from "@bufbuild/protobuf";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file leap/publishing/v1/commands.proto.
  */
 export const file_leap_publishing_v1_commands: GenFile = /*@__PURE__*/
-  fileDesc("CiFsZWFwL3B1Ymxpc2hpbmcvdjEvY29tbWFuZHMucHJvdG8SEmxlYXAucHVibGlzaGluZy52MSL8AgoQUHVibGlzaFJlY29yZGluZxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIXCgl0YXJnZXRfaWQYAyABKAlCBMjzGAESNAoIcGxhdGZvcm0YBCABKA4yHC5sZWFwLnB1Ymxpc2hpbmcudjEuUGxhdGZvcm1CBMjzGAESMAoHb2JqZWN0cxgFIAMoCzIZLmxlYXAuY29tbW9uLnYxLk9iamVjdFJlZkIEyPMYARJGCgl2YXJpYWJsZXMYBiADKAsyMy5sZWFwLnB1Ymxpc2hpbmcudjEuUHVibGlzaFJlY29yZGluZy5WYXJpYWJsZXNFbnRyeRIRCglwcmVzZXRfaWQYByABKAkaMAoOVmFyaWFibGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ATonyvMYH3B1Ymxpc2hpbmcucmVjb3JkaW5nLnB1Ymxpc2gudjHQ8xgCIosBChJSZXRyYWN0UHVibGljYXRpb24SGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESFwoJdGFyZ2V0X2lkGAMgASgJQgTI8xgBOinK8xghcHVibGlzaGluZy5wdWJsaWNhdGlvbi5yZXRyYWN0LnYx0PMYAmIGcHJvdG8z", [file_leap_common_v1_common, file_leap_options, file_leap_publishing_v1_types]);
+  fileDesc("CiFsZWFwL3B1Ymxpc2hpbmcvdjEvY29tbWFuZHMucHJvdG8SEmxlYXAucHVibGlzaGluZy52MSKhBAoQUHVibGlzaFJlY29yZGluZxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIXCgl0YXJnZXRfaWQYAyABKAlCBMjzGAESNAoIcGxhdGZvcm0YBCABKA4yHC5sZWFwLnB1Ymxpc2hpbmcudjEuUGxhdGZvcm1CBMjzGAESMAoHb2JqZWN0cxgFIAMoCzIZLmxlYXAuY29tbW9uLnYxLk9iamVjdFJlZkIEyPMYARJGCgl2YXJpYWJsZXMYBiADKAsyMy5sZWFwLnB1Ymxpc2hpbmcudjEuUHVibGlzaFJlY29yZGluZy5WYXJpYWJsZXNFbnRyeRIRCglwcmVzZXRfaWQYByABKAkSMgoRdGVtcGxhdGVfbWV0YWRhdGEYCCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhwKD3VwbG9hZF9jYXB0aW9ucxgJIAEoCEgAiAEBEj0KDHRyYW5zbGF0aW9ucxgKIAMoCzInLmxlYXAucHVibGlzaGluZy52MS5TdWJ0aXRsZVRyYW5zbGF0aW9uGjAKDlZhcmlhYmxlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAE6J8rzGB9wdWJsaXNoaW5nLnJlY29yZGluZy5wdWJsaXNoLnYx0PMYAkISChBfdXBsb2FkX2NhcHRpb25zIosBChJSZXRyYWN0UHVibGljYXRpb24SGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESFwoJdGFyZ2V0X2lkGAMgASgJQgTI8xgBOinK8xghcHVibGlzaGluZy5wdWJsaWNhdGlvbi5yZXRyYWN0LnYx0PMYAmIGcHJvdG8z", [file_google_protobuf_struct, file_leap_common_v1_common, file_leap_options, file_leap_publishing_v1_types]);
 
 /**
  * Publish a recording to one output target. Uploads for several targets run in parallel,
@@ -69,6 +71,30 @@ export type PublishRecording = Message<"leap.publishing.v1.PublishRecording"> & 
    * @generated from field: string preset_id = 7;
    */
   presetId: string;
+
+  /**
+   * The recording's effective template metadata (`metadataConfig` of its config layers): its
+   * common fields, then its `common` block, then the platform's block (`youtube`, `vk`,
+   * `yandexDisk`) go over the preset's metadata. Absent or empty: the preset's alone.
+   *
+   * @generated from field: google.protobuf.Struct template_metadata = 8;
+   */
+  templateMetadata?: JsonObject | undefined;
+
+  /**
+   * The effective `outputConfig.uploadCaptions`; false sends no caption track and no subtitle
+   * file (the preset's own switch still applies when true or absent).
+   *
+   * @generated from field: optional bool upload_captions = 9;
+   */
+  uploadCaptions?: boolean | undefined;
+
+  /**
+   * The subtitles translated into other languages (`transcription/subtitles.<lang>.srt`/`.vtt`).
+   *
+   * @generated from field: repeated leap.publishing.v1.SubtitleTranslation translations = 10;
+   */
+  translations: SubtitleTranslation[];
 };
 
 /**
@@ -121,6 +147,30 @@ export type PublishRecordingJson = {
    * @generated from field: string preset_id = 7;
    */
   presetId?: string;
+
+  /**
+   * The recording's effective template metadata (`metadataConfig` of its config layers): its
+   * common fields, then its `common` block, then the platform's block (`youtube`, `vk`,
+   * `yandexDisk`) go over the preset's metadata. Absent or empty: the preset's alone.
+   *
+   * @generated from field: google.protobuf.Struct template_metadata = 8;
+   */
+  templateMetadata?: StructJson;
+
+  /**
+   * The effective `outputConfig.uploadCaptions`; false sends no caption track and no subtitle
+   * file (the preset's own switch still applies when true or absent).
+   *
+   * @generated from field: optional bool upload_captions = 9;
+   */
+  uploadCaptions?: boolean;
+
+  /**
+   * The subtitles translated into other languages (`transcription/subtitles.<lang>.srt`/`.vtt`).
+   *
+   * @generated from field: repeated leap.publishing.v1.SubtitleTranslation translations = 10;
+   */
+  translations?: SubtitleTranslationJson[];
 };
 
 /**

@@ -8,6 +8,8 @@ import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2"
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { StructJson, Timestamp, TimestampJson } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { ObjectRef, ObjectRefJson } from "../../common/v1/common_pb";
+import { file_leap_common_v1_common } from "../../common/v1/common_pb";
 import { file_leap_options } from "../../options_pb";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
@@ -15,7 +17,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file leap/publishing/v1/types.proto.
  */
 export const file_leap_publishing_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("Ch5sZWFwL3B1Ymxpc2hpbmcvdjEvdHlwZXMucHJvdG8SEmxlYXAucHVibGlzaGluZy52MSK5AgoMT3V0cHV0UHJlc2V0EhAKAmlkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEgoEbmFtZRgDIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgEIAEoCRIWCghwbGF0Zm9ybRgFIAEoCUIEyPMYARIVCg1jcmVkZW50aWFsX2lkGAYgASgJEikKCG1ldGFkYXRhGAcgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIRCglpc19hY3RpdmUYCCABKAgSNAoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESNAoKdXBkYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAEiqAMKElBsYXRmb3JtQ3JlZGVudGlhbBIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhYKCHBsYXRmb3JtGAMgASgJQgTI8xgBEhoKDGFjY291bnRfbmFtZRgEIAEoCUIEyPMYARIUCgxuZWVkc19yZWF1dGgYBSABKAgSEQoJaXNfYWN0aXZlGAYgASgIEjQKCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjAKDGxhc3RfdXNlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASQAoFaGludHMYCiADKAsyMS5sZWFwLnB1Ymxpc2hpbmcudjEuUGxhdGZvcm1DcmVkZW50aWFsLkhpbnRzRW50cnkaLAoKSGludHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItwDCgxPdXRwdXRUYXJnZXQSEAoCaWQYASABKAlCBMjzGAESGgoMcmVjb3JkaW5nX2lkGAIgASgJQgTI8xgBEhUKB3VzZXJfaWQYAyABKAlCBMjzGAESFgoIcGxhdGZvcm0YBCABKAlCBMjzGAESEQoJcHJlc2V0X2lkGAUgASgJEhQKBnN0YXR1cxgGIAEoCUIEyPMYARIQCghhdHRlbXB0cxgHIAEoBRISCgpyZXN1bHRfdXJsGAggASgJEhAKCGxvY2F0aW9uGAkgASgJEhMKC2V4dGVybmFsX2lkGAogASgJEhIKCmVycm9yX2NvZGUYCyABKAkSFQoNZXJyb3JfbWVzc2FnZRgMIAEoCRI0CgpjcmVhdGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARI0Cgp1cGRhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARIwCgxwdWJsaXNoZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDHJldHJhY3RlZF9hdBgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqeQoIUGxhdGZvcm0SGAoUUExBVEZPUk1fVU5TUEVDSUZJRUQQABIUChBQTEFURk9STV9ZT1VUVUJFEAESDwoLUExBVEZPUk1fVksQAhIYChRQTEFURk9STV9ZQU5ERVhfRElTSxADEhIKDlBMQVRGT1JNX0xPQ0FMEARiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_options]);
+  fileDesc("Ch5sZWFwL3B1Ymxpc2hpbmcvdjEvdHlwZXMucHJvdG8SEmxlYXAucHVibGlzaGluZy52MSK5AgoMT3V0cHV0UHJlc2V0EhAKAmlkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESEgoEbmFtZRgDIAEoCUIEyPMYARITCgtkZXNjcmlwdGlvbhgEIAEoCRIWCghwbGF0Zm9ybRgFIAEoCUIEyPMYARIVCg1jcmVkZW50aWFsX2lkGAYgASgJEikKCG1ldGFkYXRhGAcgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIRCglpc19hY3RpdmUYCCABKAgSNAoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESNAoKdXBkYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAEiqAMKElBsYXRmb3JtQ3JlZGVudGlhbBIQCgJpZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhYKCHBsYXRmb3JtGAMgASgJQgTI8xgBEhoKDGFjY291bnRfbmFtZRgEIAEoCUIEyPMYARIUCgxuZWVkc19yZWF1dGgYBSABKAgSEQoJaXNfYWN0aXZlGAYgASgIEjQKCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjAKDGxhc3RfdXNlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASQAoFaGludHMYCiADKAsyMS5sZWFwLnB1Ymxpc2hpbmcudjEuUGxhdGZvcm1DcmVkZW50aWFsLkhpbnRzRW50cnkaLAoKSGludHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBItwDCgxPdXRwdXRUYXJnZXQSEAoCaWQYASABKAlCBMjzGAESGgoMcmVjb3JkaW5nX2lkGAIgASgJQgTI8xgBEhUKB3VzZXJfaWQYAyABKAlCBMjzGAESFgoIcGxhdGZvcm0YBCABKAlCBMjzGAESEQoJcHJlc2V0X2lkGAUgASgJEhQKBnN0YXR1cxgGIAEoCUIEyPMYARIQCghhdHRlbXB0cxgHIAEoBRISCgpyZXN1bHRfdXJsGAggASgJEhAKCGxvY2F0aW9uGAkgASgJEhMKC2V4dGVybmFsX2lkGAogASgJEhIKCmVycm9yX2NvZGUYCyABKAkSFQoNZXJyb3JfbWVzc2FnZRgMIAEoCRI0CgpjcmVhdGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARI0Cgp1cGRhdGVkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARIwCgxwdWJsaXNoZWRfYXQYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDHJldHJhY3RlZF9hdBgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAifQoTU3VidGl0bGVUcmFuc2xhdGlvbhIWCghsYW5ndWFnZRgBIAEoCUIEyPMYARImCgNzcnQYAiABKAsyGS5sZWFwLmNvbW1vbi52MS5PYmplY3RSZWYSJgoDdnR0GAMgASgLMhkubGVhcC5jb21tb24udjEuT2JqZWN0UmVmKnkKCFBsYXRmb3JtEhgKFFBMQVRGT1JNX1VOU1BFQ0lGSUVEEAASFAoQUExBVEZPUk1fWU9VVFVCRRABEg8KC1BMQVRGT1JNX1ZLEAISGAoUUExBVEZPUk1fWUFOREVYX0RJU0sQAxISCg5QTEFURk9STV9MT0NBTBAEYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_options]);
 
 /**
  * An output preset: the platform, the account (credential) and the metadata one upload uses.
@@ -487,6 +489,61 @@ export type OutputTargetJson = {
  */
 export const OutputTargetSchema: GenMessage<OutputTarget, {jsonType: OutputTargetJson}> = /*@__PURE__*/
   messageDesc(file_leap_publishing_v1_types, 2);
+
+/**
+ * A recording's subtitles in one more language, as an upload sends them.
+ *
+ * @generated from message leap.publishing.v1.SubtitleTranslation
+ */
+export type SubtitleTranslation = Message<"leap.publishing.v1.SubtitleTranslation"> & {
+  /**
+   * BCP 47 code, e.g. `de`.
+   *
+   * @generated from field: string language = 1;
+   */
+  language: string;
+
+  /**
+   * @generated from field: leap.common.v1.ObjectRef srt = 2;
+   */
+  srt?: ObjectRef | undefined;
+
+  /**
+   * @generated from field: leap.common.v1.ObjectRef vtt = 3;
+   */
+  vtt?: ObjectRef | undefined;
+};
+
+/**
+ * A recording's subtitles in one more language, as an upload sends them.
+ *
+ * @generated from message leap.publishing.v1.SubtitleTranslation
+ */
+export type SubtitleTranslationJson = {
+  /**
+   * BCP 47 code, e.g. `de`.
+   *
+   * @generated from field: string language = 1;
+   */
+  language?: string;
+
+  /**
+   * @generated from field: leap.common.v1.ObjectRef srt = 2;
+   */
+  srt?: ObjectRefJson;
+
+  /**
+   * @generated from field: leap.common.v1.ObjectRef vtt = 3;
+   */
+  vtt?: ObjectRefJson;
+};
+
+/**
+ * Describes the message leap.publishing.v1.SubtitleTranslation.
+ * Use `create(SubtitleTranslationSchema)` to create a new message.
+ */
+export const SubtitleTranslationSchema: GenMessage<SubtitleTranslation, {jsonType: SubtitleTranslationJson}> = /*@__PURE__*/
+  messageDesc(file_leap_publishing_v1_types, 3);
 
 /**
  * Where an output target publishes.
