@@ -25,7 +25,8 @@ describe('output presets and credentials through the gateway and the publishing 
   beforeAll(async () => {
     world = await createServiceWorld('presets', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false' }));
     await world.start(publishingService, { env: { CREDENTIALS_KEYRING: `k1:${'1'.repeat(64)}` } });
-    const ingest = await world.start(ingestStandIn(() => undefined));
+    // Uploads by hand ask ingest for the recording's config: none here but the presets'.
+    const ingest = await world.start(ingestStandIn(() => undefined, { resolveConfig: () => ({ effective: { processing: {}, metadata: {}, output: {} } }) }));
     ingestBus = ingest.app.get(MessageBus);
     ingestDb = ingest.app.get(DataSource);
     store = new LocalObjectStore(world.storageRoot);

@@ -289,5 +289,18 @@ describe('template transcription settings (quality policy, providers, translatio
     expect(exportedDe).toBe(await (await ada.get(`/recordings/${id}/files/srt?language=de`)).text());
     const metadata = JSON.parse(await readFile(join(work, 'exports', files.find((f) => f.endsWith('metadata.json'))!), 'utf8'));
     expect(metadata).toMatchObject({ title: 'Course: Translated lecture: trees', description: 'Lecture Course: Translated lecture: trees' });
+
+    // A local export by hand reads the recording's config as it is now (its preferences renaming it) and sends the translations too.
+    const patched = await ada.json(`/recordings/${id}/config`, { method: 'PATCH', body: JSON.stringify({ metadata: { titleTemplate: 'Again: {{ display_name }}' } }) });
+    expect(patched.status).toBe(200);
+    const byHand = await post(`/recordings/${id}/upload/local`, {});
+    expect(byHand.status).toBe(202);
+    await eventually(async () => {
+      const targets = (await ada.json(`/recordings/${id}/targets`)).body.items as Array<{ id: string; status: string }>;
+      expect(targets.find((t) => t.id === byHand.body.id)?.status).toBe('PUBLISHED');
+    }, { timeoutMs: 60_000 });
+    const again = JSON.parse(await readFile(join(work, 'exports', (await exported(id)).find((f) => f.endsWith('metadata.json'))!), 'utf8'));
+    expect(again).toMatchObject({ title: 'Again: Translated lecture: trees', description: 'Lecture Again: Translated lecture: trees' });
+    expect((await exported(id)).map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual(expect.arrayContaining(['subtitles.de.srt', 'subtitles.fr.vtt']));
   }, 300_000);
 });

@@ -2109,11 +2109,13 @@ export interface ConnectAccountResult extends Omit<publishing_v1_queries.Connect
  * Message type `publishing.upload.start.v1`: query on `publishing.commands`.
  * Proto message `leap.publishing.v1.StartUpload`; its proto3 JSON shape is `StartUploadJson`.
  */
-export interface StartUpload extends Omit<publishing_v1_queries.StartUploadJson, 'userId' | 'recordingId' | 'platform' | 'objects'> {
+export interface StartUpload extends Omit<publishing_v1_queries.StartUploadJson, 'userId' | 'recordingId' | 'platform' | 'objects' | 'templateMetadata' | 'translations'> {
   userId: NonNullable<publishing_v1_queries.StartUploadJson['userId']>;
   recordingId: NonNullable<publishing_v1_queries.StartUploadJson['recordingId']>;
   platform: NonNullable<publishing_v1_queries.StartUploadJson['platform']>;
   objects: ObjectRef[];
+  templateMetadata?: Record<string, unknown>;
+  translations?: SubtitleTranslation[];
 }
 
 /**

@@ -8,6 +8,7 @@ import { ApiDoc } from '../common/api-doc';
 import { isUuid, parseInput } from '../common/validation';
 import { recordingNotFound } from '../recordings/problems';
 import { RecordingsRepository, type RecordingRow } from '../recordings/recordings.repository';
+import { PipelineControlClient } from '../recordings/pipeline-control.client';
 import { PRESET_PROBLEMS } from './problems';
 import { PublishingClient } from './publishing.client';
 import { startUploadQuery } from './start-upload';
@@ -36,6 +37,7 @@ export class UploadsController {
   constructor(
     private readonly recordings: RecordingsRepository,
     private readonly publishing: PublishingClient,
+    private readonly control: PipelineControlClient,
   ) {}
 
   private async recording(userId: string, id: string): Promise<RecordingRow> {
@@ -63,14 +65,16 @@ export class UploadsController {
       404: ['RECORDING.NOT_FOUND', 'PRESET.NOT_FOUND'],
       409: ['TARGET.NOTHING_TO_PUBLISH'],
       422: ['PRESET.REQUIRED', 'PRESET.INVALID', 'CREDENTIAL.MISSING'],
-      503: PRESET_PROBLEMS[503],
+      503: [...PRESET_PROBLEMS[503], 'INGEST.UNAVAILABLE'],
     },
   })
   async upload(@CurrentUser() user: Principal, @Param('id') id: string, @Param('platform') platform: string, @Body() body: unknown) {
     const recording = await this.recording(user.userId, id);
     const target = parseInput(uploadPlatformSchema, platform);
     const b = parseInput(startUploadSchema, body);
-    const reply = await this.publishing.ask(MESSAGE_TYPES.publishing.StartUpload, startUploadQuery(user.userId, recording, target, b));
+    // The recording's template metadata and caption switch, read now as a pipeline upload reads them when it comes due.
+    const config = await this.control.uploadConfig(user.userId, recording.id);
+    const reply = await this.publishing.ask(MESSAGE_TYPES.publishing.StartUpload, startUploadQuery(user.userId, recording, target, b, false, config));
     return view(reply.target);
   }
 

@@ -18,9 +18,11 @@ import {
   type RunOverrides,
   type RunRecording,
   type RunResult,
+  type ResolveConfig,
 } from '@leap/contracts';
 import type { Logger } from 'winston';
 import type { GatewayConfig } from '../config/config.schema';
+import { uploadConfigOf, type UploadConfig } from '../publishing/start-upload';
 import { recordingNotFound } from './problems';
 
 /** Ingest's refusals that reach the caller with their own code (409). */
@@ -63,6 +65,12 @@ export class PipelineControlClient {
     return this.ask(MESSAGE_TYPES.ingest.RestoreRecording, query);
   }
 
+  /** What the recording's effective config says of an upload (its template metadata, uploadCaptions), as the pipeline's uploads read it. */
+  async uploadConfig(userId: string, recordingId: string): Promise<UploadConfig> {
+    const query: ResolveConfig = { userId, recordingId };
+    return uploadConfigOf(await this.ask(MESSAGE_TYPES.ingest.ResolveConfig, query));
+  }
+
   /**
    * 404 `RECORDING.NOT_FOUND` when ingest does not know the recording (as every recording route
    * answers), ingest's 409 refusals as they are, and 503 `INGEST.UNAVAILABLE` when it does not
@@ -74,7 +82,8 @@ export class PipelineControlClient {
       | typeof MESSAGE_TYPES.ingest.RunRecording
       | typeof MESSAGE_TYPES.ingest.RerunStage
       | typeof MESSAGE_TYPES.ingest.ResetRecording
-      | typeof MESSAGE_TYPES.ingest.RestoreRecording,
+      | typeof MESSAGE_TYPES.ingest.RestoreRecording
+      | typeof MESSAGE_TYPES.ingest.ResolveConfig,
   >(
     type: Q,
     query: PayloadOf<Q>,
@@ -83,7 +92,7 @@ export class PipelineControlClient {
       return (await this.bus.request(type, query, { subject: query.recordingId, tenant: query.userId, timeoutMs: this.config.INGEST_REQUEST_TIMEOUT })) as ReplyOf<Q>;
     } catch (error) {
       const code = error instanceof LeapError ? error.code : undefined;
-      if (code === 'INGEST.RECORDING_NOT_FOUND') throw recordingNotFound(query.recordingId);
+      if (code === 'INGEST.RECORDING_NOT_FOUND') throw recordingNotFound(query.recordingId ?? '');
       if (code && REFUSALS.has(code)) throw new LeapError(code, (error as Error).message, { status: 409 });
       // A run's own config: a bad field, or a template the caller does not have.
       if (code && PASSED_THROUGH.has(code)) throw new LeapError(code, (error as Error).message, { status: (error as LeapError).status, details: (error as LeapError).details });

@@ -30,6 +30,6 @@ import { StageRerunController } from './control/stage-rerun.controller';
   // The bulk routes first: `bulk/run` must not be taken for `{id}/run`.
   controllers: [BulkController, RecordingsController, MediaController, ImportsController, RecordingTopicsController, RecordingFilesController, RecordingsExportController, PipelineControlController, StageRerunController],
   providers: [BulkService, BulkControlClient, PublishingClient, OutputPresetsCheck, RecordingsRepository, RecordingsService, UploadService, QuotaClient, PipelineControlClient, ReadModelConsumer, MediaService, ImportsService, RecordingTopicsService, EventLog, RecordingFiles, RecordingsExportService, StageTimingsRepository],
-  exports: [RecordingsRepository, QuotaClient, EventLog, StageTimingsRepository, MediaService, RecordingsService, RecordingFiles, RecordingTopicsService],
+  exports: [RecordingsRepository, PipelineControlClient, QuotaClient, EventLog, StageTimingsRepository, MediaService, RecordingsService, RecordingFiles, RecordingTopicsService],
 })
 export class RecordingsModule {}

@@ -136,6 +136,11 @@ export interface IngestControl {
   pause?: (query: PauseRecording) => PauseResult | Promise<PauseResult>;
   run?: (query: RunRecording) => RunResult | Promise<RunResult>;
   reset?: (query: ResetRecording) => ResetResult | Promise<ResetResult>;
+  /**
+   * Answers config resolutions (an upload by hand asks for the recording's); without it the
+   * stand-in resolves only recordings registered through it, to an empty config.
+   */
+  resolveConfig?: (query: ResolveConfig) => ConfigResolved | Promise<ConfigResolved>;
 }
 
 /**
@@ -317,6 +322,7 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
 
     @MessageHandler(MESSAGE_TYPES.ingest.ResolveConfig, { queue: 'ingest.commands' })
     async resolveConfig(ctx: MessageContext<ResolveConfig>): Promise<ConfigResolved> {
+      if (control.resolveConfig) return control.resolveConfig(ctx.data);
       if (ctx.data.recordingId) ownRecording(ctx.data.userId, ctx.data.recordingId);
       if (ctx.data.templateId) ownTemplate(ctx.data.userId, ctx.data.templateId);
       return { effective: { processing: {}, metadata: {}, output: {} }, sources: {}, layers: [] };

@@ -96,6 +96,9 @@ export class TargetsService {
       objects: q.objects,
       ...(q.variables ? { variables: q.variables } : {}),
       ...(q.presetId ? { presetId: q.presetId } : {}),
+      ...(q.templateMetadata && Object.keys(q.templateMetadata).length > 0 ? { templateMetadata: q.templateMetadata } : {}),
+      ...(q.uploadCaptions !== undefined ? { uploadCaptions: q.uploadCaptions } : {}),
+      ...(q.translations?.length ? { translations: q.translations } : {}),
     };
     await ctx.send(MESSAGE_TYPES.publishing.PublishRecording, command, { subject: q.recordingId, tenant: q.userId });
     const row = (await this.publications.find(ctx.manager, q.recordingId, targetId))!;

@@ -4,6 +4,7 @@ import { LeapError, type MessageBus } from '@leap/messaging';
 import type { FeatureFlag } from '../../access/principal';
 import type { PublishingClient } from '../../publishing/publishing.client';
 import { startUploadQuery } from '../../publishing/start-upload';
+import type { PipelineControlClient } from '../pipeline-control.client';
 import { RERUNS, subtitlesParams, transcribeParams, trimParams } from '../control/stage-rerun.api-doc';
 import type { RecordingRow, RecordingsRepository } from '../recordings.repository';
 import { rerunTopicsBody } from '../topics/topics.api-doc';
@@ -19,6 +20,7 @@ export interface BulkDeps {
   bus: MessageBus;
   topics: RecordingTopicsService;
   publishing: PublishingClient;
+  pipeline: PipelineControlClient;
 }
 
 /**
@@ -124,9 +126,10 @@ const upload: BulkOperation<typeof uploadBody> & { flag: FeatureFlag } = {
     const options = { ...(b.presetId ? { presetId: b.presetId } : {}), ...(b.timeZone ? { timeZone: b.timeZone } : {}) };
     for (const row of rows) {
       try {
-        for (const platform of b.platforms) await deps.publishing.ask(MESSAGE_TYPES.publishing.StartUpload, startUploadQuery(userId, row, platform, options, true));
+        const config = await deps.pipeline.uploadConfig(userId, row.id);
+        for (const platform of b.platforms) await deps.publishing.ask(MESSAGE_TYPES.publishing.StartUpload, startUploadQuery(userId, row, platform, options, true, config));
         if (!b.dryRun) {
-          for (const platform of b.platforms) await deps.publishing.ask(MESSAGE_TYPES.publishing.StartUpload, startUploadQuery(userId, row, platform, options));
+          for (const platform of b.platforms) await deps.publishing.ask(MESSAGE_TYPES.publishing.StartUpload, startUploadQuery(userId, row, platform, options, false, config));
         }
         items.push({ id: row.id, outcome: 'accepted', status: row.status, stages: b.platforms.map((p) => `UPLOAD:${p}`) });
       } catch (error) {

@@ -5,6 +5,7 @@ import type { Principal } from '../../access/principal';
 import { orderBy } from '../../common/pagination';
 import { listWhere, RECORDING_COLUMNS, RECORDING_SORT_COLUMNS, RecordingsRepository, type RecordingRow } from '../recordings.repository';
 import { BulkControlClient } from './bulk-control.client';
+import { PipelineControlClient } from '../pipeline-control.client';
 import type { ZodTypeAny } from 'zod';
 import { parseInput } from '../../common/validation';
 import { PublishingClient } from '../../publishing/publishing.client';
@@ -28,8 +29,9 @@ export class BulkService {
     bus: MessageBus,
     topics: RecordingTopicsService,
     publishing: PublishingClient,
+    pipeline: PipelineControlClient,
   ) {
-    this.deps = { recordings, control, bus, topics, publishing };
+    this.deps = { recordings, control, bus, topics, publishing, pipeline };
   }
 
   /** The operation's feature flag is checked by its route (`@RequireFlag`), before this; `input` is the raw body. */
