@@ -2414,6 +2414,32 @@ export interface AutomationLimitsFound extends Omit<quota_v1_queries.AutomationL
 }
 
 /**
+ * Whether the user may start one more unit of a metric counted on success, now: for
+ * `QUOTA_METRIC_TRANSCRIPTIONS`, the transcriptions finished in the period against the plan's
+ * `transcriptions_per_month`. Nothing is reserved: the unit counts when its work succeeds
+ * (`transcription.recording.transcribed.v1`), so requests in flight at once may pass the limit by
+ * what they start.
+ *
+ * Message type `quota.usage.check.v1`: query on `quota.commands`.
+ * Proto message `leap.quota.v1.CheckUsage`; its proto3 JSON shape is `CheckUsageJson`.
+ */
+export interface CheckUsage extends Omit<quota_v1_queries.CheckUsageJson, 'userId' | 'metric'> {
+  userId: NonNullable<quota_v1_queries.CheckUsageJson['userId']>;
+  metric: NonNullable<quota_v1_queries.CheckUsageJson['metric']>;
+}
+
+/**
+ * The answer to `CheckUsage`.
+ *
+ * Message type `quota.usage.checked.v1`: reply to `quota.usage.check.v1`.
+ * Proto message `leap.quota.v1.UsageChecked`; its proto3 JSON shape is `UsageCheckedJson`.
+ */
+export interface UsageChecked extends Omit<quota_v1_queries.UsageCheckedJson, 'granted' | 'metric'> {
+  granted: NonNullable<quota_v1_queries.UsageCheckedJson['granted']>;
+  metric: NonNullable<quota_v1_queries.UsageCheckedJson['metric']>;
+}
+
+/**
  * A limited resource.
  *
  * Proto enum `leap.quota.v1.QuotaMetric`; on the wire, the value's full name.
@@ -2741,6 +2767,19 @@ export const TopicGranularity = jsonEnum(transcription_v1_types.TopicGranularity
  * Proto enum `leap.transcription.v1.TopicGranularity`; on the wire, the value's full name.
  */
 export type TopicGranularity = transcription_v1_types.TopicGranularityJson;
+
+/**
+ * A subtitle file format.
+ *
+ * Proto enum `leap.transcription.v1.SubtitleFormat`; on the wire, the value's full name.
+ */
+export const SubtitleFormat = jsonEnum(transcription_v1_types.SubtitleFormatSchema, transcription_v1_types.SubtitleFormat, 'SUBTITLE_FORMAT_');
+/**
+ * A subtitle file format.
+ *
+ * Proto enum `leap.transcription.v1.SubtitleFormat`; on the wire, the value's full name.
+ */
+export type SubtitleFormat = transcription_v1_types.SubtitleFormatJson;
 
 /**
  * What a transcript that fails the quality checks does to the stage.

@@ -868,7 +868,7 @@ export type ControlRecordings = Message<"leap.ingest.v1.ControlRecordings"> & {
 
   /**
    * `run`, `pause`, or a re-run of one stage as `RerunStage` decides it: `trim`, `transcribe`,
-   * `subtitles`.
+   * `topics`, `subtitles`.
    *
    * @generated from field: string operation = 2;
    */
@@ -919,7 +919,7 @@ export type ControlRecordingsJson = {
 
   /**
    * `run`, `pause`, or a re-run of one stage as `RerunStage` decides it: `trim`, `transcribe`,
-   * `subtitles`.
+   * `topics`, `subtitles`.
    *
    * @generated from field: string operation = 2;
    */
