@@ -234,7 +234,7 @@ export const MESSAGE_TYPES = {
     PauseRecording: 'ingest.recording.pause.v1',
     /** Smart run: resumes from the first unfinished stage (a paused recording, a failed stage, stages left PENDING). (query) */
     RunRecording: 'ingest.recording.run.v1',
-    /** Re-run one processing stage on its own, as a new attempt (`POST /recordings/{id}/trim`, `/transcribe`, `/subtitles`): the stage goes IN_PROGRESS with its attempt counted up and its command is sent with the settings given, whatever the stage had reached (a COMPLETED stage runs again, a FAILED one lifts the recording's failure). (query) */
+    /** Re-run one processing stage on its own, as a new attempt (`POST /recordings/{id}/trim`, `/transcribe`, `/topics`, `/subtitles`): the stage goes IN_PROGRESS with its attempt counted up and its command is sent with the settings given, whatever the stage had reached (a COMPLETED stage runs again, a FAILED one lifts the recording's failure). (query) */
     RerunStage: 'ingest.stage.rerun.v1',
     /** The answer to `RerunStage`: the recording's state after the stage started again. (reply) */
     RerunStageResult: 'ingest.stage.rerun-result.v1',

@@ -385,14 +385,15 @@ export interface RunRecording extends Omit<ingest_v1_queries.RunRecordingJson, '
 
 /**
  * Re-run one processing stage on its own, as a new attempt (`POST /recordings/{id}/trim`,
- * `/transcribe`, `/subtitles`): the stage goes IN_PROGRESS with its attempt counted up and its
+ * `/transcribe`, `/topics`, `/subtitles`): the stage goes IN_PROGRESS with its attempt counted up and its
  * command is sent with the settings given, whatever the stage had reached (a COMPLETED stage runs
  * again, a FAILED one lifts the recording's failure). Stages after it that had finished keep their
  * results; stages that had not run yet follow it as the pipeline would, unless the recording is
  * paused. Refused with INGEST.ALREADY_RUNNING (409) while any stage of the recording is in
  * progress, and INGEST.STAGE_NOT_READY (409) while the recording lacks what the stage works on
- * (TRIM: the original in storage; TRANSCRIBE: media, with the trim finished; GENERATE_SUBTITLES:
- * a transcript). Unknown, another user's or deleted: INGEST.RECORDING_NOT_FOUND (404).
+ * (TRIM: the original in storage; TRANSCRIBE: media, with the trim finished; EXTRACT_TOPICS and
+ * GENERATE_SUBTITLES: a transcript). Unknown, another user's or deleted:
+ * INGEST.RECORDING_NOT_FOUND (404).
  *
  * Message type `ingest.stage.rerun.v1`: query on `ingest.commands`.
  * Proto message `leap.ingest.v1.RerunStage`; its proto3 JSON shape is `RerunStageJson`.
