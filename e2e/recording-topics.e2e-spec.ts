@@ -23,7 +23,7 @@ const extractions = new Map<string, number>();
 async function rerunTopics(query: RerunStage, ctx: MessageContext<RerunStage>) {
   const transcript = transcripts.get(query.recordingId);
   if (query.stage !== PipelineStage.EXTRACT_TOPICS) throw new LeapError('INGEST.UNKNOWN_STAGE', `not ${query.stage}`, { status: 400 });
-  if (!transcript) throw new LeapError('INGEST.STAGE_NOT_READY', `Recording ${query.recordingId} cannot re-run EXTRACT_TOPICS: it has no a transcript yet`, { status: 409 });
+  if (!transcript) throw new LeapError('INGEST.STAGE_NOT_READY', `Recording ${query.recordingId} cannot re-run EXTRACT_TOPICS yet: it needs a transcript`, { status: 409 });
   const settings = query.settings ?? {};
   await ctx.send(
     MESSAGE_TYPES.transcription.ExtractTopics,
