@@ -100,7 +100,7 @@ const topics: BulkOperation<typeof topicsBody> & { flag: FeatureFlag } = {
   async apply(deps, userId, rows, b) {
     return (await topicsRerun.apply(deps, userId, rows, b)).map((item) => {
       if (item.code !== 'INGEST.STAGE_NOT_READY') return item;
-      const refusal = noTranscript(new LeapError(item.code, item.message ?? '', { status: 409 }), item.id) as LeapError;
+      const refusal = noTranscript(item.id);
       return { ...item, code: refusal.code, message: refusal.message };
     });
   },

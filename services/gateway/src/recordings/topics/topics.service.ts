@@ -104,7 +104,7 @@ export class RecordingTopicsService {
     try {
       attempt = (await this.control.rerun(userId, id, RERUNS.topics.stage, RERUNS.topics.settings(body))).attempt ?? 1;
     } catch (error) {
-      throw noTranscript(error, id);
+      throw error instanceof LeapError && error.code === 'INGEST.STAGE_NOT_READY' ? noTranscript(id) : error;
     }
     const self = `/api/v1/recordings/${id}`;
     return { id, granularity: body.granularity, status: 'accepted' as const, attempt, links: { self, topics: `${self}/topics` } };
@@ -138,8 +138,7 @@ export class RecordingTopicsService {
   }
 }
 
-/** Topics need nothing but a transcript: ingest's `INGEST.STAGE_NOT_READY` is the routes' `TOPICS.NO_TRANSCRIPT`. */
-export function noTranscript(error: unknown, id: string): unknown {
-  if (!(error instanceof LeapError) || error.code !== 'INGEST.STAGE_NOT_READY') return error;
+/** Topics need nothing but a transcript: where ingest answers `INGEST.STAGE_NOT_READY`, the routes answer this. */
+export function noTranscript(id: string): LeapError {
   return new LeapError('TOPICS.NO_TRANSCRIPT', `Recording ${id} has no transcript to extract topics from yet`, { status: 409 });
 }
