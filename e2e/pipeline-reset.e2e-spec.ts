@@ -8,13 +8,13 @@ import { eventually } from '@leap/testing';
 import { ingestService } from '@leap/ingest-service';
 import { storageService } from '@leap/storage-service';
 import { transcriptionService } from '@leap/transcription-service';
-import { gatewayTestEnv, httpClient, startGateway, verifiedUser, type Account } from '../services/gateway/src/testing';
+import { expectProblem, gatewayTestEnv, httpClient, startGateway, verifiedUser, type Account } from '../services/gateway/src/testing';
 
 /**
  * Pipeline control over HTTP with the real ingest, transcription and storage services behind the
- * gateway (in this process, on the real broker and database): re-running topics with a new
- * granularity makes version 2 and leaves the transcript alone; a reset with `deleteFiles` leaves
- * no object under the recording's prefix and takes the recording back to its initial state.
+ * gateway (in this process, on the real broker and database): topics are not extracted again while
+ * a stage runs, and the transcript is left alone; a reset with `deleteFiles` leaves no object under
+ * the recording's prefix and takes the recording back to its initial state.
  */
 describe('resetting a recording end to end', () => {
   let world: ServiceWorld;
@@ -45,7 +45,7 @@ describe('resetting a recording end to end', () => {
 
   afterAll(() => world?.close());
 
-  it('makes topics version 2 with the transcript untouched, then a reset with deleteFiles leaves nothing under the prefix', async () => {
+  it('refuses new topics while the trim runs, with the transcript untouched, then a reset with deleteFiles leaves nothing under the prefix', async () => {
     const id = newMessageId();
     const userId = alice.id;
     // The original is in storage and ingest registers it, as after an upload; its trim starts (no media service here, so it stays in progress).
@@ -73,14 +73,13 @@ describe('resetting a recording end to end', () => {
       expect(reply.body.status).toBe('PROCESSING');
     }, { timeoutMs: 30_000, intervalMs: 200 });
 
-    for (const [granularity, version] of [['short', 1], ['long', 2]] as const) {
-      expect((await call('POST', `/api/v1/recordings/${id}/topics`, { token: alice.token, json: { granularity } })).status).toBe(202);
-      await eventually(async () => expect((await call('GET', `/api/v1/recordings/${id}/topics`, { token: alice.token })).body?.activeVersion).toBe(version), { timeoutMs: 30_000, intervalMs: 200 });
-    }
-    const topics = (await call('GET', `/api/v1/recordings/${id}/topics`, { token: alice.token })).body;
-    expect(topics.versions.map((v: { version: number; granularity: string }) => [v.version, v.granularity])).toEqual([[1, 'short'], [2, 'long']]);
+    // The trim runs: a topics extraction is refused as every re-run is, and nothing is extracted.
+    expectProblem(await call('POST', `/api/v1/recordings/${id}/topics`, { token: alice.token, json: { granularity: 'long' } }), 409, 'INGEST.ALREADY_RUNNING');
+    const [{ n: extractions }] = await ingestDb.query(`SELECT count(*)::int AS n FROM outbox WHERE aggregate_id = $1 AND routing_key = 'transcription.topics.extract.v1'`, [id]);
+    expect(extractions).toBe(0);
+    expect(await store.exists(storageKeys.topics(userId, id))).toBe(false);
     expect((await store.getBuffer(key)).equals(transcript)).toBe(true);
-    expect((await store.list(storageKeys.recordingPrefix(userId, id))).length).toBeGreaterThanOrEqual(3);
+    expect((await store.list(storageKeys.recordingPrefix(userId, id))).length).toBeGreaterThanOrEqual(2);
 
     const reset = await call('POST', `/api/v1/recordings/${id}/reset`, { token: alice.token, json: { deleteFiles: true } });
     expect(reset.status).toBe(200);

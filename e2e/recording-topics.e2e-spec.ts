@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
-import { MESSAGE_TYPES, ObjectKind } from '@leap/contracts';
-import { MessageBus, newMessageId, type UntypedMessages } from '@leap/messaging';
+import { MESSAGE_TYPES, ObjectKind, PipelineStage, TopicGranularity, type ObjectRef, type RerunStage } from '@leap/contracts';
+import { LeapError } from '@leap/errors';
+import { MessageBus, newMessageId, type MessageContext, type UntypedMessages } from '@leap/messaging';
 import { OBJECT_STORE } from '@leap/platform';
 import { storageKeys, type ObjectStore } from '@leap/storage-client';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
@@ -8,9 +9,35 @@ import { eventually } from '@leap/testing';
 import { transcriptionService } from '@leap/transcription-service';
 import { expectProblem, gatewayTestEnv, httpClient, ingestStandIn, startGateway, verifiedUser, type Account } from '../services/gateway/src/testing';
 
+const GRANULARITY: Record<string, TopicGranularity> = { short: TopicGranularity.SHORT, medium: TopicGranularity.MEDIUM, long: TopicGranularity.LONG };
+
+/** The transcripts the ingest stand-in knows, by recording; and how many times each has had its topics extracted. */
+const transcripts = new Map<string, ObjectRef>();
+const extractions = new Map<string, number>();
+
+/**
+ * Plays ingest's re-run of EXTRACT_TOPICS (its guard is ingest's own, tested there and end to end in
+ * stage-reruns): refused before the recording has a transcript, else the extraction is sent to the
+ * transcription service with the settings asked.
+ */
+async function rerunTopics(query: RerunStage, ctx: MessageContext<RerunStage>) {
+  const transcript = transcripts.get(query.recordingId);
+  if (query.stage !== PipelineStage.EXTRACT_TOPICS) throw new LeapError('INGEST.UNKNOWN_STAGE', `not ${query.stage}`, { status: 400 });
+  if (!transcript) throw new LeapError('INGEST.STAGE_NOT_READY', `Recording ${query.recordingId} cannot re-run EXTRACT_TOPICS yet: it needs a transcript`, { status: 409 });
+  const settings = query.settings ?? {};
+  await ctx.send(
+    MESSAGE_TYPES.transcription.ExtractTopics,
+    { recordingId: query.recordingId, userId: query.userId, transcript, granularity: GRANULARITY[settings.granularity ?? 'medium'], ...(settings.questionsCount ? { questionsCount: settings.questionsCount } : {}) },
+    { subject: query.recordingId, tenant: query.userId },
+  );
+  const attempt = (extractions.get(query.recordingId) ?? 1) + 1;
+  extractions.set(query.recordingId, attempt);
+  return { recordingId: query.recordingId, status: 'PROCESSING', paused: false, stages: ['EXTRACT_TOPICS'], attempt };
+}
+
 /**
  * Topic versions over HTTP, with the real transcription service behind the gateway (both in this
- * process, on the real broker and database): a new
+ * process, on the real broker and database) and ingest played by a stand-in: a new
  * extraction with another granularity makes version 2 and leaves the transcript's bytes alone; a
  * hand edit changes the active version and marks it.
  */
@@ -43,6 +70,7 @@ describe('a recording’s topics over HTTP', () => {
       const master = { version: 1, language: 'en', provider: 'test', model: 'test', durationSeconds: minutes * 60, words, segments, stats: { wordCount: words.length } };
       const stored = await store.put(key, JSON.stringify(master), { contentType: 'application/json' });
       transcript = await store.getBuffer(key);
+      transcripts.set(id, { key, sizeBytes: String(stored.sizeBytes), checksumSha256: stored.checksumSha256, contentType: 'application/json', kind: ObjectKind.TRANSCRIPT });
       await transcriptionDb.transaction((m) =>
         transcriptionBus.publish(m, MESSAGE_TYPES.transcription.RecordingTranscribed, {
           recordingId: id, userId: owner.id, master: { key, sizeBytes: String(stored.sizeBytes), checksumSha256: stored.checksumSha256, contentType: 'application/json', kind: ObjectKind.TRANSCRIPT }, language: 'en',
@@ -62,7 +90,7 @@ describe('a recording’s topics over HTTP', () => {
 
   beforeAll(async () => {
     world = await createServiceWorld('gateway_topics', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false' }));
-    const ingest = await world.start(ingestStandIn(() => undefined));
+    const ingest = await world.start(ingestStandIn(() => undefined, { rerun: rerunTopics }));
     ingestBus = ingest.app.get(MessageBus);
     ingestDb = ingest.app.get(DataSource);
     const transcription = await world.start(transcriptionService);
@@ -82,7 +110,7 @@ describe('a recording’s topics over HTTP', () => {
     const { id, transcript } = await recording(alice, 60);
     const first = await call('POST', `/api/v1/recordings/${id}/topics`, { token: alice.token, json: { granularity: 'short', questionsCount: 2 } });
     expect(first.status).toBe(202);
-    expect(first.body).toEqual({ id, granularity: 'short', status: 'accepted', links: { self: `/api/v1/recordings/${id}`, topics: `/api/v1/recordings/${id}/topics` } });
+    expect(first.body).toEqual({ id, granularity: 'short', status: 'accepted', attempt: 2, links: { self: `/api/v1/recordings/${id}`, topics: `/api/v1/recordings/${id}/topics` } });
     await eventually(async () => expect((await call('GET', `/api/v1/recordings/${id}/topics`, { token: alice.token })).body?.activeVersion).toBe(1), { timeoutMs: 30_000, intervalMs: 200 });
 
     const second = await call('POST', `/api/v1/recordings/${id}/topics`, { token: alice.token, json: { granularity: 'long' } });

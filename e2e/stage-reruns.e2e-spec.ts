@@ -28,13 +28,16 @@ interface Artifact {
  * broker and database: ffmpeg trims and the offline recogniser transcribes a generated lecture for
  * real. A re-trim with other settings makes a new processed video as a new TRIM attempt and leaves
  * the transcript alone; a re-transcription replaces the transcript (topic versions stay, the next
- * extraction adds one); a re-run of the subtitles rewrites their files. Refusals carry their codes,
- * the feature flags guard every route, and a bulk dry run answers what the real call then does.
+ * extraction adds one, and none starts while the transcription runs); a re-run of the subtitles
+ * rewrites the files of the formats asked and no other. Refusals carry their codes, a plan with no
+ * transcriptions left starts none, the feature flags guard every route, and a bulk dry run answers
+ * what the real call then does.
  */
 describe('re-running one stage of a recording', () => {
   let world: ServiceWorld;
   let ingestDb: DataSource;
   let gatewayDb: DataSource;
+  let quotaDb: DataSource;
   let base = '';
   const client = httpClient(() => base);
   const { call } = client;
@@ -46,7 +49,7 @@ describe('re-running one stage of a recording', () => {
     // Seven services share the machine (and ffmpeg and the recogniser with them): small pools, patient answers.
     const shared = { DATABASE_POOL_SIZE: '3', QUOTA_REQUEST_TIMEOUT: '30s', INGEST_REQUEST_TIMEOUT: '30s', PUBLISHING_REQUEST_TIMEOUT: '30s' };
     world = await createServiceWorld('stage_reruns', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false', ...shared }));
-    await world.start(quotaService);
+    quotaDb = (await world.start(quotaService)).app.get(DataSource);
     await world.start(storageService);
     await world.start(mediaProcessingService);
     await world.start(transcriptionService);
@@ -127,6 +130,7 @@ describe('re-running one stage of a recording', () => {
     // The trim runs: nothing else of the recording may start until it is done.
     expectProblem(await call('POST', `/api/v1/recordings/${id}/transcribe`, { token: alice.token, json: {} }), 409, 'INGEST.ALREADY_RUNNING');
     expectProblem(await call('POST', `/api/v1/recordings/${id}/trim`, { token: alice.token, json: {} }), 409, 'INGEST.ALREADY_RUNNING');
+    expectProblem(await call('POST', `/api/v1/recordings/${id}/topics`, { token: alice.token, json: { granularity: 'long' } }), 409, 'INGEST.ALREADY_RUNNING');
 
     const retrimmed = await settled(alice, id, (b) => {
       expect(stageOf(b, 'TRIM')).toMatchObject({ status: 'COMPLETED', attempt: 2 });
@@ -142,6 +146,12 @@ describe('re-running one stage of a recording', () => {
     const transcribed = await call('POST', `/api/v1/recordings/${id}/transcribe`, { token: alice.token, json: { language: 'en' } });
     expect(transcribed.status).toBe(202);
     expect(transcribed.body).toMatchObject({ stage: 'TRANSCRIBE', attempt: 2, status: 'PROCESSING', stages: ['TRANSCRIBE'] });
+    // Topics now would be extracted from the transcript about to be replaced: refused, and none is sent.
+    const extractionsBefore = await sent(id, 'transcription.topics.extract.v1');
+    const early = await call('POST', `/api/v1/recordings/${id}/topics`, { token: alice.token, json: { granularity: 'long' } });
+    expectProblem(early, 409, 'INGEST.ALREADY_RUNNING');
+    expect(early.body.detail).toBe(`Recording ${id} already has a stage in progress`);
+    expect(await sent(id, 'transcription.topics.extract.v1')).toBe(extractionsBefore);
     const retranscribed = await settled(alice, id, (b) => expect(stageOf(b, 'TRANSCRIBE')).toMatchObject({ status: 'COMPLETED', attempt: 2 }));
     expect(artifact(retranscribed, 'transcript')!.checksumSha256).not.toBe(artifact(first, 'transcript')!.checksumSha256);
     // The new transcript is of the trimmed audio: the speech starts about 1.5 s earlier in it.
@@ -152,15 +162,27 @@ describe('re-running one stage of a recording', () => {
     // Topic versions made before stay; the next extraction adds one.
     const topicsBefore = (await call('GET', `/api/v1/recordings/${id}/topics`, { token: alice.token })).body;
     expect(topicsBefore.versions.map((v: { version: number }) => v.version)).toEqual([1]);
-    expect((await call('POST', `/api/v1/recordings/${id}/topics`, { token: alice.token, json: { granularity: 'long' } })).status).toBe(202);
+    const extracted = await call('POST', `/api/v1/recordings/${id}/topics`, { token: alice.token, json: { granularity: 'long' } });
+    expect(extracted.status).toBe(202);
+    expect(extracted.body).toMatchObject({ id, granularity: 'long', status: 'accepted', attempt: 2 });
     await eventually(async () => expect((await call('GET', `/api/v1/recordings/${id}/topics`, { token: alice.token })).body.activeVersion).toBe(2), SETTLE);
+    await settled(alice, id, (b) => expect(stageOf(b, 'EXTRACT_TOPICS')).toMatchObject({ status: 'COMPLETED', attempt: 2 }));
+
+    // Only the VTT asked: it follows the new transcript, the SRT keeps its bytes.
+    const vttOnly = await call('POST', `/api/v1/recordings/${id}/subtitles`, { token: alice.token, json: { formats: ['vtt'] } });
+    expect(vttOnly.status).toBe(202);
+    expect(vttOnly.body).toMatchObject({ stage: 'GENERATE_SUBTITLES', attempt: 2, stages: ['GENERATE_SUBTITLES'] });
+    const vttRewritten = await settled(alice, id, (b) => expect(stageOf(b, 'GENERATE_SUBTITLES')).toMatchObject({ status: 'COMPLETED', attempt: 2 }));
+    expect(artifact(vttRewritten, 'subtitlesVtt')!.checksumSha256).not.toBe(artifact(first, 'subtitlesVtt')!.checksumSha256);
+    expect(artifact(vttRewritten, 'subtitlesSrt')).toEqual(artifact(first, 'subtitlesSrt'));
+    expect(await subtitles(id)).toBe(srtBefore);
 
     const written = await call('POST', `/api/v1/recordings/${id}/subtitles`, { token: alice.token, json: { formats: ['srt', 'vtt'] } });
     expect(written.status).toBe(202);
-    expect(written.body).toMatchObject({ stage: 'GENERATE_SUBTITLES', attempt: 2, stages: ['GENERATE_SUBTITLES'] });
-    const rewritten = await settled(alice, id, (b) => expect(stageOf(b, 'GENERATE_SUBTITLES')).toMatchObject({ status: 'COMPLETED', attempt: 2 }));
+    expect(written.body).toMatchObject({ stage: 'GENERATE_SUBTITLES', attempt: 3, stages: ['GENERATE_SUBTITLES'] });
+    const rewritten = await settled(alice, id, (b) => expect(stageOf(b, 'GENERATE_SUBTITLES')).toMatchObject({ status: 'COMPLETED', attempt: 3 }));
     expect(artifact(rewritten, 'subtitlesSrt')!.checksumSha256).not.toBe(artifact(first, 'subtitlesSrt')!.checksumSha256);
-    expect(artifact(rewritten, 'subtitlesVtt')!.checksumSha256).not.toBe(artifact(first, 'subtitlesVtt')!.checksumSha256);
+    expect(artifact(rewritten, 'subtitlesVtt')).toEqual(artifact(vttRewritten, 'subtitlesVtt'));
     expect(await subtitles(id)).not.toBe(srtBefore);
     expect(rewritten.status).toBe('READY');
     expect(stageOf(rewritten, 'UPLOAD').attempt).toBe(1);
@@ -246,6 +268,34 @@ describe('re-running one stage of a recording', () => {
       expect(now.map((t) => `${t.platform}:${t.status}`)).toContain('local:PUBLISHED');
     }, SETTLE);
     expectProblem(await call('POST', '/api/v1/recordings/bulk/trim', { token: alice.token, json: { ids: [ready], silenceThreshold: 10 } }), 400, 'VALIDATION.FAILED');
+
+    // Alice's plan has no transcription left this month: single and bulk are refused, and nothing starts.
+    const now = new Date();
+    const period = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    await quotaDb.query(`INSERT INTO subscriptions (user_id, plan_name) VALUES ($1, 'free')`, [alice.id]);
+    await quotaDb.query(
+      `INSERT INTO usage (user_id, period, transcriptions_count) VALUES ($1, $2, 10) ON CONFLICT (user_id, period) DO UPDATE SET transcriptions_count = 10`,
+      [alice.id, period],
+    );
+    try {
+      const transcribesBefore = await sent(ready, 'transcription.recording.transcribe.v1');
+      const over = await call('POST', `/api/v1/recordings/${ready}/transcribe`, { token: alice.token, json: {} });
+      expectProblem(over, 429, 'QUOTA.EXCEEDED');
+      expect(over.body).toMatchObject({ metric: 'TRANSCRIPTIONS', limit: 10, used: 10, period, detail: 'Monthly transcriptions limit reached: 10 of 10' });
+      expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+      for (const dryRun of [true, false]) {
+        const bulkOver = await call('POST', '/api/v1/recordings/bulk/transcribe', { token: alice.token, json: { ids: [ready, failed], dryRun } });
+        expectProblem(bulkOver, 429, 'QUOTA.EXCEEDED');
+        expect(bulkOver.body).toMatchObject({ metric: 'TRANSCRIPTIONS', limit: 10, used: 10 });
+      }
+      expect(await sent(ready, 'transcription.recording.transcribe.v1')).toBe(transcribesBefore);
+      expect(stageOf(await detail(alice, ready), 'TRANSCRIBE')).toMatchObject({ status: 'COMPLETED', attempt: 2 });
+      // The other re-runs are not transcriptions: they are not held to it.
+      const subtitlesPlan = await call('POST', '/api/v1/recordings/bulk/subtitles', { token: alice.token, json: { ids: [ready], dryRun: true } });
+      expect(subtitlesPlan.body.items.map((i: { outcome: string }) => i.outcome)).toEqual(['accepted']);
+    } finally {
+      await quotaDb.query(`DELETE FROM subscriptions WHERE user_id = $1`, [alice.id]);
+    }
   }, 600_000);
 
   it('guards each route with its feature flag, single and bulk alike', async () => {

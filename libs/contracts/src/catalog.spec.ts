@@ -171,6 +171,8 @@ const EXPECTED = [
   ['quota.reservation.decision.v1', 'reply', 'quota', 'leap.quota.v1.ReservationDecision'],
   ['quota.automation-limits.get.v1', 'query', 'quota', 'leap.quota.v1.GetAutomationLimits'],
   ['quota.automation-limits.found.v1', 'reply', 'quota', 'leap.quota.v1.AutomationLimitsFound'],
+  ['quota.usage.check.v1', 'query', 'quota', 'leap.quota.v1.CheckUsage'],
+  ['quota.usage.checked.v1', 'reply', 'quota', 'leap.quota.v1.UsageChecked'],
   ['storage.recording-objects.delete.v1', 'command', 'storage', 'leap.storage.v1.DeleteRecordingObjects'],
   ['storage.orphans.scan.v1', 'command', 'storage', 'leap.storage.v1.ScanOrphans'],
   ['storage.object.stored.v1', 'event', 'storage', 'leap.storage.v1.ObjectStored'],

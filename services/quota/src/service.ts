@@ -10,9 +10,9 @@ export const quotaService: ServiceDefinition = {
   name: 'quota',
   configSchema: quotaConfigSchema,
   consumers: [
-    { queue: QUOTA_ADMISSION_QUEUE, types: [MESSAGE_TYPES.quota.ReserveRecording, MESSAGE_TYPES.quota.GetAutomationLimits] },
+    { queue: QUOTA_ADMISSION_QUEUE, types: [MESSAGE_TYPES.quota.ReserveRecording, MESSAGE_TYPES.quota.GetAutomationLimits, MESSAGE_TYPES.quota.CheckUsage] },
     { queue: QUOTA_RESERVATIONS_QUEUE, types: [MESSAGE_TYPES.quota.ReleaseReservation] },
-    { queue: QUOTA_USAGE_QUEUE, types: [MESSAGE_TYPES.ingest.RecordingRegistered, MESSAGE_TYPES.storage.StorageUsageChanged] },
+    { queue: QUOTA_USAGE_QUEUE, types: [MESSAGE_TYPES.ingest.RecordingRegistered, MESSAGE_TYPES.storage.StorageUsageChanged, MESSAGE_TYPES.transcription.RecordingTranscribed] },
   ],
   imports: [QuotaModule],
   entities: [],

@@ -9,6 +9,7 @@ import {
   MESSAGE_TYPES,
   ObjectKind,
   PipelineStage,
+  SubtitleFormat,
   TopicGranularity,
   type ObjectRef,
   type RecordingTranscribed,
@@ -287,4 +288,46 @@ describe('the transcription service', () => {
     expect((await store.getBuffer(storageKeys.subtitles(USER, recording, 'srt'))).toString('utf8')).toContain('Hello students.');
     expect(eventsOf(T.TranscriptionFailed, recording)).toHaveLength(1);
   }, 300_000);
+
+  it('writes only the subtitle formats a command names, keeping the other file byte for byte', async () => {
+    const recording = recordingId();
+    const key = storageKeys.masterTranscript(USER, recording);
+    const srtKey = storageKeys.subtitles(USER, recording, 'srt');
+    const vttKey = storageKeys.subtitles(USER, recording, 'vtt');
+    const putTranscript = async (text: string): Promise<ObjectRef> => {
+      const master = { version: 1, language: 'en', provider: 'test', model: 'test', durationSeconds: 2, words: [], segments: [{ start: 0, end: 2, text }] };
+      const stored = await store.put(key, JSON.stringify(master), { contentType: 'application/json' });
+      return { key, sizeBytes: String(stored.sizeBytes), checksumSha256: stored.checksumSha256, contentType: 'application/json', kind: ObjectKind.TRANSCRIPT };
+    };
+    const generated = async (count: number) =>
+      eventually(() => {
+        const events = eventsOf<SubtitlesGenerated>(T.SubtitlesGenerated, recording);
+        expect(events).toHaveLength(count);
+        return events.at(-1)!;
+      }, { timeoutMs: 30_000 });
+    const text = async (k: string) => (await store.getBuffer(k)).toString('utf8');
+
+    // Only VTT asked, but there is no SRT yet: both are written, so the recording never lacks a format.
+    await send(T.GenerateSubtitles, { recordingId: recording, userId: USER, transcript: await putTranscript('Hello students.'), formats: [SubtitleFormat.VTT] });
+    const first = await generated(1);
+    expect(await text(srtKey)).toContain('Hello students.');
+    expect(await text(vttKey)).toContain('Hello students.');
+    const srtBefore = await store.head(srtKey);
+
+    // A new transcript, VTT asked: the VTT follows it, the SRT keeps its bytes and the event carries it as it was.
+    await send(T.GenerateSubtitles, { recordingId: recording, userId: USER, transcript: await putTranscript('Goodbye students.'), formats: [SubtitleFormat.VTT] });
+    const second = await generated(2);
+    expect(await text(vttKey)).toContain('Goodbye students.');
+    expect(await text(srtKey)).toContain('Hello students.');
+    expect(await store.head(srtKey)).toMatchObject({ sizeBytes: srtBefore!.sizeBytes, checksumSha256: srtBefore!.checksumSha256 });
+    expect(second.srt).toEqual(first.srt);
+    expect(second.vtt.checksumSha256).not.toBe(first.vtt.checksumSha256);
+
+    // No formats named: both are written.
+    await send(T.GenerateSubtitles, { recordingId: recording, userId: USER, transcript: await putTranscript('Goodbye students.') });
+    const third = await generated(3);
+    expect(await text(srtKey)).toContain('Goodbye students.');
+    expect(third.srt.checksumSha256).not.toBe(first.srt.checksumSha256);
+    expect(third.vtt).toEqual(second.vtt);
+  }, 120_000);
 });

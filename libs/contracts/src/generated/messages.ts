@@ -15,6 +15,7 @@ import type {
   AutomationRunsPage,
   BrowseYandexDisk,
   ChangeRecordingConfig,
+  CheckUsage,
   ConfigResolved,
   ConnectAccount,
   ConnectAccountResult,
@@ -182,6 +183,7 @@ import type {
   UpdatePresetResult,
   UpdateSource,
   UpdateSourceCredential,
+  UsageChecked,
   UsageRecorded,
   UserRegistered,
   WebhookSubscriptionDisabled,
@@ -232,7 +234,7 @@ export const MESSAGE_TYPES = {
     PauseRecording: 'ingest.recording.pause.v1',
     /** Smart run: resumes from the first unfinished stage (a paused recording, a failed stage, stages left PENDING). (query) */
     RunRecording: 'ingest.recording.run.v1',
-    /** Re-run one processing stage on its own, as a new attempt (`POST /recordings/{id}/trim`, `/transcribe`, `/subtitles`): the stage goes IN_PROGRESS with its attempt counted up and its command is sent with the settings given, whatever the stage had reached (a COMPLETED stage runs again, a FAILED one lifts the recording's failure). (query) */
+    /** Re-run one processing stage on its own, as a new attempt (`POST /recordings/{id}/trim`, `/transcribe`, `/topics`, `/subtitles`): the stage goes IN_PROGRESS with its attempt counted up and its command is sent with the settings given, whatever the stage had reached (a COMPLETED stage runs again, a FAILED one lifts the recording's failure). (query) */
     RerunStage: 'ingest.stage.rerun.v1',
     /** The answer to `RerunStage`: the recording's state after the stage started again. (reply) */
     RerunStageResult: 'ingest.stage.rerun-result.v1',
@@ -522,6 +524,10 @@ export const MESSAGE_TYPES = {
     GetAutomationLimits: 'quota.automation-limits.get.v1',
     /** The answer to `GetAutomationLimits`. (reply) */
     AutomationLimitsFound: 'quota.automation-limits.found.v1',
+    /** Whether the user may start one more unit of a metric counted on success, now: for `QUOTA_METRIC_TRANSCRIPTIONS`, the transcriptions finished in the period against the plan's `transcriptions_per_month`. (query) */
+    CheckUsage: 'quota.usage.check.v1',
+    /** The answer to `CheckUsage`. (reply) */
+    UsageChecked: 'quota.usage.checked.v1',
   },
   storage: {
     /** Delete every object under a recording's prefix (`users/<userId>/recordings/<recordingId>/`). (command) */
@@ -742,6 +748,8 @@ export interface MessagePayloads {
   'quota.reservation.decision.v1': ReservationDecision;
   'quota.automation-limits.get.v1': GetAutomationLimits;
   'quota.automation-limits.found.v1': AutomationLimitsFound;
+  'quota.usage.check.v1': CheckUsage;
+  'quota.usage.checked.v1': UsageChecked;
   'storage.recording-objects.delete.v1': DeleteRecordingObjects;
   'storage.orphans.scan.v1': ScanOrphans;
   'storage.object.stored.v1': ObjectStored;
@@ -885,6 +893,7 @@ export type QueryType =
   | 'publishing.credential.delete.v1'
   | 'quota.recording.reserve.v1'
   | 'quota.automation-limits.get.v1'
+  | 'quota.usage.check.v1'
   | 'storage.orphans.report.get.v1'
   | 'transcription.jobs.list.v1'
   | 'transcription.topics.edit.v1'
@@ -958,6 +967,7 @@ export type ReplyType =
   | 'publishing.credential.deleted.v1'
   | 'quota.reservation.decision.v1'
   | 'quota.automation-limits.found.v1'
+  | 'quota.usage.checked.v1'
   | 'storage.orphans.report.v1'
   | 'transcription.jobs.page.v1'
   | 'transcription.topics.edited.v1'
@@ -1032,6 +1042,7 @@ export interface QueryReplies {
   'publishing.credential.delete.v1': 'publishing.credential.deleted.v1';
   'quota.recording.reserve.v1': 'quota.reservation.decision.v1';
   'quota.automation-limits.get.v1': 'quota.automation-limits.found.v1';
+  'quota.usage.check.v1': 'quota.usage.checked.v1';
   'storage.orphans.report.get.v1': 'storage.orphans.report.v1';
   'transcription.jobs.list.v1': 'transcription.jobs.page.v1';
   'transcription.topics.edit.v1': 'transcription.topics.edited.v1';

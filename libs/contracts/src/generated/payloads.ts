@@ -385,14 +385,15 @@ export interface RunRecording extends Omit<ingest_v1_queries.RunRecordingJson, '
 
 /**
  * Re-run one processing stage on its own, as a new attempt (`POST /recordings/{id}/trim`,
- * `/transcribe`, `/subtitles`): the stage goes IN_PROGRESS with its attempt counted up and its
+ * `/transcribe`, `/topics`, `/subtitles`): the stage goes IN_PROGRESS with its attempt counted up and its
  * command is sent with the settings given, whatever the stage had reached (a COMPLETED stage runs
  * again, a FAILED one lifts the recording's failure). Stages after it that had finished keep their
  * results; stages that had not run yet follow it as the pipeline would, unless the recording is
  * paused. Refused with INGEST.ALREADY_RUNNING (409) while any stage of the recording is in
  * progress, and INGEST.STAGE_NOT_READY (409) while the recording lacks what the stage works on
- * (TRIM: the original in storage; TRANSCRIBE: media, with the trim finished; GENERATE_SUBTITLES:
- * a transcript). Unknown, another user's or deleted: INGEST.RECORDING_NOT_FOUND (404).
+ * (TRIM: the original in storage; TRANSCRIBE: media, with the trim finished; EXTRACT_TOPICS and
+ * GENERATE_SUBTITLES: a transcript). Unknown, another user's or deleted:
+ * INGEST.RECORDING_NOT_FOUND (404).
  *
  * Message type `ingest.stage.rerun.v1`: query on `ingest.commands`.
  * Proto message `leap.ingest.v1.RerunStage`; its proto3 JSON shape is `RerunStageJson`.
@@ -2433,6 +2434,32 @@ export interface AutomationLimitsFound extends Omit<quota_v1_queries.AutomationL
 }
 
 /**
+ * Whether the user may start one more unit of a metric counted on success, now: for
+ * `QUOTA_METRIC_TRANSCRIPTIONS`, the transcriptions finished in the period against the plan's
+ * `transcriptions_per_month`. Nothing is reserved: the unit counts when its work succeeds
+ * (`transcription.recording.transcribed.v1`), so requests in flight at once may pass the limit by
+ * what they start.
+ *
+ * Message type `quota.usage.check.v1`: query on `quota.commands`.
+ * Proto message `leap.quota.v1.CheckUsage`; its proto3 JSON shape is `CheckUsageJson`.
+ */
+export interface CheckUsage extends Omit<quota_v1_queries.CheckUsageJson, 'userId' | 'metric'> {
+  userId: NonNullable<quota_v1_queries.CheckUsageJson['userId']>;
+  metric: NonNullable<quota_v1_queries.CheckUsageJson['metric']>;
+}
+
+/**
+ * The answer to `CheckUsage`.
+ *
+ * Message type `quota.usage.checked.v1`: reply to `quota.usage.check.v1`.
+ * Proto message `leap.quota.v1.UsageChecked`; its proto3 JSON shape is `UsageCheckedJson`.
+ */
+export interface UsageChecked extends Omit<quota_v1_queries.UsageCheckedJson, 'granted' | 'metric'> {
+  granted: NonNullable<quota_v1_queries.UsageCheckedJson['granted']>;
+  metric: NonNullable<quota_v1_queries.UsageCheckedJson['metric']>;
+}
+
+/**
  * A limited resource.
  *
  * Proto enum `leap.quota.v1.QuotaMetric`; on the wire, the value's full name.
@@ -2760,6 +2787,19 @@ export const TopicGranularity = jsonEnum(transcription_v1_types.TopicGranularity
  * Proto enum `leap.transcription.v1.TopicGranularity`; on the wire, the value's full name.
  */
 export type TopicGranularity = transcription_v1_types.TopicGranularityJson;
+
+/**
+ * A subtitle file format.
+ *
+ * Proto enum `leap.transcription.v1.SubtitleFormat`; on the wire, the value's full name.
+ */
+export const SubtitleFormat = jsonEnum(transcription_v1_types.SubtitleFormatSchema, transcription_v1_types.SubtitleFormat, 'SUBTITLE_FORMAT_');
+/**
+ * A subtitle file format.
+ *
+ * Proto enum `leap.transcription.v1.SubtitleFormat`; on the wire, the value's full name.
+ */
+export type SubtitleFormat = transcription_v1_types.SubtitleFormatJson;
 
 /**
  * What a transcript that fails the quality checks does to the stage.

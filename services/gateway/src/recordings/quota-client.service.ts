@@ -1,13 +1,27 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LeapError, MessageBus } from '@leap/messaging';
 import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
-import { MESSAGE_TYPES, type AutomationLimits, type AutomationLimitsFound, type GetAutomationLimits, type ReleaseReservation, type ReservationDecision, type ReserveRecording } from '@leap/contracts';
+import {
+  MESSAGE_TYPES,
+  QuotaMetric,
+  type AutomationLimits,
+  type AutomationLimitsFound,
+  type CheckUsage,
+  type GetAutomationLimits,
+  type ReleaseReservation,
+  type ReservationDecision,
+  type ReserveRecording,
+  type UsageChecked,
+} from '@leap/contracts';
 import type { Logger } from 'winston';
 import type { GatewayConfig } from '../config/config.schema';
 import { RecordingsRepository } from './recordings.repository';
 import { shortName } from './recordings.dto';
 
-/** Admission through the quota service: reserve before an upload is stored, release if it is not; the plan's automation limits. */
+/**
+ * Admission through the quota service: reserve before an upload is stored, release if it is not;
+ * the monthly transcriptions before a transcription starts; the plan's automation limits.
+ */
 @Injectable()
 export class QuotaClient {
   constructor(
@@ -28,27 +42,36 @@ export class QuotaClient {
         timeoutMs: this.config.QUOTA_REQUEST_TIMEOUT,
       });
     } catch (error) {
-      this.logger.warn(`quota did not admit the upload: ${(error as Error).message}`, { code: (error as LeapError).code });
-      throw new LeapError('QUOTA.UNAVAILABLE', 'The quota service did not answer; try again shortly', {
-        status: 503,
-        retryable: true,
-        details: { retryAfterSeconds: 5 },
-        cause: error,
-      });
+      throw this.unavailable('did not admit the upload', error);
     }
-    if (!decision.granted) {
-      throw new LeapError('QUOTA.EXCEEDED', decision.reason || 'Your plan does not allow another recording now', {
-        status: 429,
-        details: {
-          metric: shortName(decision.metric, 'QUOTA_METRIC_') ?? undefined,
-          limit: decision.limit === undefined ? undefined : Number(decision.limit),
-          used: decision.used === undefined ? undefined : Number(decision.used),
-          period: decision.period || undefined,
-          retryAfterSeconds: decision.retryAfterSeconds ?? undefined,
-        },
-      });
-    }
+    if (!decision.granted) throw exceeded(decision, 'Your plan does not allow another recording now');
     return decision.reservationId || undefined;
+  }
+
+  /**
+   * Checks that `units` more transcriptions fit the user's monthly limit before any starts (the
+   * reference's `/transcribe` gate). Nothing is held: quota counts a transcription when it
+   * finishes. A refusal is a 429 `QUOTA.EXCEEDED`, no answer a 503 `QUOTA.UNAVAILABLE`.
+   */
+  async admitTranscriptions(userId: string, units = 1): Promise<void> {
+    const query: CheckUsage = { userId, metric: QuotaMetric.TRANSCRIPTIONS, units };
+    let checked: UsageChecked;
+    try {
+      checked = await this.bus.request(MESSAGE_TYPES.quota.CheckUsage, query, { subject: userId, tenant: userId, timeoutMs: this.config.QUOTA_REQUEST_TIMEOUT });
+    } catch (error) {
+      throw this.unavailable('did not admit the transcription', error);
+    }
+    if (!checked.granted) throw exceeded(checked, 'Your plan does not allow another transcription this month');
+  }
+
+  private unavailable(what: string, error: unknown): LeapError {
+    this.logger.warn(`quota ${what}: ${(error as Error).message}`, { code: (error as LeapError).code });
+    return new LeapError('QUOTA.UNAVAILABLE', 'The quota service did not answer; try again shortly', {
+      status: 503,
+      retryable: true,
+      details: { retryAfterSeconds: 5 },
+      cause: error,
+    });
   }
 
   /**
@@ -61,13 +84,7 @@ export class QuotaClient {
     try {
       found = await this.bus.request(MESSAGE_TYPES.quota.GetAutomationLimits, query, { subject: userId, tenant: userId, timeoutMs: this.config.QUOTA_REQUEST_TIMEOUT });
     } catch (error) {
-      this.logger.warn(`quota did not answer the automation limits: ${(error as Error).message}`, { code: (error as LeapError).code });
-      throw new LeapError('QUOTA.UNAVAILABLE', 'The quota service did not answer; try again shortly', {
-        status: 503,
-        retryable: true,
-        details: { retryAfterSeconds: 5 },
-        cause: error,
-      });
+      throw this.unavailable('did not answer the automation limits', error);
     }
     if (!found.subscribed) return undefined;
     return {
@@ -87,4 +104,18 @@ export class QuotaClient {
       this.logger.error(`could not release quota reservation ${reservationId}: ${(error as Error).message}`);
     }
   }
+}
+
+/** A refusal of quota's as the 429 every quota refusal answers: the metric, limit, usage, period and `Retry-After`. */
+function exceeded(decision: Pick<ReservationDecision, 'metric' | 'limit' | 'used' | 'period' | 'retryAfterSeconds' | 'reason'>, fallback: string): LeapError {
+  return new LeapError('QUOTA.EXCEEDED', decision.reason || fallback, {
+    status: 429,
+    details: {
+      metric: shortName(decision.metric, 'QUOTA_METRIC_') ?? undefined,
+      limit: decision.limit === undefined ? undefined : Number(decision.limit),
+      used: decision.used === undefined ? undefined : Number(decision.used),
+      period: decision.period || undefined,
+      retryAfterSeconds: decision.retryAfterSeconds ?? undefined,
+    },
+  });
 }

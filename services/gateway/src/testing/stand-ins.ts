@@ -77,6 +77,8 @@ import {
   type PauseResult,
   type ReleaseReservation,
   type ReservationDecision,
+  type RerunStage,
+  type RerunStageResult,
   type ReserveRecording,
   type RunRecording,
   type RunResult,
@@ -141,11 +143,14 @@ export interface IngestControl {
    * stand-in resolves only recordings registered through it, to an empty config.
    */
   resolveConfig?: (query: ResolveConfig) => ConfigResolved | Promise<ConfigResolved>;
+  /** A re-run of one stage; `ctx` sends what the stage would start, in the reply's transaction. */
+  rerun?: (query: RerunStage, ctx: MessageContext<RerunStage>) => RerunStageResult | Promise<RerunStageResult>;
 }
 
 /**
  * Stands in for ingest: hands every command the gateway sends it (register an upload, delete) to
- * `onCommand`, and answers pause and run with `control` (a spec that does not expect them leaves it out).
+ * `onCommand`, and answers pause, run, reset and stage re-runs with `control` (a spec that does not
+ * expect them leaves it out).
  */
 export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, control: IngestControl = {}): ServiceDefinition {
   const unexpected = (type: string) => new LeapError('TEST.UNEXPECTED', `The ingest stand-in was not told to answer ${type}`, { status: 500 });
@@ -206,6 +211,13 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
       onCommand(ctx);
       if (!control.reset) throw unexpected(ctx.envelope.type);
       return control.reset(ctx.data);
+    }
+
+    @MessageHandler(MESSAGE_TYPES.ingest.RerunStage, { queue: 'ingest.commands' })
+    async rerun(ctx: MessageContext<RerunStage>): Promise<RerunStageResult> {
+      onCommand(ctx);
+      if (!control.rerun) throw unexpected(ctx.envelope.type);
+      return control.rerun(ctx.data, ctx);
     }
 
     // Input sources, kept in memory per user; syncs are answered, never run.
@@ -426,6 +438,7 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
       MESSAGE_TYPES.ingest.PauseRecording,
       MESSAGE_TYPES.ingest.RunRecording,
       MESSAGE_TYPES.ingest.ResetRecording,
+      MESSAGE_TYPES.ingest.RerunStage,
       MESSAGE_TYPES.ingest.ListSourceCredentials,
       MESSAGE_TYPES.ingest.GetSourceCredential,
       MESSAGE_TYPES.ingest.BrowseYandexDisk,

@@ -196,7 +196,7 @@ export class PipelineControlService {
     const refusal = rerunRefusal(name, { status: recording.status, stages, source: recording.sourceKey !== null, media: Boolean(a.audio ?? a.video ?? recording.sourceKey), transcript: Boolean(a.master) });
     const stage = stages.find((s) => s.stage === name);
     if (refusal?.code === 'INGEST.STAGE_NOT_READY' || (!refusal && !stage)) {
-      throw new LeapError('INGEST.STAGE_NOT_READY', `Recording ${recording.id} cannot re-run ${name}: it has no ${refusal?.missing ?? `${name} stage`} yet`, { status: 409 });
+      throw new LeapError('INGEST.STAGE_NOT_READY', `Recording ${recording.id} cannot re-run ${name} yet: it needs ${refusal?.missing ?? `a ${name} stage`}`, { status: 409 });
     }
     if (refusal) throw REFUSALS[refusal.code](recording.id);
     const started = await this.pipeline.restartStage(tx, recording, stages, stage!, query.settings ?? {});

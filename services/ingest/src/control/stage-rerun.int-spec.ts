@@ -1,5 +1,16 @@
 import { DataSource } from 'typeorm';
-import { MESSAGE_TYPES, PipelineStage, type RecordingStatusChanged, type StageRerunSettings, type TranscribeRecording, type TrimRecording } from '@leap/contracts';
+import {
+  MESSAGE_TYPES,
+  PipelineStage,
+  SubtitleFormat,
+  TopicGranularity,
+  type ExtractTopics,
+  type GenerateSubtitles,
+  type RecordingStatusChanged,
+  type StageRerunSettings,
+  type TranscribeRecording,
+  type TrimRecording,
+} from '@leap/contracts';
 import { LeapError } from '@leap/errors';
 import { MessageBus, newMessageId } from '@leap/messaging';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
@@ -11,7 +22,7 @@ const USER = 'user-1';
 const WAIT = { timeoutMs: 60_000, intervalMs: 100 };
 
 const fakes = fakeStages();
-const { held, failing, ofType, sentOf } = fakes;
+const { held, failing, heldAt, ofType, sentOf } = fakes;
 const lastStatus = (recordingId: string) => ofType<RecordingStatusChanged>(recordingId, MESSAGE_TYPES.ingest.RecordingStatusChanged).at(-1);
 /** Each stage's latest status and attempt, e.g. `TRIM:COMPLETED:2`. */
 function stagesOf(recordingId: string): string[] {
@@ -113,13 +124,48 @@ describe('re-running one stage (pipeline control)', () => {
   it('refuses while a stage is in progress, a stage it cannot re-run alone, and another user\'s recording', async () => {
     const recordingId = await uploaded('Running lecture', { hold: true });
     await eventually(() => expect(sentOf(recordingId, MESSAGE_TYPES.media.TrimRecording)).toHaveLength(1), WAIT);
-    for (const stage of [PipelineStage.TRIM, PipelineStage.TRANSCRIBE, PipelineStage.GENERATE_SUBTITLES]) {
+    for (const stage of [PipelineStage.TRIM, PipelineStage.TRANSCRIBE, PipelineStage.EXTRACT_TOPICS, PipelineStage.GENERATE_SUBTITLES]) {
       expect(await refusal(() => rerun(recordingId, stage))).toEqual({ code: 'INGEST.ALREADY_RUNNING', status: 409 });
     }
-    expect(await refusal(() => rerun(recordingId, PipelineStage.EXTRACT_TOPICS))).toEqual({ code: 'INGEST.UNKNOWN_STAGE', status: 400 });
+    expect(await refusal(() => rerun(recordingId, PipelineStage.UPLOAD))).toEqual({ code: 'INGEST.UNKNOWN_STAGE', status: 400 });
     expect(await refusal(() => rerun(recordingId, PipelineStage.TRIM, {}, 'user-2'))).toEqual({ code: 'INGEST.RECORDING_NOT_FOUND', status: 404 });
     expect(await refusal(() => rerun(newMessageId(), PipelineStage.TRIM))).toEqual({ code: 'INGEST.RECORDING_NOT_FOUND', status: 404 });
     expect(sentOf(recordingId, MESSAGE_TYPES.media.TrimRecording)).toHaveLength(1);
     held.delete(recordingId);
+  });
+
+  it('extracts topics again with the granularity and questions asked, and refuses while the transcription or an extraction runs', async () => {
+    const recordingId = await uploaded('Topics lecture');
+    await eventually(() => expect(lastStatus(recordingId)?.status).toBe('RECORDING_STATUS_READY'), WAIT);
+
+    const topics = await rerun(recordingId, PipelineStage.EXTRACT_TOPICS, { granularity: 'long', questionsCount: 5 });
+    expect(topics).toMatchObject({ status: 'PROCESSING', stages: ['EXTRACT_TOPICS'], attempt: 2 });
+    await eventually(() => expect(stagesOf(recordingId)).toContain('EXTRACT_TOPICS:COMPLETED:2'), WAIT);
+    expect(sentOf<ExtractTopics>(recordingId, MESSAGE_TYPES.transcription.ExtractTopics).at(-1)).toMatchObject({ granularity: TopicGranularity.LONG, questionsCount: 5 });
+
+    // A re-transcription runs: an extraction now would read the transcript it is about to replace.
+    heldAt.set(recordingId, MESSAGE_TYPES.transcription.TranscribeRecording);
+    expect(await rerun(recordingId, PipelineStage.TRANSCRIBE)).toMatchObject({ stages: ['TRANSCRIBE'], attempt: 2 });
+    const extractions = sentOf(recordingId, MESSAGE_TYPES.transcription.ExtractTopics).length;
+    expect(await refusal(() => rerun(recordingId, PipelineStage.EXTRACT_TOPICS, { granularity: 'short' }))).toEqual({ code: 'INGEST.ALREADY_RUNNING', status: 409 });
+    await pause(recordingId);
+    await eventually(() => expect(stagesOf(recordingId)).toContain('TRANSCRIBE:PENDING:2'), WAIT);
+
+    // An extraction runs: a second one is refused as well, and nothing more is sent.
+    heldAt.set(recordingId, MESSAGE_TYPES.transcription.ExtractTopics);
+    expect(await rerun(recordingId, PipelineStage.EXTRACT_TOPICS, { granularity: 'medium' })).toMatchObject({ stages: ['EXTRACT_TOPICS'], attempt: 3 });
+    expect(await refusal(() => rerun(recordingId, PipelineStage.EXTRACT_TOPICS, { granularity: 'short' }))).toEqual({ code: 'INGEST.ALREADY_RUNNING', status: 409 });
+    expect(sentOf(recordingId, MESSAGE_TYPES.transcription.ExtractTopics)).toHaveLength(extractions + 1);
+  });
+
+  it('asks the subtitles stage for the formats named, and for both when none is', async () => {
+    const recordingId = await uploaded('Subtitled lecture');
+    await eventually(() => expect(lastStatus(recordingId)?.status).toBe('RECORDING_STATUS_READY'), WAIT);
+    expect(await rerun(recordingId, PipelineStage.GENERATE_SUBTITLES, { subtitleFormats: ['vtt'] })).toMatchObject({ stages: ['GENERATE_SUBTITLES'], attempt: 2 });
+    await eventually(() => expect(stagesOf(recordingId)).toContain('GENERATE_SUBTITLES:COMPLETED:2'), WAIT);
+    expect(await rerun(recordingId, PipelineStage.GENERATE_SUBTITLES)).toMatchObject({ attempt: 3 });
+    await eventually(() => expect(stagesOf(recordingId)).toContain('GENERATE_SUBTITLES:COMPLETED:3'), WAIT);
+    const sent = sentOf<GenerateSubtitles>(recordingId, MESSAGE_TYPES.transcription.GenerateSubtitles);
+    expect(sent.map((c) => c.formats ?? [])).toEqual([[], [SubtitleFormat.VTT], []]);
   });
 });

@@ -196,17 +196,22 @@ describe('re-running one stage', () => {
     expect(rerunRefusal('TRIM', { status: 'READY', stages: stages(done), ...all })).toBeUndefined();
     expect(rerunRefusal('TRANSCRIBE', { status: 'DOWNLOADED', stages: stages({ TRIM: 'SKIPPED', TRANSCRIBE: 'FAILED' }), ...all })).toBeUndefined();
     expect(rerunRefusal('GENERATE_SUBTITLES', { status: 'READY', stages: stages(done), source: false, media: false, transcript: true })).toBeUndefined();
+    expect(rerunRefusal('EXTRACT_TOPICS', { status: 'READY', stages: stages(done), source: false, media: false, transcript: true })).toBeUndefined();
   });
 
   it('refuses while any stage is in progress, and on an expired recording or one whose source has not arrived', () => {
     expect(rerunRefusal('TRIM', { status: 'PROCESSING', stages: stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'IN_PROGRESS' }), ...all })).toEqual({ code: 'INGEST.ALREADY_RUNNING' });
     expect(rerunRefusal('GENERATE_SUBTITLES', { status: 'UPLOADING', stages: stages({ ...done, uploads: { local: 'IN_PROGRESS' } }), ...all })).toEqual({ code: 'INGEST.ALREADY_RUNNING' });
     expect(rerunRefusal('TRIM', { status: 'PENDING_SOURCE', stages: stages(), ...all })).toEqual({ code: 'INGEST.NOT_RUNNABLE' });
+    // Topics are held to it too: while the transcription runs, or an extraction.
+    expect(rerunRefusal('EXTRACT_TOPICS', { status: 'PROCESSING', stages: stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'IN_PROGRESS' }), ...all })).toEqual({ code: 'INGEST.ALREADY_RUNNING' });
+    expect(rerunRefusal('EXTRACT_TOPICS', { status: 'PROCESSING', stages: stages({ ...done, EXTRACT_TOPICS: 'IN_PROGRESS' }), ...all })).toEqual({ code: 'INGEST.ALREADY_RUNNING' });
   });
 
   it('refuses before the recording has what the stage works on', () => {
     expect(rerunRefusal('TRIM', { status: 'INITIALIZED', stages: stages({ DOWNLOAD: 'PENDING' }), source: false, media: false, transcript: false })).toMatchObject({ code: 'INGEST.STAGE_NOT_READY' });
     expect(rerunRefusal('TRANSCRIBE', { status: 'DOWNLOADED', stages: stages({ TRIM: 'FAILED' }), ...all })).toEqual({ code: 'INGEST.STAGE_NOT_READY', missing: 'a finished trim' });
     expect(rerunRefusal('GENERATE_SUBTITLES', { status: 'PROCESSED', stages: stages({ TRIM: 'COMPLETED', TRANSCRIBE: 'COMPLETED' }), ...all, transcript: false })).toEqual({ code: 'INGEST.STAGE_NOT_READY', missing: 'a transcript' });
+    expect(rerunRefusal('EXTRACT_TOPICS', { status: 'DOWNLOADED', stages: stages({ TRIM: 'FAILED' }), ...all, transcript: false })).toEqual({ code: 'INGEST.STAGE_NOT_READY', missing: 'a transcript' });
   });
 });

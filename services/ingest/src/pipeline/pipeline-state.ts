@@ -138,8 +138,8 @@ export function runRefusal(status: RecordingState, stages: readonly StageSnapsho
   return undefined;
 }
 
-/** The stages that may be re-run on their own (`RerunStage`); topics are extracted again through the transcription service. */
-export const RERUNNABLE_STAGES: readonly StageName[] = ['TRIM', 'TRANSCRIBE', 'GENERATE_SUBTITLES'];
+/** The stages that may be re-run on their own (`RerunStage`). */
+export const RERUNNABLE_STAGES: readonly StageName[] = ['TRIM', 'TRANSCRIBE', 'EXTRACT_TOPICS', 'GENERATE_SUBTITLES'];
 
 /** Why a stage cannot be re-run now: the error code a refusal carries. */
 export type RerunRefusal = 'INGEST.NOT_RUNNABLE' | 'INGEST.ALREADY_RUNNING' | 'INGEST.STAGE_NOT_READY';
@@ -161,7 +161,9 @@ export interface RerunInput {
  * source has not arrived, not while any of its stages is in progress (a re-run would race it), and
  * not before the recording has what the stage works on: TRIM the original; TRANSCRIBE media, with
  * the download and the trim finished (a transcript of the untrimmed original would not match the
- * trimmed video); GENERATE_SUBTITLES a transcript. Whatever the stage itself reached (COMPLETED,
+ * trimmed video); EXTRACT_TOPICS and GENERATE_SUBTITLES a transcript. A topics extraction is held
+ * to this guard like the others: while the transcription (or an extraction) runs it would read a
+ * transcript about to be replaced. Whatever the stage itself reached (COMPLETED,
  * FAILED, SKIPPED or PENDING), it runs again as a new attempt.
  */
 export function rerunRefusal(stage: StageName, input: RerunInput): { code: RerunRefusal; missing?: string } | undefined {
@@ -174,6 +176,7 @@ export function rerunRefusal(stage: StageName, input: RerunInput): { code: Rerun
     case 'TRANSCRIBE':
       if (!finished('DOWNLOAD') || !finished('TRIM')) return { code: 'INGEST.STAGE_NOT_READY', missing: 'a finished trim' };
       return input.media ? undefined : { code: 'INGEST.STAGE_NOT_READY', missing: 'media to transcribe' };
+    case 'EXTRACT_TOPICS':
     case 'GENERATE_SUBTITLES':
       return input.transcript ? undefined : { code: 'INGEST.STAGE_NOT_READY', missing: 'a transcript' };
     default:

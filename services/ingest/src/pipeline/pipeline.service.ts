@@ -46,7 +46,7 @@ import {
   type StageName,
 } from './pipeline-state';
 import { outputConfig, outputPresetsOf, presetTargetId, PRESET_PLATFORMS } from './output-config';
-import { skipReason, subtitleSettings, topicSettings, transcribeSettings, trimSettings } from './stage-settings';
+import { skipReason, subtitleRerunFormats, subtitleSettings, topicRerunSettings, topicSettings, transcribeSettings, trimSettings } from './stage-settings';
 import type { JsonObject } from '../templates/config-layers';
 
 /** What a handler gives the pipeline: its transaction and its outbox (a `MessageContext` fits). */
@@ -552,13 +552,15 @@ export class PipelineService {
       }
       case 'EXTRACT_TOPICS': {
         if (!a.master) throw missing(recording, 'master transcript');
-        const cmd: ExtractTopics = { recordingId, userId, transcript: a.master, ...topicSettings(await config()) };
+        // A re-run's granularity and question count go over the effective config's.
+        const cmd: ExtractTopics = { recordingId, userId, transcript: a.master, ...topicSettings(await config()), ...topicRerunSettings(settings) };
         return tx.send(MESSAGE_TYPES.transcription.ExtractTopics, cmd, opts(recording));
       }
       case 'GENERATE_SUBTITLES': {
         if (!a.master) throw missing(recording, 'master transcript');
         // The translation languages come from the effective config (docs/templates.md).
-        const cmd: GenerateSubtitles = { recordingId, userId, transcript: a.master, ...subtitleSettings(await config()) };
+        // A re-run may name the formats to write; the other file stays as it was.
+        const cmd: GenerateSubtitles = { recordingId, userId, transcript: a.master, ...subtitleSettings(await config()), ...subtitleRerunFormats(settings) };
         return tx.send(MESSAGE_TYPES.transcription.GenerateSubtitles, cmd, opts(recording));
       }
       case 'UPLOAD': {

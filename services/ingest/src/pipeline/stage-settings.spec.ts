@@ -1,4 +1,5 @@
-import { skipDecision, skipReason, subtitleSettings, topicSettings, transcribeSettings, trimSettings } from './stage-settings';
+import { SubtitleFormat, TopicGranularity } from '@leap/contracts';
+import { skipDecision, skipReason, subtitleRerunFormats, subtitleSettings, topicRerunSettings, topicSettings, transcribeSettings, trimSettings } from './stage-settings';
 
 describe('stage settings from the effective processing config', () => {
   it('skips TRIM only when trimming is off, and the transcript stages with transcription off', () => {
@@ -59,5 +60,19 @@ describe('stage settings from the effective processing config', () => {
     expect(subtitleSettings({ transcription: { translateTo: ['de', 'fr', 'de'] } })).toEqual({ translateTo: ['de', 'fr'] });
     expect(subtitleSettings({ transcription: { translateTo: ['../x', 7] } })).toEqual({});
     expect(subtitleSettings({ transcription: { translateTo: null } })).toEqual({});
+  });
+});
+
+describe('stage settings a re-run asks for', () => {
+  it('maps the topics granularity and question count, leaving out what is not set', () => {
+    expect(topicRerunSettings({ granularity: 'long', questionsCount: 12 })).toEqual({ granularity: TopicGranularity.LONG, questionsCount: 10 });
+    expect(topicRerunSettings({ granularity: 'huge' })).toEqual({});
+    expect(topicRerunSettings({})).toEqual({});
+  });
+
+  it('names each subtitle format once, and none (both written) when none is asked', () => {
+    expect(subtitleRerunFormats({ subtitleFormats: ['vtt', 'vtt'] })).toEqual({ formats: [SubtitleFormat.VTT] });
+    expect(subtitleRerunFormats({ subtitleFormats: ['srt', 'vtt'] })).toEqual({ formats: [SubtitleFormat.SRT, SubtitleFormat.VTT] });
+    expect(subtitleRerunFormats({})).toEqual({});
   });
 });

@@ -1,4 +1,4 @@
-import { QualityPolicy, TopicGranularity } from '@leap/contracts';
+import { QualityPolicy, SubtitleFormat, TopicGranularity, type StageRerunSettings } from '@leap/contracts';
 import type { JsonObject } from '../templates/config-layers';
 import type { StageName } from './pipeline-state';
 
@@ -81,6 +81,21 @@ export function topicSettings(processing: JsonObject): { granularity?: TopicGran
   const questions = number(transcription.questionsCount);
   const questionsCount = questions !== undefined && questions >= 1 ? Math.min(10, Math.round(questions)) : undefined;
   return { ...(granularity ? { granularity } : {}), ...(questionsCount !== undefined ? { questionsCount } : {}) };
+}
+
+/** A topics re-run's own granularity and question count, over the effective config's (`topicSettings`). */
+export function topicRerunSettings(settings: StageRerunSettings): { granularity?: TopicGranularity; questionsCount?: number } {
+  const granularity = settings.granularity ? GRANULARITY[settings.granularity] : undefined;
+  const questionsCount = settings.questionsCount && settings.questionsCount >= 1 ? Math.min(10, Math.round(settings.questionsCount)) : undefined;
+  return { ...(granularity ? { granularity } : {}), ...(questionsCount !== undefined ? { questionsCount } : {}) };
+}
+
+const SUBTITLE_FORMATS: Record<string, SubtitleFormat> = { srt: SubtitleFormat.SRT, vtt: SubtitleFormat.VTT };
+
+/** A subtitles re-run's formats (`srt`, `vtt`): only those files are written; none named, both. */
+export function subtitleRerunFormats(settings: StageRerunSettings): { formats?: SubtitleFormat[] } {
+  const formats = [...new Set((settings.subtitleFormats ?? []).map((f) => SUBTITLE_FORMATS[f]).filter((f): f is SubtitleFormat => f !== undefined))];
+  return formats.length > 0 ? { formats } : {};
 }
 
 const PROVIDERS = new Set(['openai', 'assemblyai', 'offline']);

@@ -38,6 +38,8 @@ export interface FakeStages {
   held: Set<string>;
   /** Recordings whose trims fail, as a source ffmpeg cannot read fails them. */
   failing: Set<string>;
+  /** Recordings whose next command of the given type is taken and never answered (a transcription or topics extraction that keeps running). */
+  heldAt: Map<string, string>;
   ofType<T>(recordingId: string, type: string): T[];
   sentOf<T>(recordingId: string, type: string): T[];
   /** Each stage's latest status change, by stage (and target for uploads). */
@@ -51,6 +53,13 @@ export function fakeStages(): FakeStages {
   const events: Recorded[] = [];
   const held = new Set<string>();
   const failing = new Set<string>();
+  const heldAt = new Map<string, string>();
+  /** Whether the command just noted is to be held: once, for a recording listed in `heldAt` with its type. */
+  const holds = (ctx: MessageContext<{ recordingId: string }>) => {
+    if (heldAt.get(ctx.data.recordingId) !== ctx.envelope.type) return false;
+    heldAt.delete(ctx.data.recordingId);
+    return true;
+  };
   const note = (into: Recorded[], ctx: MessageContext<{ recordingId: string }>) => into.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
 
   @Injectable()
@@ -82,6 +91,7 @@ export function fakeStages(): FakeStages {
     @MessageHandler(MESSAGE_TYPES.transcription.TranscribeRecording, { queue: 'fake.work' })
     async transcribe(ctx: MessageContext<TranscribeRecording>): Promise<void> {
       note(commands, ctx);
+      if (holds(ctx)) return;
       const { recordingId, userId } = ctx.data;
       const master = ref(storageKeys.masterTranscript(userId, recordingId), ObjectKind.TRANSCRIPT);
       await ctx.publish(MESSAGE_TYPES.transcription.RecordingTranscribed, { recordingId, userId, master, language: ctx.data.language || 'ru', wordCount: 12 }, { subject: recordingId });
@@ -90,6 +100,7 @@ export function fakeStages(): FakeStages {
     @MessageHandler(MESSAGE_TYPES.transcription.ExtractTopics, { queue: 'fake.work' })
     async topics(ctx: MessageContext<ExtractTopics>): Promise<void> {
       note(commands, ctx);
+      if (holds(ctx)) return;
       const { recordingId, userId } = ctx.data;
       const topics = ref(storageKeys.topics(userId, recordingId), ObjectKind.TOPICS);
       await ctx.publish(MESSAGE_TYPES.transcription.TopicsExtracted, { recordingId, userId, topics, version: 1, count: 4 }, { subject: recordingId });
@@ -169,6 +180,7 @@ export function fakeStages(): FakeStages {
     events,
     held,
     failing,
+    heldAt,
     ofType,
     sentOf: <T>(recordingId: string, type: string) => commands.filter((c) => c.recordingId === recordingId && c.type === type).map((c) => c.data as T),
     latestStages(recordingId) {

@@ -2,7 +2,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { z } from 'zod';
 import { DataSource } from 'typeorm';
 import { baseConfigSchema } from '@leap/config';
-import { MESSAGE_TYPES, type QuotaExceeded, type RecordingRegistered, type UsageRecorded } from '@leap/contracts';
+import { MESSAGE_TYPES, ObjectKind, QuotaMetric, type QuotaExceeded, type RecordingRegistered, type RecordingTranscribed, type UsageRecorded } from '@leap/contracts';
 import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
 import type { ServiceDefinition } from '@leap/platform';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
@@ -46,10 +46,11 @@ describe('quota admission by reservation', () => {
   let world: ServiceWorld;
   let bus: MessageBus;
   let dataSource: DataSource;
+  let quotaDb: DataSource;
 
   beforeAll(async () => {
     world = await createServiceWorld('quota_admission', { QUOTA_DEFAULT_RECORDINGS_PER_MONTH: '2' });
-    await world.start(quotaService);
+    quotaDb = (await world.start(quotaService)).app.get(DataSource);
     const gateway = await world.start(client);
     bus = gateway.app.get(MessageBus);
     dataSource = gateway.app.get(DataSource);
@@ -151,5 +152,50 @@ describe('quota admission by reservation', () => {
     expect(freed.reservationId).toBeDefined();
     expect(await reserve('user-d', 'one-too-many')).toMatchObject({ granted: false, used: '2', limit: '2' });
     expect(recorded.filter((r) => r.userId === 'user-d')).toHaveLength(1);
+  });
+
+  describe('transcriptions, counted when they finish', () => {
+    const check = (userId: string, units?: number) =>
+      bus.request(MESSAGE_TYPES.quota.CheckUsage, { userId, metric: QuotaMetric.TRANSCRIPTIONS, ...(units ? { units } : {}) }, { subject: userId, tenant: userId, timeoutMs: 30_000 });
+
+    async function transcribed(userId: string): Promise<void> {
+      const recordingId = newMessageId();
+      const event: RecordingTranscribed = {
+        recordingId,
+        userId,
+        master: { key: `users/${userId}/recordings/${recordingId}/transcription/master.json`, sizeBytes: '10', kind: ObjectKind.TRANSCRIPT },
+        language: 'en',
+      };
+      await dataSource.transaction((m) => bus.publish(m, MESSAGE_TYPES.transcription.RecordingTranscribed, event, { subject: recordingId, tenant: userId }));
+    }
+
+    it('admits transcriptions up to the plan\'s monthly limit and refuses the next with the numbers', async () => {
+      // The free plan allows 10 a month.
+      await quotaDb.query(`INSERT INTO subscriptions (user_id, plan_name) VALUES ('user-t', 'free')`);
+      expect(await check('user-t')).toEqual({ granted: true, metric: QuotaMetric.TRANSCRIPTIONS, limit: '10', used: '0', period: currentPeriod() });
+      for (let i = 0; i < 9; i++) await transcribed('user-t');
+      await eventually(() => expect(recorded.filter((r) => r.userId === 'user-t' && r.metric === QuotaMetric.TRANSCRIPTIONS).map((r) => r.total).sort((a, b) => Number(a) - Number(b)).at(-1)).toBe('9'), {
+        timeoutMs: 30_000,
+      });
+      expect(await check('user-t')).toMatchObject({ granted: true, used: '9' });
+      // Two more would pass the limit: a bulk request for two is refused whole.
+      expect(await check('user-t', 2)).toMatchObject({ granted: false, limit: '10', used: '9', reason: expect.stringMatching(/2 more/) });
+
+      await transcribed('user-t');
+      await eventually(async () => expect(await check('user-t')).toMatchObject({ granted: false, used: '10' }), { timeoutMs: 30_000 });
+      const refused = await check('user-t');
+      expect(refused).toMatchObject({ granted: false, metric: QuotaMetric.TRANSCRIPTIONS, limit: '10', used: '10', period: currentPeriod(), reason: 'Monthly transcriptions limit reached: 10 of 10' });
+      expect(refused.retryAfterSeconds).toBeGreaterThan(0);
+      await eventually(() => expect(exceeded).toContainEqual({ userId: 'user-t', metric: QuotaMetric.TRANSCRIPTIONS, limit: '10', used: '10', period: currentPeriod() }), { timeoutMs: 30_000 });
+      expect(await quotaDb.query(`SELECT transcriptions_count FROM usage WHERE user_id = 'user-t'`)).toEqual([{ transcriptions_count: 10 }]);
+    });
+
+    it('leaves a user without a plan, or on an unlimited one, unlimited', async () => {
+      await transcribed('user-u');
+      await eventually(async () => expect(await check('user-u')).toMatchObject({ used: '1' }), { timeoutMs: 30_000 });
+      expect(await check('user-u', 500)).toEqual({ granted: true, metric: QuotaMetric.TRANSCRIPTIONS, used: '1', period: currentPeriod() });
+      await quotaDb.query(`INSERT INTO subscriptions (user_id, plan_name) VALUES ('user-e', 'enterprise')`);
+      expect(await check('user-e', 500)).toMatchObject({ granted: true });
+    });
   });
 });

@@ -1,12 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MESSAGE_TYPES, QuotaMetric, type AutomationLimitsFound, type QuotaExceeded, type ReservationDecision, type ReserveRecording, type UsageRecorded } from '@leap/contracts';
+import {
+  MESSAGE_TYPES,
+  QuotaMetric,
+  type AutomationLimitsFound,
+  type CheckUsage,
+  type QuotaExceeded,
+  type ReservationDecision,
+  type ReserveRecording,
+  type UsageChecked,
+  type UsageRecorded,
+} from '@leap/contracts';
 import { LeapError } from '@leap/errors';
 import { newMessageId, type Envelope, type MessagingLogger } from '@leap/messaging';
 import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
 import { Clock } from '../clock.service';
 import type { QuotaConfig } from '../config/config.schema';
 import { QuotaWarnings } from '../warnings/quota-warnings.service';
-import { admit, automationLimits, effectiveLimits, periodOf, secondsToNextPeriod } from './limits';
+import { admit, admitUnits, automationLimits, effectiveLimits, periodOf, secondsToNextPeriod } from './limits';
 import { QuotaRepository, type ReservationRow, type Transaction } from './quota.repository';
 
 /** What a handler gives the admission service: its transaction and its outbox (a `MessageContext` fits). */
@@ -169,6 +179,41 @@ export class AdmissionService {
       ...(limits.maxJobs !== null ? { maxJobs: limits.maxJobs } : {}),
       ...(limits.minIntervalHours !== null ? { minIntervalHours: limits.minIntervalHours } : {}),
     };
+  }
+
+  /**
+   * Whether `units` more of a metric counted on success fit the user's limit now. Only
+   * transcriptions are answered: finished ones this period against the plan's
+   * `transcriptions_per_month` (no subscription, or NULL: unlimited, as the reference's defaults).
+   * Nothing is held; a refusal publishes `quota.exceeded.v1`.
+   */
+  async checkUsage(tx: QuotaTx, query: CheckUsage): Promise<UsageChecked> {
+    const { userId, metric } = query;
+    if (!userId.trim()) throw new LeapError('QUOTA.INVALID_REQUEST', 'A usage check needs a user id', { status: 400 });
+    if (metric !== QuotaMetric.TRANSCRIPTIONS) throw new LeapError('QUOTA.INVALID_REQUEST', `Usage of ${metric} is not checked this way`, { status: 400 });
+    const now = this.clock.now();
+    const period = periodOf(now);
+    const limit = (await this.quota.transcriptionLimit(tx.manager, userId, now))?.limit ?? null;
+    const used = await this.quota.transcriptions(tx.manager, userId, period);
+    const units = Math.max(1, query.units ?? 1);
+    const base = { metric, used: String(used), period, ...(limit !== null ? { limit: String(limit) } : {}) };
+    if (admitUnits(limit, used, units)) return { granted: true, ...base };
+    const exceeded: QuotaExceeded = { userId, metric, limit: String(limit), used: String(used), period };
+    await tx.publish(MESSAGE_TYPES.quota.QuotaExceeded, exceeded, { subject: userId, tenant: userId });
+    this.logger.info('Usage check refused', { userId, metric, limit, used, units, period });
+    const reason =
+      units > 1 ? `Monthly transcriptions limit: ${used} of ${limit} used, ${units} more asked` : `Monthly transcriptions limit reached: ${used} of ${limit}`;
+    return { granted: false, ...base, reason, retryAfterSeconds: secondsToNextPeriod(now) };
+  }
+
+  /** `transcription.recording.transcribed.v1`: one transcription finished, counted in the period it finished in. */
+  async recordTranscription(tx: QuotaTx, userId: string, recordingId: string): Promise<void> {
+    const at = tx.envelope?.time ? new Date(tx.envelope.time) : this.clock.now();
+    const period = periodOf(at);
+    await this.quota.lockUser(tx.manager, userId);
+    const total = await this.quota.addTranscriptions(tx.manager, userId, period, 1);
+    const recorded: UsageRecorded = { userId, metric: QuotaMetric.TRANSCRIPTIONS, period, delta: '1', total: String(total), recordingId };
+    await tx.publish(MESSAGE_TYPES.quota.UsageRecorded, recorded, { subject: userId, tenant: userId });
   }
 
   /** Releases every reservation past its expiry; returns how many. */

@@ -1,4 +1,4 @@
-import { admit, automationLimits, effectiveLimits, periodOf, secondsToNextPeriod } from './limits';
+import { admit, admitUnits, automationLimits, effectiveLimits, periodOf, secondsToNextPeriod } from './limits';
 
 describe('quota arithmetic', () => {
   it('names the period of a moment in UTC', () => {
@@ -53,5 +53,14 @@ describe('quota arithmetic', () => {
       expect(automationLimits(enterprise)).toEqual({ subscribed: true, plan: 'enterprise', maxJobs: null, minIntervalHours: null });
       expect(automationLimits({ ...enterprise, customJobs: 5 })).toEqual({ subscribed: true, plan: 'enterprise', maxJobs: 5, minIntervalHours: null });
     });
+  });
+
+  it('lets units counted on success reach the limit, not pass it; no limit admits any', () => {
+    expect(admitUnits(10, 9, 1)).toBe(true);
+    expect(admitUnits(10, 10, 1)).toBe(false);
+    expect(admitUnits(10, 8, 3)).toBe(false);
+    expect(admitUnits(10, 9, 0)).toBe(true);
+    expect(admitUnits(0, 0, 1)).toBe(false);
+    expect(admitUnits(null, 1_000, 50)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Pure quota arithmetic: accounting periods and effective limits (recordings, storage, automation jobs). `null` means unlimited.
+ * Pure quota arithmetic: accounting periods and effective limits (recordings, storage, transcriptions, automation jobs). `null` means unlimited.
  */
 
 /** The accounting period of a moment, `YYYY-MM` in UTC. */
@@ -92,4 +92,9 @@ export function automationLimits(subscription: AutomationSubscription | undefine
     maxJobs: subscription.customJobs ?? subscription.planJobs,
     minIntervalHours: subscription.customMinIntervalHours ?? subscription.planMinIntervalHours,
   };
+}
+
+/** Whether `units` more fit a limit counted on success (transcriptions): `used + units` may reach the limit, not pass it. */
+export function admitUnits(limit: number | null, used: number, units: number): boolean {
+  return limit === null || used + Math.max(1, units) <= limit;
 }

@@ -2,12 +2,15 @@ import { Injectable } from '@nestjs/common';
 import {
   MESSAGE_TYPES,
   type AutomationLimitsFound,
+  type CheckUsage,
+  type RecordingTranscribed,
   type GetAutomationLimits,
   type RecordingRegistered,
   type ReleaseReservation,
   type ReservationDecision,
   type ReserveRecording,
   type StorageUsageChanged,
+  type UsageChecked,
 } from '@leap/contracts';
 import { MessageHandler, type MessageContext } from '@leap/messaging';
 import { AdmissionService } from './admission.service';
@@ -31,6 +34,11 @@ export class QuotaConsumer {
     return this.admission.automationLimits(ctx, ctx.data.userId);
   }
 
+  @MessageHandler(MESSAGE_TYPES.quota.CheckUsage, { queue: QUOTA_ADMISSION_QUEUE })
+  checkUsage(ctx: MessageContext<CheckUsage>): Promise<UsageChecked> {
+    return this.admission.checkUsage(ctx, ctx.data);
+  }
+
   @MessageHandler(MESSAGE_TYPES.quota.ReleaseReservation, { queue: QUOTA_RESERVATIONS_QUEUE })
   release(ctx: MessageContext<ReleaseReservation>): Promise<void> {
     return this.admission.release(ctx, ctx.data.reservationId, ctx.data.userId, ctx.data.reason);
@@ -44,5 +52,10 @@ export class QuotaConsumer {
   @MessageHandler(MESSAGE_TYPES.storage.StorageUsageChanged, { queue: QUOTA_USAGE_QUEUE })
   storageChanged(ctx: MessageContext<StorageUsageChanged>): Promise<void> {
     return this.admission.recordStorage(ctx, ctx.data.userId, ctx.data.totalBytes);
+  }
+
+  @MessageHandler(MESSAGE_TYPES.transcription.RecordingTranscribed, { queue: QUOTA_USAGE_QUEUE })
+  transcribed(ctx: MessageContext<RecordingTranscribed>): Promise<void> {
+    return this.admission.recordTranscription(ctx, ctx.data.userId, ctx.data.recordingId);
   }
 }

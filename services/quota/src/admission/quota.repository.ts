@@ -90,6 +90,32 @@ export class QuotaRepository {
     };
   }
 
+  /** The plan's `transcriptions_per_month` of the user's subscription in force at `at`; undefined without one (NULL: unlimited). */
+  async transcriptionLimit(tx: Transaction, userId: string, at: Date): Promise<{ limit: number | null } | undefined> {
+    const rows: Record<string, unknown>[] = await tx.query(
+      `SELECT p.transcriptions_per_month FROM subscriptions s JOIN plans p ON p.name = s.plan_name
+        WHERE s.user_id = $1 AND s.starts_at <= $2 AND (s.expires_at IS NULL OR s.expires_at > $2)`,
+      [userId, at],
+    );
+    return rows[0] ? { limit: num(rows[0].transcriptions_per_month) } : undefined;
+  }
+
+  /** Transcriptions finished in a period. */
+  async transcriptions(tx: Transaction, userId: string, period: string): Promise<number> {
+    const rows: Record<string, unknown>[] = await tx.query(`SELECT transcriptions_count FROM usage WHERE user_id = $1 AND period = $2`, [userId, period]);
+    return rows[0] ? Number(rows[0].transcriptions_count) : 0;
+  }
+
+  /** Adds finished transcriptions to a period; returns the period's new count. */
+  async addTranscriptions(tx: Transaction, userId: string, period: string, delta: number): Promise<number> {
+    await this.usage(tx, userId, period);
+    const rows = returned(await tx.query(
+      `UPDATE usage SET transcriptions_count = transcriptions_count + $3, updated_at = now() WHERE user_id = $1 AND period = $2 RETURNING transcriptions_count`,
+      [userId, period, delta],
+    ));
+    return Number(rows[0]!.transcriptions_count);
+  }
+
   /** The user's usage row of a period, created (carrying the latest known storage bytes) when missing. */
   async usage(tx: Transaction, userId: string, period: string): Promise<{ recordings: number; storageBytes: number }> {
     await tx.query(

@@ -58,6 +58,13 @@ export class RecordingObjectsRepository {
     }
   }
 
+  /** The reference events carry for an object already stored, or undefined when there is none. */
+  async existing(key: string, contentType: string, kind: ObjectKind): Promise<ObjectRef | undefined> {
+    const info = await this.guard(key, () => this.store.head(key));
+    if (!info) return undefined;
+    return { key, sizeBytes: String(info.sizeBytes), ...(info.checksumSha256 ? { checksumSha256: info.checksumSha256 } : {}), contentType, kind };
+  }
+
   /** Writes (atomically, at a deterministic key) and returns the reference events carry. */
   async write(key: string, body: string, contentType: string, kind: ObjectKind): Promise<ObjectRef> {
     const stored = await this.guard(key, () => this.store.put(key, body, { contentType }));

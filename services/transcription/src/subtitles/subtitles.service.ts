@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { ObjectKind, type GenerateSubtitles, type ObjectRef } from '@leap/contracts';
+import { ObjectKind, SubtitleFormat, type GenerateSubtitles, type ObjectRef } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
 import { storageKeys } from '@leap/storage-client';
 import { TenantChatModels } from '../credentials/tenant-chat-models';
@@ -19,7 +19,9 @@ export interface TranslatedRefs {
 
 /**
  * Stage 5: SRT and VTT from the master transcript's segments, at their fixed keys, and one SRT
- * and VTT per target language (`subtitles.<lang>.srt`) through the chat model.
+ * and VTT per target language (`subtitles.<lang>.srt`) through the chat model. A command that names
+ * its `formats` writes only those files; the other keeps its bytes, and the event carries it as it
+ * is (written all the same when there is none yet, so a recording's subtitles never lack a format).
  */
 @Injectable()
 export class SubtitlesService {
@@ -34,6 +36,13 @@ export class SubtitlesService {
     if (!this.chats) return this.translator ?? null;
     const chat = await this.chats.forUser(userId);
     return chat ? new SubtitleTranslator(chat) : null;
+  }
+
+  /** Writes one format's file, or (not asked for) keeps the one there and answers its reference. */
+  private async writeFormat(key: string, body: () => string, format: SubtitleFormat, asked: boolean): Promise<ObjectRef> {
+    const { contentType, kind } = FORMATS[format];
+    const kept = asked ? undefined : await this.objects.existing(key, contentType, kind);
+    return kept ?? this.objects.write(key, body(), contentType, kind);
   }
 
   async generate(
@@ -51,8 +60,11 @@ export class SubtitlesService {
     if (cues.length === 0) {
       throw new LeapError('TRANSCRIPTION.NO_SPEECH', `${command.transcript.key} has no speech to subtitle`, { retryable: false, status: 422 });
     }
-    const srt = await this.objects.write(keys.srt, toSrt(cues), 'application/x-subrip', ObjectKind.SUBTITLES_SRT);
-    const vtt = await this.objects.write(keys.vtt, toVtt(cues), 'text/vtt', ObjectKind.SUBTITLES_VTT);
+    const asked = new Set(command.formats ?? []);
+    const wanted = (format: SubtitleFormat) => asked.size === 0 || asked.has(format);
+    const write = (key: string, cuesOf: () => string, format: SubtitleFormat) => this.writeFormat(key, cuesOf, format, wanted(format));
+    const srt = await write(keys.srt, () => toSrt(cues), SubtitleFormat.SRT);
+    const vtt = await write(keys.vtt, () => toVtt(cues), SubtitleFormat.VTT);
 
     const languages = [...new Set((command.translateTo ?? []).map((l) => l.trim()).filter((l) => l && l.split('-')[0] !== master.language.split('-')[0]))];
     if (languages.length === 0) return { srt, vtt, cues: cues.length, translations: [] };
@@ -80,13 +92,18 @@ export class SubtitlesService {
       tokens.completion += result.completionTokens;
       translations.push({
         language,
-        srt: await this.objects.write(tKeys.srt, toSrt(result.cues), 'application/x-subrip', ObjectKind.SUBTITLES_SRT),
-        vtt: await this.objects.write(tKeys.vtt, toVtt(result.cues), 'text/vtt', ObjectKind.SUBTITLES_VTT),
+        srt: await write(tKeys.srt, () => toSrt(result.cues), SubtitleFormat.SRT),
+        vtt: await write(tKeys.vtt, () => toVtt(result.cues), SubtitleFormat.VTT),
       });
     }
     return { srt, vtt, cues: cues.length, translations, tokens };
   }
 }
+
+const FORMATS = {
+  [SubtitleFormat.SRT]: { contentType: 'application/x-subrip', kind: ObjectKind.SUBTITLES_SRT },
+  [SubtitleFormat.VTT]: { contentType: 'text/vtt', kind: ObjectKind.SUBTITLES_VTT },
+} as Record<SubtitleFormat, { contentType: string; kind: ObjectKind }>;
 
 /** Absent or zero means the default; anything else is kept within [min, max]. */
 function clamp(value: number | undefined, fallback: number, min: number, max: number): number {

@@ -8,7 +8,8 @@ import type { PipelineControlClient } from '../pipeline-control.client';
 import { RERUNS, subtitlesParams, transcribeParams, trimParams } from '../control/stage-rerun.api-doc';
 import type { RecordingRow, RecordingsRepository } from '../recordings.repository';
 import { rerunTopicsBody } from '../topics/topics.api-doc';
-import type { RecordingTopicsService } from '../topics/topics.service';
+import type { QuotaClient } from '../quota-client.service';
+import { noTranscript } from '../topics/topics.service';
 import type { BulkControlClient } from './bulk-control.client';
 import { bulkBody, bulkBodyOf, bulkRunBody, bulkUploadParams, type BulkItem } from './bulk.dto';
 import { runOverridesOf } from '../control/run.api-doc';
@@ -18,9 +19,9 @@ export interface BulkDeps {
   control: BulkControlClient;
   recordings: RecordingsRepository;
   bus: MessageBus;
-  topics: RecordingTopicsService;
   publishing: PublishingClient;
   pipeline: PipelineControlClient;
+  quota: QuotaClient;
 }
 
 /**
@@ -46,7 +47,7 @@ function refused(row: RecordingRow, error: unknown): BulkItem {
  * the re-runs of one stage, with the route's settings for every recording).
  */
 function ingestControl<B extends z.ZodTypeAny, F extends FeatureFlag | undefined>(
-  operation: 'run' | 'pause' | 'trim' | 'transcribe' | 'subtitles',
+  operation: 'run' | 'pause' | 'trim' | 'transcribe' | 'topics' | 'subtitles',
   flag: F,
   body: B,
   settings?: (body: z.output<B>) => StageRerunSettings,
@@ -93,22 +94,34 @@ const softDelete: BulkOperation = {
   },
 };
 
-/** A new topic version, as `POST /recordings/{id}/topics`: refused with `TOPICS.NO_TRANSCRIPT` before the transcript exists. */
+/** A new topic version, as `POST /recordings/{id}/topics`: ingest's re-run of EXTRACT_TOPICS, refused with `TOPICS.NO_TRANSCRIPT` before the transcript exists. */
 const topicsBody = bulkBodyOf(rerunTopicsBody.shape);
+const topicsRerun = ingestControl('topics', 'process', topicsBody, (b) => RERUNS.topics.settings(b));
 const topics: BulkOperation<typeof topicsBody> & { flag: FeatureFlag } = {
-  flag: 'process',
-  body: topicsBody,
+  ...topicsRerun,
   async apply(deps, userId, rows, b) {
-    const items: BulkItem[] = [];
-    for (const row of rows) {
-      try {
-        await deps.topics.extractAgain(userId, row, { granularity: b.granularity, ...(b.questionsCount ? { questionsCount: b.questionsCount } : {}) }, b.dryRun);
-        items.push({ id: row.id, outcome: 'accepted', status: row.status, stages: ['EXTRACT_TOPICS'] });
-      } catch (error) {
-        items.push(refused(row, error));
-      }
-    }
-    return items;
+    return (await topicsRerun.apply(deps, userId, rows, b)).map((item) => {
+      if (item.code !== 'INGEST.STAGE_NOT_READY') return item;
+      const refusal = noTranscript(item.id);
+      return { ...item, code: refusal.code, message: refusal.message };
+    });
+  },
+};
+
+/**
+ * A transcription again, as `POST /recordings/{id}/transcribe`: ingest decides each recording
+ * (without changing anything), then quota is asked for as many transcriptions as it accepted, and
+ * only then does the real call start them. Over the limit the whole request is 429
+ * `QUOTA.EXCEEDED` and nothing starts; a dry run answers the same 429.
+ */
+const transcribeRerun = ingestControl('transcribe', 'transcribe', bulkBodyOf(transcribeParams), (b) => RERUNS.transcribe.settings(b));
+const transcribe: typeof transcribeRerun = {
+  ...transcribeRerun,
+  async apply(deps, userId, rows, b) {
+    const plan = await transcribeRerun.apply(deps, userId, rows, { ...b, dryRun: true });
+    const accepted = plan.filter((item) => item.outcome === 'accepted').length;
+    if (accepted > 0) await deps.quota.admitTranscriptions(userId, accepted);
+    return b.dryRun ? plan : transcribeRerun.apply(deps, userId, rows, b);
   },
 };
 
@@ -145,8 +158,8 @@ export const BULK_OPERATIONS = {
   pause: ingestControl('pause', undefined, bulkBody),
   delete: softDelete,
   trim: ingestControl('trim', 'process', bulkBodyOf(trimParams), (b) => RERUNS.trim.settings(b)),
-  transcribe: ingestControl('transcribe', 'transcribe', bulkBodyOf(transcribeParams), (b) => RERUNS.transcribe.settings(b)),
-  subtitles: ingestControl('subtitles', 'process', bulkBodyOf(subtitlesParams), () => RERUNS.subtitles.settings()),
+  transcribe,
+  subtitles: ingestControl('subtitles', 'process', bulkBodyOf(subtitlesParams), (b) => RERUNS.subtitles.settings(b)),
   topics,
   upload,
 };

@@ -99,8 +99,9 @@ export class BulkController {
     bulkDoc(
       'Transcribe recordings again in bulk',
       'As `POST /recordings/{id}/transcribe` for each: the transcription runs again as a new attempt and its transcript replaces the old; refused with ' +
-        '`INGEST.ALREADY_RUNNING`, `INGEST.STAGE_NOT_READY` or `INGEST.NOT_RUNNABLE`.',
-      RERUN_PROBLEMS,
+        '`INGEST.ALREADY_RUNNING`, `INGEST.STAGE_NOT_READY` or `INGEST.NOT_RUNNABLE`. The recordings that would be accepted count against the plan\'s ' +
+        'monthly transcriptions, all together: when they do not all fit, the whole call (a dry run too) is 429 `QUOTA.EXCEEDED` and nothing starts.',
+      { ...RERUN_PROBLEMS, 429: ['QUOTA.EXCEEDED'], 503: ['INGEST.UNAVAILABLE', 'QUOTA.UNAVAILABLE'] },
       BULK_OPERATIONS.transcribe.body,
     ),
   )
@@ -115,8 +116,9 @@ export class BulkController {
   @ApiDoc(
     bulkDoc(
       'Extract topics again in bulk',
-      'As `POST /recordings/{id}/topics` for each, with the same granularity: a new topic version from the existing transcript; refused with `TOPICS.NO_TRANSCRIPT`.',
-      { 403: ['FEATURE.DISABLED'] },
+      'As `POST /recordings/{id}/topics` for each, with the same granularity: a new topic version from the existing transcript; refused with ' +
+        '`INGEST.ALREADY_RUNNING` (a stage of the recording runs, its transcription above all), `INGEST.NOT_RUNNABLE` or `TOPICS.NO_TRANSCRIPT`.',
+      RERUN_PROBLEMS,
       BULK_OPERATIONS.topics.body,
     ),
   )
@@ -131,7 +133,7 @@ export class BulkController {
   @ApiDoc(
     bulkDoc(
       'Write subtitles again in bulk',
-      'As `POST /recordings/{id}/subtitles` for each: the SRT and VTT files are written again from the current transcript; refused with ' +
+      'As `POST /recordings/{id}/subtitles` for each: the files of `formats` (default SRT and VTT) are written again from the current transcript, a format left out keeps its file; refused with ' +
         '`INGEST.ALREADY_RUNNING`, `INGEST.STAGE_NOT_READY` or `INGEST.NOT_RUNNABLE`.',
       RERUN_PROBLEMS,
       BULK_OPERATIONS.subtitles.body,

@@ -9,7 +9,7 @@ import { PipelineControlClient } from '../pipeline-control.client';
 import type { ZodTypeAny } from 'zod';
 import { parseInput } from '../../common/validation';
 import { PublishingClient } from '../../publishing/publishing.client';
-import { RecordingTopicsService } from '../topics/topics.service';
+import { QuotaClient } from '../quota-client.service';
 import { BULK_OPERATIONS, type BulkDeps, type BulkOperation, type BulkOperationName } from './bulk-operations';
 import { bulkAnswer, checkLimits, DEFAULT_BULK_LIMIT, type BulkBody, type BulkItem } from './bulk.dto';
 
@@ -27,11 +27,11 @@ export class BulkService {
     recordings: RecordingsRepository,
     control: BulkControlClient,
     bus: MessageBus,
-    topics: RecordingTopicsService,
     publishing: PublishingClient,
     pipeline: PipelineControlClient,
+    quota: QuotaClient,
   ) {
-    this.deps = { recordings, control, bus, topics, publishing, pipeline };
+    this.deps = { recordings, control, bus, publishing, pipeline, quota };
   }
 
   /** The operation's feature flag is checked by its route (`@RequireFlag`), before this; `input` is the raw body. */

@@ -29,7 +29,7 @@ export const subtitlesParams = {
     .min(1)
     .refine((f) => new Set(f).size === f.length, 'each format once')
     .default([...SUBTITLE_FORMATS])
-    .describe('`srt`, `vtt` or both (default both). Both files are always written again together from the same transcript, so they never disagree.'),
+    .describe('`srt`, `vtt` or both (default both). Only the files named are written again; a format left out keeps its file as it was (written all the same when it does not exist yet).'),
 };
 
 export const trimBody = z.object(trimParams).strict();
@@ -51,15 +51,22 @@ export const RERUNS = {
     stage: PipelineStage.TRANSCRIBE,
     settings: (b: z.output<typeof transcribeBody>): StageRerunSettings => (b.language ? { language: b.language } : {}),
   },
+  topics: {
+    stage: PipelineStage.EXTRACT_TOPICS,
+    settings: (b: { granularity: 'short' | 'medium' | 'long'; questionsCount?: number }): StageRerunSettings => ({
+      granularity: b.granularity,
+      ...(b.questionsCount ? { questionsCount: b.questionsCount } : {}),
+    }),
+  },
   subtitles: {
     stage: PipelineStage.GENERATE_SUBTITLES,
-    settings: (): StageRerunSettings => ({}),
+    settings: (b: z.output<typeof subtitlesBody>): StageRerunSettings => ({ subtitleFormats: [...b.formats] }),
   },
 } as const;
 export type RerunName = keyof typeof RERUNS;
 
 export const rerunActionSchema = pipelineActionSchema('The stage started, e.g. `TRIM` (and any stage not run yet that may start with it).').extend({
-  stage: z.enum(['TRIM', 'TRANSCRIBE', 'GENERATE_SUBTITLES']),
+  stage: z.enum(['TRIM', 'TRANSCRIBE', 'EXTRACT_TOPICS', 'GENERATE_SUBTITLES']),
   attempt: z.number().int().describe('The attempt of the stage now running (1 for its first); each re-run counts one up.'),
 });
 
@@ -69,7 +76,7 @@ const GUARD =
   're-run them too if they should follow the new one; stages that had not run yet follow it as the pipeline would, unless the recording is paused. ' +
   'The answer is the state ingest left; `GET /recordings/{id}` shows the stage and its attempt within moments.';
 
-function rerunDoc(summary: string, what: string, body: z.ZodTypeAny, notReady: string): ApiDocOptions {
+function rerunDoc(summary: string, what: string, body: z.ZodTypeAny, notReady: string, problems: ApiDocOptions['problems'] = {}): ApiDocOptions {
   return {
     summary,
     description: `${what} Needs ${notReady}, else 409 \`INGEST.STAGE_NOT_READY\`. ${GUARD}`,
@@ -82,6 +89,7 @@ function rerunDoc(summary: string, what: string, body: z.ZodTypeAny, notReady: s
       404: ['RECORDING.NOT_FOUND'],
       409: ['INGEST.ALREADY_RUNNING', 'INGEST.STAGE_NOT_READY', 'INGEST.NOT_RUNNABLE'],
       503: ['INGEST.UNAVAILABLE'],
+      ...problems,
     },
   };
 }
@@ -95,14 +103,16 @@ export const trimDoc = rerunDoc(
 
 export const transcribeDoc = rerunDoc(
   'Transcribe a recording again',
-  'Transcribes the processed audio (else the video, else the original) again: the new transcript replaces the old one. Topic versions already made stay; the next topics extraction makes a new version from the new transcript.',
+  'Transcribes the processed audio (else the video, else the original) again: the new transcript replaces the old one. Topic versions already made stay; the next topics extraction makes a new version from the new transcript. ' +
+    'Counts against the plan\'s monthly transcriptions, checked before anything starts: over the limit it is 429 `QUOTA.EXCEEDED` (with `Retry-After`, the start of the next month) and nothing runs.',
   transcribeBody,
   'media to transcribe, with the download and the trim finished',
+  { 429: ['QUOTA.EXCEEDED'], 503: ['INGEST.UNAVAILABLE', 'QUOTA.UNAVAILABLE'] },
 );
 
 export const subtitlesDoc = rerunDoc(
   'Write the subtitles again',
-  'Writes the SRT and VTT files again from the current transcript, replacing the old ones.',
+  'Writes the subtitle files named in `formats` (default both SRT and VTT) again from the current transcript, replacing the old ones; a format left out keeps its file, byte for byte.',
   subtitlesBody,
   'a transcript',
 );

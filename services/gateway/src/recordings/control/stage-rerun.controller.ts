@@ -7,15 +7,21 @@ import { ApiDoc } from '../../common/api-doc';
 import { isUuid, parseInput } from '../../common/validation';
 import { recordingNotFound } from '../problems';
 import { PipelineControlClient } from '../pipeline-control.client';
+import { QuotaClient } from '../quota-client.service';
 import { RecordingsRepository } from '../recordings.repository';
 import { RERUNS, subtitlesBody, subtitlesDoc, transcribeBody, transcribeDoc, trimBody, trimDoc, type RerunName } from './stage-rerun.api-doc';
 
-/** `/api/v1/recordings/{id}/{trim,transcribe,subtitles}`: one stage again, on its own, decided by ingest. */
+/**
+ * `/api/v1/recordings/{id}/{trim,transcribe,subtitles}`: one stage again, on its own, decided by
+ * ingest (`/topics`, which answers its own shape, is `RecordingTopicsController`). A transcription
+ * is first checked against the plan's monthly transcriptions.
+ */
 @Controller('api/v1/recordings')
 export class StageRerunController {
   constructor(
     private readonly recordings: RecordingsRepository,
     private readonly control: PipelineControlClient,
+    private readonly quota: QuotaClient,
   ) {}
 
   @Post(':id/trim')
@@ -33,7 +39,7 @@ export class StageRerunController {
   @Idempotent()
   @ApiDoc(transcribeDoc)
   transcribe(@CurrentUser() user: Principal, @Param('id') id: string, @Body() body: unknown) {
-    return this.rerun(user, id, 'transcribe', RERUNS.transcribe.settings(parseInput(transcribeBody, body)));
+    return this.rerun(user, id, 'transcribe', RERUNS.transcribe.settings(parseInput(transcribeBody, body)), () => this.quota.admitTranscriptions(user.userId));
   }
 
   @Post(':id/subtitles')
@@ -42,12 +48,13 @@ export class StageRerunController {
   @Idempotent()
   @ApiDoc(subtitlesDoc)
   subtitles(@CurrentUser() user: Principal, @Param('id') id: string, @Body() body: unknown) {
-    parseInput(subtitlesBody, body);
-    return this.rerun(user, id, 'subtitles', RERUNS.subtitles.settings());
+    return this.rerun(user, id, 'subtitles', RERUNS.subtitles.settings(parseInput(subtitlesBody, body)));
   }
 
-  private async rerun(user: Principal, id: string, name: RerunName, settings: StageRerunSettings) {
+  /** `admit` runs after the recording is found and before ingest is asked: a refusal starts nothing. */
+  private async rerun(user: Principal, id: string, name: Exclude<RerunName, 'topics'>, settings: StageRerunSettings, admit?: () => Promise<void>) {
     if (!isUuid(id) || !(await this.recordings.findOwned(user.userId, id))) throw recordingNotFound(id);
+    await admit?.();
     const { stage } = RERUNS[name];
     const result = await this.control.rerun(user.userId, id, stage, settings);
     return {

@@ -70,16 +70,30 @@ export const rerunTopicsDoc: ApiDocOptions = {
   summary: 'Extract topics again',
   description:
     'Extracts topics again from the existing transcript with another granularity (and question count); the transcript is not touched. ' +
-    'The new version becomes the active one when it is ready (`GET /recordings/{id}/topics`).',
+    'The new version becomes the active one when it is ready (`GET /recordings/{id}/topics`). It is a re-run of the `EXTRACT_TOPICS` stage as a new attempt, ' +
+    'under the guard of every re-run: 409 `INGEST.ALREADY_RUNNING` while any stage of the recording is in progress (a transcription above all, whose new ' +
+    'transcript the extraction would miss), 409 `INGEST.NOT_RUNNABLE` when it has expired or its source has not arrived, 409 `TOPICS.NO_TRANSCRIPT` before there is a transcript.',
   params: ID_PARAM,
   body: rerunTopicsBody,
   responses: {
     202: {
       description: 'Accepted: the extraction runs.',
-      schema: z.object({ id: z.string().uuid(), granularity: z.string(), status: z.literal('accepted'), links: z.object({ self: z.string(), topics: z.string() }) }),
+      schema: z.object({
+        id: z.string().uuid(),
+        granularity: z.string(),
+        status: z.literal('accepted'),
+        attempt: z.number().int().describe('The attempt of the EXTRACT_TOPICS stage now running (each extraction counts one up).'),
+        links: z.object({ self: z.string(), topics: z.string() }),
+      }),
     },
   },
-  problems: { 400: ['VALIDATION.FAILED'], 404: ['RECORDING.NOT_FOUND'], 409: ['TOPICS.NO_TRANSCRIPT'] },
+  problems: {
+    400: ['VALIDATION.FAILED'],
+    403: ['FEATURE.DISABLED'],
+    404: ['RECORDING.NOT_FOUND'],
+    409: ['INGEST.ALREADY_RUNNING', 'INGEST.NOT_RUNNABLE', 'TOPICS.NO_TRANSCRIPT'],
+    503: ['INGEST.UNAVAILABLE'],
+  },
 };
 
 export const editTopicsDoc: ApiDocOptions = {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MESSAGE_TYPES, ObjectKind, TopicGranularity, type EditTopics, type ExtractTopics } from '@leap/contracts';
+import { MESSAGE_TYPES, type EditTopics } from '@leap/contracts';
 import { LeapError, MessageBus } from '@leap/messaging';
 import { OBJECT_STORE, SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
 import { ObjectNotFoundError, storageKeys, type ObjectStore } from '@leap/storage-client';
@@ -7,8 +7,10 @@ import type { Logger } from 'winston';
 import type { z } from 'zod';
 import { registerProblemTitles } from '../../common/problem-details';
 import type { GatewayConfig } from '../../config/config.schema';
+import { RERUNS } from '../control/stage-rerun.api-doc';
+import { PipelineControlClient } from '../pipeline-control.client';
 import { recordingNotFound } from '../problems';
-import { RecordingsRepository, type RecordingRow } from '../recordings.repository';
+import { RecordingsRepository } from '../recordings.repository';
 import type { editTopicsBody, rerunTopicsBody } from './topics.api-doc';
 
 registerProblemTitles({
@@ -18,7 +20,6 @@ registerProblemTitles({
   'TRANSCRIPTION.UNAVAILABLE': 'Transcription service unavailable',
 });
 
-const GRANULARITY = { short: TopicGranularity.SHORT, medium: TopicGranularity.MEDIUM, long: TopicGranularity.LONG } as const;
 /** Refusals of the transcription service that reach the caller with their own code and status. */
 const REFUSALS = new Set(['TRANSCRIPTION.TOPICS_MISSING', 'TRANSCRIPTION.TOPICS_EDIT_INVALID']);
 
@@ -54,14 +55,15 @@ function versionView(v: StoredVersion) {
 
 /**
  * A recording's topic versions: read from `topics.json`, extracted again with another granularity
- * (a command to the transcription service; the transcript is left alone), and edited by hand
- * (request/reply, so the caller learns at once whether the edit applied).
+ * (a re-run of EXTRACT_TOPICS decided by ingest, under the guard of every re-run; the transcript is
+ * left alone), and edited by hand (request/reply, so the caller learns at once whether the edit applied).
  */
 @Injectable()
 export class RecordingTopicsService {
   constructor(
     private readonly recordings: RecordingsRepository,
     private readonly bus: MessageBus,
+    private readonly control: PipelineControlClient,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(SERVICE_CONFIG) private readonly config: Pick<GatewayConfig, 'INGEST_REQUEST_TIMEOUT'>,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
@@ -90,35 +92,22 @@ export class RecordingTopicsService {
     };
   }
 
-  async rerun(userId: string, id: string, body: z.output<typeof rerunTopicsBody>) {
-    await this.extractAgain(userId, await this.owned(userId, id), body);
-    const self = `/api/v1/recordings/${id}`;
-    return { id, granularity: body.granularity, status: 'accepted' as const, links: { self, topics: `${self}/topics` } };
-  }
-
   /**
-   * Asks the transcription service for a new topic version of a recording the caller owns (`row`),
-   * or with `dryRun` only checks that it could: 409 `TOPICS.NO_TRANSCRIPT` before the transcript exists.
+   * A new topic version, as ingest's re-run of EXTRACT_TOPICS: 409 `INGEST.ALREADY_RUNNING` while any
+   * stage of the recording runs (the transcription above all: the extraction would read a
+   * transcript about to be replaced), `INGEST.NOT_RUNNABLE`, and `TOPICS.NO_TRANSCRIPT` before the
+   * transcript exists.
    */
-  async extractAgain(userId: string, row: RecordingRow, body: z.output<typeof rerunTopicsBody>, dryRun = false): Promise<void> {
-    const id = row.id;
-    const transcript = row.artifacts?.transcript;
-    if (!transcript) throw new LeapError('TOPICS.NO_TRANSCRIPT', `Recording ${id} has no transcript to extract topics from yet`, { status: 409 });
-    const command: ExtractTopics = {
-      recordingId: id,
-      userId,
-      transcript: {
-        key: transcript.key,
-        sizeBytes: String(transcript.sizeBytes),
-        ...(transcript.checksumSha256 ? { checksumSha256: transcript.checksumSha256 } : {}),
-        contentType: transcript.contentType ?? 'application/json',
-        kind: ObjectKind.TRANSCRIPT,
-      },
-      granularity: GRANULARITY[body.granularity],
-      ...(body.questionsCount ? { questionsCount: body.questionsCount } : {}),
-    };
-    if (dryRun) return;
-    await this.recordings.transaction((manager) => this.bus.send(manager, MESSAGE_TYPES.transcription.ExtractTopics, command, { subject: id, tenant: userId }));
+  async rerun(userId: string, id: string, body: z.output<typeof rerunTopicsBody>) {
+    await this.owned(userId, id);
+    let attempt: number;
+    try {
+      attempt = (await this.control.rerun(userId, id, RERUNS.topics.stage, RERUNS.topics.settings(body))).attempt ?? 1;
+    } catch (error) {
+      throw error instanceof LeapError && error.code === 'INGEST.STAGE_NOT_READY' ? noTranscript(id) : error;
+    }
+    const self = `/api/v1/recordings/${id}`;
+    return { id, granularity: body.granularity, status: 'accepted' as const, attempt, links: { self, topics: `${self}/topics` } };
   }
 
   async edit(userId: string, id: string, body: z.output<typeof editTopicsBody>) {
@@ -147,4 +136,9 @@ export class RecordingTopicsService {
     const { versions, activeVersion } = await this.get(userId, id);
     return versions.find((v) => v.version === activeVersion)!;
   }
+}
+
+/** Topics need nothing but a transcript: where ingest answers `INGEST.STAGE_NOT_READY`, the routes answer this. */
+export function noTranscript(id: string): LeapError {
+  return new LeapError('TOPICS.NO_TRANSCRIPT', `Recording ${id} has no transcript to extract topics from yet`, { status: 409 });
 }

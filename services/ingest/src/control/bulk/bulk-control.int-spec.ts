@@ -90,6 +90,14 @@ describe('bulk run and pause in ingest', () => {
     expect(before.a).toMatchObject({ status: 'PROCESSING', paused: false, pausedEvents: 0 });
   }, 120_000);
 
+  it('refuses a bulk topics extraction while a stage runs, as the single re-run does, and sends nothing', async () => {
+    const a = await processing();
+    const refused = await control({ operation: 'topics', recordingIds: [a], settings: { granularity: 'long' } });
+    expect(refused.items).toEqual([{ recordingId: a, outcome: 'refused', code: 'INGEST.ALREADY_RUNNING', message: expect.stringContaining(a), status: 'PROCESSING' }]);
+    const [{ n }] = await ingestDb.query(`SELECT count(*)::int AS n FROM outbox WHERE aggregate_id = $1 AND routing_key = 'transcription.topics.extract.v1'`, [a]);
+    expect(n).toBe(0);
+  }, 120_000);
+
   it('decides each recording on its own: a refusal changes nothing of it and stops no other; run matches its plan', async () => {
     const [a, b] = [await processing(), await processing()];
     const first = await control({ operation: 'pause', recordingIds: [a] });

@@ -23,6 +23,7 @@ const OPERATIONS = {
   pause: (control, tx, recordingId, query) => control.pause(tx, { recordingId, userId: query.userId }),
   trim: rerun(PipelineStage.TRIM),
   transcribe: rerun(PipelineStage.TRANSCRIBE),
+  topics: rerun(PipelineStage.EXTRACT_TOPICS),
   subtitles: rerun(PipelineStage.GENERATE_SUBTITLES),
 } satisfies Record<string, Apply>;
 

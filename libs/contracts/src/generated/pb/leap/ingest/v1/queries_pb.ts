@@ -154,14 +154,15 @@ export const RunRecordingSchema: GenMessage<RunRecording, {jsonType: RunRecordin
 
 /**
  * Re-run one processing stage on its own, as a new attempt (`POST /recordings/{id}/trim`,
- * `/transcribe`, `/subtitles`): the stage goes IN_PROGRESS with its attempt counted up and its
+ * `/transcribe`, `/topics`, `/subtitles`): the stage goes IN_PROGRESS with its attempt counted up and its
  * command is sent with the settings given, whatever the stage had reached (a COMPLETED stage runs
  * again, a FAILED one lifts the recording's failure). Stages after it that had finished keep their
  * results; stages that had not run yet follow it as the pipeline would, unless the recording is
  * paused. Refused with INGEST.ALREADY_RUNNING (409) while any stage of the recording is in
  * progress, and INGEST.STAGE_NOT_READY (409) while the recording lacks what the stage works on
- * (TRIM: the original in storage; TRANSCRIBE: media, with the trim finished; GENERATE_SUBTITLES:
- * a transcript). Unknown, another user's or deleted: INGEST.RECORDING_NOT_FOUND (404).
+ * (TRIM: the original in storage; TRANSCRIBE: media, with the trim finished; EXTRACT_TOPICS and
+ * GENERATE_SUBTITLES: a transcript). Unknown, another user's or deleted:
+ * INGEST.RECORDING_NOT_FOUND (404).
  *
  * @generated from message leap.ingest.v1.RerunStage
  */
@@ -177,7 +178,7 @@ export type RerunStage = Message<"leap.ingest.v1.RerunStage"> & {
   userId: string;
 
   /**
-   * TRIM, TRANSCRIBE or GENERATE_SUBTITLES.
+   * TRIM, TRANSCRIBE, EXTRACT_TOPICS or GENERATE_SUBTITLES.
    *
    * @generated from field: leap.common.v1.PipelineStage stage = 3;
    */
@@ -191,14 +192,15 @@ export type RerunStage = Message<"leap.ingest.v1.RerunStage"> & {
 
 /**
  * Re-run one processing stage on its own, as a new attempt (`POST /recordings/{id}/trim`,
- * `/transcribe`, `/subtitles`): the stage goes IN_PROGRESS with its attempt counted up and its
+ * `/transcribe`, `/topics`, `/subtitles`): the stage goes IN_PROGRESS with its attempt counted up and its
  * command is sent with the settings given, whatever the stage had reached (a COMPLETED stage runs
  * again, a FAILED one lifts the recording's failure). Stages after it that had finished keep their
  * results; stages that had not run yet follow it as the pipeline would, unless the recording is
  * paused. Refused with INGEST.ALREADY_RUNNING (409) while any stage of the recording is in
  * progress, and INGEST.STAGE_NOT_READY (409) while the recording lacks what the stage works on
- * (TRIM: the original in storage; TRANSCRIBE: media, with the trim finished; GENERATE_SUBTITLES:
- * a transcript). Unknown, another user's or deleted: INGEST.RECORDING_NOT_FOUND (404).
+ * (TRIM: the original in storage; TRANSCRIBE: media, with the trim finished; EXTRACT_TOPICS and
+ * GENERATE_SUBTITLES: a transcript). Unknown, another user's or deleted:
+ * INGEST.RECORDING_NOT_FOUND (404).
  *
  * @generated from message leap.ingest.v1.RerunStage
  */
@@ -214,7 +216,7 @@ export type RerunStageJson = {
   userId?: string;
 
   /**
-   * TRIM, TRANSCRIBE or GENERATE_SUBTITLES.
+   * TRIM, TRANSCRIBE, EXTRACT_TOPICS or GENERATE_SUBTITLES.
    *
    * @generated from field: leap.common.v1.PipelineStage stage = 3;
    */
@@ -868,7 +870,7 @@ export type ControlRecordings = Message<"leap.ingest.v1.ControlRecordings"> & {
 
   /**
    * `run`, `pause`, or a re-run of one stage as `RerunStage` decides it: `trim`, `transcribe`,
-   * `subtitles`.
+   * `topics`, `subtitles`.
    *
    * @generated from field: string operation = 2;
    */
@@ -919,7 +921,7 @@ export type ControlRecordingsJson = {
 
   /**
    * `run`, `pause`, or a re-run of one stage as `RerunStage` decides it: `trim`, `transcribe`,
-   * `subtitles`.
+   * `topics`, `subtitles`.
    *
    * @generated from field: string operation = 2;
    */

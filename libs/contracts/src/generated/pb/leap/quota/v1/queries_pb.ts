@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file leap/quota/v1/queries.proto.
  */
 export const file_leap_quota_v1_queries: GenFile = /*@__PURE__*/
-  fileDesc("ChtsZWFwL3F1b3RhL3YxL3F1ZXJpZXMucHJvdG8SDWxlYXAucXVvdGEudjEijQEKEFJlc2VydmVSZWNvcmRpbmcSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIdCg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCBMjzGAE6Q8rzGBpxdW90YS5yZWNvcmRpbmcucmVzZXJ2ZS52MdDzGAPa8xgdcXVvdGEucmVzZXJ2YXRpb24uZGVjaXNpb24udjEisAIKE1Jlc2VydmF0aW9uRGVjaXNpb24SFQoHZ3JhbnRlZBgBIAEoCEIEyPMYARIWCg5yZXNlcnZhdGlvbl9pZBgCIAEoCRISCgVsaW1pdBgDIAEoA0gAiAEBEgwKBHVzZWQYBCABKAMSDgoGcGVyaW9kGAUgASgJEhsKE3JldHJ5X2FmdGVyX3NlY29uZHMYBiABKAUSDgoGcmVhc29uGAcgASgJEioKBm1ldHJpYxgIIAEoDjIaLmxlYXAucXVvdGEudjEuUXVvdGFNZXRyaWMSLgoKZXhwaXJlc19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXA6JcrzGB1xdW90YS5yZXNlcnZhdGlvbi5kZWNpc2lvbi52MdDzGARCCAoGX2xpbWl0IngKE0dldEF1dG9tYXRpb25MaW1pdHMSFQoHdXNlcl9pZBgBIAEoCUIEyPMYATpKyvMYHnF1b3RhLmF1dG9tYXRpb24tbGltaXRzLmdldC52MdDzGAPa8xggcXVvdGEuYXV0b21hdGlvbi1saW1pdHMuZm91bmQudjEixQEKFUF1dG9tYXRpb25MaW1pdHNGb3VuZBIYCgpzdWJzY3JpYmVkGAEgASgIQgTI8xgBEgwKBHBsYW4YAiABKAkSFQoIbWF4X2pvYnMYAyABKAVIAIgBARIfChJtaW5faW50ZXJ2YWxfaG91cnMYBCABKAVIAYgBATooyvMYIHF1b3RhLmF1dG9tYXRpb24tbGltaXRzLmZvdW5kLnYx0PMYBEILCglfbWF4X2pvYnNCFQoTX21pbl9pbnRlcnZhbF9ob3Vyc2IGcHJvdG8z", [file_google_protobuf_timestamp, file_leap_options, file_leap_quota_v1_types]);
+  fileDesc("ChtsZWFwL3F1b3RhL3YxL3F1ZXJpZXMucHJvdG8SDWxlYXAucXVvdGEudjEijQEKEFJlc2VydmVSZWNvcmRpbmcSFQoHdXNlcl9pZBgBIAEoCUIEyPMYARIdCg9pZGVtcG90ZW5jeV9rZXkYAiABKAlCBMjzGAE6Q8rzGBpxdW90YS5yZWNvcmRpbmcucmVzZXJ2ZS52MdDzGAPa8xgdcXVvdGEucmVzZXJ2YXRpb24uZGVjaXNpb24udjEisAIKE1Jlc2VydmF0aW9uRGVjaXNpb24SFQoHZ3JhbnRlZBgBIAEoCEIEyPMYARIWCg5yZXNlcnZhdGlvbl9pZBgCIAEoCRISCgVsaW1pdBgDIAEoA0gAiAEBEgwKBHVzZWQYBCABKAMSDgoGcGVyaW9kGAUgASgJEhsKE3JldHJ5X2FmdGVyX3NlY29uZHMYBiABKAUSDgoGcmVhc29uGAcgASgJEioKBm1ldHJpYxgIIAEoDjIaLmxlYXAucXVvdGEudjEuUXVvdGFNZXRyaWMSLgoKZXhwaXJlc19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXA6JcrzGB1xdW90YS5yZXNlcnZhdGlvbi5kZWNpc2lvbi52MdDzGARCCAoGX2xpbWl0IngKE0dldEF1dG9tYXRpb25MaW1pdHMSFQoHdXNlcl9pZBgBIAEoCUIEyPMYATpKyvMYHnF1b3RhLmF1dG9tYXRpb24tbGltaXRzLmdldC52MdDzGAPa8xggcXVvdGEuYXV0b21hdGlvbi1saW1pdHMuZm91bmQudjEixQEKFUF1dG9tYXRpb25MaW1pdHNGb3VuZBIYCgpzdWJzY3JpYmVkGAEgASgIQgTI8xgBEgwKBHBsYW4YAiABKAkSFQoIbWF4X2pvYnMYAyABKAVIAIgBARIfChJtaW5faW50ZXJ2YWxfaG91cnMYBCABKAVIAYgBATooyvMYIHF1b3RhLmF1dG9tYXRpb24tbGltaXRzLmZvdW5kLnYx0PMYBEILCglfbWF4X2pvYnNCFQoTX21pbl9pbnRlcnZhbF9ob3VycyKcAQoKQ2hlY2tVc2FnZRIVCgd1c2VyX2lkGAEgASgJQgTI8xgBEjAKBm1ldHJpYxgCIAEoDjIaLmxlYXAucXVvdGEudjEuUXVvdGFNZXRyaWNCBMjzGAESDQoFdW5pdHMYAyABKAU6NsrzGBRxdW90YS51c2FnZS5jaGVjay52MdDzGAPa8xgWcXVvdGEudXNhZ2UuY2hlY2tlZC52MSLgAQoMVXNhZ2VDaGVja2VkEhUKB2dyYW50ZWQYASABKAhCBMjzGAESMAoGbWV0cmljGAIgASgOMhoubGVhcC5xdW90YS52MS5RdW90YU1ldHJpY0IEyPMYARISCgVsaW1pdBgDIAEoA0gAiAEBEgwKBHVzZWQYBCABKAMSDgoGcGVyaW9kGAUgASgJEhsKE3JldHJ5X2FmdGVyX3NlY29uZHMYBiABKAUSDgoGcmVhc29uGAcgASgJOh7K8xgWcXVvdGEudXNhZ2UuY2hlY2tlZC52MdDzGARCCAoGX2xpbWl0YgZwcm90bzM", [file_google_protobuf_timestamp, file_leap_options, file_leap_quota_v1_types]);
 
 /**
  * Reserve room for one new recording: checks recordings per month, storage and concurrent
@@ -332,4 +332,186 @@ export type AutomationLimitsFoundJson = {
  */
 export const AutomationLimitsFoundSchema: GenMessage<AutomationLimitsFound, {jsonType: AutomationLimitsFoundJson}> = /*@__PURE__*/
   messageDesc(file_leap_quota_v1_queries, 3);
+
+/**
+ * Whether the user may start one more unit of a metric counted on success, now: for
+ * `QUOTA_METRIC_TRANSCRIPTIONS`, the transcriptions finished in the period against the plan's
+ * `transcriptions_per_month`. Nothing is reserved: the unit counts when its work succeeds
+ * (`transcription.recording.transcribed.v1`), so requests in flight at once may pass the limit by
+ * what they start.
+ *
+ * @generated from message leap.quota.v1.CheckUsage
+ */
+export type CheckUsage = Message<"leap.quota.v1.CheckUsage"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * The metric asked about; only `QUOTA_METRIC_TRANSCRIPTIONS` is answered so far.
+   *
+   * @generated from field: leap.quota.v1.QuotaMetric metric = 2;
+   */
+  metric: QuotaMetric;
+
+  /**
+   * How many units the caller means to start (a bulk request); 1 when 0.
+   *
+   * @generated from field: int32 units = 3;
+   */
+  units: number;
+};
+
+/**
+ * Whether the user may start one more unit of a metric counted on success, now: for
+ * `QUOTA_METRIC_TRANSCRIPTIONS`, the transcriptions finished in the period against the plan's
+ * `transcriptions_per_month`. Nothing is reserved: the unit counts when its work succeeds
+ * (`transcription.recording.transcribed.v1`), so requests in flight at once may pass the limit by
+ * what they start.
+ *
+ * @generated from message leap.quota.v1.CheckUsage
+ */
+export type CheckUsageJson = {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId?: string;
+
+  /**
+   * The metric asked about; only `QUOTA_METRIC_TRANSCRIPTIONS` is answered so far.
+   *
+   * @generated from field: leap.quota.v1.QuotaMetric metric = 2;
+   */
+  metric?: QuotaMetricJson;
+
+  /**
+   * How many units the caller means to start (a bulk request); 1 when 0.
+   *
+   * @generated from field: int32 units = 3;
+   */
+  units?: number;
+};
+
+/**
+ * Describes the message leap.quota.v1.CheckUsage.
+ * Use `create(CheckUsageSchema)` to create a new message.
+ */
+export const CheckUsageSchema: GenMessage<CheckUsage, {jsonType: CheckUsageJson}> = /*@__PURE__*/
+  messageDesc(file_leap_quota_v1_queries, 4);
+
+/**
+ * The answer to `CheckUsage`.
+ *
+ * @generated from message leap.quota.v1.UsageChecked
+ */
+export type UsageChecked = Message<"leap.quota.v1.UsageChecked"> & {
+  /**
+   * Whether the units fit the limit.
+   *
+   * @generated from field: bool granted = 1;
+   */
+  granted: boolean;
+
+  /**
+   * @generated from field: leap.quota.v1.QuotaMetric metric = 2;
+   */
+  metric: QuotaMetric;
+
+  /**
+   * The effective limit; absent when the user is unlimited.
+   *
+   * @generated from field: optional int64 limit = 3;
+   */
+  limit?: bigint | undefined;
+
+  /**
+   * Usage of the metric in the period so far.
+   *
+   * @generated from field: int64 used = 4;
+   */
+  used: bigint;
+
+  /**
+   * Accounting period, `YYYY-MM`.
+   *
+   * @generated from field: string period = 5;
+   */
+  period: string;
+
+  /**
+   * When refused: seconds to the next period (the HTTP `Retry-After`).
+   *
+   * @generated from field: int32 retry_after_seconds = 6;
+   */
+  retryAfterSeconds: number;
+
+  /**
+   * When refused: why, for the user.
+   *
+   * @generated from field: string reason = 7;
+   */
+  reason: string;
+};
+
+/**
+ * The answer to `CheckUsage`.
+ *
+ * @generated from message leap.quota.v1.UsageChecked
+ */
+export type UsageCheckedJson = {
+  /**
+   * Whether the units fit the limit.
+   *
+   * @generated from field: bool granted = 1;
+   */
+  granted?: boolean;
+
+  /**
+   * @generated from field: leap.quota.v1.QuotaMetric metric = 2;
+   */
+  metric?: QuotaMetricJson;
+
+  /**
+   * The effective limit; absent when the user is unlimited.
+   *
+   * @generated from field: optional int64 limit = 3;
+   */
+  limit?: string;
+
+  /**
+   * Usage of the metric in the period so far.
+   *
+   * @generated from field: int64 used = 4;
+   */
+  used?: string;
+
+  /**
+   * Accounting period, `YYYY-MM`.
+   *
+   * @generated from field: string period = 5;
+   */
+  period?: string;
+
+  /**
+   * When refused: seconds to the next period (the HTTP `Retry-After`).
+   *
+   * @generated from field: int32 retry_after_seconds = 6;
+   */
+  retryAfterSeconds?: number;
+
+  /**
+   * When refused: why, for the user.
+   *
+   * @generated from field: string reason = 7;
+   */
+  reason?: string;
+};
+
+/**
+ * Describes the message leap.quota.v1.UsageChecked.
+ * Use `create(UsageCheckedSchema)` to create a new message.
+ */
+export const UsageCheckedSchema: GenMessage<UsageChecked, {jsonType: UsageCheckedJson}> = /*@__PURE__*/
+  messageDesc(file_leap_quota_v1_queries, 5);
 

@@ -9,7 +9,7 @@ import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ObjectRef, ObjectRefJson } from "../../common/v1/common_pb";
 import { file_leap_common_v1_common } from "../../common/v1/common_pb";
 import { file_leap_options } from "../../options_pb";
-import type { QualityPolicy, QualityPolicyJson, TopicGranularity, TopicGranularityJson } from "./types_pb";
+import type { QualityPolicy, QualityPolicyJson, SubtitleFormat, SubtitleFormatJson, TopicGranularity, TopicGranularityJson } from "./types_pb";
 import { file_leap_transcription_v1_types } from "./types_pb";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file leap/transcription/v1/commands.proto.
  */
 export const file_leap_transcription_v1_commands: GenFile = /*@__PURE__*/
-  fileDesc("CiRsZWFwL3RyYW5zY3JpcHRpb24vdjEvY29tbWFuZHMucHJvdG8SFWxlYXAudHJhbnNjcmlwdGlvbi52MSKeAgoTVHJhbnNjcmliZVJlY29yZGluZxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIuCgVtZWRpYRgDIAEoCzIZLmxlYXAuY29tbW9uLnYxLk9iamVjdFJlZkIEyPMYARIQCghsYW5ndWFnZRgEIAEoCRISCgp2b2NhYnVsYXJ5GAUgAygJEjwKDnF1YWxpdHlfcG9saWN5GAYgASgOMiQubGVhcC50cmFuc2NyaXB0aW9uLnYxLlF1YWxpdHlQb2xpY3kSEQoJcHJvdmlkZXJzGAcgAygJOi3K8xgldHJhbnNjcmlwdGlvbi5yZWNvcmRpbmcudHJhbnNjcmliZS52MdDzGAIiiQIKDUV4dHJhY3RUb3BpY3MSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESMwoKdHJhbnNjcmlwdBgDIAEoCzIZLmxlYXAuY29tbW9uLnYxLk9iamVjdFJlZkIEyPMYARI8CgtncmFudWxhcml0eRgEIAEoDjInLmxlYXAudHJhbnNjcmlwdGlvbi52MS5Ub3BpY0dyYW51bGFyaXR5EhcKD3F1ZXN0aW9uc19jb3VudBgFIAEoBRIQCghsYW5ndWFnZRgGIAEoCTonyvMYH3RyYW5zY3JpcHRpb24udG9waWNzLmV4dHJhY3QudjHQ8xgCIuoBChFHZW5lcmF0ZVN1YnRpdGxlcxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIzCgp0cmFuc2NyaXB0GAMgASgLMhkubGVhcC5jb21tb24udjEuT2JqZWN0UmVmQgTI8xgBEhcKD21heF9saW5lX2xlbmd0aBgEIAEoBRIRCgltYXhfbGluZXMYBSABKAUSFAoMdHJhbnNsYXRlX3RvGAYgAygJOivK8xgjdHJhbnNjcmlwdGlvbi5zdWJ0aXRsZXMuZ2VuZXJhdGUudjHQ8xgCYgZwcm90bzM", [file_leap_common_v1_common, file_leap_options, file_leap_transcription_v1_types]);
+  fileDesc("CiRsZWFwL3RyYW5zY3JpcHRpb24vdjEvY29tbWFuZHMucHJvdG8SFWxlYXAudHJhbnNjcmlwdGlvbi52MSKeAgoTVHJhbnNjcmliZVJlY29yZGluZxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIuCgVtZWRpYRgDIAEoCzIZLmxlYXAuY29tbW9uLnYxLk9iamVjdFJlZkIEyPMYARIQCghsYW5ndWFnZRgEIAEoCRISCgp2b2NhYnVsYXJ5GAUgAygJEjwKDnF1YWxpdHlfcG9saWN5GAYgASgOMiQubGVhcC50cmFuc2NyaXB0aW9uLnYxLlF1YWxpdHlQb2xpY3kSEQoJcHJvdmlkZXJzGAcgAygJOi3K8xgldHJhbnNjcmlwdGlvbi5yZWNvcmRpbmcudHJhbnNjcmliZS52MdDzGAIiiQIKDUV4dHJhY3RUb3BpY3MSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESMwoKdHJhbnNjcmlwdBgDIAEoCzIZLmxlYXAuY29tbW9uLnYxLk9iamVjdFJlZkIEyPMYARI8CgtncmFudWxhcml0eRgEIAEoDjInLmxlYXAudHJhbnNjcmlwdGlvbi52MS5Ub3BpY0dyYW51bGFyaXR5EhcKD3F1ZXN0aW9uc19jb3VudBgFIAEoBRIQCghsYW5ndWFnZRgGIAEoCTonyvMYH3RyYW5zY3JpcHRpb24udG9waWNzLmV4dHJhY3QudjHQ8xgCIqICChFHZW5lcmF0ZVN1YnRpdGxlcxIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIzCgp0cmFuc2NyaXB0GAMgASgLMhkubGVhcC5jb21tb24udjEuT2JqZWN0UmVmQgTI8xgBEhcKD21heF9saW5lX2xlbmd0aBgEIAEoBRIRCgltYXhfbGluZXMYBSABKAUSFAoMdHJhbnNsYXRlX3RvGAYgAygJEjYKB2Zvcm1hdHMYByADKA4yJS5sZWFwLnRyYW5zY3JpcHRpb24udjEuU3VidGl0bGVGb3JtYXQ6K8rzGCN0cmFuc2NyaXB0aW9uLnN1YnRpdGxlcy5nZW5lcmF0ZS52MdDzGAJiBnByb3RvMw", [file_leap_common_v1_common, file_leap_options, file_leap_transcription_v1_types]);
 
 /**
  * Transcribe a recording's audio into the master transcript (words and sentence segments).
@@ -270,6 +270,14 @@ export type GenerateSubtitles = Message<"leap.transcription.v1.GenerateSubtitles
    * @generated from field: repeated string translate_to = 6;
    */
   translateTo: string[];
+
+  /**
+   * The files to write; both when empty. A format not named keeps its file as it was (the event
+   * then carries the file already there); one that does not exist yet is written all the same.
+   *
+   * @generated from field: repeated leap.transcription.v1.SubtitleFormat formats = 7;
+   */
+  formats: SubtitleFormat[];
 };
 
 /**
@@ -315,6 +323,14 @@ export type GenerateSubtitlesJson = {
    * @generated from field: repeated string translate_to = 6;
    */
   translateTo?: string[];
+
+  /**
+   * The files to write; both when empty. A format not named keeps its file as it was (the event
+   * then carries the file already there); one that does not exist yet is written all the same.
+   *
+   * @generated from field: repeated leap.transcription.v1.SubtitleFormat formats = 7;
+   */
+  formats?: SubtitleFormatJson[];
 };
 
 /**

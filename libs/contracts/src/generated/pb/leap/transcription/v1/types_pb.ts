@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file leap/transcription/v1/types.proto.
  */
 export const file_leap_transcription_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("CiFsZWFwL3RyYW5zY3JpcHRpb24vdjEvdHlwZXMucHJvdG8SFWxlYXAudHJhbnNjcmlwdGlvbi52MSJcChJUcmFuc2NyaXB0aW9uVXNhZ2USEAoIcHJvdmlkZXIYASABKAkSDQoFbW9kZWwYAiABKAkSFQoNYXVkaW9fc2Vjb25kcxgDIAEoARIOCgZjaHVua3MYBCABKAUiXQoITGxtVXNhZ2USEAoIcHJvdmlkZXIYASABKAkSDQoFbW9kZWwYAiABKAkSFQoNcHJvbXB0X3Rva2VucxgDIAEoBRIZChFjb21wbGV0aW9uX3Rva2VucxgEIAEoBSJGCglUb3BpY0l0ZW0SFQoNc3RhcnRfc2Vjb25kcxgBIAEoARITCgtlbmRfc2Vjb25kcxgCIAEoARINCgV0aXRsZRgDIAEoCSI8CglUb3BpY0xpc3QSLwoFaXRlbXMYASADKAsyIC5sZWFwLnRyYW5zY3JpcHRpb24udjEuVG9waWNJdGVtIhsKClN0cmluZ0xpc3QSDQoFaXRlbXMYASADKAkiMwoRVHJhbnNjcmlwdFF1YWxpdHkSDwoHc3VzcGVjdBgBIAEoCBINCgVmbGFncxgCIAMoCSJ3ChNUcmFuc2xhdGVkU3VidGl0bGVzEhAKCGxhbmd1YWdlGAEgASgJEiYKA3NydBgCIAEoCzIZLmxlYXAuY29tbW9uLnYxLk9iamVjdFJlZhImCgN2dHQYAyABKAsyGS5sZWFwLmNvbW1vbi52MS5PYmplY3RSZWYi8gEKElByb3ZpZGVyQ3JlZGVudGlhbBIWCghwcm92aWRlchgBIAEoCUIEyPMYARIWCghrZXlfaGludBgCIAEoCUIEyPMYARISCgVtb2RlbBgDIAEoCUgAiAEBEjQKCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEhUKCGJhc2VfdXJsGAYgASgJSAGIAQFCCAoGX21vZGVsQgsKCV9iYXNlX3VybCqMAQoQVG9waWNHcmFudWxhcml0eRIhCh1UT1BJQ19HUkFOVUxBUklUWV9VTlNQRUNJRklFRBAAEhsKF1RPUElDX0dSQU5VTEFSSVRZX1NIT1JUEAESHAoYVE9QSUNfR1JBTlVMQVJJVFlfTUVESVVNEAISGgoWVE9QSUNfR1JBTlVMQVJJVFlfTE9ORxADKmEKDVF1YWxpdHlQb2xpY3kSHgoaUVVBTElUWV9QT0xJQ1lfVU5TUEVDSUZJRUQQABIXChNRVUFMSVRZX1BPTElDWV9GTEFHEAESFwoTUVVBTElUWV9QT0xJQ1lfRkFJTBACYgZwcm90bzM", [file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_options]);
+  fileDesc("CiFsZWFwL3RyYW5zY3JpcHRpb24vdjEvdHlwZXMucHJvdG8SFWxlYXAudHJhbnNjcmlwdGlvbi52MSJcChJUcmFuc2NyaXB0aW9uVXNhZ2USEAoIcHJvdmlkZXIYASABKAkSDQoFbW9kZWwYAiABKAkSFQoNYXVkaW9fc2Vjb25kcxgDIAEoARIOCgZjaHVua3MYBCABKAUiXQoITGxtVXNhZ2USEAoIcHJvdmlkZXIYASABKAkSDQoFbW9kZWwYAiABKAkSFQoNcHJvbXB0X3Rva2VucxgDIAEoBRIZChFjb21wbGV0aW9uX3Rva2VucxgEIAEoBSJGCglUb3BpY0l0ZW0SFQoNc3RhcnRfc2Vjb25kcxgBIAEoARITCgtlbmRfc2Vjb25kcxgCIAEoARINCgV0aXRsZRgDIAEoCSI8CglUb3BpY0xpc3QSLwoFaXRlbXMYASADKAsyIC5sZWFwLnRyYW5zY3JpcHRpb24udjEuVG9waWNJdGVtIhsKClN0cmluZ0xpc3QSDQoFaXRlbXMYASADKAkiMwoRVHJhbnNjcmlwdFF1YWxpdHkSDwoHc3VzcGVjdBgBIAEoCBINCgVmbGFncxgCIAMoCSJ3ChNUcmFuc2xhdGVkU3VidGl0bGVzEhAKCGxhbmd1YWdlGAEgASgJEiYKA3NydBgCIAEoCzIZLmxlYXAuY29tbW9uLnYxLk9iamVjdFJlZhImCgN2dHQYAyABKAsyGS5sZWFwLmNvbW1vbi52MS5PYmplY3RSZWYi8gEKElByb3ZpZGVyQ3JlZGVudGlhbBIWCghwcm92aWRlchgBIAEoCUIEyPMYARIWCghrZXlfaGludBgCIAEoCUIEyPMYARISCgVtb2RlbBgDIAEoCUgAiAEBEjQKCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjQKCnVwZGF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEhUKCGJhc2VfdXJsGAYgASgJSAGIAQFCCAoGX21vZGVsQgsKCV9iYXNlX3VybCqMAQoQVG9waWNHcmFudWxhcml0eRIhCh1UT1BJQ19HUkFOVUxBUklUWV9VTlNQRUNJRklFRBAAEhsKF1RPUElDX0dSQU5VTEFSSVRZX1NIT1JUEAESHAoYVE9QSUNfR1JBTlVMQVJJVFlfTUVESVVNEAISGgoWVE9QSUNfR1JBTlVMQVJJVFlfTE9ORxADKmMKDlN1YnRpdGxlRm9ybWF0Eh8KG1NVQlRJVExFX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhcKE1NVQlRJVExFX0ZPUk1BVF9TUlQQARIXChNTVUJUSVRMRV9GT1JNQVRfVlRUEAIqYQoNUXVhbGl0eVBvbGljeRIeChpRVUFMSVRZX1BPTElDWV9VTlNQRUNJRklFRBAAEhcKE1FVQUxJVFlfUE9MSUNZX0ZMQUcQARIXChNRVUFMSVRZX1BPTElDWV9GQUlMEAJiBnByb3RvMw", [file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_options]);
 
 /**
  * Audio one provider transcribed for a recording: the cost basis of minutes transcribed.
@@ -518,6 +518,45 @@ export const TopicGranularitySchema: GenEnum<TopicGranularity, TopicGranularityJ
   enumDesc(file_leap_transcription_v1_types, 0);
 
 /**
+ * A subtitle file format.
+ *
+ * @generated from enum leap.transcription.v1.SubtitleFormat
+ */
+export enum SubtitleFormat {
+  /**
+   * @generated from enum value: SUBTITLE_FORMAT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * SubRip, `subtitles.srt`.
+   *
+   * @generated from enum value: SUBTITLE_FORMAT_SRT = 1;
+   */
+  SRT = 1,
+
+  /**
+   * WebVTT, `subtitles.vtt`.
+   *
+   * @generated from enum value: SUBTITLE_FORMAT_VTT = 2;
+   */
+  VTT = 2,
+}
+
+/**
+ * A subtitle file format.
+ *
+ * @generated from enum leap.transcription.v1.SubtitleFormat
+ */
+export type SubtitleFormatJson = "SUBTITLE_FORMAT_UNSPECIFIED" | "SUBTITLE_FORMAT_SRT" | "SUBTITLE_FORMAT_VTT";
+
+/**
+ * Describes the enum leap.transcription.v1.SubtitleFormat.
+ */
+export const SubtitleFormatSchema: GenEnum<SubtitleFormat, SubtitleFormatJson> = /*@__PURE__*/
+  enumDesc(file_leap_transcription_v1_types, 1);
+
+/**
  * What a transcript that fails the quality checks does to the stage.
  *
  * @generated from enum leap.transcription.v1.QualityPolicy
@@ -556,5 +595,5 @@ export type QualityPolicyJson = "QUALITY_POLICY_UNSPECIFIED" | "QUALITY_POLICY_F
  * Describes the enum leap.transcription.v1.QualityPolicy.
  */
 export const QualityPolicySchema: GenEnum<QualityPolicy, QualityPolicyJson> = /*@__PURE__*/
-  enumDesc(file_leap_transcription_v1_types, 1);
+  enumDesc(file_leap_transcription_v1_types, 2);
 
