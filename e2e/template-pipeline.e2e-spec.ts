@@ -1,36 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createPlatformDatabase,
-  createTestVhost,
-  eventually,
-  freePort,
-  generateLecture,
-  startFakeAssemblyAi,
-  startFakeZoom,
-  startMailCatcher,
-  type FakeAssemblyAi,
-  type FakeRecogniser,
-  type FakeZoom,
-  type FakeZoomMeeting,
-  type MailCatcher,
-  type RunningProcess,
-  type TestDatabase,
-  type TestVhost,
-} from '@leap/testing';
-import { SERVICES, signUp, startServiceProcess, waitUntilReady, type ApiClient } from './support';
+import { readFile } from 'node:fs/promises';
+import { eventually, generateLecture, startFakeAssemblyAi, startFakeZoom, type FakeAssemblyAi, type FakeRecogniser, type FakeZoom, type FakeZoomMeeting } from '@leap/testing';
+import { freeBox, signUp, startDistributedPlatform, waitUntilReady, type ApiClient, type DistributedPlatform } from './support';
 
 const MB = 1024 * 1024;
 const DAY = 86_400_000;
-
-/** An ISO BMFF `free` box of `size` bytes: players and ffprobe skip it (it takes a lecture past Zoom's blank rule). */
-function freeBox(size: number): Buffer {
-  const box = Buffer.alloc(size);
-  box.writeUInt32BE(size, 0);
-  box.write('free', 4, 'ascii');
-  return box;
-}
 
 /** What the fake AssemblyAI hears: one word per chunk, no language of its own (it answers the one it was asked for). */
 const recognise: FakeRecogniser = async (audio) => ({
@@ -45,15 +18,10 @@ const recognise: FakeRecogniser = async (audio) => ({
  * and each template's language reaches the speech provider (the fake AssemblyAI).
  */
 describe('templates drive the pipeline (sync, matching, settings per template, distributed)', () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
-  let work: string;
-  let mail: MailCatcher;
+  let platform: DistributedPlatform;
   let zoom: FakeZoom;
   let assembly: FakeAssemblyAi;
   let lecture: Buffer;
-  const processes = new Map<string, RunningProcess>();
-  let api = '';
   let ada: ApiClient;
 
   const meeting = (uuid: string, topic: string, daysAgo: number): FakeZoomMeeting => ({
@@ -67,64 +35,24 @@ describe('templates drive the pipeline (sync, matching, settings per template, d
   });
 
   beforeAll(async () => {
-    db = await createPlatformDatabase('leap_test_template_pipeline');
-    vhost = await createTestVhost('leap_test_template_pipeline');
-    work = await mkdtemp(join(tmpdir(), 'leap-template-pipeline-'));
-    mail = await startMailCatcher();
     zoom = await startFakeZoom();
     assembly = await startFakeAssemblyAi({ recognise });
-    const generated = await generateLecture({ dir: work, durationSeconds: 30, leadingSilenceSeconds: 8, trailingSilenceSeconds: 8, middleSilenceSeconds: 2 });
+    platform = await startDistributedPlatform('template_pipeline', {
+      env: () => ({
+        ingest: { ZOOM_API_BASE_URL: zoom.apiBaseUrl, ZOOM_OAUTH_BASE_URL: zoom.oauthBaseUrl, OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' },
+        transcription: { TRANSCRIPTION_PROVIDERS: 'assemblyai', ASSEMBLYAI_BASE_URL: assembly.url, ASSEMBLYAI_API_KEY: assembly.apiKey, ASSEMBLYAI_POLL_INTERVAL: '20ms' },
+      }),
+    });
+    const generated = await generateLecture({ dir: platform.work, durationSeconds: 30, leadingSilenceSeconds: 8, trailingSilenceSeconds: 8, middleSilenceSeconds: 2 });
     const bytes = await readFile(generated.path);
     lecture = Buffer.concat([bytes, freeBox(26 * MB - bytes.length)]);
-    const common = {
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: vhost.url,
-      JWT_SECRET: 'template-pipeline-test-secret-that-is-long-enough',
-      STORAGE_BACKEND: 'local',
-      STORAGE_LOCAL_ROOT: join(work, 'storage'),
-      EXPORT_ROOT: join(work, 'exports'),
-      MESSAGING_RETRY_TIERS: '1s,2s',
-      CREDENTIALS_TRANSIT_KEYRING: `t1:${'3'.repeat(64)}`,
-    };
-    await Promise.all(
-      SERVICES.map(async (name) => {
-        const port = await freePort();
-        const env: Record<string, string> = { ...common, PORT: String(port) };
-        if (name === 'gateway') {
-          api = `http://127.0.0.1:${port}/api/v1`;
-          Object.assign(env, { SMTP_URL: mail.url, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
-        }
-        if (name === 'ingest') {
-          Object.assign(env, {
-            CREDENTIALS_KEYRING: `k1:${'4'.repeat(64)}`,
-            ZOOM_API_BASE_URL: zoom.apiBaseUrl,
-            ZOOM_OAUTH_BASE_URL: zoom.oauthBaseUrl,
-            OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
-            INGEST_DOWNLOAD_DIR: join(work, 'downloads'),
-          });
-        }
-        if (name === 'transcription') {
-          Object.assign(env, {
-            TRANSCRIPTION_PROVIDERS: 'assemblyai',
-            ASSEMBLYAI_BASE_URL: assembly.url,
-            ASSEMBLYAI_API_KEY: assembly.apiKey,
-            ASSEMBLYAI_POLL_INTERVAL: '20ms',
-          });
-        }
-        processes.set(name, await startServiceProcess(name, env));
-      }),
-    );
-    ada = await signUp(api, 'ada@example.org', mail);
+    ada = await signUp(platform.api, 'ada@example.org', platform.mail);
   }, 240_000);
 
   afterAll(async () => {
-    await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));
-    await vhost?.drop().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
-    await mail?.close();
+    await platform?.close();
     await zoom?.close();
     await assembly?.close();
-    if (work) await rm(work, { recursive: true, force: true });
   });
 
   const post = (path: string, body: unknown) => ada.json(path, { method: 'POST', body: JSON.stringify(body) });

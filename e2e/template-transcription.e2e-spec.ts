@@ -1,27 +1,18 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  createPlatformDatabase,
-  createTestVhost,
   eventually,
-  freePort,
   generateLecture,
   startFakeAssemblyAi,
   startFakeChat,
   startFakeOpenAiTranscription,
-  startMailCatcher,
   type FakeAssemblyAi,
   type FakeChat,
   type FakeChatRequest,
   type FakeOpenAiTranscription,
   type FakeRecogniser,
-  type MailCatcher,
-  type RunningProcess,
-  type TestDatabase,
-  type TestVhost,
 } from '@leap/testing';
-import { SERVICES, signUp, startServiceProcess, waitUntilReady, type ApiClient } from './support';
+import { signUp, startDistributedPlatform, waitUntilReady, type ApiClient, type DistributedPlatform } from './support';
 
 const SERVER_CHAT_KEY = 'sk-server-chat-0123456789';
 const TENANT_CHAT_KEY = 'sk-tenant-chat-9876543210';
@@ -87,80 +78,48 @@ const timings = (srt: string) => [...srt.matchAll(/^(\d\d:\d\d:\d\d,\d{3}) --> (
  * model key is used instead of the server's.
  */
 describe('template transcription settings (quality policy, providers, translations, tenant chat model; distributed)', () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
+  let platform: DistributedPlatform;
   let work: string;
-  let mail: MailCatcher;
   let openai: FakeOpenAiTranscription;
   let assembly: FakeAssemblyAi;
   let serverChat: FakeChat;
   let tenantChat: FakeChat;
   let lecture: string;
-  const processes = new Map<string, RunningProcess>();
-  let api = '';
   let ada: ApiClient;
 
   beforeAll(async () => {
-    db = await createPlatformDatabase('leap_test_template_transcription');
-    vhost = await createTestVhost('leap_test_template_transcription');
-    work = await mkdtemp(join(tmpdir(), 'leap-template-transcription-'));
-    mail = await startMailCatcher();
     openai = await startFakeOpenAiTranscription({ recognise: hallucinating });
     assembly = await startFakeAssemblyAi({ recognise: clean });
     serverChat = await startFakeChat({ apiKey: SERVER_CHAT_KEY, respond: obedient });
     tenantChat = await startFakeChat({ apiKey: TENANT_CHAT_KEY, respond: obedient });
-    lecture = (await generateLecture({ dir: work, durationSeconds: 20, leadingSilenceSeconds: 3, trailingSilenceSeconds: 3, middleSilenceSeconds: 2 })).path;
-    const common = {
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: vhost.url,
-      JWT_SECRET: 'template-transcription-test-secret-long-enough',
-      STORAGE_BACKEND: 'local',
-      STORAGE_LOCAL_ROOT: join(work, 'storage'),
-      EXPORT_ROOT: join(work, 'exports'),
-      MESSAGING_RETRY_TIERS: '1s,2s',
-      CREDENTIALS_TRANSIT_KEYRING: `t1:${'3'.repeat(64)}`,
-    };
-    await Promise.all(
-      SERVICES.map(async (name) => {
-        const port = await freePort();
-        const env: Record<string, string> = { ...common, PORT: String(port) };
-        if (name === 'gateway') {
-          api = `http://127.0.0.1:${port}/api/v1`;
-          Object.assign(env, { SMTP_URL: mail.url, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
-        }
-        if (name === 'transcription') {
-          Object.assign(env, {
-            // The server's order names only the OpenAI-compatible provider; AssemblyAI has a key but is asked only when a template names it.
-            TRANSCRIPTION_PROVIDERS: 'openai',
-            OPENAI_TRANSCRIPTION_BASE_URL: openai.url,
-            OPENAI_TRANSCRIPTION_API_KEY: openai.apiKey,
-            ASSEMBLYAI_BASE_URL: assembly.url,
-            ASSEMBLYAI_API_KEY: assembly.apiKey,
-            ASSEMBLYAI_POLL_INTERVAL: '20ms',
-            LLM_BASE_URL: serverChat.url,
-            LLM_API_KEY: SERVER_CHAT_KEY,
-            LLM_MODEL: 'server-model',
-            TRANSCRIPTION_CREDENTIALS_KEYRING: `r1:${'5'.repeat(64)}`,
-            // The tenant's chat API is the fake on this machine.
-            OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
-          });
-        }
-        processes.set(name, await startServiceProcess(name, env));
+    platform = await startDistributedPlatform('template_transcription', {
+      env: () => ({
+        transcription: {
+          TRANSCRIPTION_PROVIDERS: 'openai',
+          OPENAI_TRANSCRIPTION_BASE_URL: openai.url,
+          OPENAI_TRANSCRIPTION_API_KEY: openai.apiKey,
+          ASSEMBLYAI_BASE_URL: assembly.url,
+          ASSEMBLYAI_API_KEY: assembly.apiKey,
+          ASSEMBLYAI_POLL_INTERVAL: '20ms',
+          LLM_BASE_URL: serverChat.url,
+          LLM_API_KEY: SERVER_CHAT_KEY,
+          LLM_MODEL: 'server-model',
+          TRANSCRIPTION_CREDENTIALS_KEYRING: `r1:${'5'.repeat(64)}`,
+          OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+        },
       }),
-    );
-    ada = await signUp(api, 'ada@example.org', mail);
+    });
+    work = platform.work;
+    lecture = (await generateLecture({ dir: work, durationSeconds: 20, leadingSilenceSeconds: 3, trailingSilenceSeconds: 3, middleSilenceSeconds: 2 })).path;
+    ada = await signUp(platform.api, 'ada@example.org', platform.mail);
   }, 240_000);
 
   afterAll(async () => {
-    await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));
-    await vhost?.drop().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
-    await mail?.close();
+    await platform?.close();
     await openai?.close();
     await assembly?.close();
     await serverChat?.close();
     await tenantChat?.close();
-    if (work) await rm(work, { recursive: true, force: true });
   });
 
   const post = (path: string, body: unknown) => ada.json(path, { method: 'POST', body: JSON.stringify(body) });

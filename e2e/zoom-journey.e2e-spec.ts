@@ -1,37 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createPlatformDatabase,
-  createTestVhost,
-  eventually,
-  freePort,
-  generateLecture,
-  startFakeZoom,
-  startMailCatcher,
-  type FakeZoom,
-  type FakeZoomMeeting,
-  type MailCatcher,
-  type RunningProcess,
-  type TestDatabase,
-  type TestVhost,
-} from '@leap/testing';
-import { SERVICES, signUp, startServiceProcess, waitUntilReady, type ApiClient } from './support';
+import { readFile } from 'node:fs/promises';
+import { eventually, generateLecture, startFakeZoom, type FakeZoom, type FakeZoomMeeting } from '@leap/testing';
+import { freeBox, signUp, startDistributedPlatform, waitUntilReady, type ApiClient, type DistributedPlatform } from './support';
 
 const MB = 1024 * 1024;
 const DAY = 86_400_000;
 const SECRET = 'zoom-app-secret-token';
-
-/**
- * An ISO BMFF `free` box of `size` bytes: players and ffprobe skip it. Appended to a short
- * generated lecture it makes a file past Zoom's blank rule (25 MB) that still plays as the lecture.
- */
-function freeBox(size: number): Buffer {
-  const box = Buffer.alloc(size);
-  box.writeUInt32BE(size, 0);
-  box.write('free', 4, 'ascii');
-  return box;
-}
 
 /**
  * Zoom all the way to READY with every service its own process: one meeting comes in through a
@@ -40,14 +13,9 @@ function freeBox(size: number): Buffer {
  * to READY; a later sync over both finds nothing new.
  */
 describe('Zoom recordings to READY (sync and webhook, distributed)', () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
-  let work: string;
-  let mail: MailCatcher;
+  let platform: DistributedPlatform;
   let zoom: FakeZoom;
   let lecture: Buffer;
-  const processes = new Map<string, RunningProcess>();
-  let api = '';
   let ada: ApiClient;
 
   const meeting = (uuid: string, topic: string, daysAgo: number): FakeZoomMeeting => ({
@@ -65,55 +33,19 @@ describe('Zoom recordings to READY (sync and webhook, distributed)', () => {
   });
 
   beforeAll(async () => {
-    db = await createPlatformDatabase('leap_test_zoom_journey');
-    vhost = await createTestVhost('leap_test_zoom_journey');
-    work = await mkdtemp(join(tmpdir(), 'leap-zoom-journey-'));
-    mail = await startMailCatcher();
     zoom = await startFakeZoom();
-    const generated = await generateLecture({ dir: work, durationSeconds: 60, leadingSilenceSeconds: 9, trailingSilenceSeconds: 10, middleSilenceSeconds: 4 });
+    platform = await startDistributedPlatform('zoom_journey', {
+      env: () => ({ ingest: { ZOOM_API_BASE_URL: zoom.apiBaseUrl, ZOOM_OAUTH_BASE_URL: zoom.oauthBaseUrl, OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' } }),
+    });
+    const generated = await generateLecture({ dir: platform.work, durationSeconds: 60, leadingSilenceSeconds: 9, trailingSilenceSeconds: 10, middleSilenceSeconds: 4 });
     const bytes = await readFile(generated.path);
     lecture = Buffer.concat([bytes, freeBox(26 * MB - bytes.length)]);
-    const transit = `t1:${'3'.repeat(64)}`;
-    const common = {
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: vhost.url,
-      JWT_SECRET: 'zoom-journey-test-secret-that-is-long-enough',
-      STORAGE_BACKEND: 'local',
-      STORAGE_LOCAL_ROOT: join(work, 'storage'),
-      EXPORT_ROOT: join(work, 'exports'),
-      MESSAGING_RETRY_TIERS: '1s,2s',
-      CREDENTIALS_TRANSIT_KEYRING: transit,
-    };
-    await Promise.all(
-      SERVICES.map(async (name) => {
-        const port = await freePort();
-        const env: Record<string, string> = { ...common, PORT: String(port) };
-        if (name === 'gateway') {
-          api = `http://127.0.0.1:${port}/api/v1`;
-          Object.assign(env, { SMTP_URL: mail.url, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
-        }
-        if (name === 'ingest') {
-          Object.assign(env, {
-            CREDENTIALS_KEYRING: `k1:${'4'.repeat(64)}`,
-            ZOOM_API_BASE_URL: zoom.apiBaseUrl,
-            ZOOM_OAUTH_BASE_URL: zoom.oauthBaseUrl,
-            OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
-            INGEST_DOWNLOAD_DIR: join(work, 'downloads'),
-          });
-        }
-        processes.set(name, await startServiceProcess(name, env));
-      }),
-    );
-    ada = await signUp(api, 'ada@example.org', mail);
+    ada = await signUp(platform.api, 'ada@example.org', platform.mail);
   }, 300_000);
 
   afterAll(async () => {
-    await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));
-    await vhost?.drop().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
-    await mail?.close();
+    await platform?.close();
     await zoom?.close();
-    if (work) await rm(work, { recursive: true, force: true });
   });
 
   const post = (path: string, body: unknown) => ada.json(path, { method: 'POST', body: JSON.stringify(body) });
@@ -154,7 +86,7 @@ describe('Zoom recordings to READY (sync and webhook, distributed)', () => {
     });
 
     // By the webhook: Zoom validates the endpoint, then sends the event, and sends it again.
-    const endpoint = `${api}/webhooks/zoom`;
+    const endpoint = `${platform.api}/webhooks/zoom`;
     const validation = await zoom.sendWebhook(endpoint, zoom.urlValidationEvent('plain-token-1'), { secretToken: SECRET });
     expect(validation).toMatchObject({ status: 200, body: { plainToken: 'plain-token-1', encryptedToken: expect.stringMatching(/^[0-9a-f]{64}$/) } });
     const forged = await zoom.sendRecordingCompleted(endpoint, 'synced-uuid==', { secretToken: 'guessed' });
