@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -49,6 +49,8 @@ export async function startDistributedPlatform(name: string, options: PlatformOp
   const db = await createPlatformDatabase(`leap_test_${name}`);
   const vhost = await createTestVhost(`leap_test_${name}`);
   const work = await mkdtemp(join(tmpdir(), `leap-${name.replace(/_/g, '-')}-`));
+  // Readable by the tools the services run (ffmpeg, yt-dlp), whoever they run as.
+  await chmod(work, 0o755);
   const mail = await startMailCatcher();
   const processes = new Map<ServiceName, RunningProcess>();
   const common = {

@@ -1,22 +1,8 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  createPlatformDatabase,
-  createTestVhost,
-  eventually,
-  freePort,
-  generateLecture,
-  startFakeYandexDisk,
-  startMailCatcher,
-  type FakeYandexDisk,
-  type MailCatcher,
-  type RunningProcess,
-  type TestDatabase,
-  type TestVhost,
-} from '@leap/testing';
-import { SERVICES, signUp, startServiceProcess, waitUntilReady } from './support';
+import { eventually, generateLecture, startFakeYandexDisk, type FakeYandexDisk } from '@leap/testing';
+import { signUp, startDistributedPlatform, waitUntilReady, type DistributedPlatform } from './support';
 
 const DAY = 86_400_000;
 
@@ -28,64 +14,30 @@ const DAY = 86_400_000;
  * with the stored token, and the pipeline trims, transcribes and subtitles it.
  */
 describe('a Yandex Disk lecture through the whole pipeline (distributed)', () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
+  let platform: DistributedPlatform;
   let work: string;
-  let mail: MailCatcher;
   let disk: FakeYandexDisk;
-  const processes: RunningProcess[] = [];
-  let api = '';
 
   beforeAll(async () => {
-    db = await createPlatformDatabase('leap_test_yadisk_journey');
-    vhost = await createTestVhost('leap_test_yadisk_journey');
-    work = await mkdtemp(join(tmpdir(), 'leap-yadisk-journey-'));
-    await chmod(work, 0o755);
-    mail = await startMailCatcher();
     disk = await startFakeYandexDisk();
-    const common = {
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: vhost.url,
-      JWT_SECRET: 'yandex-journey-secret-that-is-long-enough',
-      STORAGE_BACKEND: 'local',
-      STORAGE_LOCAL_ROOT: join(work, 'storage'),
-      EXPORT_ROOT: join(work, 'exports'),
-      MESSAGING_RETRY_TIERS: '1s,2s',
-      CREDENTIALS_TRANSIT_KEYRING: `t1:${'7'.repeat(64)}`,
-    };
-    const own: Record<string, Record<string, string>> = {
-      ingest: {
-        CREDENTIALS_KEYRING: `k1:${'8'.repeat(64)}`,
-        YANDEX_DISK_API_BASE_URL: disk.apiBaseUrl,
-        YANDEX_OAUTH_BASE_URL: disk.oauthBaseUrl,
-        YANDEX_CLIENT_ID: disk.clientId,
-        YANDEX_CLIENT_SECRET: disk.clientSecret,
-        OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
-        INGEST_DOWNLOAD_DIR: join(work, 'downloads'),
-      },
-      publishing: { CREDENTIALS_KEYRING: `k1:${'9'.repeat(64)}` },
-    };
-    const started = await Promise.all(
-      SERVICES.map(async (name) => {
-        const port = await freePort();
-        const env: Record<string, string> = { ...common, ...own[name], PORT: String(port) };
-        if (name === 'gateway') {
-          api = `http://127.0.0.1:${port}/api/v1`;
-          Object.assign(env, { SMTP_URL: mail.url, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
-        }
-        return startServiceProcess(name, env);
+    platform = await startDistributedPlatform('yadisk_journey', {
+      env: () => ({
+        ingest: {
+          YANDEX_DISK_API_BASE_URL: disk.apiBaseUrl,
+          YANDEX_OAUTH_BASE_URL: disk.oauthBaseUrl,
+          YANDEX_CLIENT_ID: disk.clientId,
+          YANDEX_CLIENT_SECRET: disk.clientSecret,
+          OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+        },
+        publishing: { CREDENTIALS_KEYRING: `k1:${'9'.repeat(64)}` },
       }),
-    );
-    processes.push(...started);
+    });
+    work = platform.work;
   }, 300_000);
 
   afterAll(async () => {
-    await Promise.all(processes.map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));
-    await vhost?.drop().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
-    await mail?.close();
+    await platform?.close();
     await disk?.close();
-    if (work) await rm(work, { recursive: true, force: true });
   });
 
   it('syncs a folder source and takes its lecture to READY with a transcript and subtitles', async () => {
@@ -94,7 +46,7 @@ describe('a Yandex Disk lecture through the whole pipeline (distributed)', () =>
     const granted = disk.grant('lecturer');
     const file = disk.putFile(granted.account, '/Лекции/2026/Лекция 1.mp4', bytes, { modified: new Date(Date.now() - 2 * DAY) });
     disk.putFile(granted.account, '/Лекции/2026/план.txt', Buffer.from('not a lecture'), { modified: new Date(Date.now() - 2 * DAY) });
-    const ada = await signUp(api, 'ada-yadisk@example.org', mail);
+    const ada = await signUp(platform.api, 'ada-yadisk@example.org', platform.mail);
 
     const credential = await ada.json('/credentials', {
       method: 'POST',
