@@ -1,20 +1,7 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createPlatformDatabase,
-  createTestVhost,
-  FakeMediaServer,
-  freePort,
-  generateLecture,
-  startMailCatcher,
-  type MailCatcher,
-  type RunningProcess,
-  type TestDatabase,
-  type TestVhost,
-} from '@leap/testing';
-import { SERVICES, signUp, startServiceProcess, waitUntilReady, type ApiClient } from './support';
+import { readFile } from 'node:fs/promises';
+import { FakeMediaServer, generateLecture } from '@leap/testing';
+import { signUp, startDistributedPlatform, waitUntilReady, type ApiClient, type DistributedPlatform } from './support';
 
 /**
  * Recordings from URLs, through the gateway, with every service its own process: the real yt-dlp
@@ -24,55 +11,23 @@ import { SERVICES, signUp, startServiceProcess, waitUntilReady, type ApiClient }
  * stay refused when named directly or reached by a redirect.
  */
 describe('recordings from URLs (distributed)', () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
+  let platform: DistributedPlatform;
   let work: string;
-  let mail: MailCatcher;
   let media: FakeMediaServer;
   let port = 0;
   let ada: ApiClient;
-  const processes = new Map<string, RunningProcess>();
 
   beforeAll(async () => {
-    db = await createPlatformDatabase('leap_test_sources');
-    vhost = await createTestVhost('leap_test_sources');
-    work = await mkdtemp(join(tmpdir(), 'leap-sources-'));
-    await chmod(work, 0o755);
-    mail = await startMailCatcher();
     media = await new FakeMediaServer().start();
     port = Number(new URL(media.url('/')).port);
-    let api = '';
-    const common = {
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: vhost.url,
-      JWT_SECRET: 'sources-test-secret-that-is-long-enough',
-      STORAGE_BACKEND: 'local',
-      STORAGE_LOCAL_ROOT: join(work, 'storage'),
-      EXPORT_ROOT: join(work, 'exports'),
-      MESSAGING_RETRY_TIERS: '1s,2s',
-    };
-    await Promise.all(
-      SERVICES.map(async (name) => {
-        const servicePort = await freePort();
-        const env: Record<string, string> = { ...common, PORT: String(servicePort) };
-        if (name === 'gateway') {
-          api = `http://127.0.0.1:${servicePort}/api/v1`;
-          Object.assign(env, { SMTP_URL: mail.url, PUBLIC_BASE_URL: `http://127.0.0.1:${servicePort}` });
-        }
-        if (name === 'ingest') Object.assign(env, { OUTBOUND_ALLOWED_HOSTS: 'localhost', INGEST_DOWNLOAD_DIR: join(work, 'downloads') });
-        processes.set(name, await startServiceProcess(name, env));
-      }),
-    );
-    ada = await signUp(api, `ada-${Date.now()}@example.org`, mail);
+    platform = await startDistributedPlatform('sources', { env: () => ({ ingest: { OUTBOUND_ALLOWED_HOSTS: 'localhost' } }) });
+    work = platform.work;
+    ada = await signUp(platform.api, `ada-${Date.now()}@example.org`, platform.mail);
   }, 300_000);
 
   afterAll(async () => {
-    await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));
+    await platform?.close();
     await media?.close();
-    await vhost?.drop().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
-    await mail?.close();
-    if (work) await rm(work, { recursive: true, force: true });
   });
 
   it('previews a URL, then takes the lecture it leads to through yt-dlp to READY', async () => {
