@@ -35,6 +35,8 @@ export interface DistributedPlatform {
 }
 
 export interface PlatformOptions {
+  /** Settings every service gets, over the shared ones. */
+  common?: Record<string, string>;
   /** Settings of one service each, beside the shared ones (database, broker, storage, exports, keyrings); `work` is the platform's folder. */
   env?: (work: string) => Partial<Record<ServiceName, Record<string, string>>>;
 }
@@ -62,6 +64,7 @@ export async function startDistributedPlatform(name: string, options: PlatformOp
     EXPORT_ROOT: join(work, 'exports'),
     MESSAGING_RETRY_TIERS: '1s,2s',
     CREDENTIALS_TRANSIT_KEYRING: `t1:${'3'.repeat(64)}`,
+    ...options.common,
   };
   const own = options.env?.(work) ?? {};
   let api = '';

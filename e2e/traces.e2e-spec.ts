@@ -1,23 +1,6 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
-import {
-  createPlatformDatabase,
-  createTestVhost,
-  eventually,
-  freePort,
-  generateLecture,
-  startMailCatcher,
-  startOtlpReceiver,
-  type MailCatcher,
-  type OtlpReceiver,
-  type ReceivedSpan,
-  type RunningProcess,
-  type TestDatabase,
-  type TestVhost,
-} from '@leap/testing';
-import { SERVICES, signUp, startServiceProcess, waitUntilReady } from './support';
+import { eventually, generateLecture, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@leap/testing';
+import { signUp, startDistributedPlatform, waitUntilReady, type DistributedPlatform } from './support';
 
 /** OTLP span kinds. */
 const SERVER = 2;
@@ -39,58 +22,29 @@ function isUploadRequest(span: ReceivedSpan): boolean {
  * and follows every message through the outbox, the broker and the jobs of each service.
  */
 describe('traces across the bus (distributed)', () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
-  let work: string;
-  let mail: MailCatcher;
+  let platform: DistributedPlatform;
   let collector: OtlpReceiver;
-  const processes = new Map<string, RunningProcess>();
-  let api = '';
 
   beforeAll(async () => {
-    db = await createPlatformDatabase('leap_test_traces');
-    vhost = await createTestVhost('leap_test_traces');
-    work = await mkdtemp(join(tmpdir(), 'leap-traces-'));
-    await chmod(work, 0o755);
-    mail = await startMailCatcher();
     collector = await startOtlpReceiver();
-    const common = {
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: vhost.url,
-      JWT_SECRET: 'traces-test-secret-that-is-long-enough',
-      STORAGE_BACKEND: 'local',
-      STORAGE_LOCAL_ROOT: join(work, 'storage'),
-      EXPORT_ROOT: join(work, 'exports'),
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      // Spans leave each process within a fifth of a second instead of the default five.
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-    };
-    await Promise.all(
-      SERVICES.map(async (name) => {
-        const port = await freePort();
-        const env: Record<string, string> = { ...common, PORT: String(port) };
-        if (name === 'gateway') {
-          api = `http://127.0.0.1:${port}/api/v1`;
-          Object.assign(env, { SMTP_URL: mail.url, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
-        }
-        processes.set(name, await startServiceProcess(name, env));
-      }),
-    );
+    platform = await startDistributedPlatform('traces', {
+      common: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        // Spans leave each process within a fifth of a second instead of the default five.
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+      },
+    });
   }, 300_000);
 
   afterAll(async () => {
-    await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));
+    await platform?.close();
     await collector?.close();
-    await vhost?.drop().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
-    await mail?.close();
-    if (work) await rm(work, { recursive: true, force: true });
   });
 
   it('makes one trace of an upload, with spans from the gateway, ingest, media-processing, transcription, publishing and storage', async () => {
-    const lecture = await generateLecture({ dir: work, durationSeconds: 16, leadingSilenceSeconds: 3, trailingSilenceSeconds: 3, fileName: 'traced.mp4' });
-    const ada = await signUp(api, 'ada@example.org', mail);
+    const lecture = await generateLecture({ dir: platform.work, durationSeconds: 16, leadingSilenceSeconds: 3, trailingSilenceSeconds: 3, fileName: 'traced.mp4' });
+    const ada = await signUp(platform.api, 'ada@example.org', platform.mail);
     const upload = await ada.upload(lecture.path, 'Traced lecture');
     expect(upload.status).toBe(202);
     const id = upload.body.id as string;
@@ -122,7 +76,7 @@ describe('traces across the bus (distributed)', () => {
     const jobs = inTrace().filter((s) => s.attributes['leap.job.kind'] !== undefined);
     expect(jobs.map((s) => s.service)).toEqual(expect.arrayContaining(['media-processing', 'transcription', 'publishing']));
     // Every message about this recording, whichever service wrote it, was handled in the upload's trace.
-    const client = new Client({ connectionString: db.url });
+    const client = new Client({ connectionString: platform.db.url });
     await client.connect();
     const messageIds = new Set<string>();
     try {
@@ -138,8 +92,8 @@ describe('traces across the bus (distributed)', () => {
     expect(handled.filter((s) => s.traceId !== request.traceId).map((s) => `${s.service}: ${s.name}`)).toEqual([]);
 
     // Once every process has stopped (and sent its last spans), the trace is one tree: every span's parent is in it.
-    await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM', 15_000)));
-    processes.clear();
+    await Promise.all([...platform.processes.values()].map((p) => p.stop('SIGTERM', 15_000)));
+    platform.processes.clear();
     const spans = inTrace();
     const ids = new Set(spans.map((s) => s.spanId));
     const orphans = spans.filter((s) => s !== request && (s.parentSpanId === undefined || !ids.has(s.parentSpanId)));
