@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import winston from 'winston';
 import type { Logger } from 'winston';
 import { MESSAGE_TYPES, ObjectKind, type ObjectRef } from '@leap/contracts';
-import { MessageBus, newMessageId, type WireMessage } from '@leap/messaging';
+import { MessageBus, newMessageId, type UntypedMessages, type WireMessage } from '@leap/messaging';
 import { OBJECT_STORE, SERVICE_LOGGER, type RunningService } from '@leap/platform';
 import { storageKeys, type ObjectStore } from '@leap/storage-client';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
@@ -79,7 +79,7 @@ describe('tenant speech provider keys', () => {
     const key = storageKeys.audio(owner.id, recordingId);
     const stored = await store.putFile(key, audioFile, { contentType: 'audio/mpeg' });
     const media: ObjectRef = { key, sizeBytes: String(stored.sizeBytes), checksumSha256: stored.checksumSha256, contentType: 'audio/mpeg', kind: ObjectKind.AUDIO };
-    const bus = gateway.app.get(MessageBus);
+    const bus = gateway.app.get(MessageBus) as MessageBus<UntypedMessages>;
     await gateway.db.transaction((m) =>
       bus.send(m, MESSAGE_TYPES.transcription.TranscribeRecording, { recordingId, userId: owner.id, media, language: 'en' }, { subject: recordingId, tenant: owner.id }),
     );
