@@ -1,23 +1,8 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import {
-  createPlatformDatabase,
-  eventually,
-  createTestVhost,
-  freePort,
-  generateLecture,
-  startFakeS3,
-  startMailCatcher,
-  type FakeS3,
-  type MailCatcher,
-  type RunningProcess,
-  type TestDatabase,
-  type TestVhost,
-} from '@leap/testing';
+import { eventually, freePort, generateLecture, startFakeS3, type FakeS3, type MailCatcher, type RunningProcess } from '@leap/testing';
 import { lectureJourney, pauseResumeJourney, processesWhere } from './journey';
-import { SERVICES, signUp, startServiceProcess, waitUntilReady } from './support';
+import { signUp, startDistributedPlatform, startServiceProcess, waitUntilReady, type DistributedPlatform, type ServiceName } from './support';
 
 const LEASE_MS = 4000;
 const BUCKET = 'leap';
@@ -29,60 +14,39 @@ const S3_PREFIX = 'leap-e2e';
  * server of @leap/testing on localhost, Signature V4 checked, path-style, a key prefix).
  */
 describe('a recording through the whole pipeline (distributed)', () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
+  let platform: DistributedPlatform;
   let work: string;
   let mail: MailCatcher;
   let s3: FakeS3;
-  const processes = new Map<string, RunningProcess>();
-  const env = new Map<string, Record<string, string>>();
+  let processes: Map<ServiceName, RunningProcess>;
+  let env: Map<ServiceName, Record<string, string>>;
+  let db: { url: string };
   let api = '';
 
   beforeAll(async () => {
-    db = await createPlatformDatabase('leap_test_pipeline');
-    vhost = await createTestVhost('leap_test_pipeline');
-    work = await mkdtemp(join(tmpdir(), 'leap-pipeline-'));
-    mail = await startMailCatcher();
     s3 = await startFakeS3({ buckets: [BUCKET] });
-    await chmod(work, 0o755);
-    const common = {
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: vhost.url,
-      JWT_SECRET: 'pipeline-test-secret-that-is-long-enough',
-      STORAGE_BACKEND: 's3',
-      S3_BUCKET: BUCKET,
-      S3_REGION: s3.region,
-      S3_ENDPOINT: s3.endpoint,
-      S3_ACCESS_KEY_ID: s3.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      S3_FORCE_PATH_STYLE: 'true',
-      S3_PREFIX,
-      EXPORT_ROOT: join(work, 'exports'),
-      MESSAGING_RETRY_TIERS: '1s,2s',
-      // A killed worker's job is taken over once its lease lapses.
-      JOBS_LEASE: `${LEASE_MS}ms`,
-      // The journey moves a deleted recording's dates to now; the retention sweep then finds it at once.
-      RETENTION_SWEEP_INTERVAL: '1s',
-    };
-    await Promise.all(
-      SERVICES.map(async (name) => {
-        const port = await freePort();
-        if (name === 'gateway') api = `http://127.0.0.1:${port}/api/v1`;
-        const serviceEnv: Record<string, string> = { ...common, PORT: String(port) };
-        if (name === 'gateway') Object.assign(serviceEnv, { SMTP_URL: mail.url, PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
-        env.set(name, serviceEnv);
-        processes.set(name, await startServiceProcess(name, serviceEnv));
-      }),
-    );
+    platform = await startDistributedPlatform('pipeline', {
+      common: {
+        STORAGE_BACKEND: 's3',
+        S3_BUCKET: BUCKET,
+        S3_REGION: s3.region,
+        S3_ENDPOINT: s3.endpoint,
+        S3_ACCESS_KEY_ID: s3.accessKeyId,
+        S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        S3_FORCE_PATH_STYLE: 'true',
+        S3_PREFIX,
+        // A killed worker's job is taken over once its lease lapses.
+        JOBS_LEASE: `${LEASE_MS}ms`,
+        // The journey moves a deleted recording's dates to now; the retention sweep then finds it at once.
+        RETENTION_SWEEP_INTERVAL: '1s',
+      },
+    });
+    ({ api, work, mail, processes, env, db } = platform);
   }, 300_000);
 
   afterAll(async () => {
-    await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM', 15_000).catch(() => undefined)));
-    await vhost?.drop().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
-    await mail?.close();
+    await platform?.close();
     await s3?.close();
-    if (work) await rm(work, { recursive: true, force: true });
   });
 
   /** Keys in the bucket under `prefix`, behind S3_PREFIX, as the services name them. */

@@ -30,6 +30,8 @@ export interface DistributedPlatform {
   db: TestDatabase;
   vhost: TestVhost;
   processes: Map<ServiceName, RunningProcess>;
+  /** The settings each service was started with (to start another replica like it). */
+  env: Map<ServiceName, Record<string, string>>;
   /** Stops every process (SIGTERM) and removes the database, the vhost and the folder. */
   close(): Promise<void>;
 }
@@ -55,6 +57,7 @@ export async function startDistributedPlatform(name: string, options: PlatformOp
   await chmod(work, 0o755);
   const mail = await startMailCatcher();
   const processes = new Map<ServiceName, RunningProcess>();
+  const envs = new Map<ServiceName, Record<string, string>>();
   const common = {
     DATABASE_URL: db.url,
     RABBITMQ_URL: vhost.url,
@@ -86,6 +89,7 @@ export async function startDistributedPlatform(name: string, options: PlatformOp
         }
         if (service === 'ingest') Object.assign(env, { CREDENTIALS_KEYRING: `k1:${'4'.repeat(64)}`, INGEST_DOWNLOAD_DIR: join(work, 'downloads') });
         Object.assign(env, own[service]);
+        envs.set(service, env);
         processes.set(service, await startServiceProcess(service, env));
       }),
     );
@@ -93,7 +97,7 @@ export async function startDistributedPlatform(name: string, options: PlatformOp
     await close();
     throw error;
   }
-  return { api, work, mail, db, vhost, processes, close };
+  return { api, work, mail, db, vhost, processes, env: envs, close };
 }
 
 /** An ISO BMFF `free` box of `size` bytes: players and ffprobe skip it (it takes a lecture past Zoom's blank rule). */
