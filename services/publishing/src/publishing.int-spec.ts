@@ -2,36 +2,17 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { z } from 'zod';
-import { baseConfigSchema } from '@leap/config';
-import { ObjectKind, Platform, type ObjectRef, type PublishingFailed, type PublishRecording, type RecordingPublished } from '@leap/contracts';
-import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
+import { ObjectKind, Platform, type ObjectRef, type PublishRecording } from '@leap/contracts';
+import { MessageBus } from '@leap/messaging';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
 import type { RunningService } from '@leap/platform';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually } from '@leap/testing';
 import { publishingService } from './service';
+import { observed, publishingPeer, storedObject } from './testing/publishing-peer';
 
-const published: RecordingPublished[] = [];
-const failed: PublishingFailed[] = [];
-
-@Injectable()
-class PublishingWatcher {
-  @MessageHandler('publishing.recording.published.v1', { queue: 'ingest.publishing-watch' })
-  async published(ctx: MessageContext<RecordingPublished>): Promise<void> {
-    published.push(ctx.data);
-  }
-
-  @MessageHandler('publishing.failed.v1', { queue: 'ingest.publishing-watch' })
-  async failed(ctx: MessageContext<PublishingFailed>): Promise<void> {
-    failed.push(ctx.data);
-  }
-}
-
-@Module({ providers: [PublishingWatcher] })
-class WatcherModule {}
+const { published, failed } = observed;
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -49,24 +30,14 @@ describe('publishing: the local export target', () => {
     exportRoot = await world.tempDir('publishing-exports');
     store = new LocalObjectStore(world.storageRoot);
     publishing = await world.start(publishingService, { env: { EXPORT_ROOT: exportRoot } });
-    const peer = await world.start(
-      {
-        name: 'ingest',
-        configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
-        consumers: [{ queue: 'ingest.publishing-watch', types: ['publishing.recording.published.v1', 'publishing.failed.v1'] }],
-        imports: [WatcherModule],
-      },
-    );
+    const peer = await world.start(publishingPeer);
     bus = peer.app.get(MessageBus);
     dataSource = peer.app.get(DataSource);
   });
 
   afterAll(() => world?.close());
 
-  async function write(key: string, content: string | Buffer, kind: ObjectKind, contentType: string): Promise<ObjectRef> {
-    const stored = await store.put(key, content, { contentType });
-    return { key, sizeBytes: String(stored.sizeBytes), checksumSha256: stored.checksumSha256, contentType, kind };
-  }
+  const write = (key: string, content: string | Buffer, kind: ObjectKind, contentType: string): Promise<ObjectRef> => storedObject(store, key, content, kind, contentType);
 
   function send(command: PublishRecording): Promise<void> {
     return dataSource.transaction((m) =>

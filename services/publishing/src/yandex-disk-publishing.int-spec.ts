@@ -1,29 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { z } from 'zod';
-import { baseConfigSchema } from '@leap/config';
-import { MESSAGE_TYPES, ObjectKind, Platform, type ObjectRef, type OutputTarget, type PublicationRetracted, type PublishRecording } from '@leap/contracts';
-import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
+import { MESSAGE_TYPES, ObjectKind, Platform, type ObjectRef, type OutputTarget, type PublishRecording } from '@leap/contracts';
+import { MessageBus } from '@leap/messaging';
 import type { RunningService } from '@leap/platform';
 import { generateKeyEntry, parseKeyring } from '@leap/secrets';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
-import { eventually, startFakeYandexDisk, type FakeYandexAccount, type FakeYandexDisk } from '@leap/testing';
+import { eventually, startFakeYandexDisk, type FakeYandexDisk } from '@leap/testing';
 import { publishingService } from './service';
+import { createPreset, observed, publishingPeer, sealedCredential } from './testing/publishing-peer';
 
-const retractions: PublicationRetracted[] = [];
-
-@Injectable()
-class RetractWatcher {
-  @MessageHandler(MESSAGE_TYPES.publishing.PublicationRetracted, { queue: 'ingest.retract-watch' })
-  async retracted(ctx: MessageContext<PublicationRetracted>): Promise<void> {
-    retractions.push(ctx.data);
-  }
-}
-
-@Module({ providers: [RetractWatcher] })
-class WatcherModule {}
+const { retracted: retractions } = observed;
 
 const TRANSIT = generateKeyEntry('t1');
 const AT_REST = generateKeyEntry('k1');
@@ -58,12 +45,7 @@ describe('publishing to Yandex Disk (fake Yandex Disk and OAuth on localhost)', 
         OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
       },
     });
-    const peer = await world.start({
-      name: 'ingest',
-      configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
-      consumers: [{ queue: 'ingest.retract-watch', types: [MESSAGE_TYPES.publishing.PublicationRetracted] }],
-      imports: [WatcherModule],
-    });
+    const peer = await world.start(publishingPeer);
     bus = peer.app.get(MessageBus);
     db = peer.app.get(DataSource);
   }, 300_000);
@@ -73,20 +55,9 @@ describe('publishing to Yandex Disk (fake Yandex Disk and OAuth on localhost)', 
     await disk?.close();
   });
 
-  async function credential(tokens: { accessToken: string; refreshToken?: string }, accountName = `teacher-${randomUUID()}@yandex.ru`): Promise<string> {
-    const sealedTokens = parseKeyring(TRANSIT).encryptJson(tokens, `credential-transit:${userId}`);
-    const reply = await bus.request(MESSAGE_TYPES.publishing.CreateCredential, { userId, platform: 'yandex_disk', accountName, sealedTokens }, { tenant: userId });
-    return reply.credential.id;
-  }
-
-  async function preset(credentialId: string, metadata: Record<string, unknown>): Promise<string> {
-    const reply = await bus.request(
-      MESSAGE_TYPES.publishing.CreatePreset,
-      { userId, name: `Disk ${randomUUID()}`, platform: 'yandex_disk', credentialId, metadata },
-      { tenant: userId },
-    );
-    return reply.preset.id;
-  }
+  const credential = (tokens: { accessToken: string; refreshToken?: string }, accountName = `teacher-${randomUUID()}@yandex.ru`) =>
+    sealedCredential(bus, { userId, platform: 'yandex_disk', tokens, accountName, transitKeyring: TRANSIT });
+  const preset = (credentialId: string, metadata: Record<string, unknown>) => createPreset(bus, userId, 'yandex_disk', credentialId, metadata);
 
   async function video(recordingId: string, bytes: Buffer): Promise<ObjectRef[]> {
     const key = storageKeys.video(userId, recordingId, 'mp4');

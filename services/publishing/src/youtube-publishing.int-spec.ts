@@ -1,35 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { z } from 'zod';
-import { baseConfigSchema } from '@leap/config';
-import { MESSAGE_TYPES, ObjectKind, Platform, type ObjectRef, type PublishingFailed, type PublishRecording, type RecordingPublished } from '@leap/contracts';
-import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
+import { MESSAGE_TYPES, ObjectKind, Platform, type ObjectRef, type PublishRecording } from '@leap/contracts';
+import { MessageBus } from '@leap/messaging';
 import type { RunningService } from '@leap/platform';
 import { generateKeyEntry, parseKeyring } from '@leap/secrets';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { LocalObjectStore, storageKeys } from '@leap/storage-client';
 import { eventually, startFakeYoutube, type FakeYoutube } from '@leap/testing';
 import { publishingService } from './service';
+import { createPreset, observed, publishingPeer, sealedCredential, storedObject } from './testing/publishing-peer';
 
-const published: RecordingPublished[] = [];
-const failed: PublishingFailed[] = [];
-
-@Injectable()
-class Watcher {
-  @MessageHandler('publishing.recording.published.v1', { queue: 'ingest.youtube-watch' })
-  async published(ctx: MessageContext<RecordingPublished>): Promise<void> {
-    published.push(ctx.data);
-  }
-
-  @MessageHandler('publishing.failed.v1', { queue: 'ingest.youtube-watch' })
-  async failed(ctx: MessageContext<PublishingFailed>): Promise<void> {
-    failed.push(ctx.data);
-  }
-}
-
-@Module({ providers: [Watcher] })
-class WatcherModule {}
+const { published, failed } = observed;
 
 const TRANSIT = generateKeyEntry('t1');
 const AT_REST = generateKeyEntry('k1');
@@ -60,12 +41,7 @@ describe('publishing to YouTube (fake Google OAuth and YouTube on localhost)', (
         YOUTUBE_CHUNK_SIZE: '256KiB',
       },
     });
-    const peer = await world.start({
-      name: 'ingest',
-      configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
-      consumers: [{ queue: 'ingest.youtube-watch', types: ['publishing.recording.published.v1', 'publishing.failed.v1'] }],
-      imports: [WatcherModule],
-    });
+    const peer = await world.start(publishingPeer);
     bus = peer.app.get(MessageBus);
     db = peer.app.get(DataSource);
   }, 300_000);
@@ -76,26 +52,12 @@ describe('publishing to YouTube (fake Google OAuth and YouTube on localhost)', (
   });
 
   /** A credential made as the gateway makes it: the tokens sealed for transit. */
-  async function credential(tokens: { accessToken: string; refreshToken?: string }, accountName = `teacher-${randomUUID()}@example.org`): Promise<string> {
-    const sealedTokens = parseKeyring(TRANSIT).encryptJson(tokens, `credential-transit:${userId}`);
-    const reply = await bus.request(MESSAGE_TYPES.publishing.CreateCredential, { userId, platform: 'youtube', accountName, sealedTokens }, { tenant: userId });
-    return reply.credential.id;
-  }
-
-  async function preset(credentialId: string, metadata: Record<string, unknown>): Promise<string> {
-    const reply = await bus.request(
-      MESSAGE_TYPES.publishing.CreatePreset,
-      { userId, name: `YouTube ${randomUUID()}`, platform: 'youtube', credentialId, metadata },
-      { tenant: userId },
-    );
-    return reply.preset.id;
-  }
+  const credential = (tokens: { accessToken: string; refreshToken?: string }, accountName = `teacher-${randomUUID()}@example.org`) =>
+    sealedCredential(bus, { userId, platform: 'youtube', tokens, accountName, transitKeyring: TRANSIT });
+  const preset = (credentialId: string, metadata: Record<string, unknown>) => createPreset(bus, userId, 'youtube', credentialId, metadata);
 
   async function objects(recordingId: string, videoBytes: number): Promise<ObjectRef[]> {
-    const write = async (key: string, content: string | Buffer, kind: ObjectKind, contentType: string): Promise<ObjectRef> => {
-      const stored = await store.put(key, content, { contentType });
-      return { key, sizeBytes: String(stored.sizeBytes), checksumSha256: stored.checksumSha256, contentType, kind };
-    };
+    const write = (key: string, content: string | Buffer, kind: ObjectKind, contentType: string) => storedObject(store, key, content, kind, contentType);
     const topics = { activeVersion: 1, versions: [{ version: 1, language: 'ru', summary: 'Матрицы и определители.', mainTopics: ['Матрицы'], topics: [{ start: 65, end: 900, title: 'Матрицы' }], questions: ['Что такое ранг?'] }] };
     return [
       await write(storageKeys.video(userId, recordingId, 'mp4'), Buffer.alloc(videoBytes, 5), ObjectKind.VIDEO, 'video/mp4'),

@@ -2,15 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import {
-  DownloadMethod,
-  MESSAGE_TYPES,
-  type AddRecordingFromUrl,
-  type IngestProgress,
-  type RecordingDownloaded,
-  type StageStatusChanged,
-  type TrimRecording,
-} from '@leap/contracts';
+import { DownloadMethod, MESSAGE_TYPES, type AddRecordingFromUrl } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
 import { MessageBus, newMessageId } from '@leap/messaging';
 import { OBJECT_STORE, type RunningService } from '@leap/platform';
