@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { baseConfigSchema, schemaNameFor } from '../libs/config/src/base.schema';
 import { ConfigValidationError } from '../libs/config/src/errors';
 import { field, fieldMeta, requiredWhen, secret } from '../libs/config/src/fields';
-import { loadConfig, loadConfigOrExit, maskUrlPassword, redactConfig } from '../libs/config/src/load-config';
+import { loadConfig, redactConfig } from '../libs/config/src/load-config';
 import { gatewayConfigSchema } from '../services/gateway/src/config/config.schema';
 import { mediaProcessingConfigSchema } from '../services/media-processing/src/config/config.schema';
 

@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { baseConfigSchema, schemaNameFor } from './base.schema';
+import { baseConfigSchema } from './base.schema';
 import { ConfigValidationError } from './errors';
-import { field, fieldMeta, requiredWhen, secret } from './fields';
-import { loadConfig, loadConfigOrExit, maskUrlPassword, redactConfig } from './load-config';
-
-const STRONG_SECRET = 'f3Kq9Zr7Lw2Xv8Ny4Tb6Pm1Hc5Jd0Gs-Ue';
+import { field } from './fields';
+import { loadConfig, loadConfigOrExit, maskUrlPassword } from './load-config';
 
 const minimal = {
   DATABASE_URL: 'postgres://leap:pw@localhost:5432/leap',

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { BusHarness, sleep, waitFor, type TestBus, type TestContext } from './test-support/harness';
+import { BusHarness, sleep, waitFor, type TestContext } from './test-support/harness';
 
 const run = promisify(execFile);
 const EVENT = 'test.thing.happened.v1';

@@ -1,5 +1,5 @@
 import { context as otelContext, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { errorCode, isRetryable, LeapError } from '@leap/errors';
 import type { MessageBus } from './bus';
 import type { MessageCatalog, MessageDefinition } from './catalog';
@@ -204,16 +204,6 @@ export class Dispatcher<M extends object> {
         error: (error as Error)?.message ?? String(error),
       });
     }
-  }
-
-  /** Records the message in the inbox under `consumer`; false when it was there already. */
-  private async claim(manager: EntityManager, envelope: Envelope, consumer: string): Promise<boolean> {
-    const inserted: unknown[] = await manager.query(
-      `INSERT INTO "${this.options.schema}".inbox (message_id, consumer, message_type) VALUES ($1, $2, $3)
-       ON CONFLICT DO NOTHING RETURNING message_id`,
-      [envelope.id, consumer, envelope.type],
-    );
-    return inserted.length > 0;
   }
 
   private async invoke(def: MessageDefinition, handler: HandlerSpec<any, M>, envelope: Envelope, info: DeliveryInfo): Promise<unknown> {

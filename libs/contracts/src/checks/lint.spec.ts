@@ -39,7 +39,6 @@ message ${name} {
 }
 `;
 
-const MEDIA_EVENTS = 'leap/media/v1/events.proto';
 const mediaFile = (file: string, body: string, ...imports: string[]): Record<string, string> => ({
   [`leap/media/v1/${file}`]: `${header('leap.media.v1', 'leap/options.proto', ...imports)}${body}`,
 });

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Body, Controller, HttpCode, Module, Post, Res } from '@nestjs/common';
+import { Body, Controller, Module, Post, Res } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { LeapError } from '@leap/errors';
 import type { ServiceDefinition } from '@leap/platform';

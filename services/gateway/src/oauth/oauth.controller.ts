@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { MESSAGE_TYPES, type PlatformCredential } from '@leap/contracts';
+import { MESSAGE_TYPES } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
 import { SERVICE_CONFIG } from '@leap/platform';
 import { parseKeyring, type Keyring } from '@leap/secrets';

@@ -65,7 +65,7 @@ export class DownloadConsumer {
 
   @JobHandler(DOWNLOAD_JOB, { onFailed: 'failed', onProgress: 'progress' })
   async download(job: JobContext<DownloadRecording>): Promise<JobCommit> {
-    const { recordingId, userId } = job.data;
+    const { recordingId } = job.data;
     // The URL is the user's and may carry a token in its query: logs name the host only.
     this.logger.info(`downloading recording ${recordingId}`, { recordingId, jobId: job.id, attempt: job.attempt, host: hostOf(job.data.url) });
     try {
