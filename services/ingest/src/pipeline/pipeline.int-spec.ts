@@ -42,6 +42,8 @@ const FAIL_TRIM = 'fail trim';
 const FAIL_TRIM_ONCE = 'fail trim once';
 /** Titles whose trims the fake media service takes and never answers: the stage stays in progress. */
 const HOLD_TRIM = 'hold trim';
+/** A title containing this fails its transcription (with "quality" in it too, as a transcript the quality policy refused). */
+const FAIL_TRANSCRIBE = 'fail transcribe';
 
 /** Everything the fake services were asked to do, and everything ingest published, by recording. */
 const commands: { type: string; recordingId: string; data: unknown }[] = [];
@@ -90,6 +92,14 @@ class FakeWorld {
   async transcribe(ctx: MessageContext<TranscribeRecording>): Promise<void> {
     this.note(ctx);
     const { recordingId, userId } = ctx.data;
+    const title = titles.get(recordingId) ?? '';
+    if (title.includes(FAIL_TRANSCRIBE)) {
+      const error = title.includes('quality')
+        ? { code: 'TRANSCRIPTION.QUALITY_FAILED', message: 'The transcript failed its quality checks' }
+        : { code: 'TRANSCRIPTION.PROVIDER_FAILED', message: 'Every provider failed' };
+      await ctx.publish(MESSAGE_TYPES.transcription.TranscriptionFailed, { recordingId, userId, stage: 'PIPELINE_STAGE_TRANSCRIBE', error }, { subject: recordingId });
+      return;
+    }
     await ctx.publish(MESSAGE_TYPES.transcription.RecordingTranscribed, {
       recordingId,
       userId,
@@ -664,6 +674,35 @@ describe('the ingest pipeline process manager', () => {
     expect(types).not.toContain(MESSAGE_TYPES.transcription.GenerateSubtitles);
     // The default trim settings are media processing's: the command names none.
     expect(commandsOf<TrimRecording>(bare.recordingId, MESSAGE_TYPES.media.TrimRecording)[0]).not.toHaveProperty('thresholdDb');
+  });
+
+  it('lets a failed transcription through when the template allows errors: skipped with its error, topics and subtitles skipped, published; not otherwise', async () => {
+    const userId = 'user-templates-allow-errors';
+    await saveTemplate(userId, { name: 'Best effort', matchingRules: { keywords: ['best effort'] }, processingConfig: { transcription: { allowErrors: true } } });
+    const allowed = upload(`best effort: ${FAIL_TRANSCRIBE}`, userId);
+    const strict = upload(`strict: ${FAIL_TRANSCRIBE}`, userId);
+    const refused = upload(`best effort: ${FAIL_TRANSCRIBE} quality`, userId);
+    for (const cmd of [allowed, strict, refused]) await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
+
+    await eventually(() => expect(statusesOf(allowed.recordingId).at(-1)).toMatchObject({ status: 'RECORDING_STATUS_READY' }), { timeoutMs: 60_000, intervalMs: 100 });
+    const stages = latestStages(allowed.recordingId);
+    expect(stages.get('PIPELINE_STAGE_TRANSCRIBE')).toMatchObject({ status: 'STAGE_STATUS_SKIPPED', error: { code: 'TRANSCRIPTION.PROVIDER_FAILED' } });
+    expect(stages.get('PIPELINE_STAGE_EXTRACT_TOPICS')).toMatchObject({ status: 'STAGE_STATUS_SKIPPED' });
+    expect(stages.get('PIPELINE_STAGE_GENERATE_SUBTITLES')).toMatchObject({ status: 'STAGE_STATUS_SKIPPED' });
+    expect(statusesOf(allowed.recordingId).at(-1)?.failed ?? false).toBe(false);
+    const types = commandTypesOf(allowed.recordingId);
+    expect(types).not.toContain(MESSAGE_TYPES.transcription.ExtractTopics);
+    expect(types).not.toContain(MESSAGE_TYPES.transcription.GenerateSubtitles);
+    // The video is published without a transcript.
+    const [publish] = commandsOf<PublishRecording>(allowed.recordingId, MESSAGE_TYPES.publishing.PublishRecording);
+    expect(publish.objects.map((o) => o.kind)).not.toContain(ObjectKind.TRANSCRIPT);
+
+    // Without allowErrors, and for a transcript the quality policy refused, the recording stops at TRANSCRIBE.
+    for (const cmd of [strict, refused]) {
+      await eventually(() => expect(statusesOf(cmd.recordingId).at(-1)).toMatchObject({ status: 'RECORDING_STATUS_DOWNLOADED', failed: true }), { timeoutMs: 60_000, intervalMs: 100 });
+      expect(latestStages(cmd.recordingId).get('PIPELINE_STAGE_TRANSCRIBE')).toMatchObject({ status: 'STAGE_STATUS_FAILED' });
+      expect(commandTypesOf(cmd.recordingId)).not.toContain(MESSAGE_TYPES.publishing.PublishRecording);
+    }
   });
 
   it("carries the recording's template metadata, its caption switch and its translated subtitles in the publish command", async () => {

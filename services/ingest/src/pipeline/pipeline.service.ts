@@ -46,8 +46,11 @@ import {
   type StageName,
 } from './pipeline-state';
 import { outputConfig, outputPresetsOf, presetTargetId, PRESET_PLATFORMS } from './output-config';
-import { skipReason, subtitleRerunFormats, subtitleSettings, topicRerunSettings, topicSettings, transcribeSettings, trimSettings } from './stage-settings';
+import { allowsFailure, skipReason, subtitleRerunFormats, subtitleSettings, topicRerunSettings, topicSettings, transcribeSettings, trimSettings } from './stage-settings';
 import type { JsonObject } from '../templates/config-layers';
+
+/** The config value that lets a transcription-family failure through (stage-settings.ts allowsFailure). */
+const ALLOW_ERRORS = 'processing.transcription.allowErrors';
 
 /** What a handler gives the pipeline: its transaction and its outbox (a `MessageContext` fits). */
 export interface PipelineTx {
@@ -282,7 +285,12 @@ export class PipelineService {
     await this.advance(tx, recording, stages, new Set([stage]), before, failedBefore);
   }
 
-  /** A stage failed after its retries: mark it, flag the recording, start nothing more. */
+  /**
+   * A stage failed after its retries: mark it, flag the recording, start nothing more. A
+   * transcription-family stage whose recording's config allows errors is SKIPPED instead, with the
+   * error kept on it (a failed TRANSCRIBE skips the topics and subtitles too: there is nothing to
+   * read), and the recording goes on to its uploads unflagged.
+   */
   async failStage(tx: PipelineTx, ref: StageRef, error: Failure): Promise<void> {
     const loaded = await this.load(tx, ref, 'failed');
     if (!loaded) return;
@@ -290,6 +298,26 @@ export class PipelineService {
     const before = recording.status;
     const failedBefore = recording.failed;
     const now = this.clock.now();
+    if (allowsFailure(stage.stage, error.code, await this.templates.effectiveProcessing(tx.manager, recording.userId, recording.id))) {
+      const changed = new Set([stage]);
+      Object.assign(stage, {
+        status: 'SKIPPED',
+        finishedAt: now,
+        errorCode: error.code,
+        errorMessage: error.message,
+        updatedAt: now,
+        details: { ...stage.details, skipReason: `failed, let through (${ALLOW_ERRORS}): ${error.code}` },
+      });
+      if (stage.stage === 'TRANSCRIBE') {
+        for (const next of stages.filter((s) => (s.stage === 'EXTRACT_TOPICS' || s.stage === 'GENERATE_SUBTITLES') && s.status === 'PENDING')) {
+          Object.assign(next, { status: 'SKIPPED', startedAt: now, finishedAt: now, updatedAt: now, details: { ...next.details, skipReason: `no transcript: TRANSCRIBE failed (${ALLOW_ERRORS})` } });
+          changed.add(next);
+        }
+      }
+      this.logger.warn('A transcription stage failed and is let through by the recording\'s config', { recordingId: recording.id, stage: stage.stage, code: error.code });
+      await this.advance(tx, recording, stages, changed, before, failedBefore);
+      return;
+    }
     stage.status = 'FAILED';
     stage.finishedAt = now;
     stage.errorCode = error.code;

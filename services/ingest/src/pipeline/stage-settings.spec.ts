@@ -1,5 +1,5 @@
 import { SubtitleFormat, TopicGranularity } from '@leap/contracts';
-import { skipDecision, skipReason, subtitleRerunFormats, subtitleSettings, topicRerunSettings, topicSettings, transcribeSettings, trimSettings } from './stage-settings';
+import { allowsFailure, skipDecision, skipReason, subtitleRerunFormats, subtitleSettings, topicRerunSettings, topicSettings, transcribeSettings, trimSettings } from './stage-settings';
 
 describe('stage settings from the effective processing config', () => {
   it('skips TRIM only when trimming is off, and the transcript stages with transcription off', () => {
@@ -74,5 +74,21 @@ describe('stage settings a re-run asks for', () => {
     expect(subtitleRerunFormats({ subtitleFormats: ['vtt', 'vtt'] })).toEqual({ formats: [SubtitleFormat.VTT] });
     expect(subtitleRerunFormats({ subtitleFormats: ['srt', 'vtt'] })).toEqual({ formats: [SubtitleFormat.SRT, SubtitleFormat.VTT] });
     expect(subtitleRerunFormats({})).toEqual({});
+  });
+});
+
+describe('failures the config lets through', () => {
+  const allow = { transcription: { allowErrors: true } };
+  it.each([
+    ['a failed transcription with allowErrors', 'TRANSCRIBE', 'TRANSCRIPTION.PROVIDER_FAILED', allow, true],
+    ['failed topics with allowErrors', 'EXTRACT_TOPICS', 'LLM.UNAVAILABLE', allow, true],
+    ['failed subtitles with allowErrors', 'GENERATE_SUBTITLES', 'TRANSCRIPTION.STORAGE_FAILED', allow, true],
+    ['a transcript the quality policy refused', 'TRANSCRIBE', 'TRANSCRIPTION.QUALITY_FAILED', allow, false],
+    ['a failed trim', 'TRIM', 'MEDIA.CORRUPT_INPUT', allow, false],
+    ['a failed upload', 'UPLOAD', 'PUBLISHING.PLATFORM_REJECTED', allow, false],
+    ['a failed transcription without allowErrors', 'TRANSCRIBE', 'TRANSCRIPTION.PROVIDER_FAILED', {}, false],
+    ['allowErrors that is not true', 'TRANSCRIBE', 'TRANSCRIPTION.PROVIDER_FAILED', { transcription: { allowErrors: 'yes' } }, false],
+  ] as const)('%s', (_case, stage, code, processing, expected) => {
+    expect(allowsFailure(stage, code, processing as never)).toBe(expected);
   });
 });

@@ -48,6 +48,19 @@ export function skipDecision(stage: StageName, processing: JsonObject): SkipDeci
   }
 }
 
+const TRANSCRIPTION_STAGES: readonly StageName[] = ['TRANSCRIBE', 'EXTRACT_TOPICS', 'GENERATE_SUBTITLES'];
+
+/**
+ * Whether a failure of `stage` is let through (`processing.transcription.allowErrors`, the
+ * reference's `allow_errors`): a transcription, topics or subtitles stage that failed after its
+ * retries is SKIPPED instead of stopping the recording. A transcript refused by its template's
+ * quality policy (`TRANSCRIPTION.QUALITY_FAILED`) is not: that policy exists to stop it.
+ */
+export function allowsFailure(stage: StageName, errorCode: string, processing: JsonObject): boolean {
+  if (!TRANSCRIPTION_STAGES.includes(stage) || errorCode === 'TRANSCRIPTION.QUALITY_FAILED') return false;
+  return block(processing.transcription).allowErrors === true;
+}
+
 /** The reason alone (see `skipDecision`), as a skipped stage records it. */
 export function skipReason(stage: StageName, processing: JsonObject): string | undefined {
   return skipDecision(stage, processing)?.reason;
