@@ -231,7 +231,8 @@ export class AdmissionService {
    */
   async recordPipelineStart(tx: QuotaTx, started: PipelineStarted): Promise<void> {
     const { userId, recordingId, runId } = started;
-    const at = started.startedAt ? new Date(started.startedAt) : tx.envelope?.time ? new Date(tx.envelope.time) : this.clock.now();
+    // The period of the event's time, as a finished transcription's.
+    const at = tx.envelope?.time ? new Date(tx.envelope.time) : this.clock.now();
     const period = periodOf(at);
     await this.quota.lockUser(tx.manager, userId);
     if (!(await this.quota.claimPipelineRun(tx.manager, { runId, userId, recordingId, period }))) {
