@@ -34,7 +34,8 @@ describe('resetting a recording end to end', () => {
     ingestBus = ingest.app.get(MessageBus);
     ingestDb = ingest.app.get(DataSource);
     await world.start(storageService);
-    const transcription = await world.start(transcriptionService);
+    // No quota service in this world: the monthly transcriptions gate has its own spec (transcription-quota.int-spec.ts).
+    const transcription = await world.start(transcriptionService, { env: { TRANSCRIPTION_QUOTA_CHECK: 'false' } });
     store = transcription.app.get<ObjectStore>(OBJECT_STORE);
     transcriptionBus = transcription.app.get(MessageBus);
     transcriptionDb = transcription.app.get(DataSource);

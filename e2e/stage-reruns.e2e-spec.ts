@@ -298,6 +298,49 @@ describe('re-running one stage of a recording', () => {
     }
   }, 600_000);
 
+  it("counts each pipeline start against the plan's monthly processing and refuses a run past it, single and bulk, dry runs alike", async () => {
+    const dana = await verifiedUser(client, gatewayDb, 'dana@example.org');
+    const processed = async () =>
+      ((await quotaDb.query(`SELECT coalesce(sum(processing_count), 0)::int AS n FROM usage WHERE user_id = $1`, [dana.id])) as Array<{ n: number }>)[0]!.n;
+    const broken = Buffer.alloc(4000, 9);
+    broken.write('\0\0\0\x18ftypisom', 0, 'latin1');
+    const failed = await upload(dana, 'Broken', broken);
+    await settled(dana, failed, (b) => expect(stageOf(b, 'TRIM')).toMatchObject({ status: 'FAILED', attempt: 1 }));
+    // The upload's own run started the pipeline: one start counted.
+    await eventually(async () => expect(await processed()).toBe(1), SETTLE);
+
+    // Dana's plan has no run left this month.
+    const now = new Date();
+    const period = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    await quotaDb.query(`INSERT INTO subscriptions (user_id, plan_name) VALUES ($1, 'free')`, [dana.id]);
+    await quotaDb.query(`UPDATE usage SET processing_count = 10 WHERE user_id = $1 AND period = $2`, [dana.id, period]);
+    const trimsBefore = await sent(failed, 'media.recording.trim.v1');
+    try {
+      for (const path of [`/api/v1/recordings/${failed}/run`, `/api/v1/recordings/${failed}/run?dryRun=true`]) {
+        const over = await call('POST', path, { token: dana.token, json: {} });
+        expectProblem(over, 429, 'QUOTA.EXCEEDED');
+        expect(over.body).toMatchObject({ metric: 'PROCESSING', limit: 10, used: 10, period, detail: 'Monthly processing limit reached: 10 of 10' });
+        expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      for (const dryRun of [true, false]) {
+        const bulkOver = await call('POST', '/api/v1/recordings/bulk/run', { token: dana.token, json: { ids: [failed], dryRun } });
+        expectProblem(bulkOver, 429, 'QUOTA.EXCEEDED');
+        expect(bulkOver.body).toMatchObject({ metric: 'PROCESSING', limit: 10, used: 10 });
+      }
+      expect(await sent(failed, 'media.recording.trim.v1')).toBe(trimsBefore);
+      expect(stageOf(await detail(dana, failed), 'TRIM')).toMatchObject({ status: 'FAILED', attempt: 1 });
+    } finally {
+      await quotaDb.query(`DELETE FROM subscriptions WHERE user_id = $1`, [dana.id]);
+    }
+
+    // Without a plan she is unlimited: the run starts the trim again, and is counted.
+    const run = await call('POST', `/api/v1/recordings/${failed}/run`, { token: dana.token, json: {} });
+    expect(run.status).toBe(200);
+    expect(await sent(failed, 'media.recording.trim.v1')).toBe(trimsBefore + 1);
+    await eventually(async () => expect(await processed()).toBe(11), SETTLE);
+    await settled(dana, failed, (b) => expect(stageOf(b, 'TRIM')).toMatchObject({ status: 'FAILED', attempt: 2 }));
+  }, 600_000);
+
   it('guards each route with its feature flag, single and bulk alike', async () => {
     const carol = await verifiedUser(client, gatewayDb, 'carol@example.org');
     const id = await upload(carol, 'Carol');

@@ -94,6 +94,8 @@ describe('tenant speech provider keys', () => {
   const startTranscription = (keyring: string) =>
     world.start(transcriptionService, {
       env: {
+        // No quota service in this world: the monthly transcriptions gate has its own spec.
+        TRANSCRIPTION_QUOTA_CHECK: 'false',
         TRANSCRIPTION_PROVIDERS: 'openai',
         OPENAI_TRANSCRIPTION_BASE_URL: openai.url,
         OPENAI_TRANSCRIPTION_API_KEY: SERVER_KEY,

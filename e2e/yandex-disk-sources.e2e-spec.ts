@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingestService } from '@leap/ingest-service';
 import { publishingService } from '@leap/publishing-service';
+import { quotaService } from '@leap/quota-service';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually, startFakeYandexDisk, type FakeYandexDisk } from '@leap/testing';
 import { gatewayTestEnv, httpClient, startGateway, verifiedUser, type Account } from '../services/gateway/src/testing';
@@ -37,6 +38,8 @@ describe('Yandex Disk sources', () => {
     world = await createServiceWorld('yandex_disk_sources', gatewayTestEnv({ AUTH_REQUIRE_VERIFIED_EMAIL: 'false' }));
     const keyrings = { CREDENTIALS_KEYRING: `k1:${'6'.repeat(64)}`, CREDENTIALS_TRANSIT_KEYRING: world.env.CREDENTIALS_TRANSIT_KEYRING };
     await world.start(publishingService, { env: keyrings });
+    // A run is checked against the plan's monthly processing (these users have no plan: unlimited).
+    await world.start(quotaService);
     await world.start(ingestService, {
       env: {
         ...keyrings,

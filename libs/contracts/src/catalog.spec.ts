@@ -18,6 +18,7 @@ const EXPECTED = [
   ['ingest.source.sync.v1', 'command', 'ingest', 'leap.ingest.v1.SyncSource'],
   ['ingest.recording.registered.v1', 'event', 'ingest', 'leap.ingest.v1.RecordingRegistered'],
   ['ingest.recording.status-changed.v1', 'event', 'ingest', 'leap.ingest.v1.RecordingStatusChanged'],
+  ['ingest.pipeline.started.v1', 'event', 'ingest', 'leap.ingest.v1.PipelineStarted'],
   ['ingest.stage.status-changed.v1', 'event', 'ingest', 'leap.ingest.v1.StageStatusChanged'],
   ['ingest.recording.deleted.v1', 'event', 'ingest', 'leap.ingest.v1.RecordingDeleted'],
   ['ingest.recording.restored.v1', 'event', 'ingest', 'leap.ingest.v1.RecordingRestored'],

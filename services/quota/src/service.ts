@@ -12,7 +12,7 @@ export const quotaService: ServiceDefinition = {
   consumers: [
     { queue: QUOTA_ADMISSION_QUEUE, types: [MESSAGE_TYPES.quota.ReserveRecording, MESSAGE_TYPES.quota.GetAutomationLimits, MESSAGE_TYPES.quota.CheckUsage] },
     { queue: QUOTA_RESERVATIONS_QUEUE, types: [MESSAGE_TYPES.quota.ReleaseReservation] },
-    { queue: QUOTA_USAGE_QUEUE, types: [MESSAGE_TYPES.ingest.RecordingRegistered, MESSAGE_TYPES.storage.StorageUsageChanged, MESSAGE_TYPES.transcription.RecordingTranscribed] },
+    { queue: QUOTA_USAGE_QUEUE, types: [MESSAGE_TYPES.ingest.RecordingRegistered, MESSAGE_TYPES.storage.StorageUsageChanged, MESSAGE_TYPES.transcription.RecordingTranscribed, MESSAGE_TYPES.ingest.PipelineStarted] },
   ],
   imports: [QuotaModule],
   entities: [],

@@ -61,7 +61,8 @@ describe('a long transcription', () => {
   beforeAll(async () => {
     world = await createServiceWorld('transcription_jobs');
     const work = await world.tempDir('long-transcription');
-    const transcription = await world.start(transcriptionService);
+    // No quota service in this world: the monthly transcriptions gate has its own spec (transcription-quota.int-spec.ts).
+    const transcription = await world.start(transcriptionService, { env: { TRANSCRIPTION_QUOTA_CHECK: 'false' } });
     store = transcription.app.get<ObjectStore>(OBJECT_STORE);
     const ingest = await world.start(standIn);
     bus = ingest.app.get(MessageBus);

@@ -108,7 +108,8 @@ describe('the transcription service', () => {
   beforeAll(async () => {
     world = await createServiceWorld('transcription');
     work = await world.tempDir('transcription-fixtures');
-    const transcription = await world.start(transcriptionService);
+    // No quota service in this world: the monthly transcriptions gate has its own spec (transcription-quota.int-spec.ts).
+    const transcription = await world.start(transcriptionService, { env: { TRANSCRIPTION_QUOTA_CHECK: 'false' } });
     store = transcription.app.get<ObjectStore>(OBJECT_STORE);
     transcriptionBus = transcription.app.get(MessageBus);
     transcriptionDb = transcription.app.get(DataSource);

@@ -28,6 +28,7 @@ import { OpenAiChatClient, type ChatClient } from './topics/llm/chat-client';
 import { LlmTopicExtractor } from './topics/llm/llm-topics';
 import { TranscribeConsumer } from './transcribe/transcribe.consumer';
 import { CHUNKED_TRANSCRIPTION, TranscribeService } from './transcribe/transcribe.service';
+import { TranscriptionQuota } from './transcribe/transcription-quota';
 
 
 /** Speech recognition (stage 3), topics (stage 4) and subtitles (stage 5). */
@@ -75,6 +76,7 @@ import { CHUNKED_TRANSCRIPTION, TranscribeService } from './transcribe/transcrib
     { provide: SUBTITLE_TRANSLATOR, inject: [SERVER_CHAT_CLIENT], useFactory: (chat: ChatClient | null) => (chat ? new SubtitleTranslator(chat) : null) },
     RecordingObjectsRepository,
     TranscribeService,
+    TranscriptionQuota,
     TranscribeConsumer,
     TopicsService,
     TopicsConsumer,

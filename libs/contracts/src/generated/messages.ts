@@ -85,6 +85,7 @@ import type {
   OutputTargetsPage,
   PauseRecording,
   PauseResult,
+  PipelineStarted,
   PresetFound,
   PresetPreview,
   PresetsPage,
@@ -212,6 +213,8 @@ export const MESSAGE_TYPES = {
     RecordingRegistered: 'ingest.recording.registered.v1',
     /** The aggregate status of a recording changed, or its failure flag did. (event) */
     RecordingStatusChanged: 'ingest.recording.status-changed.v1',
+    /** A run started a recording's pipeline: a `/run` (single, bulk or automation's) or an auto-run that started at least one stage. (event) */
+    PipelineStarted: 'ingest.pipeline.started.v1',
     /** One stage of a recording (or one upload target) changed status. (event) */
     StageStatusChanged: 'ingest.stage.status-changed.v1',
     /** A recording was deleted (soft): it is hidden, its jobs are cancelled (stages in progress went back to PENDING and it is paused), and it can be restored until `restorable_until`. (event) */
@@ -524,7 +527,7 @@ export const MESSAGE_TYPES = {
     GetAutomationLimits: 'quota.automation-limits.get.v1',
     /** The answer to `GetAutomationLimits`. (reply) */
     AutomationLimitsFound: 'quota.automation-limits.found.v1',
-    /** Whether the user may start one more unit of a metric counted on success, now: for `QUOTA_METRIC_TRANSCRIPTIONS`, the transcriptions finished in the period against the plan's `transcriptions_per_month`. (query) */
+    /** Whether the user may start `units` more of a monthly metric, now: for `QUOTA_METRIC_TRANSCRIPTIONS`, the transcriptions finished in the period against the plan's `transcriptions_per_month`; for `QUOTA_METRIC_PROCESSING`, the pipelines started in the period against `processing_per_month`. (query) */
     CheckUsage: 'quota.usage.check.v1',
     /** The answer to `CheckUsage`. (reply) */
     UsageChecked: 'quota.usage.checked.v1',
@@ -595,6 +598,7 @@ export interface MessagePayloads {
   'ingest.source.sync.v1': SyncSource;
   'ingest.recording.registered.v1': RecordingRegistered;
   'ingest.recording.status-changed.v1': RecordingStatusChanged;
+  'ingest.pipeline.started.v1': PipelineStarted;
   'ingest.stage.status-changed.v1': StageStatusChanged;
   'ingest.recording.deleted.v1': RecordingDeleted;
   'ingest.recording.restored.v1': RecordingRestored;
@@ -784,6 +788,7 @@ export type EventType =
   | 'gateway.webhook.disabled.v1'
   | 'ingest.recording.registered.v1'
   | 'ingest.recording.status-changed.v1'
+  | 'ingest.pipeline.started.v1'
   | 'ingest.stage.status-changed.v1'
   | 'ingest.recording.deleted.v1'
   | 'ingest.recording.restored.v1'

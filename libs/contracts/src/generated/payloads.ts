@@ -227,6 +227,22 @@ export interface RecordingStatusChanged extends Omit<ingest_v1_events.RecordingS
 }
 
 /**
+ * A run started a recording's pipeline: a `/run` (single, bulk or automation's) or an auto-run
+ * that started at least one stage. Quota counts it against the plan's `processing_per_month`,
+ * once per `run_id` (a redelivery or a copy of the event counts once). A stage re-run on its own
+ * (`/transcribe`, `/trim`, ...) is not a pipeline start.
+ *
+ * Message type `ingest.pipeline.started.v1`: event on `ingest.events`.
+ * Proto message `leap.ingest.v1.PipelineStarted`; its proto3 JSON shape is `PipelineStartedJson`.
+ */
+export interface PipelineStarted extends Omit<ingest_v1_events.PipelineStartedJson, 'recordingId' | 'userId' | 'runId' | 'startedAt'> {
+  recordingId: NonNullable<ingest_v1_events.PipelineStartedJson['recordingId']>;
+  userId: NonNullable<ingest_v1_events.PipelineStartedJson['userId']>;
+  runId: NonNullable<ingest_v1_events.PipelineStartedJson['runId']>;
+  startedAt: NonNullable<ingest_v1_events.PipelineStartedJson['startedAt']>;
+}
+
+/**
  * One stage of a recording (or one upload target) changed status.
  *
  * Message type `ingest.stage.status-changed.v1`: event on `ingest.events`.
@@ -2434,11 +2450,12 @@ export interface AutomationLimitsFound extends Omit<quota_v1_queries.AutomationL
 }
 
 /**
- * Whether the user may start one more unit of a metric counted on success, now: for
+ * Whether the user may start `units` more of a monthly metric, now: for
  * `QUOTA_METRIC_TRANSCRIPTIONS`, the transcriptions finished in the period against the plan's
- * `transcriptions_per_month`. Nothing is reserved: the unit counts when its work succeeds
- * (`transcription.recording.transcribed.v1`), so requests in flight at once may pass the limit by
- * what they start.
+ * `transcriptions_per_month`; for `QUOTA_METRIC_PROCESSING`, the pipelines started in the period
+ * against `processing_per_month`. Nothing is reserved: a transcription counts when it succeeds
+ * (`transcription.recording.transcribed.v1`), a pipeline when it starts
+ * (`ingest.pipeline.started.v1`), so requests in flight at once may pass the limit by what they start.
  *
  * Message type `quota.usage.check.v1`: query on `quota.commands`.
  * Proto message `leap.quota.v1.CheckUsage`; its proto3 JSON shape is `CheckUsageJson`.

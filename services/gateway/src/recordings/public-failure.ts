@@ -26,6 +26,7 @@ const BY_CODE: Record<string, string> = {
   'INGEST.SOURCE_REMOVED': 'The source was removed or does not exist.',
   'INGEST.SOURCE_GEO_BLOCKED': 'The source is not available in this region.',
   'INGEST.SOURCE_LOGIN_REQUIRED': 'The source needs a signed-in account.',
+  'QUOTA.EXCEEDED': 'Your plan allows no more transcriptions this month; run the recording again once it does.',
   'INGEST.STAGE_STUCK': 'This step got no result for too long; run the recording to try it again.',
 };
 

@@ -20,7 +20,8 @@ import { shortName } from './recordings.dto';
 
 /**
  * Admission through the quota service: reserve before an upload is stored, release if it is not;
- * the monthly transcriptions before a transcription starts; the plan's automation limits.
+ * the monthly transcriptions before a transcription starts and the monthly processing before a
+ * run; the plan's automation limits.
  */
 @Injectable()
 export class QuotaClient {
@@ -53,15 +54,28 @@ export class QuotaClient {
    * reference's `/transcribe` gate). Nothing is held: quota counts a transcription when it
    * finishes. A refusal is a 429 `QUOTA.EXCEEDED`, no answer a 503 `QUOTA.UNAVAILABLE`.
    */
-  async admitTranscriptions(userId: string, units = 1): Promise<void> {
-    const query: CheckUsage = { userId, metric: QuotaMetric.TRANSCRIPTIONS, units };
+  admitTranscriptions(userId: string, units = 1): Promise<void> {
+    return this.admitUsage(userId, QuotaMetric.TRANSCRIPTIONS, units, 'the transcription', 'Your plan does not allow another transcription this month');
+  }
+
+  /**
+   * Checks that `units` more pipeline runs fit the user's monthly processing before any starts
+   * (the reference's `/run` gate). Nothing is held: quota counts a run when ingest starts its
+   * pipeline. A refusal is a 429 `QUOTA.EXCEEDED`, no answer a 503 `QUOTA.UNAVAILABLE`.
+   */
+  admitProcessing(userId: string, units = 1): Promise<void> {
+    return this.admitUsage(userId, QuotaMetric.PROCESSING, units, 'the run', 'Your plan does not allow another pipeline run this month');
+  }
+
+  private async admitUsage(userId: string, metric: QuotaMetric, units: number, what: string, fallback: string): Promise<void> {
+    const query: CheckUsage = { userId, metric, units };
     let checked: UsageChecked;
     try {
       checked = await this.bus.request(MESSAGE_TYPES.quota.CheckUsage, query, { subject: userId, tenant: userId, timeoutMs: this.config.QUOTA_REQUEST_TIMEOUT });
     } catch (error) {
-      throw this.unavailable('did not admit the transcription', error);
+      throw this.unavailable(`did not admit ${what}`, error);
     }
-    if (!checked.granted) throw exceeded(checked, 'Your plan does not allow another transcription this month');
+    if (!checked.granted) throw exceeded(checked, fallback);
   }
 
   private unavailable(what: string, error: unknown): LeapError {

@@ -11,6 +11,8 @@ import { MessageHandler, type MessageContext } from '@leap/messaging';
 import type { ServiceDefinition } from '@leap/platform';
 import {
   MESSAGE_TYPES,
+  type CheckUsage,
+  type UsageChecked,
   type DeleteProviderCredential,
   type ListProviderCredentials,
   type ProviderCredential,
@@ -476,12 +478,15 @@ export function ingestStandIn(onCommand: (ctx: MessageContext<any>) => void, con
 
 /**
  * Stands in for quota: `reserve` decides every reservation the gateway asks for; `release` sees
- * every release; `automationLimits` answers a user's automation limits (default: no plan).
+ * every release; `automationLimits` answers a user's automation limits (default: no plan);
+ * `checkUsage` answers the monthly usage checks (default: granted).
  */
 export function quotaStandIn(handlers: {
   reserve: (ask: ReserveRecording) => ReservationDecision;
   release: (release: ReleaseReservation) => void;
   automationLimits?: (ask: GetAutomationLimits) => AutomationLimitsFound;
+  /** Answers a usage check (monthly transcriptions, processing); default: granted, unlimited. */
+  checkUsage?: (ask: CheckUsage) => UsageChecked;
 }): ServiceDefinition {
   @Injectable()
   class FakeQuota {
@@ -495,6 +500,11 @@ export function quotaStandIn(handlers: {
       return handlers.reserve(ctx.data);
     }
 
+    @MessageHandler(MESSAGE_TYPES.quota.CheckUsage, { queue: 'quota.admission' })
+    async checkUsage(ctx: MessageContext<CheckUsage>): Promise<UsageChecked> {
+      return handlers.checkUsage ? handlers.checkUsage(ctx.data) : { granted: true, metric: ctx.data.metric, used: '0', period: new Date().toISOString().slice(0, 7) };
+    }
+
     @MessageHandler(MESSAGE_TYPES.quota.ReleaseReservation, { queue: 'quota.admission' })
     async release(ctx: MessageContext<ReleaseReservation>): Promise<void> {
       handlers.release(ctx.data);
@@ -504,7 +514,7 @@ export function quotaStandIn(handlers: {
   @Module({ providers: [FakeQuota] })
   class FakeQuotaModule {}
 
-  return standInService('quota', 'quota.admission', [MESSAGE_TYPES.quota.ReserveRecording, MESSAGE_TYPES.quota.ReleaseReservation, MESSAGE_TYPES.quota.GetAutomationLimits], FakeQuotaModule);
+  return standInService('quota', 'quota.admission', [MESSAGE_TYPES.quota.ReserveRecording, MESSAGE_TYPES.quota.ReleaseReservation, MESSAGE_TYPES.quota.GetAutomationLimits, MESSAGE_TYPES.quota.CheckUsage], FakeQuotaModule);
 }
 
 /**

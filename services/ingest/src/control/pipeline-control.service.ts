@@ -158,6 +158,8 @@ export class PipelineControlService {
     recording.failureReason = null;
     recording.failedAt = null;
     const started = await this.pipeline.advance(tx, recording, stages, new Set(retried), before, failedBefore);
+    // A dry run's start leaves with its savepoint, so it is never counted.
+    await this.pipeline.pipelineStarted(tx, recording, started);
     const labels = started.map(stageLabel);
     this.logger.info(query.dryRun ? 'Recording run planned' : 'Recording run', { recordingId: recording.id, started: labels, retried: retried.map(stageLabel), status: recording.status });
     return {

@@ -5,6 +5,7 @@ import { baseConfigSchema } from '@leap/config';
 import {
   MESSAGE_TYPES,
   ObjectKind,
+  PipelineStage,
   Platform,
   type CommandType,
   type DeleteRecordingObjects,
@@ -12,6 +13,7 @@ import {
   type GenerateSubtitles,
   type GetPreset,
   type PayloadOf,
+  type PipelineStarted,
   type PresetFound,
   type PublishRecording,
   type RecordingDeleted,
@@ -199,6 +201,11 @@ class FakeWorld {
     events.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
   }
 
+  @MessageHandler(MESSAGE_TYPES.ingest.PipelineStarted, { queue: 'fake.observer' })
+  async pipelineStarted(ctx: MessageContext<PipelineStarted>): Promise<void> {
+    events.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
+  }
+
   @MessageHandler(MESSAGE_TYPES.ingest.RecordingDeleted, { queue: 'fake.observer' })
   async deleted(ctx: MessageContext<RecordingDeleted>): Promise<void> {
     events.push({ type: ctx.envelope.type, recordingId: ctx.data.recordingId, data: ctx.data });
@@ -238,6 +245,7 @@ const fakeWorld: ServiceDefinition = {
         MESSAGE_TYPES.ingest.StageStatusChanged,
         MESSAGE_TYPES.ingest.RecordingPaused,
         MESSAGE_TYPES.ingest.RecordingDeleted,
+        MESSAGE_TYPES.ingest.PipelineStarted,
       ],
     },
   ],
@@ -248,6 +256,8 @@ const statusesOf = (recordingId: string) =>
   events.filter((e) => e.recordingId === recordingId && e.type === MESSAGE_TYPES.ingest.RecordingStatusChanged).map((e) => e.data as RecordingStatusChanged);
 const stageEventsOf = (recordingId: string) =>
   events.filter((e) => e.recordingId === recordingId && e.type === MESSAGE_TYPES.ingest.StageStatusChanged).map((e) => e.data as StageStatusChanged);
+const startsOf = (recordingId: string) =>
+  events.filter((e) => e.recordingId === recordingId && e.type === MESSAGE_TYPES.ingest.PipelineStarted).map((e) => e.data as PipelineStarted);
 const commandTypesOf = (recordingId: string) => commands.filter((c) => c.recordingId === recordingId).map((c) => c.type);
 /** The last reported state of each stage (`UPLOAD:local` for targets). */
 function latestStages(recordingId: string): Map<string, StageStatusChanged> {
@@ -500,13 +510,21 @@ describe('the ingest pipeline process manager', () => {
     expect(statusesOf(recordingId).at(-1)?.status).toBe('RECORDING_STATUS_DOWNLOADED');
   });
 
-  it('runs a paused recording from where it stopped, as a new attempt, to READY; refuses while running; a READY one starts nothing', async () => {
+  it('runs a paused recording from where it stopped, as a new attempt, to READY; refuses while running; a READY one starts nothing; each real start is announced', async () => {
     const cmd = upload(HOLD_TRIM);
     const { recordingId } = cmd;
     await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, cmd);
     await eventually(() => expect(commandTypesOf(recordingId)).toEqual([MESSAGE_TYPES.media.TrimRecording]), { timeoutMs: 60_000, intervalMs: 100 });
     expect(await refusal(MESSAGE_TYPES.ingest.RunRecording, recordingId)).toEqual({ code: 'INGEST.ALREADY_RUNNING', status: 409 });
     await ask(MESSAGE_TYPES.ingest.PauseRecording, recordingId);
+    // The upload's own run started the pipeline: one start, which quota counts against the monthly processing.
+    await eventually(() => expect(startsOf(recordingId)).toEqual([{ recordingId, userId: USER, runId: expect.any(String), startedAt: expect.any(String), stages: ['TRIM'] }]), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    // A dry run decides the run and rolls it back: no start.
+    const plan = await bus.request(MESSAGE_TYPES.ingest.RunRecording, { recordingId, userId: USER, dryRun: true }, { subject: recordingId, tenant: USER, timeoutMs: 15_000 });
+    expect(plan).toMatchObject({ dryRun: true, stages: ['TRIM'] });
 
     const run = await ask(MESSAGE_TYPES.ingest.RunRecording, recordingId);
     expect(run).toMatchObject({ recordingId, status: 'PROCESSING', stages: ['TRIM'] });
@@ -526,8 +544,15 @@ describe('the ingest pipeline process manager', () => {
     const again = await ask(MESSAGE_TYPES.ingest.RunRecording, recordingId);
     expect({ status: again.status, stages: again.stages ?? [] }).toEqual({ status: 'READY', stages: [] });
     expect(await refusal(MESSAGE_TYPES.ingest.PauseRecording, recordingId)).toEqual({ code: 'INGEST.NOTHING_TO_PAUSE', status: 409 });
+    // A stage re-run on its own is not a pipeline start either.
+    await bus.request(MESSAGE_TYPES.ingest.RerunStage, { recordingId, userId: USER, stage: PipelineStage.TRANSCRIBE }, { subject: recordingId, tenant: USER, timeoutMs: 15_000 });
+    await eventually(() => expect(latestStages(recordingId).get('PIPELINE_STAGE_TRANSCRIBE')).toMatchObject({ status: 'STAGE_STATUS_COMPLETED', attempt: 2 }), { timeoutMs: 30_000, intervalMs: 100 });
     await settle();
     expect(commandTypesOf(recordingId).filter((t) => t === MESSAGE_TYPES.publishing.PublishRecording)).toHaveLength(1);
+    // Two starts, each its own run: the upload's and the run after the pause (not the dry run, the run with nothing to do, or the re-run).
+    const starts = startsOf(recordingId);
+    expect(starts.map((s) => s.stages)).toEqual([['TRIM'], ['TRIM']]);
+    expect(new Set(starts.map((s) => s.runId)).size).toBe(2);
   });
 
   it('runs a failed recording again: the failed stage as a new attempt, the failure lifted, on to READY', async () => {

@@ -13,6 +13,7 @@ import {
   type Failure,
   type GenerateSubtitles,
   type ObjectRef,
+  type PipelineStarted,
   type PublishRecording,
   type RecordingRegistered,
   type RecordingStatusChanged,
@@ -23,7 +24,7 @@ import {
   type TrimRecording,
 } from '@leap/contracts';
 import { LeapError } from '@leap/errors';
-import { MessageBus, type MessagingLogger } from '@leap/messaging';
+import { MessageBus, newMessageId, type MessagingLogger } from '@leap/messaging';
 import { SERVICE_CONFIG, SERVICE_LOGGER } from '@leap/platform';
 import { storageKeys } from '@leap/storage-client';
 import { Clock } from '../clock.service';
@@ -41,6 +42,7 @@ import {
   isPipelineComplete,
   PROCESSING_STAGES,
   STAGE_NAMES,
+  stageLabel,
   stagesToStart,
   type RecordingState,
   type StageName,
@@ -107,7 +109,7 @@ export class PipelineService {
     recording.status = 'INITIALIZED';
     recording.paused = !autoRun;
     if (autoRun) recording.pipelineStartedAt = now;
-    await this.advance(tx, recording, stages, new Set(), 'PENDING_SOURCE', recording.failed);
+    await this.pipelineStarted(tx, recording, await this.advance(tx, recording, stages, new Set(), 'PENDING_SOURCE', recording.failed));
   }
 
   /**
@@ -188,7 +190,7 @@ export class PipelineService {
     };
     await tx.publish(MESSAGE_TYPES.ingest.RecordingRegistered, registered, opts(recording));
     await this.publishStatus(tx, recording, undefined, now);
-    await this.advance(tx, recording, stages, new Set(), recording.status, recording.failed);
+    await this.pipelineStarted(tx, recording, await this.advance(tx, recording, stages, new Set(), recording.status, recording.failed));
     return true;
   }
 
@@ -261,7 +263,25 @@ export class PipelineService {
     };
     await tx.publish(MESSAGE_TYPES.ingest.RecordingRegistered, registered, opts(recording));
     await this.publishStatus(tx, recording, undefined, now);
-    await this.advance(tx, recording, stages, new Set(stages.filter((s) => s.stage === 'DOWNLOAD')), recording.status, recording.failed);
+    const started = await this.advance(tx, recording, stages, new Set(stages.filter((s) => s.stage === 'DOWNLOAD')), recording.status, recording.failed);
+    await this.pipelineStarted(tx, recording, started);
+  }
+
+  /**
+   * A run (an auto-run, a `/run`) that started stages started the recording's pipeline:
+   * `ingest.pipeline.started.v1`, with an id of its own, is what quota counts against the plan's
+   * monthly processing. A run that started nothing (nothing left to do, or held) is no start.
+   */
+  async pipelineStarted(tx: PipelineTx, recording: RecordingEntity, started: RecordingStageEntity[]): Promise<void> {
+    if (started.length === 0) return;
+    const event: PipelineStarted = {
+      recordingId: recording.id,
+      userId: recording.userId,
+      runId: newMessageId(),
+      startedAt: this.clock.now().toISOString(),
+      stages: started.map(stageLabel),
+    };
+    await tx.publish(MESSAGE_TYPES.ingest.PipelineStarted, event, opts(recording));
   }
 
   /**

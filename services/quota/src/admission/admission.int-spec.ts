@@ -2,7 +2,16 @@ import { Injectable, Module } from '@nestjs/common';
 import { z } from 'zod';
 import { DataSource } from 'typeorm';
 import { baseConfigSchema } from '@leap/config';
-import { MESSAGE_TYPES, ObjectKind, QuotaMetric, type QuotaExceeded, type RecordingRegistered, type RecordingTranscribed, type UsageRecorded } from '@leap/contracts';
+import {
+  MESSAGE_TYPES,
+  ObjectKind,
+  QuotaMetric,
+  type PipelineStarted,
+  type QuotaExceeded,
+  type RecordingRegistered,
+  type RecordingTranscribed,
+  type UsageRecorded,
+} from '@leap/contracts';
 import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
 import type { ServiceDefinition } from '@leap/platform';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
@@ -196,6 +205,60 @@ describe('quota admission by reservation', () => {
       expect(await check('user-u', 500)).toEqual({ granted: true, metric: QuotaMetric.TRANSCRIPTIONS, used: '1', period: currentPeriod() });
       await quotaDb.query(`INSERT INTO subscriptions (user_id, plan_name) VALUES ('user-e', 'enterprise')`);
       expect(await check('user-e', 500)).toMatchObject({ granted: true });
+    });
+  });
+
+  describe('processing, counted when a pipeline starts', () => {
+    const check = (userId: string, units?: number) =>
+      bus.request(MESSAGE_TYPES.quota.CheckUsage, { userId, metric: QuotaMetric.PROCESSING, ...(units ? { units } : {}) }, { subject: userId, tenant: userId, timeoutMs: 30_000 });
+
+    /** Ingest's event of one run; `runId` given again is the same start published twice. */
+    async function started(userId: string, runId = newMessageId()): Promise<string> {
+      const recordingId = newMessageId();
+      const event: PipelineStarted = { recordingId, userId, runId, startedAt: new Date().toISOString(), stages: ['TRIM'] };
+      await dataSource.transaction((m) => bus.publish(m, MESSAGE_TYPES.ingest.PipelineStarted, event, { subject: recordingId, tenant: userId }));
+      return runId;
+    }
+    const processingTotals = (userId: string) =>
+      recorded
+        .filter((r) => r.userId === userId && r.metric === QuotaMetric.PROCESSING)
+        .map((r) => Number(r.total))
+        .sort((a, b) => a - b);
+
+    it("counts each start once, copies of its event included, and refuses runs past the plan's monthly processing", async () => {
+      // The free plan allows 10 pipeline runs a month.
+      await quotaDb.query(`INSERT INTO subscriptions (user_id, plan_name) VALUES ('user-p', 'free')`);
+      expect(await check('user-p')).toEqual({ granted: true, metric: QuotaMetric.PROCESSING, limit: '10', used: '0', period: currentPeriod() });
+      const runs: string[] = [];
+      for (let i = 0; i < 9; i++) runs.push(await started('user-p'));
+      // The same starts published again: nothing more is counted.
+      for (const runId of runs.slice(0, 3)) await started('user-p', runId);
+      // All twelve handled (each is in quota's inbox once its handler committed), nine counted.
+      await eventually(
+        async () => expect(await quotaDb.query(`SELECT count(*)::int AS n FROM quota.inbox WHERE message_type = $1`, [MESSAGE_TYPES.ingest.PipelineStarted])).toEqual([{ n: 12 }]),
+        { timeoutMs: 30_000 },
+      );
+      await eventually(() => expect(processingTotals('user-p')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]), { timeoutMs: 30_000 });
+      expect(await check('user-p')).toMatchObject({ granted: true, used: '9' });
+      // A bulk run of two would pass the limit: refused whole.
+      expect(await check('user-p', 2)).toMatchObject({ granted: false, limit: '10', used: '9', reason: 'Monthly processing limit: 9 of 10 used, 2 more asked' });
+
+      await started('user-p');
+      await eventually(async () => expect(await check('user-p')).toMatchObject({ granted: false, used: '10' }), { timeoutMs: 30_000 });
+      const refused = await check('user-p');
+      expect(refused).toMatchObject({ granted: false, metric: QuotaMetric.PROCESSING, limit: '10', used: '10', period: currentPeriod(), reason: 'Monthly processing limit reached: 10 of 10' });
+      expect(refused.retryAfterSeconds).toBeGreaterThan(0);
+      await eventually(() => expect(exceeded).toContainEqual({ userId: 'user-p', metric: QuotaMetric.PROCESSING, limit: '10', used: '10', period: currentPeriod() }), { timeoutMs: 30_000 });
+      expect(await quotaDb.query(`SELECT processing_count, transcriptions_count FROM usage WHERE user_id = 'user-p'`)).toEqual([{ processing_count: 10, transcriptions_count: 0 }]);
+      expect(await quotaDb.query(`SELECT count(*)::int AS n FROM pipeline_runs WHERE user_id = 'user-p'`)).toEqual([{ n: 10 }]);
+    });
+
+    it('leaves a user without a plan, or on an unlimited one, unlimited', async () => {
+      await started('user-pu');
+      await eventually(async () => expect(await check('user-pu')).toMatchObject({ used: '1' }), { timeoutMs: 30_000 });
+      expect(await check('user-pu', 500)).toEqual({ granted: true, metric: QuotaMetric.PROCESSING, used: '1', period: currentPeriod() });
+      await quotaDb.query(`INSERT INTO subscriptions (user_id, plan_name) VALUES ('user-pe', 'enterprise')`);
+      expect(await check('user-pe', 500)).toMatchObject({ granted: true });
     });
   });
 });

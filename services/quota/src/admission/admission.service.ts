@@ -4,6 +4,7 @@ import {
   QuotaMetric,
   type AutomationLimitsFound,
   type CheckUsage,
+  type PipelineStarted,
   type QuotaExceeded,
   type ReservationDecision,
   type ReserveRecording,
@@ -17,7 +18,13 @@ import { Clock } from '../clock.service';
 import type { QuotaConfig } from '../config/config.schema';
 import { QuotaWarnings } from '../warnings/quota-warnings.service';
 import { admit, admitUnits, automationLimits, effectiveLimits, periodOf, secondsToNextPeriod } from './limits';
-import { QuotaRepository, type ReservationRow, type Transaction } from './quota.repository';
+import { QuotaRepository, type MonthlyMetric, type ReservationRow, type Transaction } from './quota.repository';
+
+/** The metrics `CheckUsage` answers: their columns' key and how a refusal names them. */
+const MONTHLY_METRICS = new Map<QuotaMetric, { key: MonthlyMetric; label: string }>([
+  [QuotaMetric.TRANSCRIPTIONS, { key: 'TRANSCRIPTIONS', label: 'transcriptions' }],
+  [QuotaMetric.PROCESSING, { key: 'PROCESSING', label: 'processing' }],
+]);
 
 /** What a handler gives the admission service: its transaction and its outbox (a `MessageContext` fits). */
 export interface QuotaTx {
@@ -182,19 +189,20 @@ export class AdmissionService {
   }
 
   /**
-   * Whether `units` more of a metric counted on success fit the user's limit now. Only
-   * transcriptions are answered: finished ones this period against the plan's
-   * `transcriptions_per_month` (no subscription, or NULL: unlimited, as the reference's defaults).
-   * Nothing is held; a refusal publishes `quota.exceeded.v1`.
+   * Whether `units` more of a monthly metric fit the user's limit now: transcriptions (finished
+   * ones this period against the plan's `transcriptions_per_month`) or processing (pipelines
+   * started this period against `processing_per_month`). No subscription, or NULL: unlimited, as
+   * the reference's defaults. Nothing is held; a refusal publishes `quota.exceeded.v1`.
    */
   async checkUsage(tx: QuotaTx, query: CheckUsage): Promise<UsageChecked> {
     const { userId, metric } = query;
     if (!userId.trim()) throw new LeapError('QUOTA.INVALID_REQUEST', 'A usage check needs a user id', { status: 400 });
-    if (metric !== QuotaMetric.TRANSCRIPTIONS) throw new LeapError('QUOTA.INVALID_REQUEST', `Usage of ${metric} is not checked this way`, { status: 400 });
+    const monthly = MONTHLY_METRICS.get(metric);
+    if (!monthly) throw new LeapError('QUOTA.INVALID_REQUEST', `Usage of ${metric} is not checked this way`, { status: 400 });
     const now = this.clock.now();
     const period = periodOf(now);
-    const limit = (await this.quota.transcriptionLimit(tx.manager, userId, now))?.limit ?? null;
-    const used = await this.quota.transcriptions(tx.manager, userId, period);
+    const limit = (await this.quota.monthlyLimit(tx.manager, monthly.key, userId, now))?.limit ?? null;
+    const used = await this.quota.monthlyUsed(tx.manager, monthly.key, userId, period);
     const units = Math.max(1, query.units ?? 1);
     const base = { metric, used: String(used), period, ...(limit !== null ? { limit: String(limit) } : {}) };
     if (admitUnits(limit, used, units)) return { granted: true, ...base };
@@ -202,7 +210,7 @@ export class AdmissionService {
     await tx.publish(MESSAGE_TYPES.quota.QuotaExceeded, exceeded, { subject: userId, tenant: userId });
     this.logger.info('Usage check refused', { userId, metric, limit, used, units, period });
     const reason =
-      units > 1 ? `Monthly transcriptions limit: ${used} of ${limit} used, ${units} more asked` : `Monthly transcriptions limit reached: ${used} of ${limit}`;
+      units > 1 ? `Monthly ${monthly.label} limit: ${used} of ${limit} used, ${units} more asked` : `Monthly ${monthly.label} limit reached: ${used} of ${limit}`;
     return { granted: false, ...base, reason, retryAfterSeconds: secondsToNextPeriod(now) };
   }
 
@@ -211,8 +219,28 @@ export class AdmissionService {
     const at = tx.envelope?.time ? new Date(tx.envelope.time) : this.clock.now();
     const period = periodOf(at);
     await this.quota.lockUser(tx.manager, userId);
-    const total = await this.quota.addTranscriptions(tx.manager, userId, period, 1);
+    const total = await this.quota.addMonthly(tx.manager, 'TRANSCRIPTIONS', userId, period, 1);
     const recorded: UsageRecorded = { userId, metric: QuotaMetric.TRANSCRIPTIONS, period, delta: '1', total: String(total), recordingId };
+    await tx.publish(MESSAGE_TYPES.quota.UsageRecorded, recorded, { subject: userId, tenant: userId });
+  }
+
+  /**
+   * `ingest.pipeline.started.v1`: a run started a recording's pipeline, counted in the period it
+   * started in, once per run id (the inbox drops a redelivery; the run id also drops a copy of the
+   * event under another message id).
+   */
+  async recordPipelineStart(tx: QuotaTx, started: PipelineStarted): Promise<void> {
+    const { userId, recordingId, runId } = started;
+    // The period of the event's time, as a finished transcription's.
+    const at = tx.envelope?.time ? new Date(tx.envelope.time) : this.clock.now();
+    const period = periodOf(at);
+    await this.quota.lockUser(tx.manager, userId);
+    if (!(await this.quota.claimPipelineRun(tx.manager, { runId, userId, recordingId, period }))) {
+      this.logger.info('Pipeline start counted already', { userId, recordingId, runId });
+      return;
+    }
+    const total = await this.quota.addMonthly(tx.manager, 'PROCESSING', userId, period, 1);
+    const recorded: UsageRecorded = { userId, metric: QuotaMetric.PROCESSING, period, delta: '1', total: String(total), recordingId };
     await tx.publish(MESSAGE_TYPES.quota.UsageRecorded, recorded, { subject: userId, tenant: userId });
   }
 

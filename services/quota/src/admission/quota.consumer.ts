@@ -3,6 +3,7 @@ import {
   MESSAGE_TYPES,
   type AutomationLimitsFound,
   type CheckUsage,
+  type PipelineStarted,
   type RecordingTranscribed,
   type GetAutomationLimits,
   type RecordingRegistered,
@@ -57,5 +58,10 @@ export class QuotaConsumer {
   @MessageHandler(MESSAGE_TYPES.transcription.RecordingTranscribed, { queue: QUOTA_USAGE_QUEUE })
   transcribed(ctx: MessageContext<RecordingTranscribed>): Promise<void> {
     return this.admission.recordTranscription(ctx, ctx.data.userId, ctx.data.recordingId);
+  }
+
+  @MessageHandler(MESSAGE_TYPES.ingest.PipelineStarted, { queue: QUOTA_USAGE_QUEUE })
+  pipelineStarted(ctx: MessageContext<PipelineStarted>): Promise<void> {
+    return this.admission.recordPipelineStart(ctx, ctx.data);
   }
 }

@@ -42,6 +42,13 @@ function returned(result: unknown[]): Record<string, unknown>[] {
   return (Array.isArray(result[0]) ? result[0] : result) as Record<string, unknown>[];
 }
 
+/** The metrics counted per month and checked by `CheckUsage`: the plan's limit column and the usage column of each. */
+export const MONTHLY_COLUMNS = {
+  TRANSCRIPTIONS: { limitColumn: 'transcriptions_per_month', countColumn: 'transcriptions_count' },
+  PROCESSING: { limitColumn: 'processing_per_month', countColumn: 'processing_count' },
+} as const;
+export type MonthlyMetric = keyof typeof MONTHLY_COLUMNS;
+
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** Plans, subscriptions, usage and reservations of the quota schema. */
@@ -90,30 +97,42 @@ export class QuotaRepository {
     };
   }
 
-  /** The plan's `transcriptions_per_month` of the user's subscription in force at `at`; undefined without one (NULL: unlimited). */
-  async transcriptionLimit(tx: Transaction, userId: string, at: Date): Promise<{ limit: number | null } | undefined> {
+  /** The plan's monthly limit of a metric counted per month, of the user's subscription in force at `at`; undefined without one (NULL: unlimited). */
+  async monthlyLimit(tx: Transaction, metric: MonthlyMetric, userId: string, at: Date): Promise<{ limit: number | null } | undefined> {
+    const { limitColumn } = MONTHLY_COLUMNS[metric];
     const rows: Record<string, unknown>[] = await tx.query(
-      `SELECT p.transcriptions_per_month FROM subscriptions s JOIN plans p ON p.name = s.plan_name
+      `SELECT p.${limitColumn} AS limit_value FROM subscriptions s JOIN plans p ON p.name = s.plan_name
         WHERE s.user_id = $1 AND s.starts_at <= $2 AND (s.expires_at IS NULL OR s.expires_at > $2)`,
       [userId, at],
     );
-    return rows[0] ? { limit: num(rows[0].transcriptions_per_month) } : undefined;
+    return rows[0] ? { limit: num(rows[0].limit_value) } : undefined;
   }
 
-  /** Transcriptions finished in a period. */
-  async transcriptions(tx: Transaction, userId: string, period: string): Promise<number> {
-    const rows: Record<string, unknown>[] = await tx.query(`SELECT transcriptions_count FROM usage WHERE user_id = $1 AND period = $2`, [userId, period]);
-    return rows[0] ? Number(rows[0].transcriptions_count) : 0;
+  /** Units of a monthly metric counted in a period. */
+  async monthlyUsed(tx: Transaction, metric: MonthlyMetric, userId: string, period: string): Promise<number> {
+    const { countColumn } = MONTHLY_COLUMNS[metric];
+    const rows: Record<string, unknown>[] = await tx.query(`SELECT ${countColumn} AS used FROM usage WHERE user_id = $1 AND period = $2`, [userId, period]);
+    return rows[0] ? Number(rows[0].used) : 0;
   }
 
-  /** Adds finished transcriptions to a period; returns the period's new count. */
-  async addTranscriptions(tx: Transaction, userId: string, period: string, delta: number): Promise<number> {
+  /** Adds units of a monthly metric to a period; returns the period's new count. */
+  async addMonthly(tx: Transaction, metric: MonthlyMetric, userId: string, period: string, delta: number): Promise<number> {
+    const { countColumn } = MONTHLY_COLUMNS[metric];
     await this.usage(tx, userId, period);
     const rows = returned(await tx.query(
-      `UPDATE usage SET transcriptions_count = transcriptions_count + $3, updated_at = now() WHERE user_id = $1 AND period = $2 RETURNING transcriptions_count`,
+      `UPDATE usage SET ${countColumn} = ${countColumn} + $3, updated_at = now() WHERE user_id = $1 AND period = $2 RETURNING ${countColumn} AS used`,
       [userId, period, delta],
     ));
-    return Number(rows[0]!.transcriptions_count);
+    return Number(rows[0]!.used);
+  }
+
+  /** Records a pipeline start by its run id; false when it was recorded already (a redelivery or a copy). */
+  async claimPipelineRun(tx: Transaction, run: { runId: string; userId: string; recordingId: string; period: string }): Promise<boolean> {
+    const rows = returned(await tx.query(
+      `INSERT INTO pipeline_runs (run_id, user_id, recording_id, period) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
+      [run.runId, run.userId, run.recordingId, run.period],
+    ));
+    return rows.length > 0;
   }
 
   /** The user's usage row of a period, created (carrying the latest known storage bytes) when missing. */

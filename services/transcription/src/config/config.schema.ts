@@ -44,6 +44,13 @@ export const transcriptionConfigSchema = baseConfigSchema.extend({
   POCKETSPHINX_MODEL_DIR: field.string().default('/usr/share/pocketsphinx/model/en-us'),
   FFMPEG_PATH: field.string().optional(),
   TRANSCRIPTION_TIMEOUT: field.duration({ min: 1000 }).default('1h'),
+  /**
+   * Check every transcription against the plan's monthly transcriptions (quota's CheckUsage)
+   * before a provider is called. Off only where no quota service runs.
+   */
+  TRANSCRIPTION_QUOTA_CHECK: field.boolean().default(true),
+  /** How long the quota check may wait for quota's answer; past it the transcription is tried again later. */
+  QUOTA_REQUEST_TIMEOUT: field.duration({ min: 100 }).default('5s'),
   /** Scratch folders of jobs older than this are removed whatever their process (a killed job's never are otherwise). */
   WORK_DIR_MAX_AGE: field.duration({ min: 60_000 }).default('24h'),
   /** Transcriptions one replica runs at once (the offline recogniser takes a core each). */

@@ -7,6 +7,7 @@ import type { Logger } from 'winston';
 import { reportStageFailure, stageProgress, TRANSCRIPTION_AREA } from '../stage-failure';
 import { ChunkResultsRepository } from '../chunking/chunk-results.repository';
 import { TranscribeService } from './transcribe.service';
+import { TranscriptionQuota } from './transcription-quota';
 
 export const TRANSCRIBE_QUEUE = 'transcription.transcribe';
 export const TRANSCRIBE_JOB = 'transcription.transcribe';
@@ -19,6 +20,7 @@ export class TranscribeConsumer {
     private readonly jobs: JobsRuntime,
     private readonly bus: MessageBus,
     private readonly chunks: ChunkResultsRepository,
+    private readonly quota: TranscriptionQuota,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -30,6 +32,8 @@ export class TranscribeConsumer {
   @JobHandler(TRANSCRIBE_JOB, { onFailed: 'failed', onProgress: 'progress' })
   run(job: JobContext<TranscribeRecording>): Promise<JobCommit> {
     return runStageJob(job, reportStageFailure(PipelineStage.TRANSCRIBE, this.logger), async () => {
+      // The plan's monthly transcriptions, before any provider is called: over it the stage fails (QUOTA.EXCEEDED).
+      await this.quota.admit(job.data.userId);
       this.logger.info(`transcribing recording ${job.data.recordingId}`, { recordingId: job.data.recordingId, jobId: job.id, attempt: job.attempt });
       const { master, ref } = await this.transcribe.transcribe(job.data, { signal: job.signal, onProgress: (percent, step) => job.progress(percent, step) });
       const event: RecordingTranscribed = {

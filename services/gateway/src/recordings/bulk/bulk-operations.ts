@@ -153,8 +153,25 @@ const upload: BulkOperation<typeof uploadBody> & { flag: FeatureFlag } = {
   },
 };
 
+/**
+ * A run, as `POST /recordings/{id}/run`: ingest plans each recording (without changing anything),
+ * then quota is asked for as many pipeline runs as there are recordings the run would start, and
+ * only then does the real call run them. Over the plan's monthly processing the whole request is
+ * 429 `QUOTA.EXCEEDED` and nothing starts; a dry run answers the same 429.
+ */
+const runControl = ingestControl('run', 'process', bulkRunBody);
+const run: typeof runControl = {
+  ...runControl,
+  async apply(deps, userId, rows, b) {
+    const plan = await runControl.apply(deps, userId, rows, { ...b, dryRun: true });
+    const starting = plan.filter((item) => item.outcome === 'accepted' && (item.stages?.length ?? 0) > 0).length;
+    if (starting > 0) await deps.quota.admitProcessing(userId, starting);
+    return b.dryRun ? plan : runControl.apply(deps, userId, rows, b);
+  },
+};
+
 export const BULK_OPERATIONS = {
-  run: ingestControl('run', 'process', bulkRunBody),
+  run,
   pause: ingestControl('pause', undefined, bulkBody),
   delete: softDelete,
   trim: ingestControl('trim', 'process', bulkBodyOf(trimParams), (b) => RERUNS.trim.settings(b)),

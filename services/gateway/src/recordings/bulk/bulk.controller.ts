@@ -45,8 +45,16 @@ export class BulkController {
       'Run recordings in bulk',
       'As `POST /recordings/{id}/run` for each: resumes from where the pipeline stands; refused with `INGEST.ALREADY_RUNNING` or `INGEST.NOT_RUNNABLE`. ' +
         'The run\'s own config (`templateId`, `bindTemplate`, `processingConfig`, `metadataConfig`, `outputConfig`) is given to each recording as the single ' +
-        'route takes it; a bad field (`RECORDING_CONFIG.INVALID`) or an unknown template (`TEMPLATE.NOT_FOUND`) refuses the whole call.',
-      { 403: ['FEATURE.DISABLED'], 404: ['TEMPLATE.NOT_FOUND'], 422: ['BULK.LIMIT_EXCEEDED', 'RECORDING_CONFIG.INVALID'], 503: ['INGEST.UNAVAILABLE'] },
+        'route takes it; a bad field (`RECORDING_CONFIG.INVALID`) or an unknown template (`TEMPLATE.NOT_FOUND`) refuses the whole call. The recordings ' +
+        'the run would start count against the plan\'s monthly processing, all together: when they do not all fit, the whole call (a dry run too) is ' +
+        '429 `QUOTA.EXCEEDED` and nothing starts.',
+      {
+        403: ['FEATURE.DISABLED'],
+        404: ['TEMPLATE.NOT_FOUND'],
+        422: ['BULK.LIMIT_EXCEEDED', 'RECORDING_CONFIG.INVALID'],
+        429: ['QUOTA.EXCEEDED'],
+        503: ['INGEST.UNAVAILABLE', 'QUOTA.UNAVAILABLE'],
+      },
       bulkRunBody,
     ),
   )

@@ -6,16 +6,18 @@ import { ApiDoc } from '../../common/api-doc';
 import { parseInput } from '../../common/validation';
 import { recordingNotFound } from '../problems';
 import { PipelineControlClient } from '../pipeline-control.client';
+import { QuotaClient } from '../quota-client.service';
 import { RecordingsRepository } from '../recordings.repository';
 import { resetBody, resetDoc } from './reset.api-doc';
 import { runAction, runBody, runDoc, runOverridesOf, runQuery } from './run.api-doc';
 
-/** `/api/v1/recordings/{id}/run` and `/reset`: pipeline control beside pause. */
+/** `/api/v1/recordings/{id}/run` and `/reset`: pipeline control beside pause. A run is first checked against the plan's monthly processing. */
 @Controller('api/v1/recordings')
 export class PipelineControlController {
   constructor(
     private readonly recordings: RecordingsRepository,
     private readonly control: PipelineControlClient,
+    private readonly quota: QuotaClient,
   ) {}
 
   @Post(':id/run')
@@ -26,6 +28,8 @@ export class PipelineControlController {
     const b = parseInput(runBody, body ?? {});
     const q = parseInput(runQuery, query ?? {});
     if (!(await this.recordings.findOwned(user.userId, id))) throw recordingNotFound(id);
+    // The plan's monthly processing first, a dry run included (it answers what the run would): over it, nothing starts.
+    await this.quota.admitProcessing(user.userId);
     return runAction(await this.control.run(user.userId, id, { overrides: runOverridesOf(b), dryRun: b.dryRun === true || q.dryRun === true }));
   }
 

@@ -87,7 +87,9 @@ export const runDoc: ApiDocOptions = {
     '`processingConfig`, `metadataConfig`, `outputConfig` (as a template\'s, at the top of the manual override). They last for the stages of this run ' +
     '(until the next run that gives some, or a reset). With `dryRun` (body or query) the run is decided and rolled back: the answer is the plan of ' +
     'every stage (start, skip and why, wait, done) and the effective config with the layer of each value; a refusal is the 409 a real run answers; ' +
-    'nothing changes. The answer is the state ingest left; `GET /recordings/{id}` shows it within moments.',
+    'nothing changes. The answer is the state ingest left; `GET /recordings/{id}` shows it within moments. ' +
+    'A run counts against the plan\'s monthly processing (counted when it starts the pipeline), checked first: over the limit it is 429 ' +
+    '`QUOTA.EXCEEDED` (with `Retry-After`, the start of the next month), a dry run too, and nothing runs.',
   params: ID_PARAM,
   body: runBody,
   query: runQuery,
@@ -97,6 +99,7 @@ export const runDoc: ApiDocOptions = {
     404: ['RECORDING.NOT_FOUND', 'TEMPLATE.NOT_FOUND'],
     409: ['INGEST.ALREADY_RUNNING', 'INGEST.NOT_RUNNABLE'],
     422: ['RECORDING_CONFIG.INVALID'],
-    503: ['INGEST.UNAVAILABLE'],
+    429: ['QUOTA.EXCEEDED'],
+    503: ['INGEST.UNAVAILABLE', 'QUOTA.UNAVAILABLE'],
   },
 };

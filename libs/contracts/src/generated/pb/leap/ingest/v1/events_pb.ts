@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file leap/ingest/v1/events.proto.
  */
 export const file_leap_ingest_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChtsZWFwL2luZ2VzdC92MS9ldmVudHMucHJvdG8SDmxlYXAuaW5nZXN0LnYxIrkDChNSZWNvcmRpbmdSZWdpc3RlcmVkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjUKC3NvdXJjZV90eXBlGAMgASgOMhoubGVhcC5pbmdlc3QudjEuU291cmNlVHlwZUIEyPMYARITCgV0aXRsZRgEIAEoCUIEyPMYARIZChFvcmlnaW5hbF9maWxlbmFtZRgFIAEoCRIpCgZzb3VyY2UYBiABKAsyGS5sZWFwLmNvbW1vbi52MS5PYmplY3RSZWYSNQoGc3RhdHVzGAcgASgOMh8ubGVhcC5pbmdlc3QudjEuUmVjb3JkaW5nU3RhdHVzQgTI8xgBEhYKDnJlc2VydmF0aW9uX2lkGAggASgJEjcKDXJlZ2lzdGVyZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEi0KCWV4cGlyZV9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXA6JsrzGB5pbmdlc3QucmVjb3JkaW5nLnJlZ2lzdGVyZWQudjHQ8xgBIqgDChZSZWNvcmRpbmdTdGF0dXNDaGFuZ2VkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjUKBnN0YXR1cxgDIAEoDjIfLmxlYXAuaW5nZXN0LnYxLlJlY29yZGluZ1N0YXR1c0IEyPMYARI4Cg9wcmV2aW91c19zdGF0dXMYBCABKA4yHy5sZWFwLmluZ2VzdC52MS5SZWNvcmRpbmdTdGF0dXMSDgoGZmFpbGVkGAUgASgIEjMKDGZhaWxlZF9zdGFnZRgGIAEoDjIdLmxlYXAuY29tbW9uLnYxLlBpcGVsaW5lU3RhZ2USFgoOZmFpbHVyZV9yZWFzb24YByABKAkSNAoKY2hhbmdlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESFQoNZmFpbGVkX3RhcmdldBgJIAEoCRIUCgxmYWlsdXJlX2NvZGUYCiABKAk6KsrzGCJpbmdlc3QucmVjb3JkaW5nLnN0YXR1cy1jaGFuZ2VkLnYx0PMYASKAAwoSU3RhZ2VTdGF0dXNDaGFuZ2VkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjIKBXN0YWdlGAMgASgOMh0ubGVhcC5jb21tb24udjEuUGlwZWxpbmVTdGFnZUIEyPMYARIOCgZ0YXJnZXQYBCABKAkSMQoGc3RhdHVzGAUgASgOMhsubGVhcC5pbmdlc3QudjEuU3RhZ2VTdGF0dXNCBMjzGAESDwoHYXR0ZW1wdBgGIAEoBRIuCgpzdGFydGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoFZXJyb3IYCSABKAsyFy5sZWFwLmNvbW1vbi52MS5GYWlsdXJlOibK8xgeaW5nZXN0LnN0YWdlLnN0YXR1cy1jaGFuZ2VkLnYx0PMYASK6AgoQUmVjb3JkaW5nRGVsZXRlZBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARI0CgpkZWxldGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARIuCgZyZWFzb24YBCABKA4yHi5sZWFwLmluZ2VzdC52MS5EZWxldGlvblJlYXNvbhI0ChByZXN0b3JhYmxlX3VudGlsGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5oYXJkX2RlbGV0ZV9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXA6I8rzGBtpbmdlc3QucmVjb3JkaW5nLmRlbGV0ZWQudjHQ8xgBIugBChFSZWNvcmRpbmdSZXN0b3JlZBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARI1CgtyZXN0b3JlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESMwoJZXhwaXJlX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARIOCgZwYXVzZWQYBSABKAg6JMrzGBxpbmdlc3QucmVjb3JkaW5nLnJlc3RvcmVkLnYx0PMYASLXAQoPUmVjb3JkaW5nUHVyZ2VkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjMKCXB1cmdlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESOAoOaGFyZF9kZWxldGVfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBOiLK8xgaaW5nZXN0LnJlY29yZGluZy5wdXJnZWQudjHQ8xgBIq4BChRSZWNvcmRpbmdIYXJkRGVsZXRlZBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARI5Cg9oYXJkX2RlbGV0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBOijK8xggaW5nZXN0LnJlY29yZGluZy5oYXJkLWRlbGV0ZWQudjHQ8xgBIpACCg5SZWNvcmRpbmdSZXNldBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIyCghyZXNldF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESFQoNZmlsZXNfZGVsZXRlZBgEIAEoCBItCglleHBpcmVfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKBnN0YWdlcxgGIAMoCzIaLmxlYXAuaW5nZXN0LnYxLlJlc2V0U3RhZ2U6JcrzGB1pbmdlc3QucmVjb3JkaW5nLndhcy1yZXNldC52MdDzGAEirQEKD1JlY29yZGluZ1BhdXNlZBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIOCgZzdGFnZXMYAyADKAkSMwoJcGF1c2VkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYAToiyvMYGmluZ2VzdC5yZWNvcmRpbmcucGF1c2VkLnYx0PMYASLMAQoTUmVjb3JkaW5nRG93bmxvYWRlZBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIvCgZzb3VyY2UYAyABKAsyGS5sZWFwLmNvbW1vbi52MS5PYmplY3RSZWZCBMjzGAESGgoScmVzdW1lZF9mcm9tX2J5dGVzGAQgASgDEg0KBXRpdGxlGAUgASgJOibK8xgeaW5nZXN0LnJlY29yZGluZy5kb3dubG9hZGVkLnYx0PMYASLbAQoOSW5nZXN0UHJvZ3Jlc3MSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESMgoFc3RhZ2UYAyABKA4yHS5sZWFwLmNvbW1vbi52MS5QaXBlbGluZVN0YWdlQgTI8xgBEg8KB3BlcmNlbnQYBCABKAUSDAoEc3RlcBgFIAEoCRISCgpieXRlc19kb25lGAYgASgDEhMKC2J5dGVzX3RvdGFsGAcgASgDOhrK8xgSaW5nZXN0LnByb2dyZXNzLnYx0PMYAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_ingest_v1_types, file_leap_options]);
+  fileDesc("ChtsZWFwL2luZ2VzdC92MS9ldmVudHMucHJvdG8SDmxlYXAuaW5nZXN0LnYxIrkDChNSZWNvcmRpbmdSZWdpc3RlcmVkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjUKC3NvdXJjZV90eXBlGAMgASgOMhoubGVhcC5pbmdlc3QudjEuU291cmNlVHlwZUIEyPMYARITCgV0aXRsZRgEIAEoCUIEyPMYARIZChFvcmlnaW5hbF9maWxlbmFtZRgFIAEoCRIpCgZzb3VyY2UYBiABKAsyGS5sZWFwLmNvbW1vbi52MS5PYmplY3RSZWYSNQoGc3RhdHVzGAcgASgOMh8ubGVhcC5pbmdlc3QudjEuUmVjb3JkaW5nU3RhdHVzQgTI8xgBEhYKDnJlc2VydmF0aW9uX2lkGAggASgJEjcKDXJlZ2lzdGVyZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEi0KCWV4cGlyZV9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXA6JsrzGB5pbmdlc3QucmVjb3JkaW5nLnJlZ2lzdGVyZWQudjHQ8xgBIqgDChZSZWNvcmRpbmdTdGF0dXNDaGFuZ2VkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjUKBnN0YXR1cxgDIAEoDjIfLmxlYXAuaW5nZXN0LnYxLlJlY29yZGluZ1N0YXR1c0IEyPMYARI4Cg9wcmV2aW91c19zdGF0dXMYBCABKA4yHy5sZWFwLmluZ2VzdC52MS5SZWNvcmRpbmdTdGF0dXMSDgoGZmFpbGVkGAUgASgIEjMKDGZhaWxlZF9zdGFnZRgGIAEoDjIdLmxlYXAuY29tbW9uLnYxLlBpcGVsaW5lU3RhZ2USFgoOZmFpbHVyZV9yZWFzb24YByABKAkSNAoKY2hhbmdlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESFQoNZmFpbGVkX3RhcmdldBgJIAEoCRIUCgxmYWlsdXJlX2NvZGUYCiABKAk6KsrzGCJpbmdlc3QucmVjb3JkaW5nLnN0YXR1cy1jaGFuZ2VkLnYx0PMYASLEAQoPUGlwZWxpbmVTdGFydGVkEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEhQKBnJ1bl9pZBgDIAEoCUIEyPMYARI0CgpzdGFydGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYARIOCgZzdGFnZXMYBSADKAk6IsrzGBppbmdlc3QucGlwZWxpbmUuc3RhcnRlZC52MdDzGAEigAMKElN0YWdlU3RhdHVzQ2hhbmdlZBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIyCgVzdGFnZRgDIAEoDjIdLmxlYXAuY29tbW9uLnYxLlBpcGVsaW5lU3RhZ2VCBMjzGAESDgoGdGFyZ2V0GAQgASgJEjEKBnN0YXR1cxgFIAEoDjIbLmxlYXAuaW5nZXN0LnYxLlN0YWdlU3RhdHVzQgTI8xgBEg8KB2F0dGVtcHQYBiABKAUSLgoKc3RhcnRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZmluaXNoZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKBWVycm9yGAkgASgLMhcubGVhcC5jb21tb24udjEuRmFpbHVyZTomyvMYHmluZ2VzdC5zdGFnZS5zdGF0dXMtY2hhbmdlZC52MdDzGAEiugIKEFJlY29yZGluZ0RlbGV0ZWQSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESNAoKZGVsZXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESLgoGcmVhc29uGAQgASgOMh4ubGVhcC5pbmdlc3QudjEuRGVsZXRpb25SZWFzb24SNAoQcmVzdG9yYWJsZV91bnRpbBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoOaGFyZF9kZWxldGVfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wOiPK8xgbaW5nZXN0LnJlY29yZGluZy5kZWxldGVkLnYx0PMYASLoAQoRUmVjb3JkaW5nUmVzdG9yZWQSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESNQoLcmVzdG9yZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjMKCWV4cGlyZV9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAESDgoGcGF1c2VkGAUgASgIOiTK8xgcaW5nZXN0LnJlY29yZGluZy5yZXN0b3JlZC52MdDzGAEi1wEKD1JlY29yZGluZ1B1cmdlZBIaCgxyZWNvcmRpbmdfaWQYASABKAlCBMjzGAESFQoHdXNlcl9pZBgCIAEoCUIEyPMYARIzCglwdXJnZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEjgKDmhhcmRfZGVsZXRlX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYAToiyvMYGmluZ2VzdC5yZWNvcmRpbmcucHVyZ2VkLnYx0PMYASKuAQoUUmVjb3JkaW5nSGFyZERlbGV0ZWQSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESOQoPaGFyZF9kZWxldGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIEyPMYATooyvMYIGluZ2VzdC5yZWNvcmRpbmcuaGFyZC1kZWxldGVkLnYx0PMYASKQAgoOUmVjb3JkaW5nUmVzZXQSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESMgoIcmVzZXRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTI8xgBEhUKDWZpbGVzX2RlbGV0ZWQYBCABKAgSLQoJZXhwaXJlX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgZzdGFnZXMYBiADKAsyGi5sZWFwLmluZ2VzdC52MS5SZXNldFN0YWdlOiXK8xgdaW5nZXN0LnJlY29yZGluZy53YXMtcmVzZXQudjHQ8xgBIq0BCg9SZWNvcmRpbmdQYXVzZWQSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESDgoGc3RhZ2VzGAMgAygJEjMKCXBhdXNlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBMjzGAE6IsrzGBppbmdlc3QucmVjb3JkaW5nLnBhdXNlZC52MdDzGAEizAEKE1JlY29yZGluZ0Rvd25sb2FkZWQSGgoMcmVjb3JkaW5nX2lkGAEgASgJQgTI8xgBEhUKB3VzZXJfaWQYAiABKAlCBMjzGAESLwoGc291cmNlGAMgASgLMhkubGVhcC5jb21tb24udjEuT2JqZWN0UmVmQgTI8xgBEhoKEnJlc3VtZWRfZnJvbV9ieXRlcxgEIAEoAxINCgV0aXRsZRgFIAEoCTomyvMYHmluZ2VzdC5yZWNvcmRpbmcuZG93bmxvYWRlZC52MdDzGAEi2wEKDkluZ2VzdFByb2dyZXNzEhoKDHJlY29yZGluZ19pZBgBIAEoCUIEyPMYARIVCgd1c2VyX2lkGAIgASgJQgTI8xgBEjIKBXN0YWdlGAMgASgOMh0ubGVhcC5jb21tb24udjEuUGlwZWxpbmVTdGFnZUIEyPMYARIPCgdwZXJjZW50GAQgASgFEgwKBHN0ZXAYBSABKAkSEgoKYnl0ZXNfZG9uZRgGIAEoAxITCgtieXRlc190b3RhbBgHIAEoAzoayvMYEmluZ2VzdC5wcm9ncmVzcy52MdDzGAFiBnByb3RvMw", [file_google_protobuf_timestamp, file_leap_common_v1_common, file_leap_ingest_v1_types, file_leap_options]);
 
 /**
  * A recording exists. Quota commits the reservation it carries.
@@ -312,6 +312,91 @@ export const RecordingStatusChangedSchema: GenMessage<RecordingStatusChanged, {j
   messageDesc(file_leap_ingest_v1_events, 1);
 
 /**
+ * A run started a recording's pipeline: a `/run` (single, bulk or automation's) or an auto-run
+ * that started at least one stage. Quota counts it against the plan's `processing_per_month`,
+ * once per `run_id` (a redelivery or a copy of the event counts once). A stage re-run on its own
+ * (`/transcribe`, `/trim`, ...) is not a pipeline start.
+ *
+ * @generated from message leap.ingest.v1.PipelineStarted
+ */
+export type PipelineStarted = Message<"leap.ingest.v1.PipelineStarted"> & {
+  /**
+   * @generated from field: string recording_id = 1;
+   */
+  recordingId: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * This start's own id, new for every run.
+   *
+   * @generated from field: string run_id = 3;
+   */
+  runId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp started_at = 4;
+   */
+  startedAt?: Timestamp | undefined;
+
+  /**
+   * The stages the run started (`TRIM`, `UPLOAD:local`, ...).
+   *
+   * @generated from field: repeated string stages = 5;
+   */
+  stages: string[];
+};
+
+/**
+ * A run started a recording's pipeline: a `/run` (single, bulk or automation's) or an auto-run
+ * that started at least one stage. Quota counts it against the plan's `processing_per_month`,
+ * once per `run_id` (a redelivery or a copy of the event counts once). A stage re-run on its own
+ * (`/transcribe`, `/trim`, ...) is not a pipeline start.
+ *
+ * @generated from message leap.ingest.v1.PipelineStarted
+ */
+export type PipelineStartedJson = {
+  /**
+   * @generated from field: string recording_id = 1;
+   */
+  recordingId?: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId?: string;
+
+  /**
+   * This start's own id, new for every run.
+   *
+   * @generated from field: string run_id = 3;
+   */
+  runId?: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp started_at = 4;
+   */
+  startedAt?: TimestampJson;
+
+  /**
+   * The stages the run started (`TRIM`, `UPLOAD:local`, ...).
+   *
+   * @generated from field: repeated string stages = 5;
+   */
+  stages?: string[];
+};
+
+/**
+ * Describes the message leap.ingest.v1.PipelineStarted.
+ * Use `create(PipelineStartedSchema)` to create a new message.
+ */
+export const PipelineStartedSchema: GenMessage<PipelineStarted, {jsonType: PipelineStartedJson}> = /*@__PURE__*/
+  messageDesc(file_leap_ingest_v1_events, 2);
+
+/**
  * One stage of a recording (or one upload target) changed status.
  *
  * @generated from message leap.ingest.v1.StageStatusChanged
@@ -432,7 +517,7 @@ export type StageStatusChangedJson = {
  * Use `create(StageStatusChangedSchema)` to create a new message.
  */
 export const StageStatusChangedSchema: GenMessage<StageStatusChanged, {jsonType: StageStatusChangedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_events, 2);
+  messageDesc(file_leap_ingest_v1_events, 3);
 
 /**
  * A recording was deleted (soft): it is hidden, its jobs are cancelled (stages in progress went
@@ -529,7 +614,7 @@ export type RecordingDeletedJson = {
  * Use `create(RecordingDeletedSchema)` to create a new message.
  */
 export const RecordingDeletedSchema: GenMessage<RecordingDeleted, {jsonType: RecordingDeletedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_events, 3);
+  messageDesc(file_leap_ingest_v1_events, 4);
 
 /**
  * A deleted recording was restored within its restore window: it is visible again, with the
@@ -606,7 +691,7 @@ export type RecordingRestoredJson = {
  * Use `create(RecordingRestoredSchema)` to create a new message.
  */
 export const RecordingRestoredSchema: GenMessage<RecordingRestored, {jsonType: RecordingRestoredJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_events, 4);
+  messageDesc(file_leap_ingest_v1_events, 5);
 
 /**
  * The restore window of a deleted recording closed: the storage service removes every object
@@ -671,7 +756,7 @@ export type RecordingPurgedJson = {
  * Use `create(RecordingPurgedSchema)` to create a new message.
  */
 export const RecordingPurgedSchema: GenMessage<RecordingPurged, {jsonType: RecordingPurgedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_events, 5);
+  messageDesc(file_leap_ingest_v1_events, 6);
 
 /**
  * The last trace of a purged recording is gone: ingest removed the aggregate and its stages, the
@@ -724,7 +809,7 @@ export type RecordingHardDeletedJson = {
  * Use `create(RecordingHardDeletedSchema)` to create a new message.
  */
 export const RecordingHardDeletedSchema: GenMessage<RecordingHardDeleted, {jsonType: RecordingHardDeletedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_events, 6);
+  messageDesc(file_leap_ingest_v1_events, 7);
 
 /**
  * A recording was reset to its initial state (`ResetRecording`): its artifacts and publications
@@ -815,7 +900,7 @@ export type RecordingResetJson = {
  * Use `create(RecordingResetSchema)` to create a new message.
  */
 export const RecordingResetSchema: GenMessage<RecordingReset, {jsonType: RecordingResetJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_events, 7);
+  messageDesc(file_leap_ingest_v1_events, 8);
 
 /**
  * A recording was paused: the stages that were in progress are PENDING again, and the worker
@@ -882,7 +967,7 @@ export type RecordingPausedJson = {
  * Use `create(RecordingPausedSchema)` to create a new message.
  */
 export const RecordingPausedSchema: GenMessage<RecordingPaused, {jsonType: RecordingPausedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_events, 8);
+  messageDesc(file_leap_ingest_v1_events, 9);
 
 /**
  * A recording's original was fetched into storage (the DOWNLOAD stage completed).
@@ -965,7 +1050,7 @@ export type RecordingDownloadedJson = {
  * Use `create(RecordingDownloadedSchema)` to create a new message.
  */
 export const RecordingDownloadedSchema: GenMessage<RecordingDownloaded, {jsonType: RecordingDownloadedJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_events, 9);
+  messageDesc(file_leap_ingest_v1_events, 10);
 
 /**
  * Progress of a running download, in bytes. Published outside the outbox: losing one is harmless.
@@ -1072,5 +1157,5 @@ export type IngestProgressJson = {
  * Use `create(IngestProgressSchema)` to create a new message.
  */
 export const IngestProgressSchema: GenMessage<IngestProgress, {jsonType: IngestProgressJson}> = /*@__PURE__*/
-  messageDesc(file_leap_ingest_v1_events, 10);
+  messageDesc(file_leap_ingest_v1_events, 11);
 

@@ -334,11 +334,12 @@ export const AutomationLimitsFoundSchema: GenMessage<AutomationLimitsFound, {jso
   messageDesc(file_leap_quota_v1_queries, 3);
 
 /**
- * Whether the user may start one more unit of a metric counted on success, now: for
+ * Whether the user may start `units` more of a monthly metric, now: for
  * `QUOTA_METRIC_TRANSCRIPTIONS`, the transcriptions finished in the period against the plan's
- * `transcriptions_per_month`. Nothing is reserved: the unit counts when its work succeeds
- * (`transcription.recording.transcribed.v1`), so requests in flight at once may pass the limit by
- * what they start.
+ * `transcriptions_per_month`; for `QUOTA_METRIC_PROCESSING`, the pipelines started in the period
+ * against `processing_per_month`. Nothing is reserved: a transcription counts when it succeeds
+ * (`transcription.recording.transcribed.v1`), a pipeline when it starts
+ * (`ingest.pipeline.started.v1`), so requests in flight at once may pass the limit by what they start.
  *
  * @generated from message leap.quota.v1.CheckUsage
  */
@@ -349,7 +350,7 @@ export type CheckUsage = Message<"leap.quota.v1.CheckUsage"> & {
   userId: string;
 
   /**
-   * The metric asked about; only `QUOTA_METRIC_TRANSCRIPTIONS` is answered so far.
+   * The metric asked about: `QUOTA_METRIC_TRANSCRIPTIONS` or `QUOTA_METRIC_PROCESSING`.
    *
    * @generated from field: leap.quota.v1.QuotaMetric metric = 2;
    */
@@ -364,11 +365,12 @@ export type CheckUsage = Message<"leap.quota.v1.CheckUsage"> & {
 };
 
 /**
- * Whether the user may start one more unit of a metric counted on success, now: for
+ * Whether the user may start `units` more of a monthly metric, now: for
  * `QUOTA_METRIC_TRANSCRIPTIONS`, the transcriptions finished in the period against the plan's
- * `transcriptions_per_month`. Nothing is reserved: the unit counts when its work succeeds
- * (`transcription.recording.transcribed.v1`), so requests in flight at once may pass the limit by
- * what they start.
+ * `transcriptions_per_month`; for `QUOTA_METRIC_PROCESSING`, the pipelines started in the period
+ * against `processing_per_month`. Nothing is reserved: a transcription counts when it succeeds
+ * (`transcription.recording.transcribed.v1`), a pipeline when it starts
+ * (`ingest.pipeline.started.v1`), so requests in flight at once may pass the limit by what they start.
  *
  * @generated from message leap.quota.v1.CheckUsage
  */
@@ -379,7 +381,7 @@ export type CheckUsageJson = {
   userId?: string;
 
   /**
-   * The metric asked about; only `QUOTA_METRIC_TRANSCRIPTIONS` is answered so far.
+   * The metric asked about: `QUOTA_METRIC_TRANSCRIPTIONS` or `QUOTA_METRIC_PROCESSING`.
    *
    * @generated from field: leap.quota.v1.QuotaMetric metric = 2;
    */
