@@ -4,6 +4,7 @@ import { LeapError, MessageBus, newMessageId } from '@leap/messaging';
 import type { RunningService } from '@leap/platform';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually } from '@leap/testing';
+import { RecordingPreferences1767960000000 } from '../migrations/1767960000000-recording-preferences.migration';
 import { ingestService } from '../service';
 import { TemplatesService } from './templates.service';
 
@@ -244,5 +245,29 @@ describe('templates over the bus', () => {
     expect(await options(other)).toEqual({ vocabulary: [] });
     await ask(MESSAGE_TYPES.ingest.ChangeRecordingConfig, { userId, recordingId: matched, preferences: { processing: { transcription: { language: 'sk' } } } });
     expect((await options(matched)).language).toBe('sk');
+  });
+
+  it('moves what an earlier release kept as the manual override into the preferences as it migrates', async () => {
+    const userId = `user-${newMessageId()}`;
+    const id = await recording(userId, 'Legacy override');
+    // The schema as the release before left it: the override in its own column, the migration not run.
+    const migration = new RecordingPreferences1767960000000();
+    const runner = db.createQueryRunner();
+    try {
+      await migration.down(runner);
+    } finally {
+      await runner.release();
+    }
+    await db.query(`DELETE FROM migrations WHERE name = $1`, [migration.name]);
+    const legacy = { processing: { transcription: { language: 'fr' } } };
+    await db.query(`UPDATE recordings SET config_override = $2 WHERE id = $1`, [id, legacy]);
+
+    // A replica of this release starts and migrates.
+    await world.start(ingestService);
+    const [row] = await db.query(`SELECT processing_preferences AS preferences FROM recordings WHERE id = $1`, [id]);
+    expect(row.preferences).toEqual(legacy);
+    expect(await db.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'recordings' AND column_name = 'config_override'`)).toEqual([]);
+    const resolved = await ask(MESSAGE_TYPES.ingest.ResolveConfig, { userId, recordingId: id });
+    expect(resolved.sources?.['processing.transcription.language']).toBe('recording_preferences');
   });
 });
