@@ -1,48 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { z } from 'zod';
-import { baseConfigSchema } from '@leap/config';
-import { MESSAGE_TYPES, ObjectKind, type ObjectRef, type RecordingTranscribed, type TranscriptionProgress } from '@leap/contracts';
-import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
-import { OBJECT_STORE, type ServiceDefinition } from '@leap/platform';
+import { MESSAGE_TYPES, ObjectKind, type ObjectRef } from '@leap/contracts';
+import { MessageBus } from '@leap/messaging';
+import { OBJECT_STORE } from '@leap/platform';
 import { storageKeys, type ObjectStore } from '@leap/storage-client';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually, rabbitmqctl } from '@leap/testing';
 import { transcriptionService } from './service';
+import { observed, resultsPeer } from './testing/results-peer';
 import { TRANSCRIBE_QUEUE } from './transcribe/transcribe.consumer';
 
 const T = MESSAGE_TYPES.transcription;
-const progress: Array<{ recordingId: string; percent: number; step?: string; at: number }> = [];
-const transcribed: RecordingTranscribed[] = [];
-
-/** Stands in for ingest and the gateway's read model: records results and progress ticks. */
-@Injectable()
-class Recorder {
-  @MessageHandler(T.RecordingTranscribed, { queue: 'ingest.long-transcription' })
-  async transcribed(ctx: MessageContext<RecordingTranscribed>) {
-    transcribed.push(ctx.data);
-  }
-  @MessageHandler(T.TranscriptionProgress, { queue: 'gateway.long-transcription-progress' })
-  async progress(ctx: MessageContext<TranscriptionProgress>) {
-    // When it was published (the envelope's time), not when it arrived.
-    progress.push({ recordingId: ctx.data.recordingId, percent: ctx.data.percent ?? 0, step: ctx.data.step, at: Date.parse(ctx.envelope.time) });
-  }
-}
-
-@Module({ providers: [Recorder] })
-class RecorderModule {}
-
-const standIn: ServiceDefinition = {
-  name: 'ingest',
-  configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
-  consumers: [
-    { queue: 'ingest.long-transcription', types: [T.RecordingTranscribed] },
-    { queue: 'gateway.long-transcription-progress', types: [T.TranscriptionProgress] },
-  ],
-  imports: [RecorderModule],
-};
+const { progress, transcribed } = observed;
 
 const USER = '0192f0c8-0000-7000-8000-0000000000c1';
 const RECORDING = '0192f0c8-0000-7000-8000-0000000c0001';
@@ -64,7 +34,7 @@ describe('a long transcription', () => {
     // No quota service in this world: the monthly transcriptions gate has its own spec (transcription-quota.int-spec.ts).
     const transcription = await world.start(transcriptionService, { env: { TRANSCRIPTION_QUOTA_CHECK: 'false' } });
     store = transcription.app.get<ObjectStore>(OBJECT_STORE);
-    const ingest = await world.start(standIn);
+    const ingest = await world.start(resultsPeer);
     bus = ingest.app.get(MessageBus);
     sender = ingest.app.get(DataSource);
     // About three minutes of speech: one spoken paragraph, twelve times over.

@@ -1,10 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { z } from 'zod';
-import { baseConfigSchema } from '@leap/config';
 import {
   MESSAGE_TYPES,
   ObjectKind,
@@ -17,59 +14,19 @@ import {
   type TopicsExtracted,
   type TranscriptionFailed,
 } from '@leap/contracts';
-import { MessageBus, MessageHandler, type MessageContext, type UntypedMessages } from '@leap/messaging';
-import { OBJECT_STORE, type ServiceDefinition } from '@leap/platform';
+import { MessageBus, type UntypedMessages } from '@leap/messaging';
+import { OBJECT_STORE } from '@leap/platform';
 import { storageKeys, type ObjectStore } from '@leap/storage-client';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually } from '@leap/testing';
 import { transcriptionService } from './service';
+import { resultsOf, resultsPeer } from './testing/results-peer';
 import { SUBTITLES_QUEUE } from './subtitles/subtitles.consumer';
 import type { MasterTranscript } from './transcript/master-transcript';
 import type { TopicsDocument } from './topics/topics-document';
 
 const T = MESSAGE_TYPES.transcription;
-const received: Array<{ type: string; data: unknown }> = [];
-const eventsOf = <D>(type: string, recordingId: string): D[] =>
-  received.filter((r) => r.type === type && (r.data as { recordingId: string }).recordingId === recordingId).map((r) => r.data as D);
-
-/** Stands in for ingest: records what the transcription service publishes. */
-@Injectable()
-class ResultsRecorder {
-  private record(ctx: MessageContext<unknown>): void {
-    received.push({ type: ctx.envelope.type, data: ctx.data });
-  }
-  @MessageHandler(T.RecordingTranscribed, { queue: 'ingest.transcription-results' })
-  async transcribed(ctx: MessageContext<RecordingTranscribed>) {
-    this.record(ctx);
-  }
-  @MessageHandler(T.TopicsExtracted, { queue: 'ingest.transcription-results' })
-  async topics(ctx: MessageContext<TopicsExtracted>) {
-    this.record(ctx);
-  }
-  @MessageHandler(T.SubtitlesGenerated, { queue: 'ingest.transcription-results' })
-  async subtitles(ctx: MessageContext<SubtitlesGenerated>) {
-    this.record(ctx);
-  }
-  @MessageHandler(T.TranscriptionFailed, { queue: 'ingest.transcription-results' })
-  async failed(ctx: MessageContext<TranscriptionFailed>) {
-    this.record(ctx);
-  }
-}
-
-@Module({ providers: [ResultsRecorder] })
-class RecorderModule {}
-
-const ingestStandIn: ServiceDefinition = {
-  name: 'ingest',
-  configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
-  consumers: [
-    {
-      queue: 'ingest.transcription-results',
-      types: [T.RecordingTranscribed, T.TopicsExtracted, T.SubtitlesGenerated, T.TranscriptionFailed],
-    },
-  ],
-  imports: [RecorderModule],
-};
+const eventsOf = resultsOf;
 
 const USER = '0192f0c8-0000-7000-8000-00000000000a';
 const SPOKEN =
@@ -113,7 +70,7 @@ describe('the transcription service', () => {
     store = transcription.app.get<ObjectStore>(OBJECT_STORE);
     transcriptionBus = transcription.app.get(MessageBus);
     transcriptionDb = transcription.app.get(DataSource);
-    const ingest = await world.start(ingestStandIn);
+    const ingest = await world.start(resultsPeer);
     bus = ingest.app.get(MessageBus);
     sender = ingest.app.get(DataSource);
 

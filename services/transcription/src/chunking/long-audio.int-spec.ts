@@ -1,12 +1,9 @@
 import { join } from 'node:path';
-import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { z } from 'zod';
-import { baseConfigSchema } from '@leap/config';
-import { MESSAGE_TYPES, ObjectKind, type ObjectRef, type RecordingTranscribed, type TranscriptionFailed } from '@leap/contracts';
+import { MESSAGE_TYPES, ObjectKind, type ObjectRef, type RecordingTranscribed } from '@leap/contracts';
 import { runFfmpeg } from '@leap/media-tools';
-import { MessageBus, MessageHandler, type MessageContext } from '@leap/messaging';
-import { OBJECT_STORE, type ServiceDefinition } from '@leap/platform';
+import { MessageBus } from '@leap/messaging';
+import { OBJECT_STORE } from '@leap/platform';
 import { storageKeys, type ObjectStore } from '@leap/storage-client';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import {
@@ -19,33 +16,11 @@ import {
   type ToneWord,
 } from '@leap/testing';
 import { transcriptionService } from '../service';
+import { observed, resultsPeer } from '../testing/results-peer';
 import type { MasterTranscript } from '../transcript/master-transcript';
 
 const T = MESSAGE_TYPES.transcription;
-const transcribed: RecordingTranscribed[] = [];
-const failed: TranscriptionFailed[] = [];
-
-@Injectable()
-class Recorder {
-  @MessageHandler(T.RecordingTranscribed, { queue: 'ingest.long-audio-results' })
-  async transcribed(ctx: MessageContext<RecordingTranscribed>) {
-    transcribed.push(ctx.data);
-  }
-  @MessageHandler(T.TranscriptionFailed, { queue: 'ingest.long-audio-results' })
-  async failed(ctx: MessageContext<TranscriptionFailed>) {
-    failed.push(ctx.data);
-  }
-}
-
-@Module({ providers: [Recorder] })
-class RecorderModule {}
-
-const standIn: ServiceDefinition = {
-  name: 'ingest',
-  configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
-  consumers: [{ queue: 'ingest.long-audio-results', types: [T.RecordingTranscribed, T.TranscriptionFailed] }],
-  imports: [RecorderModule],
-};
+const { transcribed, failed } = observed;
 
 const USER = '0192f0c8-0000-7000-8000-0000000000d1';
 const LECTURE_SECONDS = 30 * 60;
@@ -153,7 +128,7 @@ describe('long audio in chunks, through the fake providers', () => {
     });
     store = transcription.app.get<ObjectStore>(OBJECT_STORE);
     db = transcription.app.get(DataSource);
-    const ingest = await world.start(standIn);
+    const ingest = await world.start(resultsPeer);
     bus = ingest.app.get(MessageBus);
     sender = ingest.app.get(DataSource);
   }, 300_000);

@@ -11,8 +11,6 @@ import {
   QuotaMetric,
   type CheckUsage,
   type ObjectRef,
-  type RecordingTranscribed,
-  type TranscriptionFailed,
   type UsageChecked,
 } from '@leap/contracts';
 import { MessageBus, MessageHandler, newMessageId, type MessageContext } from '@leap/messaging';
@@ -21,10 +19,10 @@ import { storageKeys, type ObjectStore } from '@leap/storage-client';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually, startFakeOpenAiTranscription, type FakeOpenAiTranscription } from '@leap/testing';
 import { transcriptionService } from '../service';
+import { observed, resultsPeer } from '../testing/results-peer';
 
 const T = MESSAGE_TYPES.transcription;
-const transcribed: RecordingTranscribed[] = [];
-const failed: TranscriptionFailed[] = [];
+const { transcribed, failed } = observed;
 const checks: CheckUsage[] = [];
 
 /** How the quota stand-in answers a user: granted, refused at the limit, or not at all (quota down). */
@@ -50,27 +48,11 @@ class FakeQuota {
   }
 }
 
-/** Stands in for ingest: records the stage's results. */
-@Injectable()
-class Results {
-  @MessageHandler(T.RecordingTranscribed, { queue: 'ingest.quota-gate' })
-  async transcribed(ctx: MessageContext<RecordingTranscribed>) {
-    transcribed.push(ctx.data);
-  }
-  @MessageHandler(T.TranscriptionFailed, { queue: 'ingest.quota-gate' })
-  async failed(ctx: MessageContext<TranscriptionFailed>) {
-    failed.push(ctx.data);
-  }
-}
-
 @Module({ providers: [FakeQuota] })
 class FakeQuotaModule {}
-@Module({ providers: [Results] })
-class ResultsModule {}
 
 const standInConfig = baseConfigSchema.extend({ PORT: z.coerce.number().default(0) });
 const quotaStandIn: ServiceDefinition = { name: 'quota', configSchema: standInConfig, consumers: [{ queue: 'quota.admission', types: [MESSAGE_TYPES.quota.CheckUsage] }], imports: [FakeQuotaModule] };
-const ingestStandIn: ServiceDefinition = { name: 'ingest', configSchema: standInConfig, consumers: [{ queue: 'ingest.quota-gate', types: [T.RecordingTranscribed, T.TranscriptionFailed] }], imports: [ResultsModule] };
 
 /**
  * The task gate on the plan's monthly transcriptions: every TRANSCRIBE command asks quota first,
@@ -101,7 +83,7 @@ describe('the transcription quota gate', () => {
     });
     store = transcription.app.get<ObjectStore>(OBJECT_STORE);
     transcriptionDb = transcription.app.get(DataSource);
-    const ingest = await world.start(ingestStandIn);
+    const ingest = await world.start(resultsPeer);
     bus = ingest.app.get(MessageBus);
     sender = ingest.app.get(DataSource);
   }, 300_000);
