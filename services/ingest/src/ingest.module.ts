@@ -28,6 +28,7 @@ import { LifecycleConsumer } from './lifecycle/lifecycle.consumer';
 import { LifecycleService } from './lifecycle/lifecycle.service';
 import { RetentionSweep } from './lifecycle/retention.sweep';
 import { PipelineService } from './pipeline/pipeline.service';
+import { ProcessingHolds } from './pipeline/processing-holds';
 import { StuckStagesSweep } from './pipeline/stuck-stages.sweep';
 import { RecordingRepository } from './recordings/recording.repository';
 import { RecordingsConsumer } from './recordings/recordings.consumer';
@@ -65,6 +66,7 @@ import { TemplatesService } from './templates/templates.service';
     RecordingRepository,
     RecordingSourceRepository,
     PipelineService,
+    ProcessingHolds,
     RecordingsConsumer,
     PipelineConsumer,
     PipelineControlService,

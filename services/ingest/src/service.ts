@@ -8,7 +8,8 @@ import { SOURCE_CREDENTIAL_QUERIES } from './credentials/source-credentials.cons
 import { IngestModule } from './ingest.module';
 import { SOURCE_QUERIES, SOURCE_SYNC_JOB, SOURCE_SYNC_QUEUE } from './sources/sources.consumer';
 import { YANDEX_DISK_QUERIES } from './sources/yandex-disk/yandex-disk-browse.consumer';
-import { INGEST_USERS_QUEUE, TEMPLATE_QUERIES } from './templates/templates.consumer';
+import { INGEST_USERS_QUEUE } from './account-events';
+import { TEMPLATE_QUERIES } from './templates/templates.consumer';
 import { ingestMigrations } from './migrations';
 import { INGEST_PIPELINE_QUEUE } from './pipeline/pipeline.consumer';
 import { RecordingStageEntity } from './recordings/recording-stage.entity';
@@ -43,8 +44,8 @@ export const ingestService: ServiceDefinition = {
         ...AUTOMATION_QUERIES,
       ],
     },
-    // A new account gets its base template.
-    { queue: INGEST_USERS_QUEUE, types: [MESSAGE_TYPES.gateway.UserRegistered] },
+    // An account event: a new account gets its base template; a plan's monthly processing reached holds the auto-runs.
+    { queue: INGEST_USERS_QUEUE, types: [MESSAGE_TYPES.gateway.UserRegistered, MESSAGE_TYPES.quota.QuotaWarningRaised] },
     // Accepting a download is one short transaction (the job row); the transfer runs as a job.
     { queue: DOWNLOAD_QUEUE, types: [MESSAGE_TYPES.ingest.DownloadRecording] },
     // A sync lists a platform's API: accepted as a job, like a download.

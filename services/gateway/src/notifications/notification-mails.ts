@@ -37,6 +37,28 @@ export function recordingFailedMail(to: string, title: string, stage: string, re
 const METRICS: Record<string, { name: string; amount: (n: number) => string }> = {
   QUOTA_METRIC_RECORDINGS: { name: 'recordings this month', amount: (n) => `${n} recording${n === 1 ? '' : 's'}` },
   QUOTA_METRIC_STORAGE_BYTES: { name: 'storage', amount: formatBytes },
+  QUOTA_METRIC_PROCESSING: { name: 'processing runs this month', amount: (n) => `${n} run${n === 1 ? '' : 's'}` },
+  QUOTA_METRIC_TRANSCRIPTIONS: { name: 'transcriptions this month', amount: (n) => `${n} transcription${n === 1 ? '' : 's'}` },
+};
+
+/** What the limit reached means for each metric, and what comes once it is. */
+const CONSEQUENCES: Record<string, { reached: string; ahead: string }> = {
+  QUOTA_METRIC_RECORDINGS: {
+    reached: 'New recordings are refused until the next period starts, or until your plan allows more.',
+    ahead: 'Once the limit is reached, new recordings are refused.',
+  },
+  QUOTA_METRIC_STORAGE_BYTES: {
+    reached: 'New recordings are refused until you free some space, or until your plan allows more.',
+    ahead: 'Once the limit is reached, new recordings are refused.',
+  },
+  QUOTA_METRIC_PROCESSING: {
+    reached: 'New recordings wait, paused, and runs you start are refused until the next period starts, or until your plan allows more.',
+    ahead: 'Once the limit is reached, new recordings wait, paused, until the next period.',
+  },
+  QUOTA_METRIC_TRANSCRIPTIONS: {
+    reached: 'Transcriptions are refused until the next period starts, or until your plan allows more.',
+    ahead: 'Once the limit is reached, transcriptions are refused.',
+  },
 };
 
 function formatBytes(bytes: number): string {
@@ -65,11 +87,7 @@ export function quotaWarningMail(
     [
       full ? `You have reached the limit of your plan for ${metric.name}.` : `You have used ${warning.thresholdPercent} % of the limit of your plan for ${metric.name}.`,
       usage,
-      full
-        ? warning.metric === 'QUOTA_METRIC_RECORDINGS'
-          ? 'New recordings are refused until the next period starts, or until your plan allows more.'
-          : 'New recordings are refused until you free some space, or until your plan allows more.'
-        : 'Once the limit is reached, new recordings are refused.',
+      full ? (CONSEQUENCES[warning.metric] ?? CONSEQUENCES.QUOTA_METRIC_RECORDINGS!).reached : (CONSEQUENCES[warning.metric] ?? CONSEQUENCES.QUOTA_METRIC_RECORDINGS!).ahead,
     ],
     undefined,
     unsubscribe,

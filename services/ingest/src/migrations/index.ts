@@ -10,6 +10,7 @@ import { Templates1767850000000 } from './1767850000000-templates.migration';
 import { AutomationJobs1767890000000 } from './1767890000000-automation-jobs.migration';
 import { RunLayers1767920000000 } from './1767920000000-run-layers.migration';
 import { RecordingPreferences1767960000000 } from './1767960000000-recording-preferences.migration';
+import { ProcessingHolds1767980000000 } from './1767980000000-processing-holds.migration';
 
 /** The migrations of the ingest schema, in order. */
-export const ingestMigrations = [CreateRecordings1767225600000, RecordingPaused1767398400000, RecordingLifecycle1767484800000, RecordingSources1767571200000, SourceCredentials1767657600000, InputSources1767744000000, ZoomWebhookAccounts1767810000000, RecordingOutputPresets1767840000000, Templates1767850000000, AutomationJobs1767890000000, RunLayers1767920000000, RecordingPreferences1767960000000];
+export const ingestMigrations = [CreateRecordings1767225600000, RecordingPaused1767398400000, RecordingLifecycle1767484800000, RecordingSources1767571200000, SourceCredentials1767657600000, InputSources1767744000000, ZoomWebhookAccounts1767810000000, RecordingOutputPresets1767840000000, Templates1767850000000, AutomationJobs1767890000000, RunLayers1767920000000, RecordingPreferences1767960000000, ProcessingHolds1767980000000];

@@ -7,6 +7,7 @@ import {
   ObjectKind,
   PipelineStage,
   Platform,
+  QuotaMetric,
   type CommandType,
   type DeleteRecordingObjects,
   type ExtractTopics,
@@ -699,6 +700,42 @@ describe('the ingest pipeline process manager', () => {
     expect(types).not.toContain(MESSAGE_TYPES.transcription.GenerateSubtitles);
     // The default trim settings are media processing's: the command names none.
     expect(commandsOf<TrimRecording>(bare.recordingId, MESSAGE_TYPES.media.TrimRecording)[0]).not.toHaveProperty('thresholdDb');
+  });
+
+  it("holds the auto-runs of a user who reached the plan's monthly processing (quota's warning at 100 %) until the owner runs them", async () => {
+    const userId = 'user-processing-held';
+    const period = new Date().toISOString().slice(0, 7);
+    const warn = (thresholdPercent: number, at = period) =>
+      dataSource.transaction((m) =>
+        bus.publish(
+          m,
+          MESSAGE_TYPES.quota.QuotaWarningRaised,
+          { userId, metric: QuotaMetric.PROCESSING, used: String(thresholdPercent / 10), limit: '10', thresholdPercent, usedPercent: thresholdPercent, period: at },
+          { subject: userId, tenant: userId },
+        ),
+      );
+    const ingestDb = ingest.app.get(DataSource);
+    const holds = () => ingestDb.query(`SELECT period FROM processing_holds WHERE user_id = $1`, [userId]);
+    // At 80 %, and at 100 % of another period, nothing is held: a new upload runs.
+    await warn(80);
+    await warn(100, '2020-01');
+    await eventually(async () => expect(await holds()).toEqual([{ period: '2020-01' }]), { timeoutMs: 30_000, intervalMs: 100 });
+    const before = upload('Before the limit', userId);
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, before);
+    await eventually(() => expect(commandTypesOf(before.recordingId)).toContain(MESSAGE_TYPES.media.TrimRecording), { timeoutMs: 30_000, intervalMs: 100 });
+
+    await warn(100);
+    await eventually(async () => expect(await holds()).toContainEqual({ period }), { timeoutMs: 30_000, intervalMs: 100 });
+    const held = upload('Over the limit', userId);
+    await send(MESSAGE_TYPES.ingest.RegisterUploadedRecording, held);
+    await eventually(() => expect(statusesOf(held.recordingId).at(-1)).toMatchObject({ status: 'RECORDING_STATUS_DOWNLOADED' }), { timeoutMs: 30_000, intervalMs: 100 });
+    const [row] = await ingestDb.query(`SELECT paused, pipeline_started_at AS "startedAt" FROM recordings WHERE id = $1`, [held.recordingId]);
+    expect(row).toEqual({ paused: true, startedAt: null });
+    expect(commandTypesOf(held.recordingId)).not.toContain(MESSAGE_TYPES.media.TrimRecording);
+
+    // The owner runs it (the gateway asks quota first): it goes on to READY.
+    expect((await ask(MESSAGE_TYPES.ingest.RunRecording, held.recordingId, userId)).stages).toEqual(['TRIM']);
+    await eventually(() => expect(statusesOf(held.recordingId).at(-1)?.status).toBe('RECORDING_STATUS_READY'), { timeoutMs: 60_000, intervalMs: 100 });
   });
 
   it('lets a failed transcription through when the template allows errors: skipped with its error, topics and subtitles skipped, published; not otherwise', async () => {

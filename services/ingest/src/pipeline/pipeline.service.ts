@@ -48,6 +48,7 @@ import {
   type StageName,
 } from './pipeline-state';
 import { outputConfig, outputPresetsOf, presetTargetId, PRESET_PLATFORMS } from './output-config';
+import { ProcessingHolds } from './processing-holds';
 import { allowsFailure, skipReason, subtitleRerunFormats, subtitleSettings, topicRerunSettings, topicSettings, transcribeSettings, trimSettings } from './stage-settings';
 import type { JsonObject } from '../templates/config-layers';
 
@@ -92,6 +93,7 @@ export class PipelineService {
     private readonly sources: RecordingSourceRepository,
     private readonly templates: TemplatesService,
     private readonly bus: MessageBus,
+    private readonly holds: ProcessingHolds,
   ) {
     this.retention = retentionPolicy(config);
     this.presetLookupTimeout = config.PRESET_LOOKUP_TIMEOUT;
@@ -107,8 +109,9 @@ export class PipelineService {
     const stages = await this.recordings.stages(tx.manager, recording.id);
     const now = this.clock.now();
     recording.status = 'INITIALIZED';
-    recording.paused = !autoRun;
-    if (autoRun) recording.pipelineStartedAt = now;
+    const run = autoRun && !(await this.heldOverQuota(tx, recording.id, recording.userId));
+    recording.paused = !run;
+    if (run) recording.pipelineStartedAt = now;
     await this.pipelineStarted(tx, recording, await this.advance(tx, recording, stages, new Set(), 'PENDING_SOURCE', recording.failed));
   }
 
@@ -141,7 +144,7 @@ export class PipelineService {
   ): Promise<boolean> {
     const now = this.clock.now();
     const status = input.status ?? 'INITIALIZED';
-    const held = status !== 'INITIALIZED';
+    const held = status !== 'INITIALIZED' || (input.autoRun && (await this.heldOverQuota(tx, input.recordingId, input.userId)));
     const recording: RecordingEntity = {
       id: input.recordingId,
       userId: input.userId,
@@ -241,6 +244,7 @@ export class PipelineService {
     if (inserted) {
       // Matched before its first stage starts, so the bound template's settings already decide the trim.
       await this.templates.bindOnCreate(tx.manager, { recordingId: recording.id, userId: recording.userId });
+      if (await this.heldOverQuota(tx, recording.id, recording.userId)) Object.assign(recording, { paused: true, pipelineStartedAt: null });
     } else {
       const existing = await this.recordings.find(tx.manager, cmd.recordingId);
       if (existing && existing.userId === cmd.userId && existing.sourceKey === cmd.sourceKey) {
@@ -265,6 +269,18 @@ export class PipelineService {
     await this.publishStatus(tx, recording, undefined, now);
     const started = await this.advance(tx, recording, stages, new Set(stages.filter((s) => s.stage === 'DOWNLOAD')), recording.status, recording.failed);
     await this.pipelineStarted(tx, recording, started);
+  }
+
+  /**
+   * Whether an auto-run waits: its owner reached the plan's monthly processing this period
+   * (ProcessingHolds). The recording then stays paused, as one brought in without auto-run, until
+   * the owner runs it (the gateway checks the quota then) or a later period's upload runs.
+   */
+  private async heldOverQuota(tx: PipelineTx, recordingId: string, userId: string): Promise<boolean> {
+    const hold = await this.holds.held(tx.manager, userId, this.clock.now());
+    if (!hold) return false;
+    this.logger.info("Auto-run held: the plan's monthly processing is reached", { recordingId, userId, limit: hold.limit, used: hold.used });
+    return true;
   }
 
   /**

@@ -29,10 +29,8 @@ import {
 } from '@leap/contracts';
 import { MessageHandler, type MessageContext } from '@leap/messaging';
 import { INGEST_COMMANDS_QUEUE } from '../recordings/recordings.consumer';
+import { INGEST_USERS_QUEUE } from '../account-events';
 import { TemplatesService } from './templates.service';
-
-/** Each new user gets their base template as their account is created. */
-export const INGEST_USERS_QUEUE = 'ingest.users';
 
 /** The template and config questions ingest answers for the gateway. */
 export const TEMPLATE_QUERIES = [

@@ -251,6 +251,13 @@ describe('quota admission by reservation', () => {
       await eventually(() => expect(exceeded).toContainEqual({ userId: 'user-p', metric: QuotaMetric.PROCESSING, limit: '10', used: '10', period: currentPeriod() }), { timeoutMs: 30_000 });
       expect(await quotaDb.query(`SELECT processing_count, transcriptions_count FROM usage WHERE user_id = 'user-p'`)).toEqual([{ processing_count: 10, transcriptions_count: 0 }]);
       expect(await quotaDb.query(`SELECT count(*)::int AS n FROM pipeline_runs WHERE user_id = 'user-p'`)).toEqual([{ n: 10 }]);
+      // The user was warned at 80 % and at 100 % of the limit, once each (ingest holds the auto-runs at 100 %).
+      expect(
+        await quotaDb.query(`SELECT threshold_percent AS threshold, used_value::int AS used, published FROM warnings WHERE user_id = 'user-p' AND metric LIKE '%PROCESSING' ORDER BY threshold_percent`),
+      ).toEqual([
+        { threshold: 80, used: 8, published: true },
+        { threshold: 100, used: 10, published: true },
+      ]);
     });
 
     it('leaves a user without a plan, or on an unlimited one, unlimited', async () => {

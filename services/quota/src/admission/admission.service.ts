@@ -222,6 +222,7 @@ export class AdmissionService {
     const total = await this.quota.addMonthly(tx.manager, 'TRANSCRIPTIONS', userId, period, 1);
     const recorded: UsageRecorded = { userId, metric: QuotaMetric.TRANSCRIPTIONS, period, delta: '1', total: String(total), recordingId };
     await tx.publish(MESSAGE_TYPES.quota.UsageRecorded, recorded, { subject: userId, tenant: userId });
+    await this.warnMonthly(tx, userId, QuotaMetric.TRANSCRIPTIONS, period, total, at);
   }
 
   /**
@@ -242,6 +243,18 @@ export class AdmissionService {
     const total = await this.quota.addMonthly(tx.manager, 'PROCESSING', userId, period, 1);
     const recorded: UsageRecorded = { userId, metric: QuotaMetric.PROCESSING, period, delta: '1', total: String(total), recordingId };
     await tx.publish(MESSAGE_TYPES.quota.UsageRecorded, recorded, { subject: userId, tenant: userId });
+    await this.warnMonthly(tx, userId, QuotaMetric.PROCESSING, period, total, at);
+  }
+
+  /**
+   * A monthly metric's usage moved to `used`: the user is warned at each threshold of the plan's
+   * limit (QUOTA_WARNING_THRESHOLDS), as for recordings and storage. At 100 % of the processing
+   * limit ingest holds the auto-runs that follow until the period ends.
+   */
+  private async warnMonthly(tx: QuotaTx, userId: string, metric: QuotaMetric, period: string, used: number, at: Date): Promise<void> {
+    const monthly = MONTHLY_METRICS.get(metric)!;
+    const limit = (await this.quota.monthlyLimit(tx.manager, monthly.key, userId, at))?.limit ?? null;
+    await this.warnings.check(tx, userId, metric, period, used, limit);
   }
 
   /** Releases every reservation past its expiry; returns how many. */
