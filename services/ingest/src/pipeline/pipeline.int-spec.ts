@@ -34,6 +34,7 @@ import { storageKeys } from '@leap/storage-client';
 import { createServiceWorld, type ServiceWorld } from '@leap/service-testing';
 import { eventually } from '@leap/testing';
 import { ingestService } from '../service';
+import { DOWNSTREAM_COMMANDS } from '../testing/fake-stages';
 import { presetTargetId } from './output-config';
 import { PRESET_INVALID } from './pipeline.service';
 
@@ -226,18 +227,8 @@ const fakeWorld: ServiceDefinition = {
   name: 'publishing',
   configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
   consumers: [
-    {
-      queue: 'fake.work',
-      types: [
-        MESSAGE_TYPES.media.TrimRecording,
-        MESSAGE_TYPES.transcription.TranscribeRecording,
-        MESSAGE_TYPES.transcription.ExtractTopics,
-        MESSAGE_TYPES.transcription.GenerateSubtitles,
-        MESSAGE_TYPES.publishing.PublishRecording,
-        MESSAGE_TYPES.storage.DeleteRecordingObjects,
-        MESSAGE_TYPES.publishing.GetPreset,
-      ],
-    },
+    // The downstream stages, and publishing's answers about presets.
+    { queue: 'fake.work', types: [...DOWNSTREAM_COMMANDS, MESSAGE_TYPES.publishing.GetPreset] },
     {
       queue: 'fake.observer',
       types: [

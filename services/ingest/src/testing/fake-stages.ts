@@ -46,6 +46,16 @@ export interface FakeStages {
   latestStages(recordingId: string): Map<string, StageStatusChanged>;
 }
 
+/** The commands ingest sends the services downstream of it, which a fake of them takes. */
+export const DOWNSTREAM_COMMANDS = [
+  MESSAGE_TYPES.media.TrimRecording,
+  MESSAGE_TYPES.transcription.TranscribeRecording,
+  MESSAGE_TYPES.transcription.ExtractTopics,
+  MESSAGE_TYPES.transcription.GenerateSubtitles,
+  MESSAGE_TYPES.publishing.PublishRecording,
+  MESSAGE_TYPES.storage.DeleteRecordingObjects,
+];
+
 const ref = (key: string, kind: ObjectKind) => ({ key, sizeBytes: '100', kind, contentType: 'application/octet-stream' });
 
 export function fakeStages(): FakeStages {
@@ -158,17 +168,7 @@ export function fakeStages(): FakeStages {
       name: 'publishing',
       configSchema: baseConfigSchema.extend({ PORT: z.coerce.number().default(0) }),
       consumers: [
-        {
-          queue: 'fake.work',
-          types: [
-            MESSAGE_TYPES.media.TrimRecording,
-            MESSAGE_TYPES.transcription.TranscribeRecording,
-            MESSAGE_TYPES.transcription.ExtractTopics,
-            MESSAGE_TYPES.transcription.GenerateSubtitles,
-            MESSAGE_TYPES.publishing.PublishRecording,
-            MESSAGE_TYPES.storage.DeleteRecordingObjects,
-          ],
-        },
+        { queue: 'fake.work', types: DOWNSTREAM_COMMANDS },
         {
           queue: 'fake.observer',
           types: [MESSAGE_TYPES.ingest.RecordingStatusChanged, MESSAGE_TYPES.ingest.StageStatusChanged, MESSAGE_TYPES.ingest.RecordingPaused, MESSAGE_TYPES.ingest.RecordingReset],
